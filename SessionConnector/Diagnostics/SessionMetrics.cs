@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+
+namespace SessionConnector.Diagnostics;
+
+/// <summary>
+/// System.Diagnostics.Metrics instruments, named after OpenTelemetry conventions (lower-case, dotted,
+/// durations in seconds). One <see cref="Meter"/> per connector so tests can listen to just theirs.
+/// </summary>
+internal sealed class SessionMetrics : IDisposable
+{
+    public const string MeterName = "SessionConnector";
+
+    private readonly Counter<long> _cacheHits;
+    private readonly Counter<long> _cacheMisses;
+    private readonly Counter<long> _cacheEvictions;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _storageOps;
+    private readonly Histogram<double> _storageDuration;
+    private readonly KeyValuePair<string, object?> _kindTag;
+
+    public SessionMetrics(string storageKind)
+    {
+        Meter = new Meter(MeterName, "1.0");
+        _kindTag = new KeyValuePair<string, object?>("sessionconnector.storage.kind", storageKind);
+        _cacheHits = Meter.CreateCounter<long>("sessionconnector.cache.hits", "{hit}", "Session reads answered by the cache.");
+        _cacheMisses = Meter.CreateCounter<long>("sessionconnector.cache.misses", "{miss}", "Session reads that went to storage.");
+        _cacheEvictions = Meter.CreateCounter<long>("sessionconnector.cache.evictions", "{eviction}", "Entries evicted from the cache to stay within its bound.");
+        _rejected = Meter.CreateCounter<long>("sessionconnector.records.rejected", "{record}", "Stored records that failed authentication or decoding and were evicted.");
+        _storageOps = Meter.CreateCounter<long>("sessionconnector.storage.operations", "{operation}", "Storage backend operations.");
+        _storageDuration = Meter.CreateHistogram<double>("sessionconnector.storage.duration", "s", "Duration of storage backend operations.");
+    }
+
+    public Meter Meter { get; }
+
+    public void CacheHit() => _cacheHits.Add(1);
+
+    public void CacheMiss() => _cacheMisses.Add(1);
+
+    public void CacheEviction() => _cacheEvictions.Add(1);
+
+    public void Rejected(string reason) =>
+        _rejected.Add(1, new KeyValuePair<string, object?>("sessionconnector.reject.reason", reason));
+
+    /// <summary>Records one storage operation; <paramref name="startTimestamp"/> comes from Stopwatch.GetTimestamp.</summary>
+    public void StorageOperation(string operation, long startTimestamp)
+    {
+        var op = new KeyValuePair<string, object?>("sessionconnector.storage.operation", operation);
+        _storageOps.Add(1, _kindTag, op);
+        if (_storageDuration.Enabled)
+        {
+            _storageDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, _kindTag, op);
+        }
+    }
+
+    public void Dispose() => Meter.Dispose();
+}

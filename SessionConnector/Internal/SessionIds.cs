@@ -1,0 +1,60 @@
+using System;
+using System.Security.Cryptography;
+
+namespace SessionConnector.Internal;
+
+/// <summary>Generation and validation of session IDs.</summary>
+internal static class SessionIds
+{
+    /// <summary>Longest ID accepted; longer IDs are rejected before any lookup.</summary>
+    public const int MaxLength = 256;
+
+    /// <summary>32 CSPRNG bytes as unpadded base64url: 43 characters, 256 bits of entropy.</summary>
+    public static string Generate()
+    {
+        Span<byte> bytes = stackalloc byte[32];
+        RandomNumberGenerator.Fill(bytes);
+        return ToBase64Url(bytes);
+    }
+
+    public static string ToBase64Url(ReadOnlySpan<byte> bytes)
+    {
+        Span<char> chars = stackalloc char[(bytes.Length + 2) / 3 * 4];
+        Convert.TryToBase64Chars(bytes, chars, out int written);
+        int length = written;
+        while (length > 0 && chars[length - 1] == '=') length--;
+        for (int i = 0; i < length; i++)
+        {
+            char c = chars[i];
+            if (c == '+') chars[i] = '-';
+            else if (c == '/') chars[i] = '_';
+        }
+        return new string(chars[..length]);
+    }
+
+    /// <summary>
+    /// Accepts only printable ASCII without separators: letters, digits and <c>- _ . ~</c>, but never a
+    /// leading dot (so no "." / ".." path segments). Everything else — '/', '\', NUL, whitespace, control and
+    /// non-ASCII characters, percent-encoding — is rejected, so a hostile ID cannot reach a file system or a key space.
+    /// </summary>
+    public static void Validate(string? id)
+    {
+        if (id is null) Throw.ArgumentNull("sessionId");
+        if (id.Length == 0) Throw.InvalidId("it is empty.");
+        if (id.Length > MaxLength) Throw.InvalidId($"it is {id.Length} characters long; the limit is {MaxLength}.");
+        if (id[0] == '.') Throw.InvalidId("it starts with '.'.");
+        foreach (char c in id)
+        {
+            if (!IsAllowed(c))
+            {
+                Throw.InvalidId(c < 0x20 || c == 0x7F
+                    ? $"it contains the control character U+{(int)c:X4}."
+                    : $"it contains '{(c > 0x7E ? "U+" + ((int)c).ToString("X4") : c.ToString())}'; only ASCII letters, digits and - _ . ~ are allowed.");
+            }
+        }
+    }
+
+    private static bool IsAllowed(char c) =>
+        (uint)(c - 'a') <= 'z' - 'a' || (uint)(c - 'A') <= 'Z' - 'A' || (uint)(c - '0') <= 9 ||
+        c == '-' || c == '_' || c == '.' || c == '~';
+}

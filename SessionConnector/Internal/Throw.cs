@@ -1,0 +1,33 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+
+namespace SessionConnector.Internal;
+
+/// <summary>Throw helpers keep hot paths small enough to inline.</summary>
+internal static class Throw
+{
+    [DoesNotReturn]
+    public static void NotConfigured() => throw new SessionStorageConnectorException(
+        "SessionConnector is not configured. Call Sessions.Configure(storage, options) once at start-up before using it.");
+
+    [DoesNotReturn]
+    public static void Closed() => throw new SessionStorageConnectorException(
+        "The session connector has been closed; configure a new one to keep using sessions.");
+
+    [DoesNotReturn]
+    public static void InvalidId(string reason) => throw new InvalidSessionIdException("Invalid session ID: " + reason);
+
+    [DoesNotReturn]
+    public static void ArgumentNull(string name) => throw new ArgumentNullException(name);
+
+    [DoesNotReturn]
+    public static void BadExpiry(TimeSpan expiry) => throw new ArgumentOutOfRangeException(
+        "expiry", expiry, "Session expiry must be positive (greater than zero).");
+
+    [DoesNotReturn]
+    public static void Conflict(int attempts) => throw new SessionConflictException(
+        $"The session changed concurrently on each of {attempts} attempts; the update was not applied.");
+
+    [DoesNotReturn]
+    public static T Format<T>(string message) => throw new SessionFormatException(message);
+}

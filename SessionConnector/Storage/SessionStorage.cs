@@ -1,0 +1,129 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SessionConnector.Storage;
+
+/// <summary>
+/// A storage backend: the extension point for custom stores. A backend only ever sees derived keys
+/// (a keyed hash of the session ID, 43 URL-safe characters) and encrypted envelopes; plaintext and raw
+/// session IDs never reach it.
+/// </summary>
+/// <remarks>
+/// <para>Every record carries a version chosen by the connector (a random non-zero 64-bit number).
+/// <see cref="Write"/> is a compare-and-set on it; this is what makes updates atomic and keeps a
+/// logout from being undone by a slower writer. Implementations must make the compare and the write
+/// one atomic step (a lock, a Lua script, a transaction).</para>
+/// <para>The async members default to the sync ones; override them when the backend does real I/O.</para>
+/// </remarks>
+public abstract class SessionStorage : IDisposable, IAsyncDisposable
+{
+    /// <summary>Pass as <c>expectedVersion</c> to write whatever the current version is.</summary>
+    public const long AnyVersion = -1;
+
+    /// <summary>Pass as <c>expectedVersion</c> to write only when no live record exists.</summary>
+    public const long Absent = 0;
+
+    /// <summary>
+    /// A short name of the backend kind ("memory", "file", "redis"). Configuring the connector a second time
+    /// with the same kind is a no-op; with another kind it throws.
+    /// </summary>
+    public abstract string Kind { get; }
+
+    /// <summary>True when the backend keeps records in this process's memory, so a cache in front of it is pointless.</summary>
+    public virtual bool IsInMemory => false;
+
+    /// <summary>Returns the live record under <paramref name="key"/>, or null when it is missing or expired.</summary>
+    public abstract StoredRecord? Read(string key);
+
+    /// <summary>
+    /// Stores <paramref name="value"/> under <paramref name="key"/> with version <paramref name="newVersion"/>
+    /// if the current version equals <paramref name="expectedVersion"/> (<see cref="Absent"/>: no live record;
+    /// <see cref="AnyVersion"/>: unconditional). Returns false, writing nothing, when the version differs.
+    /// A failed write must leave the previous record intact.
+    /// </summary>
+    public abstract bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion);
+
+    /// <summary>Removes the record; returns whether one existed.</summary>
+    public abstract bool Delete(string key);
+
+    /// <summary>Removes every record this backend owns.</summary>
+    public abstract void Clear();
+
+    /// <summary>Flushes buffered writes (the seed's <c>save</c>). Backends that write through do nothing.</summary>
+    public virtual void Flush() { }
+
+    /// <summary>Removes expired records now; returns how many were removed.</summary>
+    public virtual int PurgeExpired() => 0;
+
+    /// <summary>Async twin of <see cref="Read"/>.</summary>
+    public virtual ValueTask<StoredRecord?> ReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<StoredRecord?>(Read(key));
+    }
+
+    /// <summary>Async twin of <see cref="Write"/>.</summary>
+    public virtual ValueTask<bool> WriteAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<bool>(Write(key, value, expiresAt, expectedVersion, newVersion));
+    }
+
+    /// <summary>Async twin of <see cref="Delete"/>.</summary>
+    public virtual ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<bool>(Delete(key));
+    }
+
+    /// <summary>Async twin of <see cref="Clear"/>.</summary>
+    public virtual ValueTask ClearAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Clear();
+        return default;
+    }
+
+    /// <summary>Async twin of <see cref="Flush"/>.</summary>
+    public virtual ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Flush();
+        return default;
+    }
+
+    // Set by the connector. A shared backend (Redis) calls these when another node changed a record,
+    // so the connector can evict its cached copy.
+    internal Action<string>? InvalidatedCallback;
+    internal Action? InvalidatedAllCallback;
+
+    /// <summary>Tells the connector that the record under <paramref name="key"/> changed elsewhere.</summary>
+    protected void OnInvalidated(string key) => InvalidatedCallback?.Invoke(key);
+
+    /// <summary>Tells the connector that any record may have changed elsewhere (e.g. after a reconnect).</summary>
+    protected void OnInvalidatedAll() => InvalidatedAllCallback?.Invoke();
+
+    /// <summary>Releases the backend's resources.</summary>
+    protected virtual void Dispose(bool disposing) { }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the backend's resources asynchronously.</summary>
+    public virtual ValueTask DisposeAsync()
+    {
+        Dispose();
+        return default;
+    }
+}
+
+/// <summary>A record as a backend stores it: an opaque encrypted envelope, its version and its expiry.</summary>
+/// <param name="Value">The envelope bytes.</param>
+/// <param name="Version">The connector-chosen version (non-zero).</param>
+/// <param name="ExpiresAt">When the record expires, or null for never.</param>
+public readonly record struct StoredRecord(byte[] Value, long Version, DateTimeOffset? ExpiresAt);
