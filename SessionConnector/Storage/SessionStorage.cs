@@ -33,6 +33,12 @@ public abstract class SessionStorage : IDisposable, IAsyncDisposable
     /// <summary>True when the backend keeps records in this process's memory, so a cache in front of it is pointless.</summary>
     public virtual bool IsInMemory => false;
 
+    /// <summary>
+    /// True when other processes may change records behind this connector's back and the backend reports
+    /// those changes through <see cref="OnInvalidated"/> (e.g. Redis pub/sub).
+    /// </summary>
+    public virtual bool RaisesInvalidations => false;
+
     /// <summary>Returns the live record under <paramref name="key"/>, or null when it is missing or expired.</summary>
     public abstract StoredRecord? Read(string key);
 

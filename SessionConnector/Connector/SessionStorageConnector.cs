@@ -1,0 +1,351 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using SessionConnector.Caching;
+using SessionConnector.Diagnostics;
+using SessionConnector.Internal;
+using SessionConnector.Protection;
+using SessionConnector.Serialization;
+using SessionConnector.Storage;
+
+namespace SessionConnector;
+
+/// <summary>
+/// The connector: every session operation over one storage backend, with encryption between it and the
+/// backend and a bounded write-through cache in front. <see cref="Sessions"/> is the static singleton over
+/// one instance; create instances directly in tests or when one process needs two stores.
+/// </summary>
+/// <remarks>
+/// Writes are compare-and-set on a per-record version, so concurrent <c>Update</c>s never lose a change
+/// (across threads and across processes sharing a store), and a <c>Delete</c> is never undone by a slower
+/// <c>Set</c>/<c>Update</c> that read the session before it was deleted.
+/// </remarks>
+public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposable
+{
+    private const int UpdateStripes = 256;
+
+    private readonly SessionStorage _storage;
+    private readonly SessionProtector _protector;
+    private readonly SessionMetrics _metrics;
+    private readonly ConcurrentSieveCache<string, CachedSession>? _cache;
+    private readonly ConcurrentDictionary<string, string>? _idsByStorageKey;
+    private readonly SemaphoreSlim[] _updateGates;
+    private readonly TimeProvider _time;
+    private readonly SessionFormat _format;
+    private readonly int _maxAttempts;
+    private readonly long _cacheMaxAgeTicks;
+    private volatile bool _closed;
+
+    /// <summary>Creates a connector over <paramref name="storage"/>; the connector owns and closes it.</summary>
+    /// <exception cref="SessionStorageConnectorException">No key is configured and <see cref="SessionConnectorOptions.RequireConfiguredKey"/> is set.</exception>
+    public SessionStorageConnector(SessionStorage storage, SessionConnectorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        options ??= new SessionConnectorOptions();
+        if (options.MaxUpdateAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxUpdateAttempts must be at least 1.");
+        if (options.CacheCapacity < 0) throw new ArgumentOutOfRangeException(nameof(options), "CacheCapacity cannot be negative.");
+        if (options.CacheMaxAge < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "CacheMaxAge cannot be negative.");
+        if (options.Format is not (SessionFormat.MessagePack or SessionFormat.Json)) throw new ArgumentOutOfRangeException(nameof(options), "Unknown session format.");
+
+        _storage = storage;
+        _time = options.TimeProvider ?? TimeProvider.System;
+        _format = options.Format;
+        _maxAttempts = options.MaxUpdateAttempts;
+        _cacheMaxAgeTicks = options.CacheMaxAge.Ticks;
+        _protector = new SessionProtector(ResolveKeys(options));
+        _metrics = new SessionMetrics(storage.Kind);
+
+        // As in the seed: a cache in front of a backend that is itself in memory would only double-store.
+        UsesMemoryBackend = storage.IsInMemory;
+        if (!UsesMemoryBackend && options.CacheCapacity > 0 && options.CacheMaxAge > TimeSpan.Zero)
+        {
+            if (storage.RaisesInvalidations)
+            {
+                _idsByStorageKey = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+                storage.InvalidatedCallback = OnStorageInvalidated;
+                storage.InvalidatedAllCallback = OnStorageInvalidatedAll;
+            }
+
+            _cache = new ConcurrentSieveCache<string, CachedSession>(options.CacheCapacity, StringComparer.Ordinal, OnCacheEvicted);
+        }
+
+        _updateGates = new SemaphoreSlim[UpdateStripes];
+        for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new SemaphoreSlim(1, 1);
+    }
+
+    /// <summary>The storage kind ("memory", "file", "redis", or a custom backend's <see cref="SessionStorage.Kind"/>).</summary>
+    public string StorageKind => _storage.Kind;
+
+    /// <summary>True when the backend keeps records in memory; the cache is then bypassed.</summary>
+    public bool UsesMemoryBackend { get; }
+
+    /// <summary>The storage backend (for backend-specific calls such as <see cref="SessionStorage.PurgeExpired"/>).</summary>
+    public SessionStorage Storage => _storage;
+
+    /// <summary>The meter that carries this connector's metrics.</summary>
+    public System.Diagnostics.Metrics.Meter Meter => _metrics.Meter;
+
+    /// <summary>Returns a new session ID: 32 bytes from a CSPRNG as unpadded base64url (43 characters).</summary>
+    public static string GenerateId() => SessionIds.Generate();
+
+    private static SessionKeyRing ResolveKeys(SessionConnectorOptions options)
+    {
+        if (options.Keys is not null) return options.Keys;
+        if (options.RequireConfiguredKey)
+        {
+            throw new SessionStorageConnectorException(
+                "No session encryption key is configured and RequireConfiguredKey is set. Set SessionConnectorOptions.Keys (e.g. SessionKeyRing.FromSecret(...)).");
+        }
+
+        Action<string> warn = options.Warn ?? (message => Console.Error.WriteLine(message));
+        if (options.DevelopmentKeyFile is { } path)
+        {
+            warn($"WARNING: SessionConnector is using a DEVELOPMENT key from '{path}'. Do not use it in production: configure SessionConnectorOptions.Keys and set RequireConfiguredKey.");
+            return SessionKeyRing.FromSecret(LoadOrCreateDevelopmentKey(path));
+        }
+
+        warn("WARNING: SessionConnector generated a random DEVELOPMENT key; sessions will not survive a restart. Configure SessionConnectorOptions.Keys for production.");
+        return SessionKeyRing.CreateDevelopment();
+    }
+
+    private static byte[] LoadOrCreateDevelopmentKey(string path)
+    {
+        if (File.Exists(path))
+        {
+            byte[] existing = File.ReadAllBytes(path);
+            if (existing.Length == 32) return existing;
+            throw new SessionStorageConnectorException($"The development key file '{path}' is {existing.Length} bytes; expected 32. Delete it to generate a new one.");
+        }
+
+        byte[] key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using var stream = new FileStream(path, fileOptions);
+            stream.Write(key);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first; use theirs so both can read each other's sessions.
+            return LoadOrCreateDevelopmentKey(path);
+        }
+
+        return key;
+    }
+
+    private void EnsureOpen()
+    {
+        if (_closed) Throw.Closed();
+    }
+
+    private long NowTicks => _time.GetUtcNow().UtcTicks;
+
+    /// <summary>
+    /// A record's next version: greater than the one it replaces (so versions of one session only grow and the
+    /// cache can tell newer from older) and at least the current time in ticks (so a session deleted and
+    /// created again does not repeat a version a slow writer may still hold).
+    /// </summary>
+    private long NextVersion(long previous) => Math.Max(previous + 1, Math.Max(NowTicks, 1));
+
+    private SemaphoreSlim UpdateGate(string storageKey) =>
+        _updateGates[(uint)StringComparer.Ordinal.GetHashCode(storageKey) % UpdateStripes];
+
+    private static void ValidateExpiry(TimeSpan? expiry)
+    {
+        if (expiry is { } e && e <= TimeSpan.Zero) Throw.BadExpiry(e);
+    }
+
+    private DateTimeOffset? ExpiryFromNow(TimeSpan? expiry) => expiry is { } e ? _time.GetUtcNow() + e : null;
+
+    // ---- cache ------------------------------------------------------------------------------------------
+
+    private bool TryGetCached<T>(string id, [MaybeNullWhen(false)] out T value) where T : ISessionData<T>
+    {
+        if (_cache is not null && _cache.TryGet(id, out CachedSession? entry))
+        {
+            if (entry.Snapshot is T snapshot)
+            {
+                long now = NowTicks;
+                if (entry.ExpiresAtTicks > now && entry.StaleAtTicks > now)
+                {
+                    _metrics.CacheHit();
+                    value = T.DeepClone(snapshot);
+                    return true;
+                }
+
+                _cache.Remove(id, entry);
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt) where T : ISessionData<T>
+    {
+        if (_cache is null) return;
+        long now = NowTicks;
+        long expires = expiresAt?.UtcTicks ?? long.MaxValue;
+        if (expires <= now) return;
+        var entry = new CachedSession(ownedValue, version, expires, now + _cacheMaxAgeTicks, storageKey);
+        _idsByStorageKey?.TryAdd(storageKey, id);
+        _cache.Set(id, entry, CachedSession.IsNewer);
+    }
+
+    private void CacheMarkDeleted(string id, string storageKey)
+    {
+        if (_cache is null) return;
+        long version = NowTicks;
+        if (_cache.TryGet(id, out CachedSession? existing)) version = Math.Max(version, existing.Version + 1);
+        _cache.Set(id, new CachedSession(null, version, long.MaxValue, long.MaxValue, storageKey), CachedSession.IsNewer);
+    }
+
+    private void OnCacheEvicted(string id, CachedSession entry)
+    {
+        _metrics.CacheEviction();
+        _idsByStorageKey?.TryRemove(new System.Collections.Generic.KeyValuePair<string, string>(entry.StorageKey, id));
+    }
+
+    private void OnStorageInvalidated(string storageKey)
+    {
+        if (_cache is not null && _idsByStorageKey!.TryRemove(storageKey, out string? id)) _cache.Remove(id);
+    }
+
+    private void OnStorageInvalidatedAll()
+    {
+        _cache?.Clear();
+        _idsByStorageKey?.Clear();
+    }
+
+    // ---- decoding and encoding ----------------------------------------------------------------------------
+
+    private enum OpenResult
+    {
+        Ok,
+        Expired,
+        Rejected,
+    }
+
+    private readonly struct Opened<T>
+    {
+        public Opened(T value, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, byte[] payload)
+        {
+            Value = value;
+            ExpiresAt = expiresAt;
+            AbsoluteExpiresAt = absoluteExpiresAt;
+            Payload = payload;
+        }
+
+        public T Value { get; }
+
+        public DateTimeOffset? ExpiresAt { get; }
+
+        public DateTimeOffset? AbsoluteExpiresAt { get; }
+
+        public byte[] Payload { get; }
+    }
+
+    /// <summary>Authenticates, decrypts and decodes a record. Never throws for bad bytes: they are "rejected".</summary>
+    private OpenResult TryOpen<T>(string id, in StoredRecord record, out Opened<T> opened) where T : ISessionData<T>
+    {
+        opened = default;
+        if (!_protector.TryUnprotect(id, record.Value, out byte[]? payload, out _))
+        {
+            _metrics.Rejected("authentication");
+            return OpenResult.Rejected;
+        }
+
+        if (!SessionPayload.TryReadHeader(payload, out SessionFormat format, out DateTimeOffset? expiresAt, out DateTimeOffset? absolute))
+        {
+            _metrics.Rejected("header");
+            return OpenResult.Rejected;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        if ((expiresAt is { } e && e <= now) || (absolute is { } a && a <= now)) return OpenResult.Expired;
+
+        T value;
+        try
+        {
+            value = SessionPayload.Decode<T>(payload, format);
+        }
+        catch (SessionFormatException)
+        {
+            _metrics.Rejected("format");
+            return OpenResult.Rejected;
+        }
+
+        opened = new Opened<T>(value, expiresAt, absolute, payload);
+        return OpenResult.Ok;
+    }
+
+    private byte[] Seal<T>(string id, T value, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt) where T : ISessionData<T>
+    {
+        ReadOnlySpan<byte> payload = SessionPayload.Encode(value, _format, expiresAt, absoluteExpiresAt);
+        return _protector.Protect(id, payload);
+    }
+
+    // ---- storage calls with metrics ----------------------------------------------------------------------
+
+    private StoredRecord? StorageRead(string key)
+    {
+        long start = Stopwatch.GetTimestamp();
+        StoredRecord? record = _storage.Read(key);
+        _metrics.StorageOperation("read", start);
+        return record;
+    }
+
+    private async ValueTask<StoredRecord?> StorageReadAsync(string key, CancellationToken ct)
+    {
+        long start = Stopwatch.GetTimestamp();
+        StoredRecord? record = await _storage.ReadAsync(key, ct).ConfigureAwait(false);
+        _metrics.StorageOperation("read", start);
+        return record;
+    }
+
+    private bool StorageWrite(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version)
+    {
+        long start = Stopwatch.GetTimestamp();
+        bool written = _storage.Write(key, envelope, expiresAt, expected, version);
+        _metrics.StorageOperation("write", start);
+        return written;
+    }
+
+    private async ValueTask<bool> StorageWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, CancellationToken ct)
+    {
+        long start = Stopwatch.GetTimestamp();
+        bool written = await _storage.WriteAsync(key, envelope, expiresAt, expected, version, ct).ConfigureAwait(false);
+        _metrics.StorageOperation("write", start);
+        return written;
+    }
+
+    private bool StorageDelete(string key)
+    {
+        long start = Stopwatch.GetTimestamp();
+        bool deleted = _storage.Delete(key);
+        _metrics.StorageOperation("delete", start);
+        return deleted;
+    }
+
+    private async ValueTask<bool> StorageDeleteAsync(string key, CancellationToken ct)
+    {
+        long start = Stopwatch.GetTimestamp();
+        bool deleted = await _storage.DeleteAsync(key, ct).ConfigureAwait(false);
+        _metrics.StorageOperation("delete", start);
+        return deleted;
+    }
+
+    /// <summary>Closes the connector and its storage.</summary>
+    public void Dispose() => Close();
+
+    /// <summary>Closes the connector and its storage asynchronously.</summary>
+    public ValueTask DisposeAsync() => CloseAsync();
+}

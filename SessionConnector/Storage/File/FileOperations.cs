@@ -1,0 +1,63 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SessionConnector.Storage.File;
+
+/// <summary>
+/// The file-system calls the file storage makes when it writes. A seam: tests substitute a subclass that
+/// fails like a full disk, a failing flush or a failing rename, to prove the previous record survives.
+/// </summary>
+internal class FileOperations
+{
+    public static readonly FileOperations Default = new();
+
+    /// <summary>Creates <paramref name="path"/> (must not exist), writes <paramref name="data"/>, and fsyncs it when durable.</summary>
+    public virtual void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, bool durable)
+    {
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        stream.Write(header);
+        stream.Write(data);
+        if (durable) Flush(stream);
+    }
+
+    /// <summary>Forces the file's data and metadata to stable storage (fsync).</summary>
+    public virtual void Flush(FileStream stream) => stream.Flush(flushToDisk: true);
+
+    /// <summary>Atomically replaces <paramref name="destination"/> with <paramref name="source"/> (rename(2)).</summary>
+    public virtual void Rename(string source, string destination) => System.IO.File.Move(source, destination, overwrite: true);
+
+    /// <summary>Fsyncs a directory so a rename in it survives power loss. A no-op where the OS cannot do it.</summary>
+    public virtual void FlushDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        byte[] path = Encoding.UTF8.GetBytes(directory + "\0");
+        int fd = Native.Open(path, 0 /* O_RDONLY */);
+        if (fd < 0) throw new IOException($"Could not open directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
+        try
+        {
+            if (Native.FSync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Native.Close(fd);
+        }
+    }
+
+    private static class Native
+    {
+        // Blittable signatures only: no runtime marshalling, so NativeAOT compiles the stubs ahead of time.
+        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        public static extern int Open(byte[] path, int flags);
+
+        [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+        public static extern int FSync(int fd);
+
+        [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+        public static extern int Close(int fd);
+    }
+}

@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+
+namespace SessionConnector.Storage;
+
+/// <summary>
+/// Keeps records in this process: bounded (least recently used records are evicted past
+/// <see cref="MaxRecords"/>), per-record expiry, thread-safe. Records are still encrypted envelopes.
+/// Sessions do not survive a restart; use it for tests, single-process game servers or as a template.
+/// </summary>
+public sealed class MemorySessionStorage : SessionStorage
+{
+    private sealed class Entry
+    {
+        public required string Key;
+        public required byte[] Value;
+        public long Version;
+        public DateTimeOffset? ExpiresAt;
+        public LinkedListNode<Entry>? Node;
+    }
+
+    // One lock: the compare-and-set must be atomic with the LRU bookkeeping, and the critical section is a few
+    // pointer moves. The connector's cache is bypassed for this backend, so reads come here too.
+    private readonly object _sync = new();
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly LinkedList<Entry> _lru = new();
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the storage.</summary>
+    /// <param name="maxRecords">The most records kept; the least recently used are evicted beyond it.</param>
+    /// <param name="timeProvider">The clock for expiry; defaults to the system clock.</param>
+    public MemorySessionStorage(int maxRecords = 100_000, TimeProvider? timeProvider = null)
+    {
+        if (maxRecords < 1) throw new ArgumentOutOfRangeException(nameof(maxRecords), maxRecords, "maxRecords must be at least 1.");
+        MaxRecords = maxRecords;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The most records kept.</summary>
+    public int MaxRecords { get; }
+
+    /// <summary>The number of records held, including expired ones not yet purged.</summary>
+    public int Count
+    {
+        get { lock (_sync) return _entries.Count; }
+    }
+
+    /// <inheritdoc />
+    public override string Kind => "memory";
+
+    /// <inheritdoc />
+    public override bool IsInMemory => true;
+
+    /// <inheritdoc />
+    public override StoredRecord? Read(string key)
+    {
+        lock (_sync)
+        {
+            Entry? e = Live(key);
+            if (e is null) return null;
+            Touch(e);
+            return new StoredRecord(e.Value, e.Version, e.ExpiresAt);
+        }
+    }
+
+    /// <inheritdoc />
+    public override bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        byte[] copy = value.ToArray();
+        lock (_sync)
+        {
+            Entry? e = Live(key);
+            long current = e?.Version ?? Absent;
+            if (expectedVersion != AnyVersion && expectedVersion != current) return false;
+            if (e is null)
+            {
+                e = new Entry { Key = key, Value = copy, Version = newVersion, ExpiresAt = expiresAt };
+                e.Node = _lru.AddFirst(e);
+                _entries[key] = e;
+                while (_entries.Count > MaxRecords) Remove(_lru.Last!.Value);
+            }
+            else
+            {
+                e.Value = copy;
+                e.Version = newVersion;
+                e.ExpiresAt = expiresAt;
+                Touch(e);
+            }
+
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
+    public override bool Delete(string key)
+    {
+        lock (_sync)
+        {
+            if (!_entries.TryGetValue(key, out Entry? e)) return false;
+            bool live = !IsExpired(e);
+            Remove(e);
+            return live;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Clear()
+    {
+        lock (_sync)
+        {
+            _entries.Clear();
+            _lru.Clear();
+        }
+    }
+
+    /// <inheritdoc />
+    public override int PurgeExpired()
+    {
+        lock (_sync)
+        {
+            var expired = new List<Entry>();
+            foreach (Entry e in _entries.Values)
+            {
+                if (IsExpired(e)) expired.Add(e);
+            }
+
+            foreach (Entry e in expired) Remove(e);
+            return expired.Count;
+        }
+    }
+
+    private Entry? Live(string key)
+    {
+        if (!_entries.TryGetValue(key, out Entry? e)) return null;
+        if (!IsExpired(e)) return e;
+        Remove(e);
+        return null;
+    }
+
+    private bool IsExpired(Entry e) => e.ExpiresAt is { } at && at <= _time.GetUtcNow();
+
+    private void Touch(Entry e)
+    {
+        if (e.Node is { } node && node != _lru.First)
+        {
+            _lru.Remove(node);
+            _lru.AddFirst(node);
+        }
+    }
+
+    private void Remove(Entry e)
+    {
+        _entries.Remove(e.Key);
+        if (e.Node is not null) _lru.Remove(e.Node);
+        e.Node = null;
+    }
+}
