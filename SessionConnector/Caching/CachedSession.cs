@@ -7,11 +7,12 @@ namespace SessionConnector.Caching;
 /// </summary>
 internal sealed class CachedSession
 {
-    public CachedSession(object? snapshot, long version, long expiresAtTicks, long staleAtTicks, string storageKey)
+    public CachedSession(object? snapshot, long version, long expiresAtTicks, long absoluteExpiresAtTicks, long staleAtTicks, string storageKey)
     {
         Snapshot = snapshot;
         Version = version;
         ExpiresAtTicks = expiresAtTicks;
+        AbsoluteExpiresAtTicks = absoluteExpiresAtTicks;
         StaleAtTicks = staleAtTicks;
         StorageKey = storageKey;
     }
@@ -22,6 +23,8 @@ internal sealed class CachedSession
     public long Version { get; }
 
     public long ExpiresAtTicks { get; }
+
+    public long AbsoluteExpiresAtTicks { get; }
 
     public long StaleAtTicks { get; }
 

@@ -67,7 +67,7 @@ public sealed partial class SessionStorageConnector
             return (false, default);
         }
 
-        CachePut(id, key, opened.Value, record.Value.Version, opened.ExpiresAt);
+        CachePut(id, key, opened.Value, record.Value.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
         return (true, _cache is null ? opened.Value : T.DeepClone(opened.Value));
     }
 
@@ -84,7 +84,7 @@ public sealed partial class SessionStorageConnector
         }
 
         // The decoded instance becomes the cache's private snapshot; the caller gets its own copy.
-        CachePut(id, key, opened.Value, record.Version, opened.ExpiresAt);
+        CachePut(id, key, opened.Value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
         value = _cache is null ? opened.Value : T.DeepClone(opened.Value);
         return true;
     }
@@ -121,7 +121,7 @@ public sealed partial class SessionStorageConnector
             long version = NextVersion(expected);
             if (StorageWrite(key, envelope, expiresAt, expected, version))
             {
-                CachePut(id, key, snapshot, version, expiresAt);
+                CachePut(id, key, snapshot, version, expiresAt, expiresAt);
                 return true;
             }
         }
@@ -152,7 +152,7 @@ public sealed partial class SessionStorageConnector
             long version = NextVersion(expected);
             if (await StorageWriteAsync(key, envelope, expiresAt, expected, version, cancellationToken).ConfigureAwait(false))
             {
-                CachePut(id, key, snapshot, version, expiresAt);
+                CachePut(id, key, snapshot, version, expiresAt, expiresAt);
                 return true;
             }
         }
@@ -219,7 +219,7 @@ public sealed partial class SessionStorageConnector
                 long version = NextVersion(current.Value.Version);
                 if (StorageWrite(key, envelope, opened.ExpiresAt, current.Value.Version, version))
                 {
-                    CachePut(id, key, updated, version, opened.ExpiresAt);
+                    CachePut(id, key, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
                     return true;
                 }
 
@@ -274,7 +274,7 @@ public sealed partial class SessionStorageConnector
                 long version = NextVersion(current.Value.Version);
                 if (await StorageWriteAsync(key, envelope, opened.ExpiresAt, current.Value.Version, version, cancellationToken).ConfigureAwait(false))
                 {
-                    CachePut(id, key, updated, version, opened.ExpiresAt);
+                    CachePut(id, key, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
                     return true;
                 }
 

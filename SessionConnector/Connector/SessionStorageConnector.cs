@@ -167,35 +167,16 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
     // ---- cache ------------------------------------------------------------------------------------------
 
-    private bool TryGetCached<T>(string id, [MaybeNullWhen(false)] out T value) where T : ISessionData<T>
-    {
-        if (_cache is not null && _cache.TryGet(id, out CachedSession? entry))
-        {
-            if (entry.Snapshot is T snapshot)
-            {
-                long now = NowTicks;
-                if (entry.ExpiresAtTicks > now && entry.StaleAtTicks > now)
-                {
-                    _metrics.CacheHit();
-                    value = T.DeepClone(snapshot);
-                    return true;
-                }
+    private bool TryGetCached<T>(string id, [MaybeNullWhen(false)] out T value) where T : ISessionData<T> =>
+        TryGetCachedEntry(id, out _, out value);
 
-                _cache.Remove(id, entry);
-            }
-        }
-
-        value = default;
-        return false;
-    }
-
-    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt) where T : ISessionData<T>
+    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt) where T : ISessionData<T>
     {
         if (_cache is null) return;
         long now = NowTicks;
         long expires = expiresAt?.UtcTicks ?? long.MaxValue;
         if (expires <= now) return;
-        var entry = new CachedSession(ownedValue, version, expires, now + _cacheMaxAgeTicks, storageKey);
+        var entry = new CachedSession(ownedValue, version, expires, absoluteExpiresAt?.UtcTicks ?? long.MaxValue, now + _cacheMaxAgeTicks, storageKey);
         _idsByStorageKey?.TryAdd(storageKey, id);
         _cache.Set(id, entry, CachedSession.IsNewer);
     }
@@ -205,7 +186,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         if (_cache is null) return;
         long version = NowTicks;
         if (_cache.TryGet(id, out CachedSession? existing)) version = Math.Max(version, existing.Version + 1);
-        _cache.Set(id, new CachedSession(null, version, long.MaxValue, long.MaxValue, storageKey), CachedSession.IsNewer);
+        _cache.Set(id, new CachedSession(null, version, long.MaxValue, long.MaxValue, long.MaxValue, storageKey), CachedSession.IsNewer);
     }
 
     private void OnCacheEvicted(string id, CachedSession entry)

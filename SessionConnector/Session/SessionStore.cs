@@ -1,0 +1,279 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using SessionConnector.Internal;
+using SessionConnector.Storage;
+
+namespace SessionConnector;
+
+/// <summary>Lifetime rules a <see cref="SessionStore{T}"/> enforces on the server.</summary>
+public sealed class SessionStoreOptions
+{
+    /// <summary>Absolute lifetime from creation (default 1 day); no activity extends a session past it. Null: no cap.</summary>
+    public TimeSpan? Lifetime { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Optional idle (sliding) timeout: a session not used for this long expires, even within its lifetime.</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+}
+
+/// <summary>What <see cref="SessionStore{T}.Commit"/> did.</summary>
+public enum SessionCommitResult
+{
+    /// <summary>Nothing to write: not loaded, not modified, no expiry to slide.</summary>
+    Unchanged,
+
+    /// <summary>Written.</summary>
+    Saved,
+
+    /// <summary>
+    /// Not written: another request changed the session after this one loaded it. Nothing was overwritten; reload
+    /// and reapply, or use <see cref="SessionStorageConnector.Update{T}(string, Func{T, T})"/> for atomic changes.
+    /// </summary>
+    Conflict,
+
+    /// <summary>Not written: the session was deleted (e.g. a logout) after this request loaded it. It stays deleted.</summary>
+    Deleted,
+}
+
+/// <summary>
+/// One request's view of one session (the seed's <c>SessionStore</c>): loaded lazily on first access, saved on
+/// <see cref="Commit"/> only when loaded and changed (or when its idle expiry needs sliding), with absolute and idle
+/// expiry enforced on the server, <see cref="CycleId"/> against fixation and <see cref="Destroy"/> for logout.
+/// Not thread-safe: one instance per request.
+/// </summary>
+/// <typeparam name="T">The session data type (a <c>[SessionData]</c> type or <see cref="SessionBag"/>).</typeparam>
+public sealed class SessionStore<T> where T : ISessionData<T>
+{
+    private readonly SessionStorageConnector _connector;
+    private readonly SessionStoreOptions _options;
+    private string _id;
+    private T? _data;
+    private byte[]? _loadedFingerprint;
+    private long _version;
+    private DateTimeOffset? _expiresAt;
+    private DateTimeOffset? _absoluteExpiresAt;
+    private bool _modified;
+
+    /// <summary>Creates the request's session object; nothing is read until the data is first used.</summary>
+    /// <param name="sessionId">The ID the client presented (e.g. from a cookie), or null for none.</param>
+    /// <param name="options">Lifetime rules; defaults to a 1-day absolute lifetime and no idle timeout.</param>
+    /// <param name="connector">The connector; defaults to <see cref="Sessions.Connector"/>.</param>
+    public SessionStore(string? sessionId, SessionStoreOptions? options = null, SessionStorageConnector? connector = null)
+    {
+        _connector = connector ?? Sessions.Connector;
+        _options = options ?? new SessionStoreOptions();
+        if (_options.Lifetime is { } l && l <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "Lifetime must be positive.");
+        if (_options.IdleTimeout is { } i && i <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "IdleTimeout must be positive.");
+        if (sessionId is not null) SessionIds.Validate(sessionId);
+        _id = sessionId ?? SessionIds.Generate();
+        IsNew = sessionId is null;
+    }
+
+    /// <summary>
+    /// The session ID to send to the client. It changes when the presented ID matched no live session (a fresh ID is
+    /// issued rather than adopting one the client chose) and on <see cref="CycleId"/>.
+    /// </summary>
+    public string Id => _id;
+
+    /// <summary>True when no stored session backs this object (none was presented, or it was missing or expired).</summary>
+    public bool IsNew { get; private set; }
+
+    /// <summary>True once the data has been loaded (or created).</summary>
+    public bool IsLoaded { get; private set; }
+
+    /// <summary>True after <see cref="Destroy"/>.</summary>
+    public bool IsDestroyed { get; private set; }
+
+    /// <summary>When the session expires as last loaded or saved (null: never).</summary>
+    public DateTimeOffset? ExpiresAt => _expiresAt;
+
+    /// <summary>The session data, loaded on first access. Mutations are detected at <see cref="Commit"/>.</summary>
+    public T Data
+    {
+        get
+        {
+            if (!IsLoaded) Load();
+            return _data!;
+        }
+
+        set
+        {
+            if (value is null) throw new ArgumentNullException(nameof(value));
+            if (!IsLoaded) Load();
+            _data = value;
+            _modified = true;
+        }
+    }
+
+    /// <summary>True when the data differs from what was loaded (compared by its serialized form) or was replaced.</summary>
+    public bool IsModified =>
+        IsLoaded && !IsDestroyed && (_modified || _loadedFingerprint is null || !_loadedFingerprint.AsSpan().SequenceEqual(_connector.Fingerprint(_data!)));
+
+    /// <summary>True when <see cref="Commit"/> would write: loaded, not destroyed, and modified or due for an idle slide.</summary>
+    public bool NeedsUpdate => IsLoaded && !IsDestroyed && (IsModified || SlideDue(_connector.Time.GetUtcNow()));
+
+    /// <summary>Marks the data as changed even if its serialized form is equal (forces a write and an expiry refresh).</summary>
+    public void MarkModified() => _modified = true;
+
+    /// <summary>Loads the session now (normally done lazily by <see cref="Data"/>).</summary>
+    public void Load()
+    {
+        if (IsLoaded) return;
+        if (!IsNew && _connector.TryLoadVersioned(_id, out VersionedSession<T> s) && !IdleExpired(s))
+        {
+            Adopt(s);
+            return;
+        }
+
+        StartNew();
+    }
+
+    /// <summary>Async twin of <see cref="Load"/>; call it before touching <see cref="Data"/> in async code.</summary>
+    public async ValueTask LoadAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsLoaded) return;
+        if (!IsNew)
+        {
+            (bool found, VersionedSession<T> s) = await _connector.TryLoadVersionedAsync<T>(_id, cancellationToken).ConfigureAwait(false);
+            if (found && !IdleExpired(s))
+            {
+                Adopt(s);
+                return;
+            }
+        }
+
+        StartNew();
+    }
+
+    private bool IdleExpired(in VersionedSession<T> s) =>
+        s.ExpiresAt is { } at && at <= _connector.Time.GetUtcNow();
+
+    private void Adopt(in VersionedSession<T> s)
+    {
+        _data = s.Value;
+        _version = s.Version;
+        _expiresAt = s.ExpiresAt;
+        _absoluteExpiresAt = s.AbsoluteExpiresAt;
+        _loadedFingerprint = _connector.Fingerprint(_data);
+        IsLoaded = true;
+    }
+
+    private void StartNew()
+    {
+        // Never adopt an ID the client chose that matches no live session: that is how fixation attacks start.
+        if (!IsNew) _id = SessionIds.Generate();
+        IsNew = true;
+        _data = T.CreateDefault();
+        _version = SessionStorage.Absent;
+        DateTimeOffset now = _connector.Time.GetUtcNow();
+        _absoluteExpiresAt = _options.Lifetime is { } l ? now + l : null;
+        _expiresAt = NextExpiry(now);
+        // A new session that is never changed is never written (no empty records for drive-by requests).
+        _loadedFingerprint = _connector.Fingerprint(_data);
+        IsLoaded = true;
+    }
+
+    private DateTimeOffset? NextExpiry(DateTimeOffset now)
+    {
+        DateTimeOffset? idle = _options.IdleTimeout is { } i ? now + i : null;
+        if (idle is null) return _absoluteExpiresAt;
+        if (_absoluteExpiresAt is null) return idle;
+        return idle < _absoluteExpiresAt ? idle : _absoluteExpiresAt;
+    }
+
+    // Refresh the sliding expiry once half the idle window is used, not on every request: fewer writes,
+    // and a session still never outlives IdleTimeout without activity.
+    private bool SlideDue(DateTimeOffset now) =>
+        _options.IdleTimeout is { } idle && _expiresAt is { } at && NextExpiry(now) is { } next && next - at >= idle / 2;
+
+    /// <summary>Writes the session if <see cref="NeedsUpdate"/>; never overwrites a newer write or undoes a delete.</summary>
+    public SessionCommitResult Commit()
+    {
+        if (!NeedsUpdate) return SessionCommitResult.Unchanged;
+        DateTimeOffset? expiresAt = NextExpiry(_connector.Time.GetUtcNow());
+        VersionedWrite outcome = _connector.WriteVersioned(_id, _data!, _version, expiresAt, _absoluteExpiresAt, out long version);
+        return Committed(outcome, version, expiresAt);
+    }
+
+    /// <summary>Async twin of <see cref="Commit"/>.</summary>
+    public async ValueTask<SessionCommitResult> CommitAsync(CancellationToken cancellationToken = default)
+    {
+        if (!NeedsUpdate) return SessionCommitResult.Unchanged;
+        DateTimeOffset? expiresAt = NextExpiry(_connector.Time.GetUtcNow());
+        (VersionedWrite outcome, long version) = await _connector
+            .WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, cancellationToken).ConfigureAwait(false);
+        return Committed(outcome, version, expiresAt);
+    }
+
+    private SessionCommitResult Committed(VersionedWrite outcome, long version, DateTimeOffset? expiresAt)
+    {
+        switch (outcome)
+        {
+            case VersionedWrite.Written:
+                _version = version;
+                _expiresAt = expiresAt;
+                _loadedFingerprint = _connector.Fingerprint(_data!);
+                _modified = false;
+                IsNew = false;
+                return SessionCommitResult.Saved;
+            case VersionedWrite.Deleted:
+                return SessionCommitResult.Deleted;
+            default:
+                return SessionCommitResult.Conflict;
+        }
+    }
+
+    /// <summary>
+    /// Gives the session a new ID, keeping its data and expiry, and deletes the old ID: call it after login so an ID
+    /// an attacker planted before login is worthless after it.
+    /// </summary>
+    public void CycleId()
+    {
+        if (!IsLoaded) Load();
+        string oldId = _id;
+        bool stored = !IsNew;
+        _id = SessionIds.Generate();
+        _version = SessionStorage.Absent;
+        _modified = true;
+        IsNew = true;
+        // Write the new record before deleting the old one, so a crash in between loses nothing.
+        Commit();
+        if (stored) _connector.Delete(oldId);
+    }
+
+    /// <summary>Async twin of <see cref="CycleId"/>.</summary>
+    public async ValueTask CycleIdAsync(CancellationToken cancellationToken = default)
+    {
+        if (!IsLoaded) await LoadAsync(cancellationToken).ConfigureAwait(false);
+        string oldId = _id;
+        bool stored = !IsNew;
+        _id = SessionIds.Generate();
+        _version = SessionStorage.Absent;
+        _modified = true;
+        IsNew = true;
+        await CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (stored) await _connector.DeleteAsync(oldId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes the session (logout). Later commits of this object write nothing.</summary>
+    public void Destroy()
+    {
+        _connector.Delete(_id);
+        MarkDestroyed();
+    }
+
+    /// <summary>Async twin of <see cref="Destroy"/>.</summary>
+    public async ValueTask DestroyAsync(CancellationToken cancellationToken = default)
+    {
+        await _connector.DeleteAsync(_id, cancellationToken).ConfigureAwait(false);
+        MarkDestroyed();
+    }
+
+    private void MarkDestroyed()
+    {
+        IsDestroyed = true;
+        IsLoaded = true;
+        _data = T.CreateDefault();
+        _loadedFingerprint = null;
+    }
+}
