@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Concurrent;
+using SessionConnector.Storage;
+
+namespace SessionConnector.Tests.Support;
+
+/// <summary>A decorator that records every key and value a backend is handed, with optional hooks.</summary>
+public sealed class RecordingStorage : SessionStorage
+{
+    private readonly SessionStorage _inner;
+
+    public RecordingStorage(SessionStorage inner) => _inner = inner;
+
+    public ConcurrentBag<string> Keys { get; } = new();
+
+    public ConcurrentBag<byte[]> Values { get; } = new();
+
+    /// <summary>Runs before every Write reaches the inner storage.</summary>
+    public Action<string>? BeforeWrite { get; set; }
+
+    public override string Kind => _inner.Kind;
+
+    public override bool IsInMemory => false;
+
+    public override StoredRecord? Read(string key)
+    {
+        Keys.Add(key);
+        return _inner.Read(key);
+    }
+
+    public override bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+    {
+        Keys.Add(key);
+        Values.Add(value.ToArray());
+        BeforeWrite?.Invoke(key);
+        return _inner.Write(key, value, expiresAt, expectedVersion, newVersion);
+    }
+
+    public override bool Delete(string key)
+    {
+        Keys.Add(key);
+        return _inner.Delete(key);
+    }
+
+    public override void Clear() => _inner.Clear();
+}
