@@ -1,0 +1,61 @@
+using System;
+using System.IO;
+using SessionConnector;
+using SessionConnector.Storage;
+
+namespace SessionConnector.Tests.Support;
+
+/// <summary>
+/// Entry point when the test assembly runs as a child process (<c>dotnet SessionConnector.Tests.dll worker ...</c>),
+/// so multi-process and crash tests use real separate processes on the real storage code.
+/// </summary>
+public static class TestWorker
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length < 1 || args[0] != "worker")
+        {
+            Console.Error.WriteLine("usage: worker <mode> ...");
+            return 2;
+        }
+
+        switch (args[1])
+        {
+            case "update-file":
+            {
+                // worker update-file <dir> <id> <count>
+                using var c = Open(args[2]);
+                int count = int.Parse(args[4]);
+                for (int i = 0; i < count; i++)
+                {
+                    if (!c.Update<Counter>(args[3], x => x.Value++)) return 3;
+                }
+
+                return 0;
+            }
+
+            case "write-loop":
+            {
+                // worker write-loop <dir> <durability> <ids...>: rewrites the sessions forever, until killed.
+                using var c = Open(args[2], Enum.Parse<FileDurability>(args[3]));
+                Console.Out.WriteLine("ready");
+                Console.Out.Flush();
+                for (long n = 1; ; n++)
+                {
+                    for (int i = 4; i < args.Length; i++)
+                    {
+                        c.Set(args[i], new Counter { Value = n, Log = { new string('x', (int)(n % 4096)) } });
+                    }
+                }
+            }
+
+            default:
+                Console.Error.WriteLine("unknown worker mode " + args[1]);
+                return 2;
+        }
+    }
+
+    public static SessionStorageConnector Open(string directory, FileDurability durability = FileDurability.ProcessCrash) =>
+        new(new FileSessionStorage(directory, durability),
+            new SessionConnectorOptions { Keys = SessionKeyRing.FromSecret(TestConnectors.Key), CacheCapacity = 0 });
+}
