@@ -145,6 +145,8 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
 
         victim = hand;
         if (victim is null) return false;
+        // The hand continues from the victim's neighbour towards the head (null: wrap to the tail next time).
+        _hand = victim.Prev;
         _map.TryRemove(new KeyValuePair<TKey, Node>(victim.Key, victim));
         Unlink(victim);
         return true;

@@ -1,0 +1,60 @@
+using System;
+using SessionConnector.Storage;
+using SessionConnector.Tests.Support;
+using Xunit;
+
+namespace SessionConnector.Tests.Storage;
+
+public sealed class MemorySessionStorageTests
+{
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = new();
+
+    [Fact]
+    public void TheLeastRecentlyUsedRecordIsEvictedPastTheBound()
+    {
+        var s = new MemorySessionStorage(3, _clock);
+        s.Write("a", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.Write("b", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.Write("c", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.Read("a"); // a is now the most recently used
+        s.Write("d", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+
+        Assert.Equal(3, s.Count);
+        Assert.NotNull(s.Read("a"));
+        Assert.Null(s.Read("b"));
+    }
+
+    [Fact]
+    public void RecordsExpireAndPurgeRemovesThem()
+    {
+        var s = new MemorySessionStorage(10, _clock);
+        s.Write("a", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(5), SessionStorage.Absent, 1);
+        s.Write("b", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(50), SessionStorage.Absent, 1);
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.Null(s.Read("a"));
+        s.Write("c", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(1), SessionStorage.Absent, 1);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, s.PurgeExpired());
+        Assert.Equal(1, s.Count);
+    }
+
+    [Fact]
+    public void CompareAndSetTreatsAnExpiredRecordAsAbsent()
+    {
+        var s = new MemorySessionStorage(10, _clock);
+        s.Write("a", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(5), SessionStorage.Absent, 7);
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.False(s.Write("a", new byte[] { 2 }, null, 7, 8));
+        Assert.True(s.Write("a", new byte[] { 2 }, null, SessionStorage.Absent, 8));
+    }
+
+    [Fact]
+    public void WrittenBytesAreCopied()
+    {
+        var s = new MemorySessionStorage(10, _clock);
+        byte[] value = { 1, 2 };
+        s.Write("a", value, null, SessionStorage.Absent, 1);
+        value[0] = 9;
+        Assert.Equal(1, s.Read("a")!.Value.Value[0]);
+    }
+}
