@@ -38,9 +38,16 @@ public static class TestWorker
             {
                 // worker write-loop <dir> <durability> <ids...>: rewrites the sessions forever, until killed.
                 using var c = Open(args[2], Enum.Parse<FileDurability>(args[3]));
+                long start = 0;
+                for (int i = 4; i < args.Length; i++)
+                {
+                    if (c.TryGet<Counter>(args[i], out Counter? existing)) start = Math.Max(start, existing.Value);
+                }
+
                 Console.Out.WriteLine("ready");
                 Console.Out.Flush();
-                for (long n = 1; ; n++)
+                // Values keep growing across restarts, so the parent can tell old from new records.
+                for (long n = start + 1; ; n++)
                 {
                     for (int i = 4; i < args.Length; i++)
                     {

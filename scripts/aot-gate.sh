@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# NativeAOT gate: publish each sample with PublishAot + full trimming for linux-x64, fail on ANY IL2xxx/IL3xxx
+# warning (ours or a dependency's), then run the native binary and check what it prints.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+samples=("QuickStart")
+[ -d samples/RedisQuickStart ] && samples+=("RedisQuickStart")
+out=artifacts/aot
+mkdir -p "$out"
+rc=0
+for s in "${samples[@]}"; do
+  log="$out/$s.publish.log"
+  echo "-- publish $s (PublishAot=true, TrimMode=full)"
+  if ! dotnet publish "samples/$s/$s.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
+       -p:TreatWarningsAsErrors=false -o "$out/$s" -nologo >"$log" 2>&1; then
+    echo "!! publish of $s failed:"; tail -30 "$log"; rc=1; continue
+  fi
+  warnings=$(grep -oE "warning IL[23][0-9]{3}[^[]*" "$log" | sort -u || true)
+  count=$(printf "%s" "$warnings" | grep -c . || true)
+  size=$(stat -c %s "$out/$s/$s")
+  echo "   $s: $count IL2xxx/IL3xxx warnings, native binary $((size / 1024)) KiB"
+  if [ "$count" -ne 0 ]; then echo "$warnings"; rc=1; fi
+done
+
+echo "-- run QuickStart (native)"
+workdir=$(mktemp -d)
+if (cd "$workdir" && "$OLDPWD/$out/QuickStart/QuickStart") >"$out/QuickStart.run.log" 2>&1 && grep -q "QuickStart OK" "$out/QuickStart.run.log"; then
+  echo "   QuickStart native run OK"
+else
+  echo "!! QuickStart native run failed:"; cat "$out/QuickStart.run.log"; rc=1
+fi
+rm -rf "$workdir"
+exit $rc

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test and the NativeAOT gate. The README's test command and what CI runs (.ci/run).
+# On a fresh machine it installs what the tests need (redis-server from Debian's packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "== installing redis-server (Debian package)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
+
+echo "== build (warnings are errors)"
+dotnet build SessionConnector.sln -c Release -nologo -v q
+
+echo "== tests"
+mkdir -p artifacts/test-results
+status=0
+passed=0; failed=0; skipped=0
+for proj in $(find . -name '*.Tests.csproj' -not -path './artifacts/*' | sort); do
+  name=$(basename "$proj" .csproj)
+  log="artifacts/test-results/$name.log"
+  if dotnet test "$proj" -c Release --no-build -nologo --logger "console;verbosity=normal" >"$log" 2>&1; then :; else status=1; fi
+  grep -E "^\s*(Passed|Failed)!|error|Failed [A-Za-z]" "$log" | grep -v "^\s*Passed [A-Za-z]" | head -40 || true
+  line=$(grep -E "(Passed|Failed)!\s+-" "$log" | tail -1 || true)
+  p=$(echo "$line" | sed -nE 's/.*Passed:\s+([0-9]+).*/\1/p'); f=$(echo "$line" | sed -nE 's/.*Failed:\s+([0-9]+).*/\1/p'); s=$(echo "$line" | sed -nE 's/.*Skipped:\s+([0-9]+).*/\1/p')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+  if [ -z "$line" ]; then echo "!! $name produced no test summary"; status=1; fi
+done
+
+echo "== NativeAOT gate"
+if bash scripts/aot-gate.sh; then :; else status=1; fi
+
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit $status
