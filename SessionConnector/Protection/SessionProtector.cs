@@ -154,6 +154,9 @@ internal sealed class SessionProtector : IDisposable
         // The full fence orders our key reads before the flag read (an acquire alone would not on ARM).
         Interlocked.MemoryBarrier();
         ObjectDisposedException.ThrowIf(_disposed, this);
+        // A rotation plus revocation may have landed between choosing the epoch and encrypting; such a record would be
+        // unreadable, so write it again under the new primary (the primary itself can never be revoked).
+        if (_ring.GetKey(epoch.KeyId) is null) return Protect(sessionId, plaintext);
         return envelope;
     }
 
