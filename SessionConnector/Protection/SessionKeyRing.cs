@@ -1,48 +1,265 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace SessionConnector;
 
 /// <summary>
 /// The keys that protect sessions at rest: one primary key that encrypts, older keys that still decrypt,
-/// revoked keys that no longer do.
+/// revoked keys that no longer do, and one stable naming key from which storage keys (file names, Redis keys) are derived.
 /// </summary>
-public sealed class SessionKeyRing
+/// <remarks>
+/// <para>A 32-byte secret is used as the master key as is; any other length (at least 16 bytes) is turned into a
+/// 32-byte master key with HKDF-SHA256. Secrets shorter than 16 bytes are rejected.</para>
+/// <para>The naming key is the first key added unless <see cref="NamingKeyId"/> says otherwise. It does not change when
+/// the primary rotates, so rotation never renames (and so never logs out) existing sessions. Revoking the naming key
+/// stops it from decrypting, but its secret is kept for naming.</para>
+/// <para>The ring is safe to read from many threads while keys are added or revoked. Disposing it zeroes the key material
+/// it holds.</para>
+/// </remarks>
+public sealed class SessionKeyRing : IDisposable
 {
-    private readonly Dictionary<uint, byte[]> _keys = new();
-    private readonly HashSet<uint> _revoked = new();
+    /// <summary>The environment variable read by <see cref="FromEnvironment(string)"/> when no name is given.</summary>
+    public const string DefaultEnvironmentVariable = "SESSIONCONNECTOR_KEYS";
+
+    /// <summary>The shortest secret accepted, in bytes.</summary>
+    public const int MinimumSecretLength = 16;
+
+    internal const int MasterKeyLength = 32;
+
+    private static ReadOnlySpan<byte> MasterKeyInfo => "SessionConnector/v1/master-key"u8;
+
+    private readonly object _gate = new();
+    private readonly List<byte[]> _owned = new();
+    // Readers take one volatile snapshot; writers replace it under _gate (copy on write: writes are rare).
+    private volatile Snapshot _snapshot = Snapshot.Empty;
+    private bool _disposed;
 
     /// <summary>The id of the key that encrypts new records.</summary>
-    public uint PrimaryKeyId { get; private set; }
+    /// <exception cref="InvalidOperationException">The ring holds no key.</exception>
+    public uint PrimaryKeyId => _snapshot.Primary ?? throw new InvalidOperationException("The session key ring holds no key.");
+
+    /// <summary>
+    /// The id of the key whose secret names records (see <see cref="SessionKeyRing"/> remarks). Defaults to the first key added.
+    /// Set it before the ring is handed to the connector: changing it renames every record.
+    /// </summary>
+    /// <exception cref="ArgumentException">No key with that id was added.</exception>
+    public uint NamingKeyId
+    {
+        get => _snapshot.NamingKeyId ?? throw new InvalidOperationException("The session key ring holds no key.");
+        set
+        {
+            lock (_gate)
+            {
+                ThrowIfDisposed();
+                Snapshot s = _snapshot;
+                if (!s.AllKeys.ContainsKey(value)) throw new ArgumentException($"The key ring holds no key {value}.", nameof(value));
+                _snapshot = s with { NamingKeyId = value };
+            }
+        }
+    }
 
     /// <summary>True when the ring was generated for development because no key was configured.</summary>
     public bool IsDevelopmentKey { get; private set; }
 
-    /// <summary>Adds a key. A 32-byte secret is used as is; any other length (at least 16 bytes) is stretched with HKDF-SHA256.</summary>
+    /// <summary>The number of keys that can still decrypt (added and not revoked).</summary>
+    public int ActiveKeyCount => _snapshot.Active.Count;
+
+    /// <summary>
+    /// Adds a key. A 32-byte secret is used as is; any other length (at least <see cref="MinimumSecretLength"/> bytes) is
+    /// derived into a 32-byte key with HKDF-SHA256. The secret is copied; the caller may clear its buffer afterwards.
+    /// </summary>
+    /// <param name="keyId">The id written into every record this key encrypts. Ids are never reused.</param>
+    /// <param name="secret">The key material.</param>
+    /// <param name="primary">Make this the key that encrypts new records. The first key added is primary regardless.</param>
+    /// <returns>This ring, for chaining.</returns>
+    /// <exception cref="ArgumentException">The secret is too short, or the id was already added or revoked.</exception>
     public SessionKeyRing AddKey(uint keyId, ReadOnlySpan<byte> secret, bool primary = false)
     {
-        if (secret.Length < 16) throw new ArgumentException("A session key secret must be at least 16 bytes.", nameof(secret));
-        byte[] key = secret.Length == 32 ? secret.ToArray() : HKDF.DeriveKey(HashAlgorithmName.SHA256, secret.ToArray(), 32, null, "SessionConnector key v1"u8.ToArray());
-        _keys.Add(keyId, key);
-        if (primary || _keys.Count == 1) PrimaryKeyId = keyId;
+        if (secret.Length < MinimumSecretLength)
+        {
+            throw new ArgumentException($"A session key secret must be at least {MinimumSecretLength} bytes; got {secret.Length}.", nameof(secret));
+        }
+        byte[] key = DeriveMasterKey(secret);
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                CryptographicOperations.ZeroMemory(key);
+                throw new ObjectDisposedException(nameof(SessionKeyRing));
+            }
+            Snapshot s = _snapshot;
+            if (s.AllKeys.ContainsKey(keyId) || s.Revoked.Contains(keyId))
+            {
+                CryptographicOperations.ZeroMemory(key);
+                throw new ArgumentException($"Key id {keyId} was already added or revoked; key ids are never reused.", nameof(keyId));
+            }
+            _owned.Add(key);
+            var all = new Dictionary<uint, byte[]>(s.AllKeys) { [keyId] = key };
+            var active = new Dictionary<uint, byte[]>(s.Active) { [keyId] = key };
+            _snapshot = new Snapshot(all, active, s.Revoked,
+                primary || s.Primary is null ? keyId : s.Primary,
+                s.NamingKeyId ?? keyId);
+        }
         return this;
     }
 
-    /// <summary>Marks a key as revoked: records under it no longer decrypt.</summary>
+    /// <summary>
+    /// Revokes a key: records encrypted under it no longer decrypt (they are rejected and evicted when read).
+    /// Revoking an id that was never added is allowed and blocks the id from being added later.
+    /// </summary>
+    /// <param name="keyId">The key to revoke.</param>
+    /// <returns>This ring, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">The key is the primary; promote another key first.</exception>
     public SessionKeyRing Revoke(uint keyId)
     {
-        _revoked.Add(keyId);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            Snapshot s = _snapshot;
+            if (s.Primary == keyId)
+            {
+                throw new InvalidOperationException($"Key {keyId} is the primary key; add and promote a new primary before revoking it.");
+            }
+            var active = new Dictionary<uint, byte[]>(s.Active);
+            active.Remove(keyId);
+            var revoked = new HashSet<uint>(s.Revoked) { keyId };
+            _snapshot = s with { Active = active, Revoked = revoked };
+        }
         return this;
     }
 
-    /// <summary>A ring holding one key derived from <paramref name="secret"/>.</summary>
+    /// <summary>Makes an already added, unrevoked key the primary (the key that encrypts new records).</summary>
+    /// <param name="keyId">The key to promote.</param>
+    /// <returns>This ring, for chaining.</returns>
+    /// <exception cref="ArgumentException">The key was never added or is revoked.</exception>
+    public SessionKeyRing SetPrimary(uint keyId)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            Snapshot s = _snapshot;
+            if (!s.Active.ContainsKey(keyId)) throw new ArgumentException($"Key {keyId} is not an active key of this ring.", nameof(keyId));
+            _snapshot = s with { Primary = keyId };
+        }
+        return this;
+    }
+
+    /// <summary>A ring holding one key (id 1, primary) derived from <paramref name="secret"/>.</summary>
+    /// <param name="secret">At least <see cref="MinimumSecretLength"/> bytes; 32 bytes are used as is.</param>
     public static SessionKeyRing FromSecret(ReadOnlySpan<byte> secret) => new SessionKeyRing().AddKey(1, secret, primary: true);
+
+    /// <summary>A ring holding one key (id 1, primary) from a base64 or base64url secret.</summary>
+    /// <param name="base64Secret">The secret, standard or URL-safe base64, padding optional.</param>
+    /// <exception cref="FormatException">The text is not base64.</exception>
+    public static SessionKeyRing FromBase64(string base64Secret)
+    {
+        ArgumentNullException.ThrowIfNull(base64Secret);
+        byte[] secret = DecodeBase64(base64Secret.AsSpan().Trim());
+        try
+        {
+            return FromSecret(secret);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    /// <summary>
+    /// Parses a key list: comma-separated entries <c>[*|-]id:base64secret</c>, for example
+    /// <c>1:AAAA…,*2:BBBB…</c>. <c>*</c> marks the primary (required when more than one key is listed),
+    /// <c>-</c> marks a revoked key. The first entry is the naming key, so list keys oldest first and keep the first entry
+    /// (revoke it with <c>-</c> rather than deleting it). Whitespace around entries is ignored.
+    /// </summary>
+    /// <param name="keyList">The key list.</param>
+    /// <exception cref="FormatException">The list is malformed; the message never contains key material.</exception>
+    public static SessionKeyRing Parse(string keyList)
+    {
+        ArgumentNullException.ThrowIfNull(keyList);
+        var ring = new SessionKeyRing();
+        try
+        {
+            var revoked = new List<uint>();
+            uint? primary = null;
+            int count = 0;
+            foreach (string rawEntry in keyList.Split(','))
+            {
+                ReadOnlySpan<char> entry = rawEntry.AsSpan().Trim();
+                if (entry.IsEmpty) continue;
+                count++;
+                bool isPrimary = false, isRevoked = false;
+                if (entry[0] == '*') { isPrimary = true; entry = entry[1..]; }
+                else if (entry[0] == '-') { isRevoked = true; entry = entry[1..]; }
+                int colon = entry.IndexOf(':');
+                if (colon <= 0 || !uint.TryParse(entry[..colon], NumberStyles.None, CultureInfo.InvariantCulture, out uint id))
+                {
+                    throw new FormatException($"Key list entry {count} is not of the form [*|-]id:base64secret.");
+                }
+                if (isPrimary)
+                {
+                    if (primary is not null) throw new FormatException("The key list marks more than one primary key with '*'.");
+                    primary = id;
+                }
+                byte[] secret;
+                try
+                {
+                    secret = DecodeBase64(entry[(colon + 1)..].Trim());
+                }
+                catch (FormatException)
+                {
+                    throw new FormatException($"The secret of key {id} is not valid base64.");
+                }
+                try
+                {
+                    ring.AddKey(id, secret);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new FormatException($"Key {id}: {e.Message}");
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(secret);
+                }
+                if (isRevoked) revoked.Add(id);
+            }
+            if (count == 0) throw new FormatException("The key list is empty.");
+            if (primary is null)
+            {
+                if (count - revoked.Count != 1) throw new FormatException("The key list holds several keys; mark the primary with '*'.");
+                foreach (uint id in ring._snapshot.Active.Keys) if (!revoked.Contains(id)) primary = id;
+            }
+            if (revoked.Contains(primary!.Value)) throw new FormatException("The primary key cannot be revoked.");
+            ring.SetPrimary(primary.Value);
+            foreach (uint id in revoked) ring.Revoke(id);
+            return ring;
+        }
+        catch
+        {
+            ring.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads a key list in the <see cref="Parse(string)"/> format from an environment variable, or returns
+    /// <see langword="null"/> when the variable is unset or empty (the caller decides whether to refuse to start or to
+    /// fall back to <see cref="CreateDevelopment"/>).
+    /// </summary>
+    /// <param name="variable">The variable name; <see cref="DefaultEnvironmentVariable"/> by default.</param>
+    /// <exception cref="FormatException">The variable is set but malformed.</exception>
+    public static SessionKeyRing? FromEnvironment(string variable = DefaultEnvironmentVariable)
+    {
+        string? value = Environment.GetEnvironmentVariable(variable);
+        return string.IsNullOrWhiteSpace(value) ? null : Parse(value);
+    }
 
     /// <summary>A random, process-local key for development. Sessions do not survive a restart with it.</summary>
     public static SessionKeyRing CreateDevelopment()
     {
-        Span<byte> key = stackalloc byte[32];
+        Span<byte> key = stackalloc byte[MasterKeyLength];
         RandomNumberGenerator.Fill(key);
         var ring = FromSecret(key);
         ring.IsDevelopmentKey = true;
@@ -50,7 +267,83 @@ public sealed class SessionKeyRing
         return ring;
     }
 
-    internal byte[]? GetKey(uint keyId) => _revoked.Contains(keyId) ? null : _keys.GetValueOrDefault(keyId);
+    /// <summary>Zeroes all key material held by the ring. Protectors built on it stop decrypting.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _snapshot = Snapshot.Empty;
+            foreach (byte[] key in _owned) CryptographicOperations.ZeroMemory(key);
+            _owned.Clear();
+        }
+    }
 
-    internal byte[] PrimaryKey => _keys[PrimaryKeyId];
+    /// <summary>The master key for <paramref name="keyId"/>, or null when it is unknown, revoked or the ring is disposed.</summary>
+    internal byte[]? GetKey(uint keyId) => _snapshot.Active.GetValueOrDefault(keyId);
+
+    /// <summary>The primary id and its master key, read from one snapshot so they always match.</summary>
+    internal (uint KeyId, byte[] Key) GetPrimary()
+    {
+        Snapshot s = _snapshot;
+        if (s.Primary is not uint id)
+        {
+            ThrowIfDisposed();
+            throw new InvalidOperationException("The session key ring holds no key.");
+        }
+        return (id, s.Active[id]);
+    }
+
+    /// <summary>The secret storage keys are derived from; unaffected by rotation and revocation.</summary>
+    internal byte[] GetNamingSecret()
+    {
+        Snapshot s = _snapshot;
+        if (s.NamingKeyId is not uint id)
+        {
+            ThrowIfDisposed();
+            throw new InvalidOperationException("The session key ring holds no key.");
+        }
+        return s.AllKeys[id];
+    }
+
+    internal static byte[] DeriveMasterKey(ReadOnlySpan<byte> secret)
+    {
+        byte[] key = new byte[MasterKeyLength];
+        if (secret.Length == MasterKeyLength) secret.CopyTo(key);
+        else HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, key, salt: default, info: MasterKeyInfo);
+        return key;
+    }
+
+    private static byte[] DecodeBase64(ReadOnlySpan<char> text)
+    {
+        // Accept base64url and missing padding: secrets often come from URL-safe generators.
+        Span<char> buffer = text.Length <= 512 ? stackalloc char[text.Length + 3] : new char[text.Length + 3];
+        int n = 0;
+        foreach (char c in text) buffer[n++] = c == '-' ? '+' : c == '_' ? '/' : c;
+        while (n % 4 != 0) buffer[n++] = '=';
+        byte[] bytes = new byte[n / 4 * 3];
+        bool ok = Convert.TryFromBase64Chars(buffer[..n], bytes, out int written);
+        buffer.Clear();
+        if (!ok)
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+            throw new FormatException("The secret is not valid base64.");
+        }
+        byte[] result = bytes.AsSpan(0, written).ToArray();
+        CryptographicOperations.ZeroMemory(bytes);
+        return result;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private sealed record Snapshot(
+        Dictionary<uint, byte[]> AllKeys,
+        Dictionary<uint, byte[]> Active,
+        HashSet<uint> Revoked,
+        uint? Primary,
+        uint? NamingKeyId)
+    {
+        public static readonly Snapshot Empty = new(new(), new(), new(), null, null);
+    }
 }

@@ -1,69 +1,334 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
-using System.Text;
+using System.Text.Unicode;
+using System.Threading;
 using SessionConnector.Internal;
 
 namespace SessionConnector.Protection;
 
 /// <summary>
-/// Encrypts every value before it reaches storage and names records by a keyed hash of the session ID.
-/// (Initial version: single-record AES-256-GCM with the session ID as associated data.)
+/// Encrypts every value before it reaches storage (AES-256-GCM envelopes, docs/envelope-format.md) and names records
+/// by a keyed hash of the session ID.
 /// </summary>
+/// <remarks>
+/// Encryption uses per-epoch subkeys: the protector picks a random 128-bit salt, derives
+/// subkey = HKDF-SHA256(primary master key, salt, info || keyId) once, and then numbers nonces with an atomic counter.
+/// After <see cref="EpochSize"/> payloads (or when the primary key changes) it starts a new epoch with a new salt.
+/// Readers derive the same subkey from the salt in the envelope and cache it, so the hot path is a pooled
+/// <see cref="AesGcm"/> call plus the output array. All members are thread-safe.
+/// Dispose only after the connector has stopped using the protector: calls racing with Dispose fail (closed).
+/// </remarks>
 internal sealed class SessionProtector : IDisposable
 {
-    private const int NonceSize = 12, TagSize = 16, HeaderSize = 1 + 4 + NonceSize;
-    private readonly SessionKeyRing _ring;
-    private readonly byte[] _namingKey;
+    /// <summary>Payloads per epoch before a new salt (and subkey) is drawn. See docs/envelope-format.md for the bound.</summary>
+    internal const long DefaultEpochSize = 1L << 32;
 
+    /// <summary>How many (keyId, salt) subkeys readers keep; most traffic comes from a few live epochs.</summary>
+    internal const int DefaultEpochCacheCapacity = 128;
+
+    private static ReadOnlySpan<byte> NamingInfo => "SessionConnector/v1/storage-name"u8;
+
+    private readonly SessionKeyRing _ring;
+    private readonly long _epochSize;
+    private readonly int _epochCacheCapacity;
+    private readonly byte[] _namingKey = new byte[32];
+    private readonly InstancePool<IncrementalHash> _hmacs;
+    // Lock-free reads on the decrypt path; writes happen once per new epoch.
+    private readonly ConcurrentDictionary<EpochId, ProtectionEpoch> _epochs = new();
+    private readonly object _rollGate = new();
+    // Read without a lock on every Protect; replaced under _rollGate, published with a volatile write.
+    private ProtectionEpoch? _current;
+    private volatile bool _disposed;
+
+    /// <summary>Creates a protector over <paramref name="ring"/>. The naming key is fixed at construction.</summary>
     public SessionProtector(SessionKeyRing ring)
+        : this(ring, DefaultEpochSize, DefaultEpochCacheCapacity)
     {
-        _ring = ring;
-        _namingKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, ring.PrimaryKey, 32, null, "SessionConnector storage names v1"u8.ToArray());
     }
 
-    /// <summary>The storage key of a session: base64url(HMAC-SHA256(naming key, id)), 43 characters.</summary>
+    /// <summary>Test seam: a small <paramref name="epochSize"/> forces epoch roll-overs.</summary>
+    internal SessionProtector(SessionKeyRing ring, long epochSize, int epochCacheCapacity)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochCacheCapacity, 1);
+        _ring = ring;
+        _epochSize = epochSize;
+        _epochCacheCapacity = epochCacheCapacity;
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, ring.GetNamingSecret(), _namingKey, salt: default, info: NamingInfo);
+        _hmacs = new InstancePool<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _namingKey));
+    }
+
+    /// <summary>Payloads encrypted under one epoch subkey before a new one is derived.</summary>
+    internal long EpochSize => _epochSize;
+
+    /// <summary>Subkeys currently cached (for tests and diagnostics).</summary>
+    internal int CachedEpochCount => _epochs.Count;
+
+    /// <summary>The storage key of a session: base64url(HMAC-SHA256(naming key, UTF-8 id)), 43 characters.</summary>
+    /// <exception cref="ArgumentException">The ID is not valid UTF-16.</exception>
     public string DeriveStorageKey(string sessionId)
     {
-        Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_namingKey, Encoding.UTF8.GetBytes(sessionId), mac);
-        return SessionIds.ToBase64Url(mac);
+        ArgumentNullException.ThrowIfNull(sessionId);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        byte[]? rented = null;
+        Span<byte> buffer = sessionId.Length <= EnvelopeFormat.StackIdChars
+            ? stackalloc byte[EnvelopeFormat.StackIdChars * 3]
+            : (rented = ArrayPool<byte>.Shared.Rent(sessionId.Length * 3));
+        try
+        {
+            if (Utf8.FromUtf16(sessionId, buffer, out _, out int length, replaceInvalidSequences: false) != OperationStatus.Done)
+            {
+                throw new ArgumentException("The session ID is not valid UTF-16.", nameof(sessionId));
+            }
+            Span<byte> mac = stackalloc byte[32];
+            IncrementalHash hmac = _hmacs.Rent();
+            try
+            {
+                hmac.AppendData(buffer[..length]);
+                hmac.GetHashAndReset(mac);
+            }
+            catch
+            {
+                // Never return a hash with half-appended state to the pool.
+                hmac.Dispose();
+                throw;
+            }
+            _hmacs.Return(hmac);
+            return SessionIds.ToBase64Url(mac);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
+    /// <summary>Encrypts <paramref name="plaintext"/> for <paramref name="sessionId"/> under the primary key.</summary>
+    /// <returns>A new envelope of <c>plaintext.Length + 50</c> bytes.</returns>
+    /// <exception cref="ArgumentException">The ID is not valid UTF-16.</exception>
     public byte[] Protect(string sessionId, ReadOnlySpan<byte> plaintext)
     {
-        byte[] envelope = new byte[HeaderSize + plaintext.Length + TagSize];
-        envelope[0] = 1;
-        BinaryPrimitives.WriteUInt32BigEndian(envelope.AsSpan(1), _ring.PrimaryKeyId);
-        RandomNumberGenerator.Fill(envelope.AsSpan(5, NonceSize));
-        using var gcm = new AesGcm(_ring.PrimaryKey, TagSize);
-        gcm.Encrypt(envelope.AsSpan(5, NonceSize), plaintext, envelope.AsSpan(HeaderSize, plaintext.Length), envelope.AsSpan(HeaderSize + plaintext.Length), Encoding.UTF8.GetBytes(sessionId));
+        ArgumentNullException.ThrowIfNull(sessionId);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ProtectionEpoch epoch = NextNonce(out long counter);
+
+        byte[] envelope = new byte[EnvelopeFormat.Overhead + plaintext.Length];
+        EnvelopeFormat.WriteHeader(envelope, epoch.KeyId, epoch.Salt, (ulong)counter);
+
+        byte[]? rented = null;
+        Span<byte> aadBuffer = sessionId.Length <= EnvelopeFormat.StackIdChars
+            ? stackalloc byte[EnvelopeFormat.StackAadSize]
+            : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.BoundHeaderSize + sessionId.Length * 3));
+        try
+        {
+            if (!TryBuildAad(envelope, sessionId, aadBuffer, out int aadLength))
+            {
+                throw new ArgumentException("The session ID is not valid UTF-16.", nameof(sessionId));
+            }
+            AesGcm gcm = epoch.Rent();
+            try
+            {
+                gcm.Encrypt(
+                    envelope.AsSpan(EnvelopeFormat.NonceOffset, EnvelopeFormat.NonceSize),
+                    plaintext,
+                    envelope.AsSpan(EnvelopeFormat.HeaderSize, plaintext.Length),
+                    envelope.AsSpan(EnvelopeFormat.HeaderSize + plaintext.Length, EnvelopeFormat.TagSize),
+                    aadBuffer[..aadLength]);
+            }
+            finally
+            {
+                epoch.Return(gcm);
+            }
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        // A Dispose racing this call may have zeroed the subkey under us; never hand out such an envelope.
+        // The full fence orders our key reads before the flag read (an acquire alone would not on ARM).
+        Interlocked.MemoryBarrier();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // A rotation plus revocation may have landed between choosing the epoch and encrypting; such a record would be
+        // unreadable, so write it again under the new primary (the primary itself can never be revoked).
+        if (_ring.GetKey(epoch.KeyId) is null) return Protect(sessionId, plaintext);
         return envelope;
     }
 
+    /// <summary>
+    /// Decrypts an envelope written for <paramref name="sessionId"/>. Returns false — never throws — for anything that
+    /// does not authenticate: wrong magic or version, unknown or revoked key, truncated or altered bytes, another session's
+    /// envelope.
+    /// </summary>
+    /// <param name="sessionId">The session the record is read for; part of the associated data.</param>
+    /// <param name="envelope">The stored record.</param>
+    /// <param name="plaintext">The decrypted value when the method returns true.</param>
+    /// <param name="usedOldKey">True when the record was encrypted under a key other than the current primary.</param>
     public bool TryUnprotect(string sessionId, ReadOnlySpan<byte> envelope, [NotNullWhen(true)] out byte[]? plaintext, out bool usedOldKey)
     {
         plaintext = null;
         usedOldKey = false;
-        if (envelope.Length < HeaderSize + TagSize || envelope[0] != 1) return false;
-        uint keyId = BinaryPrimitives.ReadUInt32BigEndian(envelope[1..]);
-        byte[]? key = _ring.GetKey(keyId);
-        if (key is null) return false;
-        var output = new byte[envelope.Length - HeaderSize - TagSize];
-        try
-        {
-            using var gcm = new AesGcm(key, TagSize);
-            gcm.Decrypt(envelope.Slice(5, NonceSize), envelope.Slice(HeaderSize, output.Length), envelope[^TagSize..], output, Encoding.UTF8.GetBytes(sessionId));
-        }
-        catch (CryptographicException)
+        if (sessionId is null || _disposed) return false;
+        if (envelope.Length < EnvelopeFormat.Overhead
+            || envelope[EnvelopeFormat.MagicOffset] != EnvelopeFormat.Magic
+            || envelope[EnvelopeFormat.VersionOffset] != EnvelopeFormat.Version)
         {
             return false;
         }
-        plaintext = output;
-        usedOldKey = keyId != _ring.PrimaryKeyId;
-        return true;
+        uint keyId = BinaryPrimitives.ReadUInt32BigEndian(envelope[EnvelopeFormat.KeyIdOffset..]);
+        // Checked on every call, before the subkey cache, so a revocation takes effect immediately.
+        byte[]? masterKey = _ring.GetKey(keyId);
+        if (masterKey is null) return false;
+
+        byte[]? rented = null;
+        Span<byte> aadBuffer = sessionId.Length <= EnvelopeFormat.StackIdChars
+            ? stackalloc byte[EnvelopeFormat.StackAadSize]
+            : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.BoundHeaderSize + sessionId.Length * 3));
+        ProtectionEpoch? fresh = null;
+        try
+        {
+            if (!TryBuildAad(envelope, sessionId, aadBuffer, out int aadLength)) return false;
+            ReadOnlySpan<byte> salt = envelope.Slice(EnvelopeFormat.SaltOffset, EnvelopeFormat.SaltSize);
+            if (!_epochs.TryGetValue(new EpochId(keyId, salt), out ProtectionEpoch? epoch))
+            {
+                // Derived but not cached until the envelope authenticates, so garbage cannot fill the cache.
+                epoch = fresh = new ProtectionEpoch(keyId, masterKey, salt);
+            }
+
+            int length = envelope.Length - EnvelopeFormat.Overhead;
+            byte[] output = new byte[length];
+            AesGcm gcm = epoch.Rent();
+            try
+            {
+                gcm.Decrypt(
+                    envelope.Slice(EnvelopeFormat.NonceOffset, EnvelopeFormat.NonceSize),
+                    envelope.Slice(EnvelopeFormat.HeaderSize, length),
+                    envelope.Slice(EnvelopeFormat.HeaderSize + length, EnvelopeFormat.TagSize),
+                    output,
+                    aadBuffer[..aadLength]);
+            }
+            finally
+            {
+                epoch.Return(gcm);
+            }
+
+            if (fresh is not null)
+            {
+                if (AddEpoch(fresh) == fresh) fresh = null; // now owned by the cache
+            }
+            plaintext = output;
+            usedOldKey = keyId != _ring.PrimaryKeyId;
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            // Tag mismatch (AuthenticationTagMismatchException) or any other crypto failure: reject.
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            // The protector was disposed concurrently; fail closed.
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // The ring was disposed concurrently (no primary); fail closed.
+            plaintext = null;
+            return false;
+        }
+        finally
+        {
+            fresh?.Dispose();
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(_namingKey);
+    /// <summary>Zeroes the naming key and every cached subkey and releases the pooled cipher instances.</summary>
+    public void Dispose()
+    {
+        lock (_rollGate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (KeyValuePair<EpochId, ProtectionEpoch> entry in _epochs) entry.Value.Dispose();
+            _epochs.Clear();
+            _current?.Dispose();
+            _current = null;
+            _hmacs.Dispose();
+            CryptographicOperations.ZeroMemory(_namingKey);
+        }
+    }
+
+    /// <summary>The current write epoch and a nonce counter unique within it; rolls the epoch when needed.</summary>
+    private ProtectionEpoch NextNonce(out long counter)
+    {
+        while (true)
+        {
+            // Volatile: pairs with the publishing write in Roll so the epoch's fields are seen initialised.
+            ProtectionEpoch? epoch = Volatile.Read(ref _current);
+            if (epoch is not null && epoch.KeyId == _ring.PrimaryKeyId)
+            {
+                counter = epoch.NextCounter();
+                // Counters past the limit are burnt, never used; the writer that sees the limit first rolls.
+                if (counter <= _epochSize) return epoch;
+            }
+            Roll(epoch);
+        }
+    }
+
+    private void Roll(ProtectionEpoch? expected)
+    {
+        lock (_rollGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            // Another writer already rolled while we waited for the lock.
+            if (!ReferenceEquals(_current, expected)) return;
+            (uint keyId, byte[] masterKey) = _ring.GetPrimary();
+            ProtectionEpoch next = ProtectionEpoch.CreateRandom(keyId, masterKey);
+            // The old epoch stays in the cache: its envelopes must still decrypt.
+            ProtectionEpoch cached = AddEpoch(next);
+            if (!ReferenceEquals(cached, next))
+            {
+                // A 128-bit salt collision; astronomically unlikely, but never reuse a (subkey, counter) pair.
+                next.Dispose();
+                return;
+            }
+            Volatile.Write(ref _current, next);
+        }
+    }
+
+    /// <summary>Adds an epoch to the bounded subkey cache; returns the cached instance for its id.</summary>
+    private ProtectionEpoch AddEpoch(ProtectionEpoch epoch)
+    {
+        if (_epochs.TryGetValue(epoch.Id, out ProtectionEpoch? existing)) return existing;
+        // Count takes every bucket lock, but this runs once per new epoch, not per payload.
+        if (_epochs.Count >= _epochCacheCapacity)
+        {
+            ProtectionEpoch? current = Volatile.Read(ref _current);
+            foreach (KeyValuePair<EpochId, ProtectionEpoch> entry in _epochs)
+            {
+                if (!ReferenceEquals(entry.Value, current))
+                {
+                    // Not disposed: another thread may be mid-call with it; the GC releases its ciphers.
+                    _epochs.TryRemove(entry.Key, out _);
+                    break;
+                }
+            }
+        }
+        return _epochs.GetOrAdd(epoch.Id, epoch);
+    }
+
+    /// <summary>AAD = envelope bytes [0, 22) (magic, version, key id, salt) || strict UTF-8 of the session ID.</summary>
+    private static bool TryBuildAad(ReadOnlySpan<byte> envelope, string sessionId, Span<byte> destination, out int length)
+    {
+        envelope[..EnvelopeFormat.BoundHeaderSize].CopyTo(destination);
+        OperationStatus status = Utf8.FromUtf16(sessionId, destination[EnvelopeFormat.BoundHeaderSize..], out _, out int written, replaceInvalidSequences: false);
+        length = EnvelopeFormat.BoundHeaderSize + written;
+        return status == OperationStatus.Done;
+    }
 }

@@ -1,0 +1,47 @@
+using System;
+using System.Buffers.Binary;
+
+namespace SessionConnector.Protection;
+
+/// <summary>
+/// Layout of envelope version 1 (see docs/envelope-format.md):
+/// <c>magic(1) version(1) keyId(4, BE) salt(16) nonce(12) ciphertext(n) tag(16)</c>.
+/// Associated data = bytes [0, 22) of the envelope followed by the UTF-8 session ID.
+/// </summary>
+internal static class EnvelopeFormat
+{
+    public const byte Magic = 0xC5;
+    public const byte Version = 1;
+
+    public const int MagicOffset = 0;
+    public const int VersionOffset = 1;
+    public const int KeyIdOffset = 2;
+    public const int SaltOffset = 6;
+    public const int SaltSize = 16;
+    public const int NonceOffset = SaltOffset + SaltSize;       // 22
+    public const int NonceSize = 12;
+    public const int HeaderSize = NonceOffset + NonceSize;      // 34
+    public const int TagSize = 16;
+    public const int Overhead = HeaderSize + TagSize;           // 50
+
+    /// <summary>The authenticated prefix that is copied into the associated data: magic, version, key id, salt.</summary>
+    public const int BoundHeaderSize = NonceOffset;             // 22
+
+    /// <summary>Session IDs up to this many UTF-16 chars build their associated data on the stack.</summary>
+    public const int StackIdChars = 256;
+
+    /// <summary>Stack buffer for the associated data: bound header + UTF-8 of a 256-char ID (at most 3 bytes per char).</summary>
+    public const int StackAadSize = BoundHeaderSize + StackIdChars * 3;
+
+    public static void WriteHeader(Span<byte> envelope, uint keyId, ReadOnlySpan<byte> salt, ulong counter)
+    {
+        envelope[MagicOffset] = Magic;
+        envelope[VersionOffset] = Version;
+        BinaryPrimitives.WriteUInt32BigEndian(envelope[KeyIdOffset..], keyId);
+        salt.CopyTo(envelope.Slice(SaltOffset, SaltSize));
+        // Nonce: 4 zero bytes then the 64-bit big-endian epoch counter. Readers treat the 12 bytes as opaque.
+        Span<byte> nonce = envelope.Slice(NonceOffset, NonceSize);
+        BinaryPrimitives.WriteUInt32BigEndian(nonce, 0);
+        BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], counter);
+    }
+}

@@ -1,0 +1,83 @@
+using System;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Threading;
+
+namespace SessionConnector.Protection;
+
+/// <summary>
+/// One encryption epoch: subkey = HKDF-SHA256(master key, salt, info || keyId), with a pool of <see cref="AesGcm"/>
+/// instances for it. The writing protector draws nonces from <see cref="NextCounter"/>; readers use the same type to
+/// cache the subkeys of epochs they have seen.
+/// </summary>
+internal sealed class ProtectionEpoch : IDisposable
+{
+    private static ReadOnlySpan<byte> SubkeyInfo => "SessionConnector/v1/envelope-subkey"u8;
+
+    private readonly byte[] _subkey = new byte[32];
+    private readonly byte[] _salt;
+    private readonly InstancePool<AesGcm> _pool;
+    private long _counter;
+
+    public ProtectionEpoch(uint keyId, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> salt)
+    {
+        KeyId = keyId;
+        _salt = salt.ToArray();
+        Id = new EpochId(keyId, salt);
+        Span<byte> info = stackalloc byte[SubkeyInfo.Length + 4];
+        SubkeyInfo.CopyTo(info);
+        BinaryPrimitives.WriteUInt32BigEndian(info[SubkeyInfo.Length..], keyId);
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey, _subkey, salt, info);
+        _pool = new InstancePool<AesGcm>(() => new AesGcm(_subkey, EnvelopeFormat.TagSize));
+    }
+
+    /// <summary>A new epoch with a fresh random salt.</summary>
+    public static ProtectionEpoch CreateRandom(uint keyId, ReadOnlySpan<byte> masterKey)
+    {
+        Span<byte> salt = stackalloc byte[EnvelopeFormat.SaltSize];
+        RandomNumberGenerator.Fill(salt);
+        return new ProtectionEpoch(keyId, masterKey, salt);
+    }
+
+    public uint KeyId { get; }
+
+    public EpochId Id { get; }
+
+    public ReadOnlySpan<byte> Salt => _salt;
+
+    /// <summary>Counters handed out so far (may exceed the epoch size by the number of racing writers).</summary>
+    public long IssuedCount => Volatile.Read(ref _counter);
+
+    /// <summary>The next nonce counter, starting at 1; unique per call because the increment is atomic.</summary>
+    public long NextCounter() => Interlocked.Increment(ref _counter);
+
+    public AesGcm Rent() => _pool.Rent();
+
+    public void Return(AesGcm gcm) => _pool.Return(gcm);
+
+    public void Dispose()
+    {
+        _pool.Dispose();
+        CryptographicOperations.ZeroMemory(_subkey);
+    }
+}
+
+/// <summary>Identifies an epoch by key id and salt; the key of the decryption subkey cache.</summary>
+internal readonly struct EpochId : IEquatable<EpochId>
+{
+    private readonly uint _keyId;
+    private readonly ulong _salt0, _salt1;
+
+    public EpochId(uint keyId, ReadOnlySpan<byte> salt)
+    {
+        _keyId = keyId;
+        _salt0 = BinaryPrimitives.ReadUInt64LittleEndian(salt);
+        _salt1 = BinaryPrimitives.ReadUInt64LittleEndian(salt[8..]);
+    }
+
+    public bool Equals(EpochId other) => _keyId == other._keyId && _salt0 == other._salt0 && _salt1 == other._salt1;
+
+    public override bool Equals(object? obj) => obj is EpochId other && Equals(other);
+
+    public override int GetHashCode() => HashCode.Combine(_keyId, _salt0, _salt1);
+}
