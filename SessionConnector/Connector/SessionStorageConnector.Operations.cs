@@ -390,6 +390,7 @@ public sealed partial class SessionStorageConnector
         {
             _storage.Dispose();
             _protector.Dispose();
+            _ownedKeys?.Dispose();
             _metrics.Dispose();
             _cache?.Clear();
         }
@@ -408,6 +409,7 @@ public sealed partial class SessionStorageConnector
         {
             await _storage.DisposeAsync().ConfigureAwait(false);
             _protector.Dispose();
+            _ownedKeys?.Dispose();
             _metrics.Dispose();
             _cache?.Clear();
         }

@@ -40,6 +40,10 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly long _cacheMaxAgeTicks;
     private volatile bool _closed;
 
+    // A ring the connector created (development or environment keys) is the connector's to dispose;
+    // a ring passed in options stays the caller's.
+    private SessionKeyRing? _ownedKeys;
+
     /// <summary>Creates a connector over <paramref name="storage"/>; the connector owns and closes it.</summary>
     /// <exception cref="SessionStorageConnectorException">No key is configured and <see cref="SessionConnectorOptions.RequireConfiguredKey"/> is set.</exception>
     public SessionStorageConnector(SessionStorage storage, SessionConnectorOptions? options = null)
@@ -92,24 +96,32 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     /// <summary>Returns a new session ID: 32 bytes from a CSPRNG as unpadded base64url (43 characters).</summary>
     public static string GenerateId() => SessionIds.Generate();
 
-    private static SessionKeyRing ResolveKeys(SessionConnectorOptions options)
+    private SessionKeyRing ResolveKeys(SessionConnectorOptions options)
     {
         if (options.Keys is not null) return options.Keys;
+
+        // Production deployments usually inject keys through the environment; no code change needed.
+        if (SessionKeyRing.FromEnvironment() is { } fromEnvironment)
+        {
+            _ownedKeys = fromEnvironment;
+            return fromEnvironment;
+        }
+
         if (options.RequireConfiguredKey)
         {
             throw new SessionStorageConnectorException(
-                "No session encryption key is configured and RequireConfiguredKey is set. Set SessionConnectorOptions.Keys (e.g. SessionKeyRing.FromSecret(...)).");
+                "No session encryption key is configured and RequireConfiguredKey is set. Set SessionConnectorOptions.Keys (e.g. SessionKeyRing.FromSecret(...)) or the SESSIONCONNECTOR_KEYS environment variable (format: '*1:base64key,2:base64key').");
         }
 
         Action<string> warn = options.Warn ?? (message => Console.Error.WriteLine(message));
         if (options.DevelopmentKeyFile is { } path)
         {
             warn($"WARNING: SessionConnector is using a DEVELOPMENT key from '{path}'. Do not use it in production: configure SessionConnectorOptions.Keys and set RequireConfiguredKey.");
-            return SessionKeyRing.FromSecret(LoadOrCreateDevelopmentKey(path));
+            return _ownedKeys = SessionKeyRing.FromSecret(LoadOrCreateDevelopmentKey(path));
         }
 
         warn("WARNING: SessionConnector generated a random DEVELOPMENT key; sessions will not survive a restart. Configure SessionConnectorOptions.Keys for production.");
-        return SessionKeyRing.CreateDevelopment();
+        return _ownedKeys = SessionKeyRing.CreateDevelopment();
     }
 
     private static byte[] LoadOrCreateDevelopmentKey(string path)
