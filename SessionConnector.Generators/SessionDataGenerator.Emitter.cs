@@ -883,9 +883,9 @@ public sealed partial class SessionDataGenerator
 
                 internal static void WriteGuid(ref global::MessagePack.MessagePackWriter writer, global::System.Guid value)
                 {
-                    global::System.Span<byte> bytes = stackalloc byte[16];
-                    value.TryWriteBytes(bytes);
-                    writer.Write(bytes);
+                    writer.WriteBinHeader(16);
+                    value.TryWriteBytes(writer.GetSpan(16));
+                    writer.Advance(16);
                 }
 
                 internal static global::System.Guid ReadGuid(ref global::MessagePack.MessagePackReader reader)

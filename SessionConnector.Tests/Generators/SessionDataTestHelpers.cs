@@ -1,0 +1,61 @@
+using System;
+using System.Buffers;
+using System.Text.Json;
+using MessagePack;
+
+namespace SessionConnector.Tests.Generators;
+
+/// <summary>Calls the generated static members exactly the way the connector does: through the interface constraint.</summary>
+internal static class Codec
+{
+    public static byte[] ToMessagePack<T>(T value) where T : ISessionData<T>
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        T.WriteMessagePack(ref writer, value);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static T FromMessagePack<T>(ReadOnlyMemory<byte> bytes) where T : ISessionData<T>
+    {
+        var reader = new MessagePackReader(bytes);
+        return T.ReadMessagePack(ref reader);
+    }
+
+    public static byte[] ToJson<T>(T value) where T : ISessionData<T>
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            T.WriteJson(writer, value);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static T FromJson<T>(ReadOnlySpan<byte> bytes, int maxDepth = 0) where T : ISessionData<T>
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = maxDepth });
+        return T.ReadJson(ref reader);
+    }
+
+    public static T FromJson<T>(string json) where T : ISessionData<T> => FromJson<T>(System.Text.Encoding.UTF8.GetBytes(json));
+
+    public static T Clone<T>(T value) where T : ISessionData<T> => T.DeepClone(value);
+
+    public static T Default<T>() where T : ISessionData<T> => T.CreateDefault();
+
+    public static T RoundTrip<T>(T value, bool json) where T : ISessionData<T>
+        => json ? FromJson<T>(ToJson(value)) : FromMessagePack<T>(ToMessagePack(value));
+
+    /// <summary>Builds MessagePack bytes by hand for payloads the generated writer would never produce.</summary>
+    public static byte[] Build(Action<MessagePackWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        write(writer);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+}
