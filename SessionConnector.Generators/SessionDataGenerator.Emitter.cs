@@ -733,7 +733,8 @@ public sealed partial class SessionDataGenerator
                         w.Open("while (true)");
                         w.Line(Runtime + ".Next(ref reader);");
                         w.Open("if (reader.TokenType == " + JsonToken + ".EndObject)").Line("break;").Close().Line();
-                        w.Line("var key = " + Runtime + ".GetRequiredString(ref reader);");
+                        // Inside an object the reader only yields property names here, never null.
+                        w.Line("var key = reader.GetString()!;");
                         w.Line(Runtime + ".Next(ref reader);");
                         w.Line("result[key] = ReadJson_" + Id(shape.Element!) + "(ref reader);");
                         w.Close().Line();

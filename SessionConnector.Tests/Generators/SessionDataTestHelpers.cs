@@ -6,6 +6,9 @@ using MessagePack;
 namespace SessionConnector.Tests.Generators;
 
 /// <summary>Calls the generated static members exactly the way the connector does: through the interface constraint.</summary>
+/// <summary>The writer buffers internally, so hand-built payloads must write through a reference, never a copy.</summary>
+internal delegate void WriteAction(ref MessagePackWriter writer);
+
 internal static class Codec
 {
     public static byte[] ToMessagePack<T>(T value) where T : ISessionData<T>
@@ -50,11 +53,11 @@ internal static class Codec
         => json ? FromJson<T>(ToJson(value)) : FromMessagePack<T>(ToMessagePack(value));
 
     /// <summary>Builds MessagePack bytes by hand for payloads the generated writer would never produce.</summary>
-    public static byte[] Build(Action<MessagePackWriter> write)
+    public static byte[] Build(WriteAction write)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
-        write(writer);
+        write(ref writer);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
