@@ -302,9 +302,19 @@ public sealed partial class SessionDataGenerator
                 w.Close().Line();
             }
 
+            /// <summary>
+            /// <c>required</c> members must be named in every object creation; where no value exists yet they start
+            /// as <c>default</c>, like a missing key.
+            /// </summary>
+            private string RequiredDefaults()
+            {
+                var required = _model.Members.Where(m => m.IsRequired).Select(m => Escape(m.Name) + " = default!").ToList();
+                return required.Count == 0 ? string.Empty : " { " + string.Join(", ", required) + " }";
+            }
+
             private void CreateDefaultEntry()
             {
-                _w.Line("internal static " + T + " CreateDefault() => new " + T + "(" + string.Join(", ", _model.ConstructorParameters.Select(p => p.DefaultValueExpression)) + ");");
+                _w.Line("internal static " + T + " CreateDefault() => new " + T + "(" + string.Join(", ", _model.ConstructorParameters.Select(p => p.DefaultValueExpression)) + ")" + RequiredDefaults() + ";");
                 _w.Line();
             }
 
@@ -331,11 +341,11 @@ public sealed partial class SessionDataGenerator
                     }
                 }
 
-                var newExpression = "new " + T + "(" + string.Join(", ", args) + ")";
+                var newExpression = "new " + T + "(" + string.Join(", ", args) + ")" + RequiredDefaults();
                 var inits = Enumerable.Range(0, members.Count).Where(i => members[i].Assignment == MemberAssignment.Init).ToList();
                 if (inits.Count > 0 && has(inits[0]) is null)
                 {
-                    w.Line("var __result = " + newExpression);
+                    w.Line("var __result = new " + T + "(" + string.Join(", ", args) + ")");
                     w.Line("{");
                     foreach (var i in inits)
                     {
@@ -352,7 +362,7 @@ public sealed partial class SessionDataGenerator
                         // init accessors only run in an object initializer: build again, keeping the
                         // constructor's value (field initializer, default) for every member not in the payload.
                         w.Open("if (" + string.Join(" || ", inits.Select(i => has(i))) + ")");
-                        w.Line("__result = " + newExpression);
+                        w.Line("__result = new " + T + "(" + string.Join(", ", args) + ")");
                         w.Line("{");
                         foreach (var i in inits)
                         {

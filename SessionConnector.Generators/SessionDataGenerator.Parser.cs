@@ -142,7 +142,8 @@ public sealed partial class SessionDataGenerator
                     continue;
                 }
 
-                members.Add(new MemberModel(symbol.Name, key, shape, assignment, parameterIndex));
+                var isRequired = symbol is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true };
+                members.Add(new MemberModel(symbol.Name, key, shape, assignment, parameterIndex, isRequired));
             }
 
             if (diagnostics.Count > 0)
@@ -260,15 +261,16 @@ public sealed partial class SessionDataGenerator
                         case IPropertySymbol { IsIndexer: false, ReturnsByRef: false, ReturnsByRefReadonly: false } property
                             when property.GetMethod is { DeclaredAccessibility: Accessibility.Public }:
                         {
+                            // required members must appear in every object initializer, settable or not.
                             MemberAssignment? assignment = property.SetMethod is { DeclaredAccessibility: Accessibility.Public } setter
-                                ? (setter.IsInitOnly ? MemberAssignment.Init : MemberAssignment.Set)
+                                ? (setter.IsInitOnly || property.IsRequired ? MemberAssignment.Init : MemberAssignment.Set)
                                 : null;
                             result.Add(new Candidate(property, property.Type, assignment));
                             break;
                         }
 
                         case IFieldSymbol { IsConst: false } field:
-                            result.Add(new Candidate(field, field.Type, field.IsReadOnly ? null : MemberAssignment.Set));
+                            result.Add(new Candidate(field, field.Type, field.IsReadOnly ? null : field.IsRequired ? MemberAssignment.Init : MemberAssignment.Set));
                             break;
                     }
                 }

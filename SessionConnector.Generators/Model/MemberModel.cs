@@ -6,9 +6,11 @@ namespace SessionConnector.Generators.Model;
 /// <param name="Shape">How the value is encoded.</param>
 /// <param name="Assignment">How a reader puts the value back.</param>
 /// <param name="ConstructorParameterIndex">For <see cref="MemberAssignment.Constructor"/>, the parameter position.</param>
+/// <param name="IsRequired">A C# <c>required</c> member: every object creation must set it.</param>
 internal sealed record MemberModel(
     string Name,
     string Key,
     TypeShape Shape,
     MemberAssignment Assignment,
-    int ConstructorParameterIndex);
+    int ConstructorParameterIndex,
+    bool IsRequired);

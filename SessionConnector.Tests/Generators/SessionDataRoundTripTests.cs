@@ -290,6 +290,23 @@ public sealed class SessionDataRoundTripTests
     public void WhenTopLevelValueIsNullItRoundTripsAsNull(bool json)
         => Assert.Null(Codec.RoundTrip<Item>(null!, json));
 
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void WhenMembersAreRequiredRoundTripSetsThem(bool json)
+    {
+        var copy = Codec.RoundTrip(new WithRequired { Name = "n", Count = 4, Other = 9 }, json);
+        Assert.Equal("n", copy.Name);
+        Assert.Equal(4, copy.Count);
+        Assert.Equal(9, copy.Other);
+
+        var partial = Codec.FromJson<WithRequired>("""{"Count":2}""");
+        Assert.Null(partial.Name);
+        Assert.Equal(2, partial.Count);
+        Assert.Equal(3, partial.Other);
+        Assert.Equal(0, Codec.Default<WithRequired>().Count);
+        Assert.Equal("n", Codec.Clone(new WithRequired { Name = "n", Count = 1 }).Name);
+    }
+
     [Fact]
     public void MessagePackOutputIsAMapKeyedByMemberNames()
     {

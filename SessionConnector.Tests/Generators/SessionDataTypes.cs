@@ -159,3 +159,11 @@ public static partial class Outer
         public int X { get; set; }
     }
 }
+
+[SessionData]
+public partial class WithRequired
+{
+    public required string Name { get; set; }
+    public required int Count { get; init; }
+    public int Other { get; set; } = 3;
+}
