@@ -75,4 +75,12 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ReadOnlyMemberNotStored = new(
+        id: "SCG009",
+        title: "Read-only member is not stored",
+        messageFormat: "Member '{0}' of '{1}' is read-only and no constructor parameter matches it, so it is not stored; add a 'set' or 'init' accessor, a matching constructor parameter, or mark it [SessionIgnore]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
 }

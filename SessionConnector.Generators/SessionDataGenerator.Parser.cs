@@ -100,7 +100,17 @@ public sealed partial class SessionDataGenerator
                 }
                 else
                 {
-                    // Get-only and not a constructor parameter: computed or read-only, nothing to restore.
+                    // Get-only and not a constructor parameter. Computed properties have nothing to restore; a
+                    // get-only auto-property or readonly field holds state that would silently not be stored.
+                    if (IsStoredButReadOnly(symbol, cancellationToken))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(
+                            DiagnosticDescriptors.ReadOnlyMemberNotStored,
+                            symbol.Locations.FirstOrDefault(l => l.IsInSource) ?? location,
+                            symbol.Name,
+                            displayName));
+                    }
+
                     continue;
                 }
 
@@ -146,7 +156,7 @@ public sealed partial class SessionDataGenerator
                 members.Add(new MemberModel(symbol.Name, key, shape, assignment, parameterIndex, isRequired));
             }
 
-            if (diagnostics.Count > 0)
+            if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
             {
                 return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
             }
@@ -165,7 +175,27 @@ public sealed partial class SessionDataGenerator
                 new EquatableArray<ContainingTypeModel>(containing.ToArray()),
                 new EquatableArray<MemberModel>(members.ToArray()),
                 new EquatableArray<ConstructorParameterModel>(ctorParameters.ToArray()));
-            return new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
+            return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+        }
+
+        /// <summary>A get-only auto-property (no accessor bodies) or a readonly field declared in source.</summary>
+        private static bool IsStoredButReadOnly(ISymbol symbol, CancellationToken cancellationToken)
+        {
+            if (symbol is IFieldSymbol { IsReadOnly: true })
+            {
+                return true;
+            }
+
+            foreach (var reference in symbol.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is PropertyDeclarationSyntax { ExpressionBody: null, AccessorList: { } accessors } &&
+                    accessors.Accessors.All(a => a.Body is null && a.ExpressionBody is null))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static ParseResult Fail(DiagnosticInfo diagnostic)
@@ -293,8 +323,17 @@ public sealed partial class SessionDataGenerator
             usable = true;
             if (type.IsValueType)
             {
-                // Structs always have the parameterless constructor; positional record structs use init accessors.
-                return null;
+                // Structs always have the parameterless constructor (positional record structs use init accessors);
+                // a constructor is only needed to restore get-only members.
+                if (candidates.All(c => c.Assignment is not null))
+                {
+                    return null;
+                }
+
+                return type.InstanceConstructors
+                    .Where(c => c.Parameters.Length > 0 && c.Parameters.All(p => candidates.Any(m => MatchesParameter(m, p))))
+                    .OrderByDescending(c => c.Parameters.Length)
+                    .FirstOrDefault();
             }
 
             if (type.IsAbstract)

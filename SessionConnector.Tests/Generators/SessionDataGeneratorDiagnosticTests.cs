@@ -8,12 +8,12 @@ public sealed class SessionDataGeneratorDiagnosticTests
 {
     private const string Usings = "using System; using System.Collections.Generic; using SessionConnector;\n";
 
-    private static Diagnostic Single(string source, string id)
+    private static Diagnostic Single(string source, string id, DiagnosticSeverity severity = DiagnosticSeverity.Error)
     {
         var diagnostics = GeneratorDriverHelper.GeneratorDiagnostics(Usings + source);
         var diagnostic = Assert.Single(diagnostics);
         Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(severity, diagnostic.Severity);
         // Rebuilt from a plain location record (the cached model holds no Location), so it is a file location.
         Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);
         Assert.False(diagnostic.Location.SourceSpan.IsEmpty);
@@ -92,6 +92,25 @@ public sealed class SessionDataGeneratorDiagnosticTests
         => Single("[SessionData] public partial class Cart { [SessionKey(\"\")] public int Count { get; set; } }", "SCG008");
 
     [Fact]
+    public void WhenGetOnlyAutoPropertyIsNotBoundReportsSCG009WarningAndStillGenerates()
+    {
+        var d = Single(
+            "[SessionData] public partial class Cart { public List<int> Lines { get; } = []; public int Total => Lines.Count; public int Count { get; set; } }",
+            "SCG009",
+            DiagnosticSeverity.Warning);
+        Assert.Contains("'Lines'", d.GetMessage());
+        Assert.Single(GeneratorDriverHelper.Run(Usings + "[SessionData] public partial class Cart { public List<int> Lines { get; } = []; }").Result.GeneratedSources);
+    }
+
+    [Fact]
+    public void WhenReadonlyStructHasMatchingConstructorGetOnlyMembersAreBoundWithoutDiagnostic()
+    {
+        var generated = GeneratorDriverHelper.GenerateClean(
+            Usings + "[SessionData] public readonly partial struct Vec { public Vec(int x, int y) { X = x; Y = y; } public int X { get; } public int Y { get; } }");
+        Assert.Contains("new global::Vec(", generated.Values.Single());
+    }
+
+    [Fact]
     public void WhenUnsupportedMemberIsIgnoredNoDiagnosticAndOutputCompiles()
     {
         var generated = GeneratorDriverHelper.GenerateClean(
@@ -109,7 +128,7 @@ public sealed class SessionDataGeneratorDiagnosticTests
             .OfType<DiagnosticDescriptor>()
             .Select(d => d.Id)
             .ToList();
-        Assert.Equal(8, ids.Count);
+        Assert.Equal(9, ids.Count);
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 }

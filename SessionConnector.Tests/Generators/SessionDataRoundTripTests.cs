@@ -307,6 +307,15 @@ public sealed class SessionDataRoundTripTests
         Assert.Equal("n", Codec.Clone(new WithRequired { Name = "n", Count = 1 }).Name);
     }
 
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void WhenReadonlyStructHasConstructorRoundTripUsesIt(bool json)
+    {
+        var copy = Codec.RoundTrip(new Vector(6, "six"), json);
+        Assert.Equal(6, copy.X);
+        Assert.Equal("six", copy.Label);
+    }
+
     [Fact]
     public void MessagePackOutputIsAMapKeyedByMemberNames()
     {

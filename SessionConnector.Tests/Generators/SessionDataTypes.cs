@@ -167,3 +167,16 @@ public partial class WithRequired
     public required int Count { get; init; }
     public int Other { get; set; } = 3;
 }
+
+[SessionData]
+public readonly partial struct Vector
+{
+    public Vector(int x, string label)
+    {
+        X = x;
+        Label = label;
+    }
+
+    public int X { get; }
+    public string Label { get; }
+}
