@@ -125,4 +125,13 @@ public sealed class SessionDataSchemaEvolutionTests
 
         Assert.True(found);
     }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void WhenRecordParameterHasSessionKeyItIsStoredUnderThatKey(bool json)
+    {
+        var original = new RenamedRecord("ann", 3);
+        Assert.Equal(original, Codec.RoundTrip(original, json));
+        Assert.Equal("""{"n":"ann","Age":3}""", Encoding.UTF8.GetString(Codec.ToJson(original)));
+    }
 }

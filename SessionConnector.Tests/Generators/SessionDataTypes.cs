@@ -180,3 +180,6 @@ public readonly partial struct Vector
     public int X { get; }
     public string Label { get; }
 }
+
+[SessionData]
+public partial record RenamedRecord([SessionKey("n")] string Name, int Age);
