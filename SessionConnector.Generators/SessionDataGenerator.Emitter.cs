@@ -196,11 +196,14 @@ public sealed partial class SessionDataGenerator
                 w.Line(Runtime + ".Enter(ref reader);");
                 DeclareLocals();
                 w.Open("for (var i = 0; i < count; i++)");
-                w.Open("switch (reader.ReadString())");
+                // Keys are compared as UTF-8 bytes in place: no string per key on the hot read path.
+                w.Line("var key = " + Runtime + ".ReadKey(ref reader);");
+                MatchKey(i => "global::System.MemoryExtensions.SequenceEqual(key, " + Literal(_model.Members[i].Key) + "u8)");
+                w.Open("switch (member)");
                 for (var i = 0; i < _model.Members.Count; i++)
                 {
                     var m = _model.Members[i];
-                    w.Line("case " + Literal(m.Key) + ":");
+                    w.Line("case " + i + ":");
                     w.Line("    __v" + i + " = ReadMessagePack_" + Id(m.Shape) + "(ref reader);");
                     w.Line("    __h" + i + " = true;");
                     w.Line("    break;");
@@ -214,6 +217,22 @@ public sealed partial class SessionDataGenerator
                 Construct(i => "__h" + i, i => "__v" + i);
                 w.Line("return __result;");
                 w.Close().Line();
+            }
+
+            /// <summary>Sets <c>member</c> to the index of the member whose key matches, or -1.</summary>
+            private void MatchKey(System.Func<int, string> condition)
+            {
+                _w.Line("var member = -1;");
+                for (var i = 0; i < _model.Members.Count; i++)
+                {
+                    _w.Line((i == 0 ? "if (" : "else if (") + condition(i) + ")");
+                    _w.Line("    member = " + i + ";");
+                }
+
+                if (_model.Members.Count > 0)
+                {
+                    _w.Line();
+                }
             }
 
             private void DeclareLocals()
@@ -267,13 +286,14 @@ public sealed partial class SessionDataGenerator
                 w.Open("while (true)");
                 w.Line(Runtime + ".Next(ref reader);");
                 w.Open("if (reader.TokenType == " + JsonToken + ".EndObject)").Line("break;").Close().Line();
-                w.Line("var key = reader.GetString();");
+                // ValueTextEquals compares the (possibly escaped) property name without allocating a string.
+                MatchKey(i => "reader.ValueTextEquals(" + Literal(_model.Members[i].Key) + "u8)");
                 w.Line(Runtime + ".Next(ref reader);");
-                w.Open("switch (key)");
+                w.Open("switch (member)");
                 for (var i = 0; i < _model.Members.Count; i++)
                 {
                     var m = _model.Members[i];
-                    w.Line("case " + Literal(m.Key) + ":");
+                    w.Line("case " + i + ":");
                     w.Line("    __v" + i + " = ReadJson_" + Id(m.Shape) + "(ref reader);");
                     w.Line("    __h" + i + " = true;");
                     w.Line("    break;");
@@ -890,6 +910,18 @@ public sealed partial class SessionDataGenerator
                             reader.Skip();
                             break;
                     }
+                }
+
+                internal static global::System.ReadOnlySpan<byte> ReadKey(ref global::MessagePack.MessagePackReader reader)
+                {
+                    if (reader.TryReadStringSpan(out var span))
+                    {
+                        return span;
+                    }
+
+                    // Split across buffer segments (rare): copy. A nil key matches no member and its value is skipped.
+                    var sequence = reader.ReadStringSequence();
+                    return sequence is { } s ? global::System.Buffers.BuffersExtensions.ToArray(s) : default;
                 }
 
                 internal static void WriteGuid(ref global::MessagePack.MessagePackWriter writer, global::System.Guid value)

@@ -317,6 +317,22 @@ public sealed class SessionDataRoundTripTests
     }
 
     [Fact]
+    public void WhenMessagePackInputIsFragmentedAcrossSegmentsReadStillMatchesKeys()
+    {
+        var original = Sample();
+        AssertAllTypesEqual(original, Codec.FromFragmentedMessagePack<AllTypes>(Codec.ToMessagePack(original)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void WhenTypeHasNoMembersItRoundTripsAsEmptyMap(bool json)
+    {
+        Assert.NotNull(Codec.RoundTrip(new EmptySession(), json));
+        Assert.Equal(new byte[] { 0x80 }, Codec.ToMessagePack(new EmptySession()));
+        Assert.NotNull(Codec.FromJson<EmptySession>("""{"extra":[1,{"a":2}]}"""));
+    }
+
+    [Fact]
     public void MessagePackOutputIsAMapKeyedByMemberNames()
     {
         var bytes = Codec.ToMessagePack(new PlayerSession { PlayerId = 77, Level = 3, Inventory = [new Item { Name = "gem", Count = 2 }] });

@@ -20,6 +20,42 @@ internal static class Codec
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>Reads from a sequence with one byte per segment, so every key and value straddles a segment boundary.</summary>
+    public static T FromFragmentedMessagePack<T>(byte[] bytes) where T : ISessionData<T>
+    {
+        Segment? first = null;
+        Segment? last = null;
+        foreach (var b in bytes)
+        {
+            var next = new Segment(new[] { b }, last?.RunningIndex + 1 ?? 0);
+            if (last is null)
+            {
+                first = next;
+            }
+            else
+            {
+                last.SetNext(next);
+            }
+
+            last = next;
+        }
+
+        var sequence = first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, 1);
+        var reader = new MessagePackReader(sequence);
+        return T.ReadMessagePack(ref reader);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(byte[] data, long runningIndex)
+        {
+            Memory = data;
+            RunningIndex = runningIndex;
+        }
+
+        public void SetNext(Segment next) => Next = next;
+    }
+
     public static T FromMessagePack<T>(ReadOnlyMemory<byte> bytes) where T : ISessionData<T>
     {
         var reader = new MessagePackReader(bytes);

@@ -183,3 +183,8 @@ public readonly partial struct Vector
 
 [SessionData]
 public partial record RenamedRecord([SessionKey("n")] string Name, int Age);
+
+[SessionData]
+public partial class EmptySession
+{
+}
