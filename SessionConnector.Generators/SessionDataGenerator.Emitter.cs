@@ -866,7 +866,7 @@ public sealed partial class SessionDataGenerator
                 // cannot hold is rejected before anything is allocated for it.
                 internal static void EnsureItems(ref global::MessagePack.MessagePackReader reader, int count, int minBytes)
                 {
-                    if (count < 0 || (long)count * minBytes > reader.Sequence.Slice(reader.Position).Length)
+                    if (count < 0 || (long)count * minBytes > reader.Sequence.Length - reader.Consumed)
                     {
                         throw Invalid("A length prefix of " + count + " exceeds the remaining payload.");
                     }

@@ -332,6 +332,16 @@ public sealed class SessionDataRoundTripTests
         Assert.NotNull(Codec.FromJson<EmptySession>("""{"extra":[1,{"a":2}]}"""));
     }
 
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void WhenMembersAreInheritedTheyAreStoredToo(bool json)
+    {
+        var copy = Codec.RoundTrip(new DerivedSession { BaseValue = 4, Own = "o" }, json);
+        Assert.Equal(4, copy.BaseValue);
+        Assert.Equal("o", copy.Own);
+        Assert.Equal("""{"BaseValue":4,"Own":"o"}""", Encoding.UTF8.GetString(Codec.ToJson(new DerivedSession { BaseValue = 4, Own = "o" })));
+    }
+
     [Fact]
     public void MessagePackOutputIsAMapKeyedByMemberNames()
     {

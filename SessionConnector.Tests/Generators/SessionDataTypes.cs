@@ -188,3 +188,14 @@ public partial record RenamedRecord([SessionKey("n")] string Name, int Age);
 public partial class EmptySession
 {
 }
+
+public class SessionBase
+{
+    public int BaseValue { get; set; }
+}
+
+[SessionData]
+public partial class DerivedSession : SessionBase
+{
+    public string Own { get; set; } = "";
+}
