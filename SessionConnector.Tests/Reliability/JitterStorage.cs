@@ -19,7 +19,7 @@ internal sealed class JitterStorage : SessionStorage
     {
         int r = Random.Shared.Next(8);
         if (r == 0) Thread.Yield();
-        else if (r < 4) Thread.SpinWait(Random.Shared.Next(50, 3000));
+        else if (r < 5) Thread.SpinWait(Random.Shared.Next(50, 10_000));
     }
 
     public override StoredRecord? Read(string key)
