@@ -49,16 +49,21 @@ public sealed class SoakTests : IDisposable
     public void EightThreadsOfUpdatesOnOneMemorySessionLoseNothing()
     {
         int perThread = 10_000;
-        using SessionStorageConnector c = _env.Create(StorageKind.Memory);
+        // Two connectors over one memory storage: their in-process update gates are separate, so the storage's
+        // compare-and-set must keep the threads of one from overwriting the other's updates.
+        var storage = (MemorySessionStorage)_env.CreateStorage(StorageKind.Memory);
+        using SessionStorageConnector c = _env.Create(storage, o => o.MaxUpdateAttempts = 100_000);
+        using SessionStorageConnector other = _env.Create(storage, o => o.MaxUpdateAttempts = 100_000);
         string id = SessionStorageConnector.GenerateId();
         Assert.True(c.Set(id, new Counter()));
         var sw = Stopwatch.StartNew();
-        RunThreads(Threads, _ =>
+        RunThreads(Threads, t =>
         {
-            for (int i = 0; i < perThread; i++) Assert.True(c.Update<Counter>(id, x => x.Value++));
+            SessionStorageConnector mine = t % 2 == 0 ? c : other;
+            for (int i = 0; i < perThread; i++) Assert.True(mine.Update<Counter>(id, x => x.Value++));
         });
         long value = c.Get<Counter>(id)!.Value;
-        _output.WriteLine($"memory: {Threads} threads x {perThread:N0} updates = {value:N0} (expected {Threads * perThread:N0}) in {sw.Elapsed.TotalSeconds:F1} s");
+        _output.WriteLine($"memory (2 connectors, 1 storage): {Threads} threads x {perThread:N0} updates = {value:N0} (expected {Threads * perThread:N0}) in {sw.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(Threads * perThread, value);
     }
 
