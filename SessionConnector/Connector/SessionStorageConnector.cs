@@ -160,12 +160,28 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
     private long NowTicks => _time.GetUtcNow().UtcTicks;
 
+    // The last version this process issued: versions are unique within a process outright.
+    private static long s_lastVersion;
+
     /// <summary>
-    /// A record's next version: greater than the one it replaces (so versions of one session only grow and the
-    /// cache can tell newer from older) and at least the current time in ticks (so a session deleted and
-    /// created again does not repeat a version a slow writer may still hold).
+    /// A record's next version. It is greater than the one it replaces (versions of one session only grow, so the
+    /// cache can tell newer from older) and at least the current time in ticks. A session created afresh (after a
+    /// delete, say) also gets up to 2^32 random ticks on top, so it cannot repeat a version of its deleted predecessor
+    /// that a slow writer still holds — not even in another process whose clock reads the same — and within this process
+    /// no version is ever issued twice.
     /// </summary>
-    private long NextVersion(long previous) => Math.Max(previous + 1, Math.Max(NowTicks, 1));
+    private long NextVersion(long previous)
+    {
+        long floor = Math.Max(previous + 1, Math.Max(NowTicks, 1));
+        if (previous == SessionStorage.Absent) floor += Random.Shared.NextInt64(1, 1L << 32);
+        while (true)
+        {
+            long last = Volatile.Read(ref s_lastVersion);
+            long next = Math.Max(floor, last + 1);
+            // CAS loop: concurrent writers in this process must each get a distinct version.
+            if (Interlocked.CompareExchange(ref s_lastVersion, next, last) == last) return next;
+        }
+    }
 
     private SemaphoreSlim UpdateGate(string storageKey) =>
         _updateGates[(uint)StringComparer.Ordinal.GetHashCode(storageKey) % UpdateStripes];

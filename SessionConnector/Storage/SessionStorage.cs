@@ -10,7 +10,7 @@ namespace SessionConnector.Storage;
 /// session IDs never reach it.
 /// </summary>
 /// <remarks>
-/// <para>Every record carries a version chosen by the connector (a random non-zero 64-bit number).
+/// <para>Every record carries a version chosen by the connector: a non-zero 64-bit number that grows with every write of a session and is never reused after a delete.
 /// <see cref="Write"/> is a compare-and-set on it; this is what makes updates atomic and keeps a
 /// logout from being undone by a slower writer. Implementations must make the compare and the write
 /// one atomic step (a lock, a Lua script, a transaction).</para>

@@ -1,0 +1,226 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using SessionConnector;
+using SessionConnector.Protection;
+using SessionConnector.Storage;
+using SessionConnector.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SessionConnector.Tests.Reliability;
+
+/// <summary>
+/// Every single-bit flip, truncation, extension and cross-session copy of a stored envelope, pushed through the
+/// connector's real read path: each one must read as absent, be evicted, and be counted as rejected.
+/// </summary>
+public sealed class TamperTests : IDisposable
+{
+    private const string RejectedCounter = "sessionconnector.records.rejected";
+    private readonly TestConnectors _env = new();
+    private readonly ITestOutputHelper _output;
+
+    public TamperTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose() => _env.Dispose();
+
+    private static string KeyOf(string id)
+    {
+        using var ring = SessionKeyRing.FromSecret(TestConnectors.Key);
+        using var protector = new SessionProtector(ring);
+        return protector.DeriveStorageKey(id);
+    }
+
+    private static Counter Sample(long n) => new() { Value = 1234567 + n, Log = { "alpha", "beta-" + n } };
+
+    /// <summary>All mutations of <paramref name="envelope"/>: bit flips, truncations, appended bytes.</summary>
+    private static IEnumerable<(string Kind, byte[] Bytes)> Mutations(byte[] envelope)
+    {
+        for (int i = 0; i < envelope.Length; i++)
+        {
+            for (int bit = 0; bit < 8; bit++)
+            {
+                byte[] m = (byte[])envelope.Clone();
+                m[i] ^= (byte)(1 << bit);
+                yield return ("flip", m);
+            }
+        }
+
+        for (int length = 0; length < envelope.Length; length++) yield return ("truncate", envelope[..length]);
+
+        var rng = new Random(7);
+        foreach (int extra in new[] { 1, 2, 15, 16, 17, 1000 })
+        {
+            byte[] tail = new byte[extra];
+            rng.NextBytes(tail);
+            yield return ("append", envelope.Concat(tail).ToArray());
+            yield return ("append-zero", envelope.Concat(new byte[extra]).ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData(StorageKind.Memory)]
+    [InlineData(StorageKind.File)]
+    public async Task EveryTamperedEnvelopeReadsAsAbsentIsEvictedAndCounted(StorageKind kind)
+    {
+        SessionStorage storage = _env.CreateStorage(kind);
+        // No cache: every read must reach the stored bytes.
+        using SessionStorageConnector c = _env.Create(storage, o => o.CacheCapacity = 0);
+        var rejected = new MetricCounter(c.Meter, RejectedCounter);
+        string id = SessionStorageConnector.GenerateId();
+        string key = KeyOf(id);
+
+        Assert.True(c.Set(id, Sample(0), TimeSpan.FromHours(1)));
+        byte[] original = storage.Read(key)!.Value.Value;
+
+        int inputs = 0, returnedData = 0, notEvicted = 0;
+        long maxTicks = 0;
+        var byKind = new Dictionary<string, int>();
+        foreach ((string what, byte[] bytes) in Mutations(original))
+        {
+            long start = Stopwatch.GetTimestamp();
+            Assert.True(c.Set(id, Sample(0), TimeSpan.FromHours(1))); // same plaintext, fresh nonce
+            StoredRecord current = storage.Read(key)!.Value;
+            byte[] tampered = what == "flip" || what == "truncate" || what.StartsWith("append", StringComparison.Ordinal)
+                ? Rebase(current.Value, original, bytes)
+                : bytes;
+            Assert.True(storage.Write(key, tampered, current.ExpiresAt, current.Version, current.Version + 1));
+
+            long before = rejected.Total;
+            bool found;
+            if (inputs % 5 == 0)
+            {
+                (found, _) = await c.TryGetAsync<Counter>(id);
+            }
+            else
+            {
+                found = c.TryGet<Counter>(id, out _);
+            }
+
+            if (found) returnedData++;
+            if (storage.Read(key) is not null) notEvicted++;
+            Assert.Equal(before + 1, rejected.Total);
+            byKind[what] = byKind.GetValueOrDefault(what) + 1;
+            inputs++;
+            maxTicks = Math.Max(maxTicks, Stopwatch.GetTimestamp() - start);
+        }
+
+        _output.WriteLine($"{kind}: {inputs} tampered envelopes ({string.Join(", ", byKind.Select(p => p.Key + " " + p.Value))}) of a {original.Length}-byte envelope; " +
+                          $"{returnedData} returned data, {notEvicted} not evicted, {rejected.Total} rejected, max {Stopwatch.GetElapsedTime(0, maxTicks).TotalMilliseconds:F1} ms/input");
+        Assert.Equal(0, returnedData);
+        Assert.Equal(0, notEvicted);
+        Assert.Equal(inputs, rejected.Total);
+        Assert.True(inputs > original.Length * 8);
+    }
+
+    /// <summary>
+    /// Each Set encrypts under a fresh nonce, so the mutation is re-applied to the current envelope: the same position
+    /// and bit are flipped / the same length kept / the same tail appended.
+    /// </summary>
+    private static byte[] Rebase(byte[] current, byte[] original, byte[] mutated)
+    {
+        Assert.Equal(original.Length, current.Length);
+        if (mutated.Length < original.Length) return current[..mutated.Length];
+        byte[] result = new byte[mutated.Length];
+        for (int i = 0; i < mutated.Length; i++)
+        {
+            result[i] = i < original.Length ? (byte)(current[i] ^ original[i] ^ mutated[i]) : mutated[i];
+        }
+
+        return result;
+    }
+
+    [Theory]
+    [InlineData(StorageKind.Memory)]
+    [InlineData(StorageKind.File)]
+    public void ARecordCopiedUnderAnotherSessionsKeyIsRejected(StorageKind kind)
+    {
+        SessionStorage storage = _env.CreateStorage(kind);
+        using SessionStorageConnector c = _env.Create(storage, o => o.CacheCapacity = 0);
+        var rejected = new MetricCounter(c.Meter, RejectedCounter);
+        int pairs = 50, returned = 0, notEvicted = 0, victimsIntact = 0;
+        for (int i = 0; i < pairs; i++)
+        {
+            string a = SessionStorageConnector.GenerateId(), b = SessionStorageConnector.GenerateId();
+            Assert.True(c.Set(a, Sample(i)));
+            Assert.True(c.Set(b, Sample(1000 + i)));
+            StoredRecord ra = storage.Read(KeyOf(a))!.Value;
+            StoredRecord rb = storage.Read(KeyOf(b))!.Value;
+
+            // A's bytes under B's key (a swap: B's under A's, too).
+            Assert.True(storage.Write(KeyOf(b), ra.Value, null, rb.Version, rb.Version + 1));
+            if (i % 2 == 0) Assert.True(storage.Write(KeyOf(a), rb.Value, null, ra.Version, ra.Version + 1));
+
+            if (c.TryGet<Counter>(b, out _)) returned++;
+            if (storage.Read(KeyOf(b)) is not null) notEvicted++;
+            if (i % 2 == 0)
+            {
+                if (c.TryGet<Counter>(a, out _)) returned++;
+                if (storage.Read(KeyOf(a)) is not null) notEvicted++;
+            }
+            else if (c.Get<Counter>(a)?.Value == Sample(i).Value)
+            {
+                victimsIntact++;
+            }
+        }
+
+        int expected = pairs + pairs / 2;
+        _output.WriteLine($"{kind}: {expected} records under a foreign key, {returned} returned data, {notEvicted} not evicted, {rejected.Total} rejected; {victimsIntact}/{pairs / 2} untouched originals still readable");
+        Assert.Equal(0, returned);
+        Assert.Equal(0, notEvicted);
+        Assert.Equal(expected, rejected.Total);
+        Assert.Equal(pairs / 2, victimsIntact);
+    }
+
+    /// <summary>
+    /// The file format's own 24-byte header (magic, length, version, expiry) is outside the envelope and not
+    /// authenticated. Flipping its bits may make the record absent (removed as garbage or as expired) or, for the
+    /// version field, leave it readable — but it must never yield different data or a later expiry than was written.
+    /// </summary>
+    [Fact]
+    public void FlippingAnyBitOfAFileRecordNeverYieldsOtherData()
+    {
+        string dir = Path.Combine(_env.Directory, "store");
+        using SessionStorageConnector c = _env.Create(StorageKind.File, o => o.CacheCapacity = 0);
+        var rejected = new MetricCounter(c.Meter, RejectedCounter);
+        string id = SessionStorageConnector.GenerateId();
+        string path = Path.Combine(dir, KeyOf(id) + ".session");
+        Counter expected = Sample(42);
+        Assert.True(c.Set(id, expected, TimeSpan.FromMinutes(30)));
+        int length = File.ReadAllBytes(path).Length;
+
+        int inputs = 0, sameData = 0, absent = 0, otherData = 0, leftOnDisk = 0, envelopeReturned = 0;
+        for (int i = 0; i < length; i++)
+        {
+            for (int bit = 0; bit < 8; bit++)
+            {
+                Assert.True(c.Set(id, expected, TimeSpan.FromMinutes(30)));
+                byte[] bytes = File.ReadAllBytes(path);
+                bytes[i] ^= (byte)(1 << bit);
+                File.WriteAllBytes(path, bytes);
+                inputs++;
+                if (c.TryGet<Counter>(id, out Counter? got))
+                {
+                    if (got.Value == expected.Value && got.Log.SequenceEqual(expected.Log)) sameData++;
+                    else otherData++;
+                    if (i >= 24) envelopeReturned++;
+                }
+                else
+                {
+                    absent++;
+                    if (File.Exists(path)) leftOnDisk++;
+                }
+            }
+        }
+
+        _output.WriteLine($"file: {inputs} single-bit flips over a {length}-byte record file (24-byte file header + envelope): {absent} absent, {sameData} same data (flips in the header's version field, or an expiry moved later; the authenticated expiry still applies), {otherData} other data, {envelopeReturned} envelope flips returned data, {leftOnDisk} absent but left on disk, {rejected.Total} rejected by the connector");
+        Assert.Equal(0, otherData);
+        Assert.Equal(0, envelopeReturned);
+        Assert.Equal(0, leftOnDisk);
+        Assert.Equal((length - 24) * 8, rejected.Total);
+    }
+}
