@@ -126,6 +126,8 @@ public sealed partial class RedisSessionStorage : SessionStorage
         config.SyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
         config.AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
         config.ClientName ??= "SessionConnector";
+        // Retry soon after a restart (from 250 ms, backing off to 5 s) rather than the client's slower default.
+        config.ReconnectRetryPolicy ??= new ExponentialRetry(250, 5000);
         return config;
     }
 
