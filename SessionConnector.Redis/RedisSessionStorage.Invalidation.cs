@@ -33,14 +33,28 @@ public sealed partial class RedisSessionStorage
         _multiplexer.ConnectionFailed += OnConnectionFailed;
         _multiplexer.ConnectionRestored += OnConnectionRestored;
         _subscriber = _multiplexer.GetSubscriber();
-        try
+        // Connect can return before the subscription connection is up (and FailFast then refuses SUBSCRIBE), so retry
+        // for up to the connect timeout before giving up.
+        long deadline = Environment.TickCount64 + (long)_connectTimeout.TotalMilliseconds;
+        while (true)
         {
-            _subscriber.Subscribe(RedisChannel.Literal(ChannelName), OnMessage);
-        }
-        catch (Exception e) when (IsRedisFailure(e))
-        {
-            StopInvalidations();
-            throw Failure("subscribe to invalidations", e);
+            try
+            {
+                _subscriber.Subscribe(RedisChannel.Literal(ChannelName), OnMessage);
+                return;
+            }
+            catch (Exception e) when (IsRedisFailure(e))
+            {
+                // Drop the handler the failed call may have registered, so a retry cannot deliver each message twice.
+                UnsubscribeQuietly();
+                if (Environment.TickCount64 >= deadline)
+                {
+                    StopInvalidations();
+                    throw Failure("subscribe to invalidations", e);
+                }
+
+                Thread.Sleep(50);
+            }
         }
     }
 
@@ -49,13 +63,18 @@ public sealed partial class RedisSessionStorage
         _multiplexer.ConnectionFailed -= OnConnectionFailed;
         _multiplexer.ConnectionRestored -= OnConnectionRestored;
         _staleTimer?.Dispose();
+        UnsubscribeQuietly();
+    }
+
+    private void UnsubscribeQuietly()
+    {
         try
         {
             _subscriber?.Unsubscribe(RedisChannel.Literal(ChannelName), OnMessage, CommandFlags.FireAndForget);
         }
         catch (Exception e) when (IsRedisFailure(e) || e is ObjectDisposedException)
         {
-            // Closing while Redis is down: the server drops the subscription with the connection anyway.
+            // Redis is down: the server drops the subscription with the connection anyway.
         }
     }
 

@@ -33,6 +33,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
     private readonly string _keyPrefix;
     private readonly RedisValue _channelName;
     private readonly string _nodeId;
+    private readonly TimeSpan _connectTimeout;
     private int _disposed;
 
     /// <summary>
@@ -60,6 +61,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
         ChannelName = options.InvalidationChannel ?? options.KeyPrefix + "invalidate";
         _channelName = ChannelName;
         _database = multiplexer.GetDatabase(options.Database);
+        _connectTimeout = options.ConnectTimeout;
         // Random per instance, so a node recognises (and ignores) its own invalidations even when two run in one process.
         _nodeId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         try
@@ -169,7 +171,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
         {
             fields = await _database.HashGetAsync(RedisKeyFor(key), s_recordFields).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             throw Failure("read", e);
         }
@@ -204,7 +206,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
             RedisResult result = await _database.ScriptEvaluateAsync(RedisScripts.Write, [RedisKeyFor(key)], args).WaitAsync(cancellationToken).ConfigureAwait(false);
             return (long)result == 1;
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             throw Failure("write", e);
         }
@@ -232,7 +234,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
             RedisResult result = await _database.ScriptEvaluateAsync(RedisScripts.Delete, [RedisKeyFor(key)], DeleteArguments(key)).WaitAsync(cancellationToken).ConfigureAwait(false);
             return (long)result > 0;
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             throw Failure("delete", e);
         }
@@ -292,7 +294,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
             await Task.WhenAll(batch).WaitAsync(cancellationToken).ConfigureAwait(false);
             await _database.PublishAsync(RedisChannel.Literal(ChannelName), InvalidationMessage.ForAll(_nodeId)).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             throw Failure("clear", e);
         }
@@ -372,7 +374,10 @@ public sealed partial class RedisSessionStorage : SessionStorage
         return new StoredRecord((byte[])fields[0]!, version, expiresAt);
     }
 
-    private static bool IsRedisFailure(Exception e) => e is RedisException or RedisTimeoutException or TimeoutException;
+    // The client also cancels commands it had queued when their connection drops (a TaskCanceledException the caller
+    // never asked for), so a cancellation counts as a Redis failure unless the caller's own token requested it.
+    private static bool IsRedisFailure(Exception e, CancellationToken callerToken = default) =>
+        e is RedisException or TimeoutException || (e is OperationCanceledException && !callerToken.IsCancellationRequested);
 
     private static SessionStorageException Failure(string operation, Exception inner) =>
         new($"Redis session storage could not {operation}: {inner.Message}", inner);
