@@ -1,0 +1,20 @@
+using Xunit;
+
+// Tests restart and disconnect the server and measure propagation delays; running them one at a time keeps that honest on 2 cores.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace SessionConnector.Redis.Tests.Infrastructure;
+
+/// <summary>Functional tests share one server.</summary>
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisServer>
+{
+    public const string Name = "redis";
+}
+
+/// <summary>Concurrency soak tests get their own server.</summary>
+[CollectionDefinition(Name)]
+public sealed class RedisSoakCollection : ICollectionFixture<RedisServer>
+{
+    public const string Name = "redis-soak";
+}

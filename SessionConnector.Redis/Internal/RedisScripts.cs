@@ -1,0 +1,39 @@
+namespace SessionConnector.Redis.Internal;
+
+/// <summary>
+/// The Lua scripts. A record is a hash: <c>d</c> = envelope, <c>v</c> = version (decimal text), <c>e</c> = expiry in
+/// Unix milliseconds (<c>0</c> for none, mirrored in the key's native TTL). Versions are compared as text because Lua
+/// numbers are doubles and versions exceed 2^53.
+/// </summary>
+internal static class RedisScripts
+{
+    /// <summary>
+    /// KEYS[1] record; ARGV: 1 expected version (-1 any, 0 absent), 2 new version, 3 envelope, 4 expiry ms or 0,
+    /// 5 channel, 6 invalidation message. Compare, write, set the TTL and publish in one atomic step, so no node can
+    /// miss an invalidation for a write that happened.
+    /// </summary>
+    public const string Write = """
+        local cur = redis.call('HGET', KEYS[1], 'v')
+        local expected = ARGV[1]
+        if expected == '0' then
+          if cur then return 0 end
+        elseif expected ~= '-1' then
+          if cur ~= expected then return 0 end
+        end
+        redis.call('HSET', KEYS[1], 'd', ARGV[3], 'v', ARGV[2], 'e', ARGV[4])
+        if ARGV[4] == '0' then
+          redis.call('PERSIST', KEYS[1])
+        else
+          redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+        end
+        redis.call('PUBLISH', ARGV[5], ARGV[6])
+        return 1
+        """;
+
+    /// <summary>KEYS[1] record; ARGV: 1 channel, 2 invalidation message. Deletes and publishes when something was deleted.</summary>
+    public const string Delete = """
+        local n = redis.call('DEL', KEYS[1])
+        if n > 0 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
+        return n
+        """;
+}
