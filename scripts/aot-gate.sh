@@ -30,4 +30,15 @@ else
   echo "!! QuickStart native run failed:"; cat "$out/QuickStart.run.log"; rc=1
 fi
 rm -rf "$workdir"
+
+if [ -x "$out/RedisQuickStart/RedisQuickStart" ]; then
+  echo "-- run RedisQuickStart (native) against a throwaway redis-server"
+  eval "$(bash scripts/redis-test-server.sh 2>/dev/null)"
+  if "$out/RedisQuickStart/RedisQuickStart" >"$out/RedisQuickStart.run.log" 2>&1; then
+    echo "   RedisQuickStart native run OK"
+  else
+    echo "!! RedisQuickStart native run failed:"; cat "$out/RedisQuickStart.run.log"; rc=1
+  fi
+  kill "$SESSIONCONNECTOR_REDIS_PID" 2>/dev/null || true
+fi
 exit $rc
