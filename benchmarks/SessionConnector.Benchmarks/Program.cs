@@ -97,7 +97,7 @@ public static class Program
 
         IConfig config = CreateConfig(quick, artifacts);
         info.JobDescription = quick
-            ? "Quick: in-process (emit) toolchain, 1 launch, 2 warm-up + 5 measured iterations of ~150 ms, MemoryDiagnoser"
+            ? "Quick: in-process (emit) toolchain, 1 launch, 3 warm-up + 15 measured iterations of ~150 ms, MemoryDiagnoser"
             : "Default: out-of-process, BenchmarkDotNet's automatic warm-up and iteration counts, MemoryDiagnoser";
         if (types.Count > 0)
         {
@@ -136,8 +136,8 @@ public static class Program
             ? Job.Default
                 .WithToolchain(InProcessEmitToolchain.Instance)
                 .WithLaunchCount(1)
-                .WithWarmupCount(2)
-                .WithIterationCount(5)
+                .WithWarmupCount(3)
+                .WithIterationCount(15)
                 .WithIterationTime(TimeInterval.FromMilliseconds(150))
                 .WithId("Quick")
             : Job.Default.WithId("Full");

@@ -26,7 +26,8 @@ internal static class ThroughputRun
 
     public static List<Row> Run(bool quick)
     {
-        TimeSpan duration = TimeSpan.FromMilliseconds(quick ? 1500 : 5000);
+        TimeSpan duration = TimeSpan.FromMilliseconds(quick ? 1000 : 3000);
+        int repeats = 3;
         var rows = new List<Row>();
         string[] ids = Shared.SessionIds(Universe, seed: 99);
         BenchSession value = BenchSession.CreateTypical();
@@ -36,8 +37,8 @@ internal static class ThroughputRun
             Populate(memory, ids, value);
             foreach (int threads in new[] { 1, 2 })
             {
-                rows.Add(Measure("read-heavy 95/5", "memory", memory, ids, value, threads, 0.95, duration));
-                rows.Add(Measure("write-heavy 50/50", "memory", memory, ids, value, threads, 0.50, duration));
+                rows.Add(Best(repeats, () => Measure("read-heavy 95/5", "memory", memory, ids, value, threads, 0.95, duration)));
+                rows.Add(Best(repeats, () => Measure("write-heavy 50/50", "memory", memory, ids, value, threads, 0.50, duration)));
             }
         }
 
@@ -55,7 +56,7 @@ internal static class ThroughputRun
                 using var file = new SessionStorageConnector(new FileSessionStorage(directory, durability), Shared.Options());
                 foreach (int threads in new[] { 1, 2 })
                 {
-                    rows.Add(Measure("read-heavy 95/5", label, file, ids, value, threads, 0.95, duration));
+                    rows.Add(Best(repeats, () => Measure("read-heavy 95/5", label, file, ids, value, threads, 0.95, duration)));
                 }
             }
         }
@@ -76,6 +77,19 @@ internal static class ThroughputRun
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, JsonSerializer.Serialize(rows, Report.JsonOptions));
+    }
+
+    /// <summary>Best of N runs: on a shared machine the fastest run is the one least disturbed by other processes.</summary>
+    private static Row Best(int repeats, Func<Row> measure)
+    {
+        Row best = measure();
+        for (int i = 1; i < repeats; i++)
+        {
+            Row next = measure();
+            if (next.MopsPerSecond > best.MopsPerSecond) best = next;
+        }
+
+        return best;
     }
 
     private static void Populate(SessionStorageConnector connector, string[] ids, BenchSession value)
