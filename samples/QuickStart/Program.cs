@@ -5,6 +5,20 @@ using SessionConnector;
 
 // QuickStart: the embedded default (file storage in ./.sessions with a development key), one typed session,
 // written, read back and updated. Prints what it did and how long each step took.
+if (args is ["--startup", var startNs])
+{
+    // Start-up probe for scripts/measure-startup.sh: time from process launch (the script's clock, passed in)
+    // to the first completed encrypted Set+Get, then exit.
+    Sessions.ConfigureDefault(warn: _ => { });
+    string probeId = Sessions.GenerateId();
+    Sessions.Set(probeId, new PlayerSession { PlayerId = 1, Name = "probe" });
+    bool probeOk = Sessions.Get<PlayerSession>(probeId) is { PlayerId: 1 };
+    long nowNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+    Console.WriteLine($"startup-ms {(nowNs - long.Parse(startNs)) / 1e6:F2}");
+    Sessions.Delete(probeId);
+    return probeOk ? 0 : 1;
+}
+
 var total = Stopwatch.StartNew();
 var step = Stopwatch.StartNew();
 

@@ -1,0 +1,86 @@
+using Microsoft.CodeAnalysis;
+
+namespace SessionConnector.Generators;
+
+/// <summary>Every diagnostic the generator reports. IDs are stable; track changes in AnalyzerReleases.*.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "SessionConnector";
+
+    internal const string SupportedTypes =
+        "bool, sbyte, byte, short, ushort, int, uint, long, ulong, float, double, decimal, char, string, enums, Guid, " +
+        "DateTime, DateTimeOffset, TimeSpan, DateOnly, TimeOnly, byte[], Nullable<T>, T[], List<T>, HashSet<T>, " +
+        "Dictionary<string, T> and [SessionData] types";
+
+    public static readonly DiagnosticDescriptor TypeNotPartial = new(
+        id: "SCG001",
+        title: "[SessionData] type must be partial",
+        messageFormat: "The [SessionData] type '{0}' is not partial; add the 'partial' modifier so the generator can implement ISessionData<{0}>",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedMemberType = new(
+        id: "SCG002",
+        title: "Member type cannot be stored in a session",
+        messageFormat: "Member '{0}' of '{1}' has type '{2}', which [SessionData] cannot store; change it to a supported type (" + SupportedTypes + ") or mark it [SessionIgnore]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MemberTypeNotSessionData = new(
+        id: "SCG003",
+        title: "Member type is not a [SessionData] type",
+        messageFormat: "Member '{0}' of '{1}' uses type '{2}', which is not marked [SessionData]; add [SessionData] and 'partial' to '{2}', or mark the member [SessionIgnore]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DuplicateKey = new(
+        id: "SCG004",
+        title: "Two members are stored under the same key",
+        messageFormat: "Members '{0}' and '{1}' of '{2}' are both stored under the key '{3}'; give one of them a different [SessionKey]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NoUsableConstructor = new(
+        id: "SCG005",
+        title: "[SessionData] type has no usable constructor",
+        messageFormat: "The [SessionData] type '{0}' has no usable constructor; add an accessible parameterless constructor, or one whose parameters match stored member names, and make the type non-abstract",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor GenericType = new(
+        id: "SCG006",
+        title: "[SessionData] type cannot be generic",
+        messageFormat: "The [SessionData] type '{0}' is generic or nested in a generic type; declare a non-generic partial type for each payload instead",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = new(
+        id: "SCG007",
+        title: "Type containing a [SessionData] type must be partial",
+        messageFormat: "The [SessionData] type '{0}' is nested in '{1}', which is not partial; add the 'partial' modifier to '{1}'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidKey = new(
+        id: "SCG008",
+        title: "[SessionKey] key is empty",
+        messageFormat: "Member '{0}' of '{1}' has an empty [SessionKey]; pass a non-empty key, or remove the attribute to use the member name",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ReadOnlyMemberNotStored = new(
+        id: "SCG009",
+        title: "Read-only member is not stored",
+        messageFormat: "Member '{0}' of '{1}' is read-only and no constructor parameter matches it, so it is not stored; add a 'set' or 'init' accessor, a matching constructor parameter, or mark it [SessionIgnore]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+}
