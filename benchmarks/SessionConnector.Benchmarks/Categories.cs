@@ -10,4 +10,5 @@ internal static class Categories
     public const string Serializer = "5-Serializer";
     public const string FileWrite = "6-FileWrite";
     public const string Redis = "7-Redis";
+    public const string SetBreakdown = "3-SetBreakdown";
 }

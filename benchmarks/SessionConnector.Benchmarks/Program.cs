@@ -24,8 +24,8 @@ namespace SessionConnector.Benchmarks;
 ///   (none) or --quick   whole suite with a short in-process job (< 10 min on 2 cores), then hit ratio, throughput and RESULTS.md
 ///   --full              whole suite with BenchmarkDotNet's default job (out of process), longer simulations
 ///   --only NAME[,NAME]  restrict the BenchmarkDotNet classes (substring of the class name); "none" runs none
-///   --no-sim / --no-throughput   skip those modes
-///   --sim | --throughput | --report   run just that part (--report rebuilds RESULTS.md from the last artifacts)
+///   --no-sim / --no-paired / --no-throughput   skip those modes
+///   --sim | --paired | --throughput | --report   run just that part (--report rebuilds RESULTS.md from the last artifacts)
 ///   --noisy             mark RESULTS.md as a noisy run (also automatic when the load average is high)
 ///   --bdn ARGS...       hand the remaining arguments to BenchmarkSwitcher (e.g. --bdn --filter *Sieve* --list flat)
 /// </summary>
@@ -62,6 +62,12 @@ public static class Program
             return 0;
         }
 
+        if (args.Contains("--paired"))
+        {
+            PairedRun.Save(PairedRun.Run(quick, includeRedis: RedisAvailability.WhyUnavailable() is null), Path.Combine(artifacts, "paired.json"));
+            return 0;
+        }
+
         if (args.Contains("--throughput"))
         {
             ThroughputRun.Save(ThroughputRun.Run(quick), Path.Combine(artifacts, "throughput.json"));
@@ -76,7 +82,7 @@ public static class Program
         };
         var clock = Stopwatch.StartNew();
 
-        List<Type> types = [typeof(CacheHitBenchmarks), typeof(ConnectorBenchmarks), typeof(EnvelopeBenchmarks), typeof(SerializerBenchmarks), typeof(FileWriteBenchmarks)];
+        List<Type> types = [typeof(CacheHitBenchmarks), typeof(ConnectorBenchmarks), typeof(EnvelopeBenchmarks), typeof(SerializerBenchmarks), typeof(FileWriteBenchmarks), typeof(SetBreakdownBenchmarks)];
         string? redisSkip = RedisAvailability.WhyUnavailable();
         if (redisSkip is null)
         {
@@ -110,6 +116,11 @@ public static class Program
         if (!args.Contains("--no-sim"))
         {
             HitRatioSimulation.Save(HitRatioSimulation.Run(quick), Path.Combine(artifacts, "hitratio.json"));
+        }
+
+        if (!args.Contains("--no-paired"))
+        {
+            PairedRun.Save(PairedRun.Run(quick, includeRedis: redisSkip is null), Path.Combine(artifacts, "paired.json"));
         }
 
         if (!args.Contains("--no-throughput"))

@@ -50,11 +50,11 @@ internal static class Report
             ],
             "Cache hit: connector over storage that is not in-memory, so the SIEVE cache answers and returns a deep copy. MemoryStorage: the memory backend bypasses the cache, so each Get is storage read + AES-GCM decrypt + decode (informational). Baseline: a new DistributedSession per request over MemoryDistributedCache, LoadAsync, TryGetValue, STJ source-gen deserialize."),
         new("3b. Typed session Set", "ConnectorBenchmarks",
-            ["AspNetDistributedSession_Set", "Connector_Set_MemoryStorage"], "AspNetDistributedSession_Set",
+            ["AspNetDistributedSession_Set", "Connector_Set_MemoryStorage", "AspNetDistributedSession_Set_DataProtected"], "AspNetDistributedSession_Set",
             [
                 new("Set (memory storage, encrypted) no slower than DistributedSession + STJ (time ≤ 1.0×)", "Connector_Set_MemoryStorage", "AspNetDistributedSession_Set", Kind.TimeRatioAtMost, 1.0),
             ],
-            "Connector: serialize, AES-256-GCM encrypt, keyed-hash the ID, compare-and-set into memory storage, deep-copy into the cache snapshot. Baseline: DistributedSession LoadAsync + Set(STJ bytes) + CommitAsync, plaintext."),
+            "Connector: serialize, AES-256-GCM encrypt, keyed-hash the ID, compare-and-set into memory storage, deep-copy into the cache snapshot. Baseline: DistributedSession LoadAsync + Set(STJ bytes) + CommitAsync, plaintext. _DataProtected (informational) is the same with IDataProtector.Protect over the JSON, i.e. what ASP.NET Core costs for an encrypted value like the connector's."),
         new("4. Envelope protect + unprotect, 200 B", "EnvelopeBenchmarks",
             ["DataProtection", "SessionProtector", "RawAesGcm"], "DataProtection",
             [
@@ -70,11 +70,15 @@ internal static class Report
             ],
             "Serialize into a reused ArrayBufferWriter, then deserialize. MessagePack-CSharp: [MessagePackObject(keyAsPropertyName: true)] (the same map-by-name wire shape), StandardResolver (dynamic, JIT). Generated_Json is our JSON path, informational."),
         new("6. Durable file Set", "FileWriteBenchmarks",
-            ["BareTempWriteFsyncRename", "FileSessionStorage_PowerLoss", "FileSessionStorage_ProcessCrash"], "BareTempWriteFsyncRename",
+            ["BareTempWriteFsyncRename", "FileSessionStorage_PowerLoss", "BareTempWriteRename_NoFsync", "FileSessionStorage_ProcessCrash"], "BareTempWriteFsyncRename",
             [
                 new("FileSessionStorage.Write (PowerLoss) ≤ 1.2× bare temp-write + fsync + rename + dir fsync", "FileSessionStorage_PowerLoss", "BareTempWriteFsyncRename", Kind.TimeRatioAtMost, 1.2),
             ],
-            "Same 24 + 330 bytes, same layout. ProcessCrash (no fsyncs) is informational: it shows the part of the cost that is the disk."),
+            "Same 24 + 330 bytes, same layout. The NoFsync pair (bare sequence without fsyncs vs ProcessCrash durability) is informational: it shows the storage's own overhead without the disk."),
+        new("3c. Profile of Set on memory storage (informational)", "SetBreakdownBenchmarks",
+            ["FullSet", "DeriveStorageKey", "EncodePayload", "Protect", "DeepClone", "StorageReadThenWrite"], "FullSet",
+            [],
+            "Each step of SessionStorageConnector.Set timed alone; ratios are shares of one full Set. The steps do not add up exactly (timestamps, metrics, expiry arithmetic and call overhead are not listed)."),
         new("7. Redis", "RedisBenchmarks",
             ["Raw_StringGet", "Connector_Get_Miss", "Connector_Get_Hit"], "Raw_StringGet",
             [
@@ -113,10 +117,11 @@ internal static class Report
         md.AppendLine("Ratios are `median(row) / median(baseline)` of time per operation (the median resists the outliers a shared machine produces; the mean and BenchmarkDotNet's 99.9% error are shown too): below 1 is faster than the baseline. Targets are checked against the reference they name. Raw exports: `benchmarks/BenchmarkDotNet.Artifacts/results/` (JSON, CSV, GitHub markdown).");
         md.AppendLine();
 
-        var summary = new List<(string Target, string Measured, string Verdict)>();
+        var summary = new List<(string Target, string Measured, string Verdict, string Paired)>();
+        List<PairedRun.Row> paired = LoadPaired(Path.Combine(artifacts, "paired.json"));
         foreach (Comparison c in Comparisons)
         {
-            WriteComparison(md, c, entries, summary, info);
+            WriteComparison(md, c, entries, summary, info, paired);
             if (c.Title.StartsWith("1.", StringComparison.Ordinal))
             {
                 // Comparison 2 (hit ratio) is computed, not timed; it follows comparison 1 to keep the numbering.
@@ -124,14 +129,17 @@ internal static class Report
             }
         }
 
+        WritePaired(md, paired);
         WriteThroughput(md, Path.Combine(artifacts, "throughput.json"));
 
         var head = new StringBuilder();
         head.AppendLine("## Targets at a glance");
         head.AppendLine();
-        head.AppendLine("| Target | Measured | Verdict |");
-        head.AppendLine("| --- | --- | --- |");
-        foreach ((string target, string measured, string verdict) in summary) head.AppendLine($"| {target} | {measured} | {verdict} |");
+        head.AppendLine("Verdicts use BenchmarkDotNet's medians. The last column re-measures each time ratio with the two contenders interleaved (median of 41 alternating rounds), which is the figure to trust when the run is marked noisy.");
+        head.AppendLine();
+        head.AppendLine("| Target | Measured (BDN) | Verdict | Paired interleaved check |");
+        head.AppendLine("| --- | --- | --- | --- |");
+        foreach ((string target, string measured, string verdict, string pairedText) in summary) head.AppendLine($"| {target} | {measured} | {verdict} | {pairedText} |");
         head.AppendLine();
 
         string text = md.ToString();
@@ -148,7 +156,7 @@ internal static class Report
         Console.WriteLine($"Wrote {resultsPath}");
     }
 
-    private static void WriteComparison(StringBuilder md, Comparison c, List<Entry> entries, List<(string, string, string)> summary, RunInfo info)
+    private static void WriteComparison(StringBuilder md, Comparison c, List<Entry> entries, List<(string, string, string, string)> summary, RunInfo info, List<PairedRun.Row> paired)
     {
         md.AppendLine($"## {c.Title}");
         md.AppendLine();
@@ -158,7 +166,7 @@ internal static class Report
             string why = info.Skipped.TryGetValue(c.Type, out string? reason) ? reason : "no results were exported for this class.";
             md.AppendLine($"_Not measured: {why}_");
             md.AppendLine();
-            foreach (Target t in c.Targets) summary.Add((t.Text, "—", "not measured"));
+            foreach (Target t in c.Targets) summary.Add((t.Text, "—", "not measured", "—"));
             return;
         }
 
@@ -184,8 +192,14 @@ internal static class Report
             }
 
             md.AppendLine();
-            md.AppendLine("| Target | Measured | Verdict |");
-            md.AppendLine("| --- | --- | --- |");
+            if (c.Targets.Length == 0)
+            {
+                md.AppendLine();
+                continue;
+            }
+
+            md.AppendLine("| Target | Measured (BDN) | Verdict | Paired interleaved check |");
+            md.AppendLine("| --- | --- | --- | --- |");
             foreach (Target t in c.Targets)
             {
                 Entry? subject = group.FirstOrDefault(e => e.Method == t.Subject);
@@ -208,15 +222,24 @@ internal static class Report
                     verdict = r <= t.Threshold ? "**met**" : "**MISSED**";
                 }
 
-                md.AppendLine($"| {t.Text} | {measured} | {verdict} |");
-                summary.Add((t.Text + suffix, measured, verdict));
+                string pairedText = "—";
+                PairedRun.Row? pr = group.Key is "" or "Threads=1"
+                    ? paired.FirstOrDefault(x => x.Type == c.Type && x.Subject == t.Subject && x.Reference == t.Reference)
+                    : null;
+                if (pr is not null && t.Kind == Kind.TimeRatioAtMost)
+                {
+                    pairedText = pr.MedianRatio.ToString("F2", CultureInfo.InvariantCulture) + "× " + (pr.MedianRatio <= t.Threshold ? "(met)" : "(MISSED)");
+                }
+
+                md.AppendLine($"| {t.Text} | {measured} | {verdict} | {pairedText} |");
+                summary.Add((t.Text + suffix, measured, verdict, pairedText));
             }
 
             md.AppendLine();
         }
     }
 
-    private static void WriteHitRatio(StringBuilder md, string path, List<(string, string, string)> summary)
+    private static void WriteHitRatio(StringBuilder md, string path, List<(string, string, string, string)> summary)
     {
         md.AppendLine("## 2. Hit ratio, Zipf(0.86) over a key universe 10× the capacity");
         md.AppendLine();
@@ -225,7 +248,7 @@ internal static class Report
         {
             md.AppendLine("_Not measured: the simulation did not run._");
             md.AppendLine();
-            summary.Add((target, "—", "not measured"));
+            summary.Add((target, "—", "not measured", "n/a (computed)"));
             return;
         }
 
@@ -254,9 +277,32 @@ internal static class Report
                 string verdict = ours.HitRatio >= lru.HitRatio ? "**met**" : "**MISSED**";
                 md.AppendLine($"Target: {target} — {measured} — {verdict}");
                 md.AppendLine();
-                summary.Add(($"{target} (capacity {first.Capacity})", measured, verdict));
+                summary.Add(($"{target} (capacity {first.Capacity})", measured, verdict, "n/a (computed)"));
             }
         }
+    }
+
+    private static void WritePaired(StringBuilder md, List<PairedRun.Row> paired)
+    {
+        md.AppendLine("## Paired interleaved cross-check");
+        md.AppendLine();
+        if (paired.Count == 0)
+        {
+            md.AppendLine("_Not run._");
+            md.AppendLine();
+            return;
+        }
+
+        md.AppendLine("Each pair runs in alternating batches (reference, subject, then subject, reference, …) in one process, so both contenders see the same background load. Ratio = median of the per-round subject/reference ratios; times are per operation (medians).");
+        md.AppendLine();
+        md.AppendLine("| Ratio | Subject | Reference | Subject time | Reference time | Rounds × batch |");
+        md.AppendLine("| ---: | --- | --- | ---: | ---: | ---: |");
+        foreach (PairedRun.Row r in paired)
+        {
+            md.AppendLine($"| {r.MedianRatio.ToString("F2", CultureInfo.InvariantCulture)}× | {r.Type}.{r.Subject} | {r.Reference} | {FormatTime(r.SubjectMedianNs)} | {FormatTime(r.ReferenceMedianNs)} | {r.Rounds} × {r.Batch} |");
+        }
+
+        md.AppendLine();
     }
 
     private static void WriteThroughput(StringBuilder md, string path)
@@ -284,6 +330,9 @@ internal static class Report
 
         md.AppendLine();
     }
+
+    private static List<PairedRun.Row> LoadPaired(string path) =>
+        File.Exists(path) ? JsonSerializer.Deserialize<List<PairedRun.Row>>(File.ReadAllText(path), JsonOptions) ?? [] : [];
 
     private static List<Entry> LoadEntries(string resultsDirectory)
     {
