@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Concurrent;
+using BenchmarkDotNet.Attributes;
+using BitFaster.Caching.Lru;
+using Microsoft.Extensions.Caching.Memory;
+using SessionConnector.Caching;
+
+namespace SessionConnector.Benchmarks;
+
+/// <summary>
+/// Comparison 1: a cache hit on a string session ID, 4096 live entries, 1 and 2 threads. Each invocation does
+/// <see cref="Batch"/> lookups per thread over a shuffled key order; the reported time is wall time per lookup
+/// across all threads (so it is the inverse of aggregate throughput).
+/// </summary>
+[BenchmarkCategory(Categories.CacheHit)]
+public class CacheHitBenchmarks
+{
+    private const int Capacity = 4096;
+    private const int Batch = 16384;
+
+    private string[] _order = [];
+    private ConcurrentDictionary<string, object> _dictionary = null!;
+    private ConcurrentSieveCache<string, object> _sieve = null!;
+    private ConcurrentLru<string, object> _lru = null!;
+    private MemoryCache _memoryCache = null!;
+    private ParallelRunner _dictionaryRunner = null!, _sieveRunner = null!, _lruRunner = null!, _memoryRunner = null!;
+    private readonly long[] _hits = new long[16 * 8];
+
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string[] keys = Shared.SessionIds(Capacity);
+        _dictionary = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
+        _sieve = new ConcurrentSieveCache<string, object>(Capacity, StringComparer.Ordinal);
+        _lru = new ConcurrentLru<string, object>(Environment.ProcessorCount, Capacity, StringComparer.Ordinal);
+        _memoryCache = new MemoryCache(new MemoryCacheOptions());
+        foreach (string key in keys)
+        {
+            object value = new();
+            _dictionary[key] = value;
+            _sieve.Set(key, value);
+            _lru.AddOrUpdate(key, value);
+            _memoryCache.Set(key, value);
+        }
+
+        _order = new string[Batch];
+        var rng = new Random(7);
+        for (int i = 0; i < Batch; i++) _order[i] = keys[rng.Next(keys.Length)];
+
+        foreach (string key in keys)
+        {
+            if (!_sieve.TryGet(key, out _) || !_lru.TryGet(key, out _) || !_memoryCache.TryGetValue(key, out _))
+            {
+                throw new InvalidOperationException("A cache lost an entry while loading 4096 entries; the hit benchmark would measure misses.");
+            }
+        }
+
+        _dictionaryRunner = new ParallelRunner(Threads, t => Record(t, RunDictionary(t)));
+        _sieveRunner = new ParallelRunner(Threads, t => Record(t, RunSieve(t)));
+        _lruRunner = new ParallelRunner(Threads, t => Record(t, RunLru(t)));
+        _memoryRunner = new ParallelRunner(Threads, t => Record(t, RunMemoryCache(t)));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _dictionaryRunner.Dispose();
+        _sieveRunner.Dispose();
+        _lruRunner.Dispose();
+        _memoryRunner.Dispose();
+        _memoryCache.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
+    public void ConcurrentDictionary() => Invoke(_dictionaryRunner);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public void SieveCache() => Invoke(_sieveRunner);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public void BitFasterConcurrentLru() => Invoke(_lruRunner);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public void MemoryCache() => Invoke(_memoryRunner);
+
+    // OperationsPerInvoke is per-thread work; with 2 threads the wall time covers 2x the lookups. The report
+    // divides by Threads (see Report.cs) so every row is "ns of wall time per lookup".
+    private static void Invoke(ParallelRunner runner) => runner.Run();
+
+    private void Record(int thread, int hits) => _hits[thread * 16] += hits;
+
+    private int RunDictionary(int thread)
+    {
+        ConcurrentDictionary<string, object> d = _dictionary;
+        string[] order = _order;
+        int hits = 0, start = thread * (Batch / 2);
+        for (int i = 0; i < order.Length; i++)
+        {
+            if (d.TryGetValue(order[(start + i) & (Batch - 1)], out object? v) && v is not null) hits++;
+        }
+
+        return hits;
+    }
+
+    private int RunSieve(int thread)
+    {
+        ConcurrentSieveCache<string, object> c = _sieve;
+        string[] order = _order;
+        int hits = 0, start = thread * (Batch / 2);
+        for (int i = 0; i < order.Length; i++)
+        {
+            if (c.TryGet(order[(start + i) & (Batch - 1)], out object? v) && v is not null) hits++;
+        }
+
+        return hits;
+    }
+
+    private int RunLru(int thread)
+    {
+        ConcurrentLru<string, object> c = _lru;
+        string[] order = _order;
+        int hits = 0, start = thread * (Batch / 2);
+        for (int i = 0; i < order.Length; i++)
+        {
+            if (c.TryGet(order[(start + i) & (Batch - 1)], out object? v) && v is not null) hits++;
+        }
+
+        return hits;
+    }
+
+    private int RunMemoryCache(int thread)
+    {
+        MemoryCache c = _memoryCache;
+        string[] order = _order;
+        int hits = 0, start = thread * (Batch / 2);
+        for (int i = 0; i < order.Length; i++)
+        {
+            if (c.TryGetValue(order[(start + i) & (Batch - 1)], out object? v) && v is not null) hits++;
+        }
+
+        return hits;
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the SessionConnector benchmark suite in Release and regenerates benchmarks/RESULTS.md.
+#   scripts/bench.sh            quick suite (< 10 min on 2 cores): short in-process BenchmarkDotNet job,
+#                               hit-ratio simulation, throughput loop, RESULTS.md
+#   scripts/bench.sh --full     BenchmarkDotNet's default (out-of-process, statistically driven) job
+#   scripts/bench.sh --noisy    mark RESULTS.md as measured on a busy machine
+#   scripts/bench.sh --report   only rebuild RESULTS.md from the last run's artifacts
+# Comparison 7 (Redis) runs when SessionConnector.Redis is in the tree and SESSIONCONNECTOR_REDIS=host:port answers.
+# Any other arguments go to the benchmark program (see benchmarks/SessionConnector.Benchmarks/Program.cs).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+project="$root/benchmarks/SessionConnector.Benchmarks/SessionConnector.Benchmarks.csproj"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+start=$(date +%s)
+dotnet build "$project" -c Release -nologo -v quiet
+dotnet "$root/benchmarks/SessionConnector.Benchmarks/bin/Release/net10.0/SessionConnector.Benchmarks.dll" "$@"
+echo "bench.sh: done in $(( $(date +%s) - start )) s; results in benchmarks/RESULTS.md"
