@@ -51,4 +51,22 @@ public sealed class KeyRotationTests
         Assert.Equal(1, rejected.Total);
         Assert.Equal(0, storage.Count); // evicted
     }
+
+    [Fact]
+    public void ANodeWithoutTheNewKeyReadsItsRecordsAsAbsentButLeavesThemForNodesThatHaveIt()
+    {
+        // Rolling key deployment: node A already encrypts with key 2, node B only knows key 1.
+        var storage = new MemorySessionStorage();
+        string id = SessionStorageConnector.GenerateId();
+        var a = Open(storage, new SessionKeyRing().AddKey(1, K1).AddKey(2, K2, primary: true));
+        var b = Open(storage, new SessionKeyRing().AddKey(1, K1, primary: true));
+        a.Set(id, new Counter { Value = 5 });
+        var rejected = new MetricCounter(b.Meter, "sessionconnector.records.rejected");
+
+        Assert.Null(b.Get<Counter>(id));
+        Assert.False(b.Update<Counter>(id, c => c.Value++));
+
+        Assert.Equal(2, rejected.Total);
+        Assert.Equal(5, a.Get<Counter>(id)!.Value); // B did not log the user out for everyone
+    }
 }

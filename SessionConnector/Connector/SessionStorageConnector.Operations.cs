@@ -62,7 +62,7 @@ public sealed partial class SessionStorageConnector
         OpenResult result = TryOpen(id, record.Value, out Opened<T> opened);
         if (result != OpenResult.Ok)
         {
-            await StorageDeleteAsync(key, ct).ConfigureAwait(false);
+            if (result != OpenResult.UnknownKey) await StorageDeleteAsync(key, ct).ConfigureAwait(false);
             _cache?.Remove(id);
             return (false, default);
         }
@@ -76,8 +76,9 @@ public sealed partial class SessionStorageConnector
         OpenResult result = TryOpen(id, record, out Opened<T> opened);
         if (result != OpenResult.Ok)
         {
-            // Fail closed: a record that does not authenticate or decode is evicted, as is an expired one.
-            StorageDelete(key);
+            // Fail closed: a record that does not authenticate or decode is evicted, as is an expired one — except one
+            // sealed under a key this node has not been given yet (see OpenResult.UnknownKey).
+            if (result != OpenResult.UnknownKey) StorageDelete(key);
             _cache?.Remove(id);
             value = default;
             return false;
@@ -206,9 +207,10 @@ public sealed partial class SessionStorageConnector
             {
                 StoredRecord? current = StorageRead(key);
                 if (current is null) return DeletedMeanwhile(id, key);
-                if (TryOpen(id, current.Value, out Opened<T> opened) != OpenResult.Ok)
+                OpenResult opening = TryOpen(id, current.Value, out Opened<T> opened);
+                if (opening != OpenResult.Ok)
                 {
-                    StorageDelete(key);
+                    if (opening != OpenResult.UnknownKey) StorageDelete(key);
                     _cache?.Remove(id);
                     return false;
                 }
@@ -261,9 +263,10 @@ public sealed partial class SessionStorageConnector
             {
                 StoredRecord? current = await StorageReadAsync(key, cancellationToken).ConfigureAwait(false);
                 if (current is null) return DeletedMeanwhile(id, key);
-                if (TryOpen(id, current.Value, out Opened<T> opened) != OpenResult.Ok)
+                OpenResult opening = TryOpen(id, current.Value, out Opened<T> opened);
+                if (opening != OpenResult.Ok)
                 {
-                    await StorageDeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                    if (opening != OpenResult.UnknownKey) await StorageDeleteAsync(key, cancellationToken).ConfigureAwait(false);
                     _cache?.Remove(id);
                     return false;
                 }

@@ -78,9 +78,10 @@ public sealed partial class SessionStorageConnector
     {
         session = default;
         if (record is null) return false;
-        if (TryOpen(id, record.Value, out Opened<T> opened) != OpenResult.Ok)
+        OpenResult result = TryOpen(id, record.Value, out Opened<T> opened);
+        if (result != OpenResult.Ok)
         {
-            StorageDelete(key);
+            if (result != OpenResult.UnknownKey) StorageDelete(key);
             _cache?.Remove(id);
             return false;
         }

@@ -241,6 +241,9 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         Ok,
         Expired,
         Rejected,
+
+        /// <summary>Sealed under a key this node does not have yet: absent here, but left in place for nodes that do.</summary>
+        UnknownKey,
     }
 
     private readonly struct Opened<T>
@@ -268,6 +271,12 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         opened = default;
         if (!_protector.TryUnprotect(id, record.Value, out byte[]? payload, out _))
         {
+            if (_protector.IsFromUnknownKey(record.Value))
+            {
+                _metrics.Rejected("unknown-key");
+                return OpenResult.UnknownKey;
+            }
+
             _metrics.Rejected("authentication");
             return OpenResult.Rejected;
         }

@@ -283,6 +283,13 @@ public sealed class SessionKeyRing : IDisposable
     /// <summary>The master key for <paramref name="keyId"/>, or null when it is unknown, revoked or the ring is disposed.</summary>
     internal byte[]? GetKey(uint keyId) => _snapshot.Active.GetValueOrDefault(keyId);
 
+    /// <summary>True when the ring holds or has revoked <paramref name="keyId"/>: the id is not from a key this ring never saw.</summary>
+    internal bool KnowsKeyId(uint keyId)
+    {
+        Snapshot s = _snapshot;
+        return s.AllKeys.ContainsKey(keyId) || s.Revoked.Contains(keyId);
+    }
+
     /// <summary>The primary id and its master key, read from one snapshot so they always match.</summary>
     internal (uint KeyId, byte[] Key) GetPrimary()
     {

@@ -249,6 +249,23 @@ internal sealed class SessionProtector : IDisposable
     }
 
     /// <summary>Zeroes the naming key and every cached subkey and releases the pooled cipher instances.</summary>
+    /// <summary>
+    /// True when <paramref name="envelope"/> is well formed but sealed under a key id this ring has never held — most likely
+    /// a newer key another node already uses during a rolling key deployment. Such a record reads as absent but must not be
+    /// deleted, or one node that is behind would log out everyone the up-to-date nodes can still serve.
+    /// </summary>
+    public bool IsFromUnknownKey(ReadOnlySpan<byte> envelope)
+    {
+        if (envelope.Length < EnvelopeFormat.Overhead
+            || envelope[EnvelopeFormat.MagicOffset] != EnvelopeFormat.Magic
+            || envelope[EnvelopeFormat.VersionOffset] != EnvelopeFormat.Version)
+        {
+            return false;
+        }
+
+        return !_ring.KnowsKeyId(BinaryPrimitives.ReadUInt32BigEndian(envelope[EnvelopeFormat.KeyIdOffset..]));
+    }
+
     public void Dispose()
     {
         lock (_rollGate)
