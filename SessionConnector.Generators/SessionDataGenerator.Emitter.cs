@@ -472,11 +472,16 @@ public sealed partial class SessionDataGenerator
                 {
                     case ShapeKind.Boolean or ShapeKind.SByte or ShapeKind.Byte or ShapeKind.Int16 or ShapeKind.UInt16
                         or ShapeKind.Int32 or ShapeKind.UInt32 or ShapeKind.Int64 or ShapeKind.UInt64
-                        or ShapeKind.Single or ShapeKind.Double or ShapeKind.Char or ShapeKind.String:
+                        or ShapeKind.Single or ShapeKind.Double or ShapeKind.Char:
                         w.Line("writer.Write(value);");
                         break;
+                    case ShapeKind.String:
+                        // Not writer.Write(string): in MessagePack 2.5 it runs a static constructor that calls
+                        // Type.GetType, which drags reflection and the type loader (~0.3 MB) into every AOT binary.
+                        w.Line(Runtime + ".WriteString(ref writer, value);");
+                        break;
                     case ShapeKind.Decimal:
-                        w.Line("writer.Write(value.ToString(" + Invariant + "));");
+                        w.Line(Runtime + ".WriteString(ref writer, value.ToString(" + Invariant + "));");
                         break;
                     case ShapeKind.Enum:
                         w.Line("writer.Write((" + IntegerType(shape.EnumUnderlying) + ")value);");
@@ -515,7 +520,7 @@ public sealed partial class SessionDataGenerator
                         NullGuardWrite(shape, "writer.WriteNil();");
                         w.Line("writer.WriteMapHeader(value.Count);");
                         w.Open("foreach (var pair in value)");
-                        w.Line("writer.Write(pair.Key);");
+                        w.Line(Runtime + ".WriteString(ref writer, pair.Key);");
                         w.Line("WriteMessagePack_" + Id(shape.Element!) + "(ref writer, pair.Value);");
                         w.Close();
                         break;
@@ -848,6 +853,22 @@ public sealed partial class SessionDataGenerator
                 internal static global::SessionConnector.SessionFormatException Wrap(string typeName, global::System.Exception ex)
                     => ex as global::SessionConnector.SessionFormatException
                         ?? new global::SessionConnector.SessionFormatException("The stored '" + typeName + "' could not be decoded: " + ex.Message, ex);
+
+                // UTF-8 straight into the writer's buffer; see the emitter's note on why not writer.Write(string).
+                internal static void WriteString(ref global::MessagePack.MessagePackWriter writer, string? value)
+                {
+                    if (value is null)
+                    {
+                        writer.WriteNil();
+                        return;
+                    }
+
+                    int byteCount = global::System.Text.Encoding.UTF8.GetByteCount(value);
+                    writer.WriteStringHeader(byteCount);
+                    global::System.Span<byte> span = writer.GetSpan(byteCount);
+                    global::System.Text.Encoding.UTF8.GetBytes(value, span);
+                    writer.Advance(byteCount);
+                }
 
                 internal static global::SessionConnector.SessionFormatException Invalid(string message)
                     => new global::SessionConnector.SessionFormatException(message);

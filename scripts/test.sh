@@ -20,11 +20,15 @@ for proj in $(find . -name '*.Tests.csproj' -not -path './artifacts/*' | sort); 
   name=$(basename "$proj" .csproj)
   log="artifacts/test-results/$name.log"
   if dotnet test "$proj" -c Release --no-build -nologo --logger "console;verbosity=normal" >"$log" 2>&1; then :; else status=1; fi
-  grep -E "^\s*(Passed|Failed)!|error|Failed [A-Za-z]" "$log" | grep -v "^\s*Passed [A-Za-z]" | head -40 || true
-  line=$(grep -E "(Passed|Failed)!\s+-" "$log" | tail -1 || true)
-  p=$(echo "$line" | sed -nE 's/.*Passed:\s+([0-9]+).*/\1/p'); f=$(echo "$line" | sed -nE 's/.*Failed:\s+([0-9]+).*/\1/p'); s=$(echo "$line" | sed -nE 's/.*Skipped:\s+([0-9]+).*/\1/p')
+  # Show failures, then read the runner's closing summary (console logger, normal verbosity).
+  grep -E "^\s+Failed [A-Za-z]|error [A-Z]+[0-9]+" "$log" | head -40 || true
+  p=$(sed -nE 's/^\s+Passed:\s+([0-9]+).*/\1/p' "$log" | tail -1)
+  f=$(sed -nE 's/^\s+Failed:\s+([0-9]+).*/\1/p' "$log" | tail -1)
+  s=$(sed -nE 's/^\s+Skipped:\s+([0-9]+).*/\1/p' "$log" | tail -1)
+  total=$(sed -nE 's/^Total tests:\s+([0-9]+).*/\1/p' "$log" | tail -1)
+  if [ -z "$total" ]; then echo "!! $name produced no test summary (see $log)"; status=1; tail -20 "$log"; fi
+  echo "   $name: ${p:-0} passed, ${f:-0} failed, ${s:-0} skipped"
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
-  if [ -z "$line" ]; then echo "!! $name produced no test summary"; status=1; fi
 done
 
 echo "== NativeAOT gate"

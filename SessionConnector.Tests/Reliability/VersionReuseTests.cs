@@ -47,7 +47,10 @@ public sealed class VersionReuseTests : IDisposable
     [InlineData(StorageKind.File)]
     public void ASlowUpdateNeverOverwritesASessionCreatedAfterADelete(StorageKind kind)
     {
-        using SessionStorageConnector c = _env.Create(kind, o => o.CacheCapacity = 0);
+        SessionStorage storage = _env.CreateStorage(kind);
+        using SessionStorageConnector c = _env.Create(storage, o => o.CacheCapacity = 0);
+        // Another request (or process) with its own connector: writers of one connector queue behind each other.
+        SessionStorageConnector other = _env.Create(storage, o => o.CacheCapacity = 0);
         string id = SessionStorageConnector.GenerateId();
         Assert.True(c.Set(id, new Counter { Value = 1 }));
 
@@ -58,8 +61,8 @@ public sealed class VersionReuseTests : IDisposable
             if (!raced)
             {
                 raced = true;
-                Assert.True(c.Delete(id));
-                Assert.True(c.Set(id, new Counter { Value = 2000 }));
+                Assert.True(other.Delete(id));
+                Assert.True(other.Set(id, new Counter { Value = 2000 }));
             }
 
             x.Value++;

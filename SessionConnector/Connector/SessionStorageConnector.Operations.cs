@@ -23,7 +23,7 @@ public sealed partial class SessionStorageConnector
         if (TryGetCached(id, out value)) return true;
         if (_cache is not null) _metrics.CacheMiss();
 
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         StoredRecord? record = StorageRead(key);
         if (record is null) return false;
         return Loaded(id, key, record.Value, out value);
@@ -56,7 +56,7 @@ public sealed partial class SessionStorageConnector
     private async ValueTask<(bool Found, T? Value)> LoadAsync<T>(string id, CancellationToken ct) where T : ISessionData<T>
     {
         if (_cache is not null) _metrics.CacheMiss();
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         StoredRecord? record = await StorageReadAsync(key, ct).ConfigureAwait(false);
         if (record is null) return (false, default);
         OpenResult result = TryOpen(id, record.Value, out Opened<T> opened);
@@ -107,24 +107,36 @@ public sealed partial class SessionStorageConnector
         if (data is null) Throw.ArgumentNull(nameof(data));
         ValidateExpiry(expiry);
         DateTimeOffset? expiresAt = ExpiryFromNow(expiry);
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         byte[] envelope = Seal(id, data, expiresAt, expiresAt);
-        // Snapshot now: the caller may keep mutating its instance after we return.
-        T snapshot = T.DeepClone(data);
+        // Snapshot now for the cache: the caller may keep mutating its instance after we return.
+        T? snapshot = _cache is null ? default : T.DeepClone(data);
 
-        bool sawLive = false;
-        for (int attempt = 0; attempt < _maxAttempts; attempt++)
+        // Same gate as Update: writers of one session in this process queue instead of starving each other.
+        SemaphoreSlim gate = UpdateGate(key);
+        gate.Wait();
+        try
         {
-            StoredRecord? current = StorageRead(key);
-            if (attempt == 0) sawLive = current is not null;
-            else if (sawLive && current is null) return DeletedMeanwhile(id, key);
-            long expected = current?.Version ?? SessionStorage.Absent;
-            long version = NextVersion(expected);
-            if (StorageWrite(key, envelope, expiresAt, expected, version))
+            bool sawLive = false;
+            for (int attempt = 0; attempt < _maxAttempts; attempt++)
             {
-                CachePut(id, key, snapshot, version, expiresAt, expiresAt);
-                return true;
+                StoredRecord? current = StorageRead(key);
+                if (attempt == 0) sawLive = current is not null;
+                else if (sawLive && current is null) return DeletedMeanwhile(id, key);
+                long expected = current?.Version ?? SessionStorage.Absent;
+                long version = NextVersion(expected);
+                if (StorageWrite(key, envelope, expiresAt, expected, version))
+                {
+                    CachePut(id, key, snapshot!, version, expiresAt, expiresAt);
+                    return true;
+                }
+
+                Backoff(attempt);
             }
+        }
+        finally
+        {
+            gate.Release();
         }
 
         Throw.Conflict(_maxAttempts);
@@ -139,23 +151,35 @@ public sealed partial class SessionStorageConnector
         if (data is null) Throw.ArgumentNull(nameof(data));
         ValidateExpiry(expiry);
         DateTimeOffset? expiresAt = ExpiryFromNow(expiry);
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         byte[] envelope = Seal(id, data, expiresAt, expiresAt);
-        T snapshot = T.DeepClone(data);
+        T? snapshot = _cache is null ? default : T.DeepClone(data);
 
-        bool sawLive = false;
-        for (int attempt = 0; attempt < _maxAttempts; attempt++)
+        SemaphoreSlim gate = UpdateGate(key);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            StoredRecord? current = await StorageReadAsync(key, cancellationToken).ConfigureAwait(false);
-            if (attempt == 0) sawLive = current is not null;
-            else if (sawLive && current is null) return DeletedMeanwhile(id, key);
-            long expected = current?.Version ?? SessionStorage.Absent;
-            long version = NextVersion(expected);
-            if (await StorageWriteAsync(key, envelope, expiresAt, expected, version, cancellationToken).ConfigureAwait(false))
+            bool sawLive = false;
+            for (int attempt = 0; attempt < _maxAttempts; attempt++)
             {
-                CachePut(id, key, snapshot, version, expiresAt, expiresAt);
-                return true;
+                StoredRecord? current = await StorageReadAsync(key, cancellationToken).ConfigureAwait(false);
+                if (attempt == 0) sawLive = current is not null;
+                else if (sawLive && current is null) return DeletedMeanwhile(id, key);
+                long expected = current?.Version ?? SessionStorage.Absent;
+                long version = NextVersion(expected);
+                if (await StorageWriteAsync(key, envelope, expiresAt, expected, version, cancellationToken).ConfigureAwait(false))
+                {
+                    CachePut(id, key, snapshot!, version, expiresAt, expiresAt);
+                    return true;
+                }
+
+                // Real time, not the session clock: backoff is about contention, and a fake clock would never fire.
+                await Task.Delay(BackoffDelay(attempt), cancellationToken).ConfigureAwait(false);
             }
+        }
+        finally
+        {
+            gate.Release();
         }
 
         Throw.Conflict(_maxAttempts);
@@ -170,7 +194,8 @@ public sealed partial class SessionStorageConnector
 
     /// <summary>
     /// Atomically changes an existing session in place and keeps its expiry. <paramref name="change"/> gets a
-    /// private copy; it may run more than once when other writers race, so it must have no other side effects.
+    /// private copy; it may run more than once when other writers race, so it must have no other side effects, and it must
+    /// not write the same session through this connector (writers of one session queue behind each other).
     /// </summary>
     /// <returns>False (nothing written) when the session does not exist, expired, or was deleted meanwhile.</returns>
     /// <exception cref="SessionConflictException">Other writers won every one of the allowed attempts.</exception>
@@ -195,7 +220,7 @@ public sealed partial class SessionStorageConnector
         EnsureOpen();
         SessionIds.Validate(id);
         ArgumentNullException.ThrowIfNull(change);
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
 
         // Threads of this process queue on a stripe instead of burning compare-and-set retries against each
         // other; the compare-and-set below still guards against other processes.
@@ -254,7 +279,7 @@ public sealed partial class SessionStorageConnector
         EnsureOpen();
         SessionIds.Validate(id);
         ArgumentNullException.ThrowIfNull(change);
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         SemaphoreSlim gate = UpdateGate(key);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -281,7 +306,8 @@ public sealed partial class SessionStorageConnector
                     return true;
                 }
 
-                await Task.Delay(BackoffDelay(attempt), _time, cancellationToken).ConfigureAwait(false);
+                // Real time, not the session clock: backoff is about contention, and a fake clock would never fire.
+                await Task.Delay(BackoffDelay(attempt), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -324,7 +350,7 @@ public sealed partial class SessionStorageConnector
     {
         EnsureOpen();
         SessionIds.Validate(id);
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         bool deleted = StorageDelete(key);
         CacheMarkDeleted(id, key);
         return deleted;
@@ -335,7 +361,7 @@ public sealed partial class SessionStorageConnector
     {
         EnsureOpen();
         SessionIds.Validate(id);
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         bool deleted = await StorageDeleteAsync(key, cancellationToken).ConfigureAwait(false);
         CacheMarkDeleted(id, key);
         return deleted;
@@ -396,6 +422,7 @@ public sealed partial class SessionStorageConnector
             _ownedKeys?.Dispose();
             _metrics.Dispose();
             _cache?.Clear();
+            _storageKeys.Clear();
         }
     }
 
@@ -415,6 +442,7 @@ public sealed partial class SessionStorageConnector
             _ownedKeys?.Dispose();
             _metrics.Dispose();
             _cache?.Clear();
+            _storageKeys.Clear();
         }
     }
 }

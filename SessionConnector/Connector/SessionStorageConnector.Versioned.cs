@@ -32,7 +32,7 @@ public sealed partial class SessionStorageConnector
         }
 
         if (_cache is not null) _metrics.CacheMiss();
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         StoredRecord? record = StorageRead(key);
         return LoadedVersioned(id, key, record, out session);
     }
@@ -47,7 +47,7 @@ public sealed partial class SessionStorageConnector
         }
 
         if (_cache is not null) _metrics.CacheMiss();
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         StoredRecord? record = await StorageReadAsync(key, ct).ConfigureAwait(false);
         bool found = LoadedVersioned(id, key, record, out VersionedSession<T> session);
         return (found, session);
@@ -98,7 +98,7 @@ public sealed partial class SessionStorageConnector
     {
         EnsureOpen();
         SessionIds.Validate(id);
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         byte[] envelope = Seal(id, value, expiresAt, absoluteExpiresAt);
         newVersion = NextVersion(expectedVersion);
         if (StorageWrite(key, envelope, expiresAt, expectedVersion, newVersion))
@@ -115,7 +115,7 @@ public sealed partial class SessionStorageConnector
     {
         EnsureOpen();
         SessionIds.Validate(id);
-        string key = _protector.DeriveStorageKey(id);
+        string key = StorageKeyOf(id);
         byte[] envelope = Seal(id, value, expiresAt, absoluteExpiresAt);
         long newVersion = NextVersion(expectedVersion);
         if (await StorageWriteAsync(key, envelope, expiresAt, expectedVersion, newVersion, ct).ConfigureAwait(false))

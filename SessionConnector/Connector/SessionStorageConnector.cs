@@ -33,6 +33,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly SessionMetrics _metrics;
     private readonly ConcurrentSieveCache<string, CachedSession>? _cache;
     private readonly ConcurrentDictionary<string, string>? _idsByStorageKey;
+    private readonly ConcurrentSieveCache<string, string> _storageKeys;
     private readonly SemaphoreSlim[] _updateGates;
     private readonly TimeProvider _time;
     private readonly SessionFormat _format;
@@ -77,6 +78,9 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
             _cache = new ConcurrentSieveCache<string, CachedSession>(options.CacheCapacity, StringComparer.Ordinal, OnCacheEvicted);
         }
 
+        // The keyed hash of an ID costs about as much as the AES-GCM of a small session; active IDs recur, so remember it.
+        _storageKeys = new ConcurrentSieveCache<string, string>(Math.Max(options.CacheCapacity, 1024), StringComparer.Ordinal);
+
         _updateGates = new SemaphoreSlim[UpdateStripes];
         for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new SemaphoreSlim(1, 1);
     }
@@ -110,7 +114,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         if (options.RequireConfiguredKey)
         {
             throw new SessionStorageConnectorException(
-                "No session encryption key is configured and RequireConfiguredKey is set. Set SessionConnectorOptions.Keys (e.g. SessionKeyRing.FromSecret(...)) or the SESSIONCONNECTOR_KEYS environment variable (format: '*1:base64key,2:base64key').");
+                "No session encryption key is configured and RequireConfiguredKey is set. Set SessionConnectorOptions.Keys (e.g. SessionKeyRing.FromSecret(...)) or the SESSIONCONNECTOR_KEYS environment variable (format: '1:base64key,*2:base64key', oldest first, * = primary).");
         }
 
         Action<string> warn = options.Warn ?? (message => Console.Error.WriteLine(message));
@@ -181,6 +185,14 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
             // CAS loop: concurrent writers in this process must each get a distinct version.
             if (Interlocked.CompareExchange(ref s_lastVersion, next, last) == last) return next;
         }
+    }
+
+    private string StorageKeyOf(string id)
+    {
+        if (_storageKeys.TryGet(id, out string? key)) return key;
+        key = _protector.DeriveStorageKey(id);
+        _storageKeys.Set(id, key);
+        return key;
     }
 
     private SemaphoreSlim UpdateGate(string storageKey) =>

@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using MessagePack;
+using SessionConnector.Internal;
 
 namespace SessionConnector;
 
@@ -129,7 +130,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
         writer.WriteMapHeader(bag._values.Count);
         foreach (KeyValuePair<string, object?> pair in bag._values)
         {
-            writer.Write(pair.Key);
+            MessagePackStrings.Write(ref writer, pair.Key);
             WriteValue(ref writer, pair.Value);
         }
     }
@@ -142,7 +143,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
             case bool b: writer.Write(b); break;
             case long l: writer.Write(l); break;
             case double d: writer.Write(d); break;
-            case string s: writer.Write(s); break;
+            case string s: MessagePackStrings.Write(ref writer, s); break;
             case byte[] bytes: writer.Write(bytes); break;
             case SessionBag bag: WriteMap(ref writer, bag); break;
             case List<object?> list:
