@@ -15,14 +15,32 @@ namespace SessionConnector.Benchmarks;
 [BenchmarkCategory(Categories.CacheHit)]
 public class CacheHitBenchmarks
 {
+    /// <summary>The cached value; every contender reads a field of what it returns, as a caller would.</summary>
+    public class Value
+    {
+        public int Id;
+    }
+
+    /// <summary>
+    /// Prototype of a proposed fix (not product code): an intrusive SIEVE entry that carries its own visited bit (and,
+    /// in a full version, its list links), so a hit is the dictionary lookup plus a flag on the line the caller reads
+    /// anyway, instead of dictionary -> node -> value.
+    /// </summary>
+    public sealed class IntrusiveValue : Value
+    {
+        public int Visited;
+    }
+
     private const int Capacity = 4096;
     private const int Batch = 16384;
 
     private string[] _order = [];
-    private ConcurrentDictionary<string, object> _dictionary = null!;
-    private ConcurrentSieveCache<string, object> _sieve = null!;
-    private ConcurrentLru<string, object> _lru = null!;
+    private ConcurrentDictionary<string, Value> _dictionary = null!;
+    private ConcurrentSieveCache<string, Value> _sieve = null!;
+    private ConcurrentLru<string, Value> _lru = null!;
     private MemoryCache _memoryCache = null!;
+    private ConcurrentDictionary<string, IntrusiveValue> _intrusive = null!;
+    private ParallelRunner _intrusiveRunner = null!;
     private ParallelRunner _dictionaryRunner = null!, _sieveRunner = null!, _lruRunner = null!, _memoryRunner = null!;
     private readonly long[] _hits = new long[16 * 8];
 
@@ -33,17 +51,19 @@ public class CacheHitBenchmarks
     public void Setup()
     {
         string[] keys = Shared.SessionIds(Capacity);
-        _dictionary = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
-        _sieve = new ConcurrentSieveCache<string, object>(Capacity, StringComparer.Ordinal);
-        _lru = new ConcurrentLru<string, object>(Environment.ProcessorCount, Capacity, StringComparer.Ordinal);
+        _dictionary = new ConcurrentDictionary<string, Value>(StringComparer.Ordinal);
+        _sieve = new ConcurrentSieveCache<string, Value>(Capacity, StringComparer.Ordinal);
+        _lru = new ConcurrentLru<string, Value>(Environment.ProcessorCount, Capacity, StringComparer.Ordinal);
         _memoryCache = new MemoryCache(new MemoryCacheOptions());
+        _intrusive = new ConcurrentDictionary<string, IntrusiveValue>(StringComparer.Ordinal);
         foreach (string key in keys)
         {
-            object value = new();
+            var value = new Value { Id = 1 };
             _dictionary[key] = value;
             _sieve.Set(key, value);
             _lru.AddOrUpdate(key, value);
             _memoryCache.Set(key, value);
+            _intrusive[key] = new IntrusiveValue { Id = 1 };
         }
 
         _order = new string[Batch];
@@ -62,6 +82,7 @@ public class CacheHitBenchmarks
         _sieveRunner = new ParallelRunner(Threads, t => Record(t, RunSieve(t)));
         _lruRunner = new ParallelRunner(Threads, t => Record(t, RunLru(t)));
         _memoryRunner = new ParallelRunner(Threads, t => Record(t, RunMemoryCache(t)));
+        _intrusiveRunner = new ParallelRunner(Threads, t => Record(t, RunIntrusive(t)));
     }
 
     [GlobalCleanup]
@@ -71,6 +92,7 @@ public class CacheHitBenchmarks
         _sieveRunner.Dispose();
         _lruRunner.Dispose();
         _memoryRunner.Dispose();
+        _intrusiveRunner.Dispose();
         _memoryCache.Dispose();
     }
 
@@ -86,6 +108,10 @@ public class CacheHitBenchmarks
     [Benchmark(OperationsPerInvoke = Batch)]
     public void MemoryCache() => Invoke(_memoryRunner);
 
+    /// <summary>Informational: the read path of the intrusive-entry fix proposed in ANALYSIS.md.</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public void SieveIntrusivePrototype() => Invoke(_intrusiveRunner);
+
     // OperationsPerInvoke is per-thread work; with 2 threads the wall time covers 2x the lookups. The report
     // divides by Threads (see Report.cs) so every row is "ns of wall time per lookup".
     private static void Invoke(ParallelRunner runner) => runner.Run();
@@ -94,12 +120,12 @@ public class CacheHitBenchmarks
 
     private int RunDictionary(int thread)
     {
-        ConcurrentDictionary<string, object> d = _dictionary;
+        ConcurrentDictionary<string, Value> d = _dictionary;
         string[] order = _order;
         int hits = 0, start = thread * (Batch / 2);
         for (int i = 0; i < order.Length; i++)
         {
-            if (d.TryGetValue(order[(start + i) & (Batch - 1)], out object? v) && v is not null) hits++;
+            if (d.TryGetValue(order[(start + i) & (Batch - 1)], out Value? v)) hits += v!.Id;
         }
 
         return hits;
@@ -107,12 +133,12 @@ public class CacheHitBenchmarks
 
     private int RunSieve(int thread)
     {
-        ConcurrentSieveCache<string, object> c = _sieve;
+        ConcurrentSieveCache<string, Value> c = _sieve;
         string[] order = _order;
         int hits = 0, start = thread * (Batch / 2);
         for (int i = 0; i < order.Length; i++)
         {
-            if (c.TryGet(order[(start + i) & (Batch - 1)], out object? v) && v is not null) hits++;
+            if (c.TryGet(order[(start + i) & (Batch - 1)], out Value? v)) hits += v!.Id;
         }
 
         return hits;
@@ -120,12 +146,29 @@ public class CacheHitBenchmarks
 
     private int RunLru(int thread)
     {
-        ConcurrentLru<string, object> c = _lru;
+        ConcurrentLru<string, Value> c = _lru;
         string[] order = _order;
         int hits = 0, start = thread * (Batch / 2);
         for (int i = 0; i < order.Length; i++)
         {
-            if (c.TryGet(order[(start + i) & (Batch - 1)], out object? v) && v is not null) hits++;
+            if (c.TryGet(order[(start + i) & (Batch - 1)], out Value? v)) hits += v!.Id;
+        }
+
+        return hits;
+    }
+
+    private int RunIntrusive(int thread)
+    {
+        ConcurrentDictionary<string, IntrusiveValue> d = _intrusive;
+        string[] order = _order;
+        int hits = 0, start = thread * (Batch / 2);
+        for (int i = 0; i < order.Length; i++)
+        {
+            if (d.TryGetValue(order[(start + i) & (Batch - 1)], out IntrusiveValue? v))
+            {
+                if (v.Visited == 0) v.Visited = 1;
+                hits += v.Id;
+            }
         }
 
         return hits;
@@ -138,7 +181,7 @@ public class CacheHitBenchmarks
         int hits = 0, start = thread * (Batch / 2);
         for (int i = 0; i < order.Length; i++)
         {
-            if (c.TryGetValue(order[(start + i) & (Batch - 1)], out object? v) && v is not null) hits++;
+            if (c.TryGetValue(order[(start + i) & (Batch - 1)], out Value? v)) hits += v!.Id;
         }
 
         return hits;
