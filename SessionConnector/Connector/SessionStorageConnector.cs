@@ -258,21 +258,26 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         UnknownKey,
     }
 
+    // Expiries are kept as ticks, not DateTimeOffset?: NativeAOT emits a field walker for struct equality, and a boxed
+    // DateTimeOffset field there drags date formatting and time-zone data (~60 KB) into every binary.
     private readonly struct Opened<T>
     {
+        private readonly long _expiresAtTicks;
+        private readonly long _absoluteExpiresAtTicks;
+
         public Opened(T value, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, byte[] payload)
         {
             Value = value;
-            ExpiresAt = expiresAt;
-            AbsoluteExpiresAt = absoluteExpiresAt;
+            _expiresAtTicks = expiresAt?.UtcTicks ?? 0;
+            _absoluteExpiresAtTicks = absoluteExpiresAt?.UtcTicks ?? 0;
             Payload = payload;
         }
 
         public T Value { get; }
 
-        public DateTimeOffset? ExpiresAt { get; }
+        public DateTimeOffset? ExpiresAt => _expiresAtTicks == 0 ? null : new DateTimeOffset(_expiresAtTicks, TimeSpan.Zero);
 
-        public DateTimeOffset? AbsoluteExpiresAt { get; }
+        public DateTimeOffset? AbsoluteExpiresAt => _absoluteExpiresAtTicks == 0 ? null : new DateTimeOffset(_absoluteExpiresAtTicks, TimeSpan.Zero);
 
         public byte[] Payload { get; }
     }
