@@ -5,13 +5,18 @@
 #   scripts/bench.sh --full     BenchmarkDotNet's default (out-of-process, statistically driven) job
 #   scripts/bench.sh --noisy    mark RESULTS.md as measured on a busy machine
 #   scripts/bench.sh --report   only rebuild RESULTS.md from the last run's artifacts
-# Comparison 7 (Redis) runs when SessionConnector.Redis is in the tree and SESSIONCONNECTOR_REDIS=host:port answers.
+# Comparison 7 (Redis) uses SESSIONCONNECTOR_REDIS=host:port, or a throwaway redis-server this script starts.
 # Any other arguments go to the benchmark program (see benchmarks/SessionConnector.Benchmarks/Program.cs).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 project="$root/benchmarks/SessionConnector.Benchmarks/SessionConnector.Benchmarks.csproj"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 start=$(date +%s)
+# Comparison 7 needs a Redis server: start a throwaway one (loopback, persistence off) unless one is given.
+if [ -z "${SESSIONCONNECTOR_REDIS:-}" ] && [ "${1:-}" != "--report" ]; then
+  eval "$(bash "$root/scripts/redis-test-server.sh" 2>/dev/null)" || true
+  trap 'kill "${SESSIONCONNECTOR_REDIS_PID:-}" 2>/dev/null || true' EXIT
+fi
 dotnet build "$project" -c Release -nologo -v quiet
 dotnet "$root/benchmarks/SessionConnector.Benchmarks/bin/Release/net10.0/SessionConnector.Benchmarks.dll" "$@"
 echo "bench.sh: done in $(( $(date +%s) - start )) s; results in benchmarks/RESULTS.md"

@@ -52,7 +52,6 @@ internal static class PairedRun
         rows.Add(Pair("FileWriteBenchmarks", "BareTempWriteRename_NoFsync", file.BareTempWriteRename_NoFsync, "FileSessionStorage_ProcessCrash", () => file.FileSessionStorage_ProcessCrash(), 1, rounds));
         file.Cleanup();
 
-#if SC_REDIS
         if (includeRedis)
         {
             var redis = new RedisBenchmarks();
@@ -60,9 +59,6 @@ internal static class PairedRun
             rows.Add(Pair("RedisBenchmarks", "Raw_StringGet", () => redis.Raw_StringGet(), "Connector_Get_Miss", () => redis.Connector_Get_Miss(), 1, rounds));
             redis.Cleanup();
         }
-#else
-        _ = includeRedis;
-#endif
 
         foreach (Row r in rows)
         {

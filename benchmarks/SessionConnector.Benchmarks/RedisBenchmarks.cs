@@ -1,4 +1,3 @@
-#if SC_REDIS
 using System;
 using BenchmarkDotNet.Attributes;
 using SessionConnector.Protection;
@@ -67,4 +66,3 @@ public class RedisBenchmarks
     [Benchmark]
     public BenchSession? Connector_Get_Hit() => _hit.Get<BenchSession>(_id);
 }
-#endif
