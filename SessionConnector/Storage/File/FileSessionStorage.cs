@@ -236,11 +236,7 @@ public sealed class FileSessionStorage : SessionStorage
     private bool WriteLocked(string key, ReadOnlySpan<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
     {
         string path = RecordPath(key);
-        if (expectedVersion != AnyVersion)
-        {
-            long current = Read(key)?.Version ?? Absent;
-            if (current != expectedVersion) return false;
-        }
+        if (expectedVersion != AnyVersion && CurrentVersion(path) != expectedVersion) return false;
 
         Span<byte> header = stackalloc byte[HeaderSize];
         Magic.CopyTo(header);
@@ -274,6 +270,38 @@ public sealed class FileSessionStorage : SessionStorage
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The version of the live record at <paramref name="path"/>, from its 24-byte header only (the compare in a
+    /// compare-and-set needs nothing else); <see cref="SessionStorage.Absent"/> when missing, garbage or expired.
+    /// </summary>
+    private long CurrentVersion(string path)
+    {
+        Span<byte> header = stackalloc byte[HeaderSize];
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            if (stream.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false) < HeaderSize) return Absent;
+            long length = stream.Length;
+            if (!header[..4].SequenceEqual(Magic) || BinaryPrimitives.ReadInt32LittleEndian(header[4..]) != length - HeaderSize) return Absent;
+        }
+        catch (FileNotFoundException)
+        {
+            return Absent;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return Absent;
+        }
+        catch (IOException e)
+        {
+            throw new SessionStorageException("Reading a session record's header failed.", e);
+        }
+
+        long ms = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
+        if (ms != 0 && ms <= _time.GetUtcNow().ToUnixTimeMilliseconds()) return Absent;
+        return BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
     }
 
     private StoredRecord? Decode(string key, byte[] bytes)
