@@ -18,6 +18,9 @@ public sealed class RecordingStorage : SessionStorage
     /// <summary>Runs before every Write reaches the inner storage.</summary>
     public Action<string>? BeforeWrite { get; set; }
 
+    /// <summary>Runs after a Write returned from the inner storage, before the caller sees the result.</summary>
+    public Action<string>? AfterWrite { get; set; }
+
     public override string Kind => _inner.Kind;
 
     public override bool IsInMemory => false;
@@ -33,7 +36,9 @@ public sealed class RecordingStorage : SessionStorage
         Keys.Add(key);
         Values.Add(value.ToArray());
         BeforeWrite?.Invoke(key);
-        return _inner.Write(key, value, expiresAt, expectedVersion, newVersion);
+        bool written = _inner.Write(key, value, expiresAt, expectedVersion, newVersion);
+        AfterWrite?.Invoke(key);
+        return written;
     }
 
     public override bool Delete(string key)

@@ -168,7 +168,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private static long s_lastVersion;
 
     /// <summary>
-    /// A record's next version. It is greater than the one it replaces (versions of one session only grow, so the
+    /// A record's next version (also used for cache deletion markers). It is greater than every version this process
+    /// issued before, so within a process "higher" means "issued later"; greater than the one it replaces (versions of one session only grow, so the
     /// cache can tell newer from older) and at least the current time in ticks. A session created afresh (after a
     /// delete, say) also gets up to 2^32 random ticks on top, so it cannot repeat a version of its deleted predecessor
     /// that a slow writer still holds — not even in another process whose clock reads the same — and within this process
@@ -224,8 +225,11 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private void CacheMarkDeleted(string id, string storageKey)
     {
         if (_cache is null) return;
-        long version = NowTicks;
-        if (_cache.TryGet(id, out CachedSession? existing)) version = Math.Max(version, existing.Version + 1);
+        // Versions this process issues only grow, so a marker issued now outranks every write that reached storage before
+        // this delete: a slower Set/Update/Get cannot put pre-delete data back in the cache. Writes issued after it outrank it.
+        long floor = Math.Max(Volatile.Read(ref s_lastVersion), 1);
+        if (_cache.TryGet(id, out CachedSession? existing)) floor = Math.Max(floor, existing.Version);
+        long version = NextVersion(floor);
         _cache.Set(id, new CachedSession(null, version, long.MaxValue, long.MaxValue, long.MaxValue, storageKey), CachedSession.IsNewer);
     }
 
