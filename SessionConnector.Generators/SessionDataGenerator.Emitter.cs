@@ -169,7 +169,8 @@ public sealed partial class SessionDataGenerator
                 w.Line("writer.WriteMapHeader(" + _model.Members.Count + ");");
                 foreach (var m in _model.Members)
                 {
-                    w.Line("writer.WriteString(" + Literal(m.Key) + "u8);");
+                    // The key's MessagePack str header and UTF-8 bytes, precomputed: one copy per key, no encoding.
+                    w.Line("writer.WriteRaw((global::System.ReadOnlySpan<byte>)new byte[] { " + EncodedKey(m.Key) + " }); // " + Literal(m.Key));
                     w.Line("WriteMessagePack_" + Id(m.Shape) + "(ref writer, value." + Escape(m.Name) + ");");
                 }
 
@@ -198,7 +199,7 @@ public sealed partial class SessionDataGenerator
                 w.Open("for (var i = 0; i < count; i++)");
                 // Keys are compared as UTF-8 bytes in place: no string per key on the hot read path.
                 w.Line("var key = " + Runtime + ".ReadKey(ref reader);");
-                MatchKey(i => "global::System.MemoryExtensions.SequenceEqual(key, " + Literal(_model.Members[i].Key) + "u8)");
+                MatchKey(i => "global::System.MemoryExtensions.SequenceEqual(key, " + Literal(_model.Members[i].Key) + "u8)", positional: true);
                 w.Open("switch (member)");
                 for (var i = 0; i < _model.Members.Count; i++)
                 {
@@ -219,20 +220,77 @@ public sealed partial class SessionDataGenerator
                 w.Close().Line();
             }
 
-            /// <summary>Sets <c>member</c> to the index of the member whose key matches, or -1.</summary>
-            private void MatchKey(System.Func<int, string> condition)
+            /// <summary>
+            /// Sets <c>member</c> to the index of the member whose key matches, or -1. With <paramref name="positional"/>,
+            /// the member at the entry's own position is tried first: data written by this version arrives in declaration
+            /// order, so one comparison usually settles it; other orders (older or newer schemas) fall back to the scan.
+            /// </summary>
+            private void MatchKey(System.Func<int, string> condition, bool positional = false)
             {
                 _w.Line("var member = -1;");
-                for (var i = 0; i < _model.Members.Count; i++)
+                var count = _model.Members.Count;
+                if (count == 0)
+                {
+                    return;
+                }
+
+                if (positional)
+                {
+                    _w.Open("switch (i)");
+                    for (var i = 0; i < count; i++)
+                    {
+                        _w.Line("case " + i + ": if (" + condition(i) + ") member = " + i + "; break;");
+                    }
+
+                    _w.Close().Line();
+                    _w.Open("if (member < 0)");
+                }
+
+                for (var i = 0; i < count; i++)
                 {
                     _w.Line((i == 0 ? "if (" : "else if (") + condition(i) + ")");
                     _w.Line("    member = " + i + ";");
                 }
 
-                if (_model.Members.Count > 0)
+                if (positional)
                 {
-                    _w.Line();
+                    _w.Close();
                 }
+
+                _w.Line();
+            }
+
+            /// <summary>A key as MessagePack str bytes (header + UTF-8), as a C# byte list.</summary>
+            private static string EncodedKey(string key)
+            {
+                var utf8 = System.Text.Encoding.UTF8.GetBytes(key);
+                var bytes = new List<byte>(utf8.Length + 3);
+                if (utf8.Length <= 31)
+                {
+                    bytes.Add((byte)(0xA0 | utf8.Length));
+                }
+                else if (utf8.Length <= 0xFF)
+                {
+                    bytes.Add(0xD9);
+                    bytes.Add((byte)utf8.Length);
+                }
+                else if (utf8.Length <= 0xFFFF)
+                {
+                    bytes.Add(0xDA);
+                    bytes.Add((byte)(utf8.Length >> 8));
+                    bytes.Add((byte)utf8.Length);
+                }
+                else
+                {
+                    bytes.Add(0xDB);
+                    bytes.Add((byte)(utf8.Length >> 24));
+                    bytes.Add((byte)(utf8.Length >> 16));
+                    bytes.Add((byte)(utf8.Length >> 8));
+                    bytes.Add((byte)utf8.Length);
+                }
+
+                bytes.AddRange(utf8);
+                return string.Join(", ", bytes.Select(b => "0x" + b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
             }
 
             private void DeclareLocals()
