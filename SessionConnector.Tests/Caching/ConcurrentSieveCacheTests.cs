@@ -9,12 +9,21 @@ namespace SessionConnector.Tests.Caching;
 
 public sealed class ConcurrentSieveCacheTests
 {
+    private sealed class Entry<TKey>(string text) : SieveEntry<TKey>
+    {
+        public string Text { get; } = text;
+    }
+
+    private static Entry<int> E(string text) => new(text);
+
+    private static Entry<string> S(string text) => new(text);
+
     [Fact]
     public void NeverHoldsMoreThanItsCapacity()
     {
         var evicted = new List<int>();
-        var cache = new ConcurrentSieveCache<int, string>(10, onEvicted: (k, _) => evicted.Add(k));
-        for (int i = 0; i < 100; i++) cache.Set(i, i.ToString());
+        var cache = new ConcurrentSieveCache<int, Entry<int>>(10, onEvicted: (k, _) => evicted.Add(k));
+        for (int i = 0; i < 100; i++) cache.Set(i, E(i.ToString()));
         Assert.Equal(10, cache.Count);
         Assert.Equal(90, evicted.Count);
     }
@@ -22,35 +31,49 @@ public sealed class ConcurrentSieveCacheTests
     [Fact]
     public void VisitedEntriesSurviveAScanOfOneHitWonders()
     {
-        var cache = new ConcurrentSieveCache<int, string>(10);
-        for (int i = 0; i < 5; i++) cache.Set(i, "hot");
+        var cache = new ConcurrentSieveCache<int, Entry<int>>(10);
+        for (int i = 0; i < 5; i++) cache.Set(i, E("hot"));
         for (int round = 0; round < 20; round++)
         {
             for (int i = 0; i < 5; i++) Assert.True(cache.TryGet(i, out _), $"hot key {i} evicted in round {round}");
-            for (int j = 0; j < 3; j++) cache.Set(1000 + round * 3 + j, "cold"); // a scan of keys seen once
+            for (int j = 0; j < 3; j++) cache.Set(1000 + round * 3 + j, E("cold")); // a scan of keys seen once
         }
     }
 
     [Fact]
-    public void SetReplacesOnlyWhenAllowed()
+    public void SetReplacesOnlyWhenAllowedAndKeepsTheBound()
     {
-        var cache = new ConcurrentSieveCache<string, string>(4);
-        cache.Set("a", "v2");
-        cache.Set("a", "v1", (existing, candidate) => string.CompareOrdinal(candidate, existing) > 0);
-        Assert.True(cache.TryGet("a", out string? v));
-        Assert.Equal("v2", v);
-        cache.Set("a", "v3", (existing, candidate) => string.CompareOrdinal(candidate, existing) > 0);
+        var cache = new ConcurrentSieveCache<string, Entry<string>>(4);
+        Func<Entry<string>, Entry<string>, bool> newer = (existing, candidate) => string.CompareOrdinal(candidate.Text, existing.Text) > 0;
+        cache.Set("a", S("v2"));
+        cache.Set("a", S("v1"), newer);
+        Assert.True(cache.TryGet("a", out Entry<string>? v));
+        Assert.Equal("v2", v.Text);
+        cache.Set("a", S("v3"), newer);
         Assert.True(cache.TryGet("a", out v));
-        Assert.Equal("v3", v);
+        Assert.Equal("v3", v.Text);
+        Assert.Equal(1, cache.Count);
+        for (int i = 0; i < 10; i++) cache.Set("k" + i, S("x"));
+        Assert.Equal(4, cache.Count);
+    }
+
+    [Fact]
+    public void AnEntryCanBeStoredOnlyOnce()
+    {
+        var cache = new ConcurrentSieveCache<string, Entry<string>>(4);
+        Entry<string> e = S("x");
+        cache.Set("a", e);
+        Assert.Throws<InvalidOperationException>(() => cache.Set("b", e));
     }
 
     [Fact]
     public void RemoveByValueOnlyRemovesThatValue()
     {
-        var cache = new ConcurrentSieveCache<string, string>(4);
-        cache.Set("a", "one");
-        Assert.False(cache.Remove("a", "other"));
-        Assert.True(cache.Remove("a", "one"));
+        var cache = new ConcurrentSieveCache<string, Entry<string>>(4);
+        Entry<string> one = S("one");
+        cache.Set("a", one);
+        Assert.False(cache.Remove("a", S("other")));
+        Assert.True(cache.Remove("a", one));
         Assert.False(cache.TryGet("a", out _));
         Assert.Equal(0, cache.Count);
     }
@@ -58,32 +81,32 @@ public sealed class ConcurrentSieveCacheTests
     [Fact]
     public void ConcurrentReadersAndWritersKeepTheBoundAndNeverSeeAForeignValue()
     {
-        var cache = new ConcurrentSieveCache<int, string>(64);
+        var cache = new ConcurrentSieveCache<int, Entry<int>>(64);
         Parallel.For(0, 4, t =>
         {
             var rng = new Random(t);
             for (int i = 0; i < 50_000; i++)
             {
                 int k = rng.Next(256);
-                if (rng.Next(4) == 0) cache.Set(k, "v" + k);
-                else if (cache.TryGet(k, out string? v)) Assert.Equal("v" + k, v);
+                if (rng.Next(4) == 0) cache.Set(k, E("v" + k));
+                else if (cache.TryGet(k, out Entry<int>? v)) Assert.Equal("v" + k, v.Text);
                 if (i % 1000 == 0) cache.Remove(rng.Next(256));
             }
         });
         Assert.InRange(cache.Count, 0, 64);
-        int linked = Enumerable.Range(0, 256).Count(k => cache.TryGet(k, out _));
-        Assert.Equal(cache.Count, linked);
+        int present = Enumerable.Range(0, 256).Count(k => cache.TryGet(k, out _));
+        Assert.Equal(cache.Count, present);
     }
 
     [Fact]
     public void ClearEmptiesTheCache()
     {
-        var cache = new ConcurrentSieveCache<int, string>(4);
-        cache.Set(1, "a");
+        var cache = new ConcurrentSieveCache<int, Entry<int>>(4);
+        cache.Set(1, E("a"));
         cache.Clear();
         Assert.Equal(0, cache.Count);
         Assert.False(cache.TryGet(1, out _));
-        cache.Set(2, "b");
+        cache.Set(2, E("b"));
         Assert.True(cache.TryGet(2, out _));
     }
 }

@@ -5,7 +5,7 @@ namespace SessionConnector.Caching;
 /// can change what another caller reads. A null snapshot is a deletion marker: it answers nothing but blocks a
 /// slower reader from re-caching the version that existed before the delete.
 /// </summary>
-internal sealed class CachedSession
+internal sealed class CachedSession : SieveEntry<string>
 {
     public CachedSession(object? snapshot, long version, long expiresAtTicks, long absoluteExpiresAtTicks, long staleAtTicks, string storageKey)
     {

@@ -10,40 +10,19 @@ namespace SessionConnector.Caching;
 /// A bounded cache with lock-free reads and SIEVE eviction (Zhang et al., NSDI '24).
 /// </summary>
 /// <remarks>
-/// Reads are a dictionary lookup plus setting a "visited" bit, so a hit costs about what a
-/// <see cref="ConcurrentDictionary{TKey,TValue}"/> lookup costs and never allocates or locks. Writes take
-/// one lock that guards the FIFO list and the eviction hand. SIEVE keeps new entries at the head and lets a
-/// hand sweep from the tail, evicting the first entry not visited since the hand last passed: one-hit wonders
-/// leave quickly while popular entries stay without being moved, which beats LRU on skewed (Zipf) traffic.
+/// Reads are a dictionary lookup plus setting a "visited" bit on the entry, so a hit costs about what a
+/// <see cref="ConcurrentDictionary{TKey,TValue}"/> lookup costs and never allocates or locks. Writes take one lock that
+/// guards the FIFO list and the eviction hand. SIEVE keeps new entries at the head and lets a hand sweep from the
+/// tail, evicting the first entry not visited since the hand last passed: one-hit wonders leave quickly while popular
+/// entries stay without being moved, which beats LRU on skewed (Zipf) traffic.
 /// </remarks>
-internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull where TValue : class
+internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull where TValue : SieveEntry<TKey>
 {
-    private sealed class Node
-    {
-        public Node(TKey key, TValue value)
-        {
-            Key = key;
-            Value = value;
-        }
-
-        public readonly TKey Key;
-
-        // Volatile: a reader on another core must see a fully published value after an update.
-        public volatile TValue Value;
-
-        // Plain int, written racily by readers: losing a "visited" mark only makes eviction slightly less
-        // precise, and skipping the write when already set keeps the cache line shared on hot entries.
-        public int Visited;
-
-        public Node? Prev, Next;
-        public bool Linked;
-    }
-
-    private readonly ConcurrentDictionary<TKey, Node> _map;
+    private readonly ConcurrentDictionary<TKey, TValue> _map;
     private readonly object _sync = new();
     private readonly int _capacity;
     private readonly Action<TKey, TValue>? _onEvicted;
-    private Node? _head, _tail, _hand;
+    private SieveEntry<TKey>? _head, _tail, _hand;
     private int _count;
 
     public ConcurrentSieveCache(int capacity, IEqualityComparer<TKey>? comparer = null, Action<TKey, TValue>? onEvicted = null)
@@ -52,7 +31,7 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
         _capacity = capacity;
         _onEvicted = onEvicted;
         // Pre-size past capacity so the dictionary never resizes while it is full.
-        _map = new ConcurrentDictionary<TKey, Node>(Environment.ProcessorCount, capacity + capacity / 4 + 1, comparer);
+        _map = new ConcurrentDictionary<TKey, TValue>(Environment.ProcessorCount, capacity + capacity / 4 + 1, comparer);
     }
 
     public int Capacity => _capacity;
@@ -61,64 +40,66 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
 
     public bool TryGet(TKey key, [MaybeNullWhen(false)] out TValue value)
     {
-        if (_map.TryGetValue(key, out Node? node))
+        if (_map.TryGetValue(key, out value))
         {
-            if (node.Visited == 0) node.Visited = 1;
-            value = node.Value;
+            if (value.Visited == 0) value.Visited = 1;
             return true;
         }
 
-        value = null;
         return false;
     }
 
-    /// <summary>Adds or replaces the value; <paramref name="shouldReplace"/> (existing, candidate) can veto a replacement.</summary>
+    /// <summary>
+    /// Adds <paramref name="value"/> or replaces the current entry with it; <paramref name="shouldReplace"/>
+    /// (existing, candidate) can veto a replacement. <paramref name="value"/> must not be in any cache already.
+    /// </summary>
     public void Set(TKey key, TValue value, Func<TValue, TValue, bool>? shouldReplace = null)
     {
-        TKey evictedKey = default!;
-        TValue? evictedValue = null;
+        TValue? evicted = null;
         lock (_sync)
         {
-            if (_map.TryGetValue(key, out Node? existing))
+            if (value.Linked) throw new InvalidOperationException("A cache entry can be stored once.");
+            value.Key = key;
+            if (_map.TryGetValue(key, out TValue? existing))
             {
-                if (shouldReplace is null || shouldReplace(existing.Value, value)) existing.Value = value;
+                if (shouldReplace is null || shouldReplace(existing, value))
+                {
+                    // The replacement takes the old entry's place in the list and keeps its popularity.
+                    value.Visited = existing.Visited;
+                    Replace(existing, value);
+                    _map[key] = value;
+                }
+
                 return;
             }
 
-            if (_count >= _capacity && EvictOne(out Node? victim))
-            {
-                evictedKey = victim.Key;
-                evictedValue = victim.Value;
-            }
-
-            var node = new Node(key, value);
-            _map[key] = node;
-            LinkAtHead(node);
+            if (_count >= _capacity) evicted = EvictOne();
+            _map[key] = value;
+            LinkAtHead(value);
             _count++;
         }
 
         // Callback outside the lock so it cannot deadlock or slow other writers.
-        if (evictedValue is not null) _onEvicted?.Invoke(evictedKey, evictedValue);
+        if (evicted is not null) _onEvicted?.Invoke(evicted.Key, evicted);
     }
 
     public bool Remove(TKey key)
     {
         lock (_sync)
         {
-            if (!_map.TryRemove(key, out Node? node)) return false;
-            Unlink(node);
+            if (!_map.TryRemove(key, out TValue? value)) return false;
+            Unlink(value);
             return true;
         }
     }
 
-    /// <summary>Removes the entry only if it still holds <paramref name="value"/> (by reference).</summary>
+    /// <summary>Removes the entry only if it is still <paramref name="value"/> (by reference).</summary>
     public bool Remove(TKey key, TValue value)
     {
         lock (_sync)
         {
-            if (!_map.TryGetValue(key, out Node? node) || !ReferenceEquals(node.Value, value)) return false;
-            _map.TryRemove(key, out _);
-            Unlink(node);
+            if (!_map.TryRemove(new KeyValuePair<TKey, TValue>(key, value))) return false;
+            Unlink(value);
             return true;
         }
     }
@@ -127,15 +108,23 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
     {
         lock (_sync)
         {
+            for (SieveEntry<TKey>? e = _head; e is not null;)
+            {
+                SieveEntry<TKey>? next = e.Next;
+                e.Prev = e.Next = null;
+                e.Linked = false;
+                e = next;
+            }
+
             _map.Clear();
             _head = _tail = _hand = null;
             _count = 0;
         }
     }
 
-    private bool EvictOne([NotNullWhen(true)] out Node? victim)
+    private TValue? EvictOne()
     {
-        Node? hand = _hand ?? _tail;
+        SieveEntry<TKey>? hand = _hand ?? _tail;
         // Bounded: after one full pass every visited bit is cleared, so the second pass must find a victim.
         while (hand is not null && hand.Visited != 0)
         {
@@ -143,33 +132,45 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
             hand = hand.Prev ?? _tail;
         }
 
-        victim = hand;
-        if (victim is null) return false;
+        if (hand is null) return null;
+        var victim = (TValue)hand;
         // The hand continues from the victim's neighbour towards the head (null: wrap to the tail next time).
         _hand = victim.Prev;
-        _map.TryRemove(new KeyValuePair<TKey, Node>(victim.Key, victim));
+        _map.TryRemove(new KeyValuePair<TKey, TValue>(victim.Key, victim));
         Unlink(victim);
-        return true;
+        return victim;
     }
 
-    private void LinkAtHead(Node node)
+    private void LinkAtHead(SieveEntry<TKey> entry)
     {
-        node.Next = _head;
-        node.Prev = null;
-        if (_head is not null) _head.Prev = node;
-        _head = node;
-        _tail ??= node;
-        node.Linked = true;
+        entry.Next = _head;
+        entry.Prev = null;
+        if (_head is not null) _head.Prev = entry;
+        _head = entry;
+        _tail ??= entry;
+        entry.Linked = true;
     }
 
-    private void Unlink(Node node)
+    private void Replace(SieveEntry<TKey> old, SieveEntry<TKey> entry)
     {
-        if (!node.Linked) return;
-        if (_hand == node) _hand = node.Prev;
-        if (node.Prev is not null) node.Prev.Next = node.Next; else _head = node.Next;
-        if (node.Next is not null) node.Next.Prev = node.Prev; else _tail = node.Prev;
-        node.Prev = node.Next = null;
-        node.Linked = false;
+        entry.Prev = old.Prev;
+        entry.Next = old.Next;
+        if (old.Prev is not null) old.Prev.Next = entry; else _head = entry;
+        if (old.Next is not null) old.Next.Prev = entry; else _tail = entry;
+        if (_hand == old) _hand = entry;
+        old.Prev = old.Next = null;
+        old.Linked = false;
+        entry.Linked = true;
+    }
+
+    private void Unlink(SieveEntry<TKey> entry)
+    {
+        if (!entry.Linked) return;
+        if (_hand == entry) _hand = entry.Prev;
+        if (entry.Prev is not null) entry.Prev.Next = entry.Next; else _head = entry.Next;
+        if (entry.Next is not null) entry.Next.Prev = entry.Prev; else _tail = entry.Prev;
+        entry.Prev = entry.Next = null;
+        entry.Linked = false;
         _count--;
     }
 }

@@ -33,7 +33,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly SessionMetrics _metrics;
     private readonly ConcurrentSieveCache<string, CachedSession>? _cache;
     private readonly ConcurrentDictionary<string, string>? _idsByStorageKey;
-    private readonly ConcurrentSieveCache<string, string> _storageKeys;
+    private readonly ConcurrentSieveCache<string, StorageKeyEntry> _storageKeys;
     private readonly SemaphoreSlim[] _updateGates;
     private readonly TimeProvider _time;
     private readonly SessionFormat _format;
@@ -79,7 +79,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         }
 
         // The keyed hash of an ID costs about as much as the AES-GCM of a small session; active IDs recur, so remember it.
-        _storageKeys = new ConcurrentSieveCache<string, string>(Math.Max(options.CacheCapacity, 1024), StringComparer.Ordinal);
+        _storageKeys = new ConcurrentSieveCache<string, StorageKeyEntry>(Math.Max(options.CacheCapacity, 1024), StringComparer.Ordinal);
 
         _updateGates = new SemaphoreSlim[UpdateStripes];
         for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new SemaphoreSlim(1, 1);
@@ -190,10 +190,15 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
     private string StorageKeyOf(string id)
     {
-        if (_storageKeys.TryGet(id, out string? key)) return key;
-        key = _protector.DeriveStorageKey(id);
-        _storageKeys.Set(id, key);
+        if (_storageKeys.TryGet(id, out StorageKeyEntry? known)) return known.StorageKey;
+        string key = _protector.DeriveStorageKey(id);
+        _storageKeys.Set(id, new StorageKeyEntry(key));
         return key;
+    }
+
+    private sealed class StorageKeyEntry(string storageKey) : SieveEntry<string>
+    {
+        public string StorageKey { get; } = storageKey;
     }
 
     private SemaphoreSlim UpdateGate(string storageKey) =>

@@ -53,16 +53,19 @@ internal static class HitRatioSimulation
 
     private static long Sieve(int[] stream, int capacity)
     {
-        var cache = new ConcurrentSieveCache<int, object>(capacity);
-        object value = new();
+        var cache = new ConcurrentSieveCache<int, SimEntry>(capacity);
         long hits = 0;
         foreach (int key in stream)
         {
             if (cache.TryGet(key, out _)) hits++;
-            else cache.Set(key, value);
+            else cache.Set(key, new SimEntry());
         }
 
         return hits;
+    }
+
+    private sealed class SimEntry : SieveEntry<int>
+    {
     }
 
     private static long PlainLru(int[] stream, int capacity)

@@ -26,7 +26,6 @@ internal static class PairedRun
         cache.Setup();
         rows.Add(Pair("CacheHitBenchmarks", "ConcurrentDictionary", cache.ConcurrentDictionary, "SieveCache", cache.SieveCache, 1, rounds, 16384));
         rows.Add(Pair("CacheHitBenchmarks", "BitFasterConcurrentLru", cache.BitFasterConcurrentLru, "SieveCache", cache.SieveCache, 1, rounds, 16384));
-        rows.Add(Pair("CacheHitBenchmarks", "ConcurrentDictionary", cache.ConcurrentDictionary, "SieveIntrusivePrototype", cache.SieveIntrusivePrototype, 1, rounds, 16384));
         cache.Cleanup();
 
         var connector = new ConnectorBenchmarks();
