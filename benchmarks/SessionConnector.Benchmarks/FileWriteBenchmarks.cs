@@ -66,7 +66,8 @@ public class FileWriteBenchmarks
         }
 
         File.Move(temp, _barePath, overwrite: true);
-        FsyncDirectory(_bareDirectory);
+        // The same directory fsync the product uses (one syscall sequence; nothing of the product's logic).
+        SessionConnector.Storage.File.FileOperations.Default.FlushDirectory(_bareDirectory);
     }
 
     /// <summary>The same sequence without the two fsyncs: the reference for the ProcessCrash row.</summary>
@@ -89,31 +90,4 @@ public class FileWriteBenchmarks
 
     [Benchmark]
     public bool FileSessionStorage_ProcessCrash() => _processCrash.Write(_key, _value, null, SessionStorage.AnyVersion, ++_version);
-
-    private static void FsyncDirectory(string directory)
-    {
-        byte[] path = Encoding.UTF8.GetBytes(directory + "\0");
-        int fd = Native.Open(path, 0);
-        if (fd < 0) throw new IOException("open(dir) failed: " + Marshal.GetLastPInvokeError());
-        try
-        {
-            if (Native.FSync(fd) != 0) throw new IOException("fsync(dir) failed: " + Marshal.GetLastPInvokeError());
-        }
-        finally
-        {
-            _ = Native.Close(fd);
-        }
-    }
-
-    private static class Native
-    {
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        public static extern int Open(byte[] path, int flags);
-
-        [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        public static extern int FSync(int fd);
-
-        [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-        public static extern int Close(int fd);
-    }
 }
