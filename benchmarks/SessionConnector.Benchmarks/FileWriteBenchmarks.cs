@@ -1,8 +1,6 @@
 using System;
 using System.Buffers.Binary;
 using System.IO;
-using System.Runtime.InteropServices;
-using System.Text;
 using BenchmarkDotNet.Attributes;
 using SessionConnector.Storage;
 
