@@ -324,6 +324,23 @@ public sealed class SessionStorageConnectorTests : IDisposable
     }
 
     [Fact]
+    public void WithTheJsonSwitchOffJsonIsRefusedAndJsonRecordsReadAsAbsent()
+    {
+        // In a child process: the switch is process-wide, and this process's other tests use JSON.
+        string dir = Path.Combine(_env.Directory, "json-off");
+        string id = SessionStorageConnector.GenerateId();
+        using (var json = new SessionStorageConnector(new FileSessionStorage(dir),
+                   new SessionConnectorOptions { Keys = SessionKeyRing.FromSecret(TestConnectors.Key), Format = SessionFormat.Json }))
+        {
+            json.Set(id, new Counter { Value = 1 });
+        }
+
+        using var worker = WorkerProcess.Start("json-disabled", dir, id);
+        Assert.True(worker.WaitForExit(60_000), "worker hung");
+        Assert.True(worker.ExitCode == 0, $"exit {worker.ExitCode}: {worker.StandardError.ReadToEnd()}");
+    }
+
+    [Fact]
     public void UsingAClosedConnectorThrowsAClearException()
     {
         var c = _env.Create(StorageKind.File);

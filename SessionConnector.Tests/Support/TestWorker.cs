@@ -56,6 +56,33 @@ public static class TestWorker
                 }
             }
 
+            case "json-disabled":
+            {
+                // worker json-disabled <dir> <json-record-id>: the JSON trimming switch off, as an app would set it.
+                AppContext.SetSwitch("SessionConnector.JsonFormat.IsSupported", false);
+                try
+                {
+                    using var json = new SessionStorageConnector(new MemorySessionStorage(),
+                        new SessionConnectorOptions { Keys = SessionKeyRing.FromSecret(TestConnectors.Key), Format = SessionFormat.Json });
+                    Console.Error.WriteLine("a JSON connector was created with JSON disabled");
+                    return 3;
+                }
+                catch (SessionStorageConnectorException)
+                {
+                }
+
+                using var c = Open(args[2]);
+                if (c.TryGet<Counter>(args[3], out _))
+                {
+                    Console.Error.WriteLine("a JSON record was read with JSON disabled");
+                    return 4;
+                }
+
+                string id = SessionStorageConnector.GenerateId();
+                c.Set(id, new Counter { Value = 9 });
+                return c.Get<Counter>(id)?.Value == 9 ? 0 : 5;
+            }
+
             default:
                 Console.Error.WriteLine("unknown worker mode " + args[1]);
                 return 2;

@@ -55,6 +55,10 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         if (options.CacheCapacity < 0) throw new ArgumentOutOfRangeException(nameof(options), "CacheCapacity cannot be negative.");
         if (options.CacheMaxAge < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "CacheMaxAge cannot be negative.");
         if (options.Format is not (SessionFormat.MessagePack or SessionFormat.Json)) throw new ArgumentOutOfRangeException(nameof(options), "Unknown session format.");
+        if (options.Format == SessionFormat.Json && !JsonFormatFeature.IsSupported)
+        {
+            throw new SessionStorageConnectorException("SessionFormat.Json was chosen, but this app disables it with the SessionConnector.JsonFormat.IsSupported switch.");
+        }
 
         _storage = storage;
         _time = options.TimeProvider ?? TimeProvider.System;

@@ -36,6 +36,7 @@ internal static class SessionPayload
 
         if (format == SessionFormat.Json)
         {
+            if (!JsonFormatFeature.IsSupported) throw new InvalidOperationException("The JSON session format is disabled by the SessionConnector.JsonFormat.IsSupported switch.");
             using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
             T.WriteJson(json, value);
         }
@@ -71,6 +72,7 @@ internal static class SessionPayload
         {
             if (format == SessionFormat.Json)
             {
+                if (!JsonFormatFeature.IsSupported) throw new SessionFormatException("The record is JSON and the JSON session format is disabled in this app.");
                 var reader = new Utf8JsonReader(data.Span, new JsonReaderOptions { MaxDepth = 64 });
                 if (!reader.Read()) throw new SessionFormatException("The stored session is empty.");
                 return T.ReadJson(ref reader);
