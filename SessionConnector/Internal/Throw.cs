@@ -27,7 +27,4 @@ internal static class Throw
     [DoesNotReturn]
     public static void Conflict(int attempts) => throw new SessionConflictException(
         $"The session changed concurrently on each of {attempts} attempts; the update was not applied.");
-
-    [DoesNotReturn]
-    public static T Format<T>(string message) => throw new SessionFormatException(message);
 }
