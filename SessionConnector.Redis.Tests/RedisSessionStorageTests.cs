@@ -19,8 +19,8 @@ public sealed class RedisSessionStorageTests
     public void WhenAbsentIsExpectedWriteSucceedsOnlyWithoutALiveRecord()
     {
         using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
-        Assert.True(storage.Write("k", new byte[] { 1 }, null, SessionStorage.Absent, 10));
-        Assert.False(storage.Write("k", new byte[] { 2 }, null, SessionStorage.Absent, 11));
+        Assert.True(storage.TryWrite("k", new byte[] { 1 }, null, SessionStorage.Absent, 10));
+        Assert.False(storage.TryWrite("k", new byte[] { 2 }, null, SessionStorage.Absent, 11));
         StoredRecord record = Assert.NotNull(storage.Read("k"));
         Assert.Equal(new byte[] { 1 }, record.Value);
         Assert.Equal(10, record.Version);
@@ -32,10 +32,10 @@ public sealed class RedisSessionStorageTests
         using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
         // Versions beyond 2^53 must compare exactly (Lua numbers are doubles).
         const long v1 = 638_000_000_000_000_001;
-        Assert.True(storage.Write("k", new byte[] { 1 }, null, SessionStorage.Absent, v1));
-        Assert.False(storage.Write("k", new byte[] { 2 }, null, v1 + 1, v1 + 2));
-        Assert.False(storage.Write("k", new byte[] { 2 }, null, v1 - 1, v1 + 2));
-        Assert.True(storage.Write("k", new byte[] { 3 }, null, v1, v1 + 1));
+        Assert.True(storage.TryWrite("k", new byte[] { 1 }, null, SessionStorage.Absent, v1));
+        Assert.False(storage.TryWrite("k", new byte[] { 2 }, null, v1 + 1, v1 + 2));
+        Assert.False(storage.TryWrite("k", new byte[] { 2 }, null, v1 - 1, v1 + 2));
+        Assert.True(storage.TryWrite("k", new byte[] { 3 }, null, v1, v1 + 1));
         StoredRecord record = Assert.NotNull(storage.Read("k"));
         Assert.Equal(new byte[] { 3 }, record.Value);
         Assert.Equal(v1 + 1, record.Version);
@@ -45,8 +45,8 @@ public sealed class RedisSessionStorageTests
     public void WhenAnyVersionIsExpectedWriteIsUnconditional()
     {
         using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
-        Assert.True(storage.Write("k", new byte[] { 1 }, null, SessionStorage.AnyVersion, 5));
-        Assert.True(storage.Write("k", new byte[] { 2 }, null, SessionStorage.AnyVersion, 6));
+        Assert.True(storage.TryWrite("k", new byte[] { 1 }, null, SessionStorage.AnyVersion, 5));
+        Assert.True(storage.TryWrite("k", new byte[] { 2 }, null, SessionStorage.AnyVersion, 6));
         Assert.Equal(6, storage.Read("k")!.Value.Version);
     }
 
@@ -56,14 +56,14 @@ public sealed class RedisSessionStorageTests
         string prefix = TestNodes.NewPrefix();
         using RedisSessionStorage storage = TestNodes.Storage(_server, prefix);
         DateTimeOffset at = DateTimeOffset.UtcNow.AddSeconds(30);
-        Assert.True(storage.Write("k", new byte[] { 1 }, at, SessionStorage.Absent, 1));
+        Assert.True(storage.TryWrite("k", new byte[] { 1 }, at, SessionStorage.Absent, 1));
         TimeSpan? ttl = _server.Db.KeyTimeToLive(prefix + "k");
         Assert.NotNull(ttl);
         Assert.InRange(ttl.Value.TotalMilliseconds, 28_000, 30_000);
         Assert.Equal(at.ToUnixTimeMilliseconds(), storage.Read("k")!.Value.ExpiresAt!.Value.ToUnixTimeMilliseconds());
 
         // Rewriting without expiry removes the TTL.
-        Assert.True(storage.Write("k", new byte[] { 2 }, null, 1, 2));
+        Assert.True(storage.TryWrite("k", new byte[] { 2 }, null, 1, 2));
         Assert.Null(_server.Db.KeyTimeToLive(prefix + "k"));
         Assert.Null(storage.Read("k")!.Value.ExpiresAt);
     }
@@ -73,13 +73,13 @@ public sealed class RedisSessionStorageTests
     {
         string prefix = TestNodes.NewPrefix();
         using RedisSessionStorage storage = TestNodes.Storage(_server, prefix);
-        Assert.True(storage.Write("k", new byte[] { 1 }, DateTimeOffset.UtcNow.AddMilliseconds(300), SessionStorage.Absent, 1));
+        Assert.True(storage.TryWrite("k", new byte[] { 1 }, DateTimeOffset.UtcNow.AddMilliseconds(300), SessionStorage.Absent, 1));
         Assert.NotNull(storage.Read("k"));
         Thread.Sleep(600);
         Assert.Null(storage.Read("k"));
         Assert.False(_server.Db.KeyExists(prefix + "k"));
         // Gone means absent: a create-only write now succeeds.
-        Assert.True(storage.Write("k", new byte[] { 2 }, null, SessionStorage.Absent, 2));
+        Assert.True(storage.TryWrite("k", new byte[] { 2 }, null, SessionStorage.Absent, 2));
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class RedisSessionStorageTests
     {
         using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
         Assert.False(storage.Delete("k"));
-        storage.Write("k", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        storage.TryWrite("k", new byte[] { 1 }, null, SessionStorage.Absent, 1);
         Assert.True(storage.Delete("k"));
         Assert.Null(storage.Read("k"));
         Assert.False(storage.Delete("k"));
@@ -97,12 +97,12 @@ public sealed class RedisSessionStorageTests
     public async System.Threading.Tasks.Task AsyncTwinsBehaveLikeTheSyncOnes()
     {
         using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
-        Assert.True(await storage.WriteAsync("k", new byte[] { 1 }, null, SessionStorage.Absent, 1));
-        Assert.False(await storage.WriteAsync("k", new byte[] { 2 }, null, SessionStorage.Absent, 2));
+        Assert.True(await storage.TryWriteAsync("k", new byte[] { 1 }, null, SessionStorage.Absent, 1));
+        Assert.False(await storage.TryWriteAsync("k", new byte[] { 2 }, null, SessionStorage.Absent, 2));
         Assert.Equal(new byte[] { 1 }, (await storage.ReadAsync("k"))!.Value.Value);
         Assert.True(await storage.DeleteAsync("k"));
         Assert.Null(await storage.ReadAsync("k"));
-        await storage.WriteAsync("a", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        await storage.TryWriteAsync("a", new byte[] { 1 }, null, SessionStorage.Absent, 1);
         await storage.ClearAsync();
         Assert.Null(await storage.ReadAsync("a"));
         await storage.FlushAsync();
@@ -114,8 +114,8 @@ public sealed class RedisSessionStorageTests
         string prefix = TestNodes.NewPrefix();
         using RedisSessionStorage a = TestNodes.Storage(_server, prefix);
         using RedisSessionStorage b = TestNodes.Storage(_server, prefix);
-        a.Write("k", new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        a.Write("k", new byte[] { 2 }, null, 1, 2);
+        a.TryWrite("k", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        a.TryWrite("k", new byte[] { 2 }, null, 1, 2);
         a.Delete("k");
         a.Clear();
         WaitUntil(() => b.InvalidationsReceived == 4, TimeSpan.FromSeconds(2));

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Redis.Tests.Infrastructure;
+using SessionConnector.Storage;
 using Xunit;
 
 namespace SessionConnector.Redis.Tests;

@@ -180,7 +180,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
     }
 
     /// <inheritdoc />
-    public override bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+    public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
     {
         ArgumentNullException.ThrowIfNull(key);
         RedisValue[] args = WriteArguments(key, value, expiresAt, expectedVersion, newVersion);
@@ -196,7 +196,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
 
     /// <inheritdoc />
     /// <remarks>Cancellation stops the wait, not the command: a cancelled write may still have been applied.</remarks>
-    public override async ValueTask<bool> WriteAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, CancellationToken cancellationToken = default)
+    public override async ValueTask<bool> TryWriteAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,4 +1,5 @@
 using System;
+using SessionConnector.Storage;
 using StackExchange.Redis;
 
 namespace SessionConnector.Redis;

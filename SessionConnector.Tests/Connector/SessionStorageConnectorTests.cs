@@ -279,7 +279,7 @@ public sealed class SessionStorageConnectorTests : IDisposable
         StoredRecord record = storage.Read(key)!.Value;
         byte[] tampered = (byte[])record.Value.Clone();
         tampered[^1] ^= 1;
-        storage.Write(key, tampered, record.ExpiresAt, SessionStorage.AnyVersion, record.Version + 1);
+        storage.TryWrite(key, tampered, record.ExpiresAt, SessionStorage.AnyVersion, record.Version + 1);
 
         Assert.Null(c.Get<Counter>(id));
         Assert.Equal(1, rejected.Total);

@@ -140,7 +140,7 @@ public sealed class FuzzTests : IDisposable
         FuzzHarness.Run(_output, $"connector read path ({kind})", seeds, input =>
         {
             byte[] record = input.Length > 0 && input[0] == 0xFF ? input[1..] : protector.Protect(id, input);
-            Assert.True(storage.Write(key, record, null, SessionStorage.AnyVersion, ++version));
+            Assert.True(storage.TryWrite(key, record, null, SessionStorage.AnyVersion, ++version));
             bool found = (n++ % 3) switch
             {
                 0 => c.TryGet<SessionBag>(id, out _),

@@ -30,10 +30,10 @@ internal sealed class JitterStorage : SessionStorage
         return record;
     }
 
-    public override bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+    public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
     {
         Jitter();
-        return _inner.Write(key, value, expiresAt, expectedVersion, newVersion);
+        return _inner.TryWrite(key, value, expiresAt, expectedVersion, newVersion);
     }
 
     public override bool Delete(string key)

@@ -92,7 +92,7 @@ public sealed class TamperTests : IDisposable
             byte[] tampered = what == "flip" || what == "truncate" || what.StartsWith("append", StringComparison.Ordinal)
                 ? Rebase(current.Value, original, bytes)
                 : bytes;
-            Assert.True(storage.Write(key, tampered, current.ExpiresAt, current.Version, current.Version + 1));
+            Assert.True(storage.TryWrite(key, tampered, current.ExpiresAt, current.Version, current.Version + 1));
 
             long before = rejected.Total;
             bool found;
@@ -161,8 +161,8 @@ public sealed class TamperTests : IDisposable
             StoredRecord rb = storage.Read(KeyOf(b))!.Value;
 
             // A's bytes under B's key (a swap: B's under A's, too).
-            Assert.True(storage.Write(KeyOf(b), ra.Value, null, rb.Version, rb.Version + 1));
-            if (i % 2 == 0) Assert.True(storage.Write(KeyOf(a), rb.Value, null, ra.Version, ra.Version + 1));
+            Assert.True(storage.TryWrite(KeyOf(b), ra.Value, null, rb.Version, rb.Version + 1));
+            if (i % 2 == 0) Assert.True(storage.TryWrite(KeyOf(a), rb.Value, null, ra.Version, ra.Version + 1));
 
             if (c.TryGet<Counter>(b, out _)) returned++;
             if (storage.Read(KeyOf(b)) is not null) notEvicted++;

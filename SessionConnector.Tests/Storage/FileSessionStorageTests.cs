@@ -4,7 +4,7 @@ using System.Linq;
 using Microsoft.Extensions.Time.Testing;
 using SessionConnector;
 using SessionConnector.Storage;
-using SessionConnector.Storage.File;
+using SessionConnector.Storage.Files;
 using SessionConnector.Tests.Support;
 using Xunit;
 
@@ -28,7 +28,7 @@ public sealed class FileSessionStorageTests : IDisposable
     {
         using var s = Open();
         DateTimeOffset at = _env.Clock.GetUtcNow().AddMinutes(5);
-        Assert.True(s.Write(Key, new byte[] { 1, 2, 3 }, at, SessionStorage.Absent, 42));
+        Assert.True(s.TryWrite(Key, new byte[] { 1, 2, 3 }, at, SessionStorage.Absent, 42));
         StoredRecord r = s.Read(Key)!.Value;
         Assert.Equal(new byte[] { 1, 2, 3 }, r.Value);
         Assert.Equal(42, r.Version);
@@ -39,11 +39,11 @@ public sealed class FileSessionStorageTests : IDisposable
     public void CompareAndSetRefusesAStaleVersion()
     {
         using var s = Open();
-        Assert.True(s.Write(Key, new byte[] { 1 }, null, SessionStorage.Absent, 10));
-        Assert.False(s.Write(Key, new byte[] { 2 }, null, SessionStorage.Absent, 11));
-        Assert.False(s.Write(Key, new byte[] { 2 }, null, 9, 11));
-        Assert.True(s.Write(Key, new byte[] { 3 }, null, 10, 11));
-        Assert.True(s.Write(Key, new byte[] { 4 }, null, SessionStorage.AnyVersion, 12));
+        Assert.True(s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 10));
+        Assert.False(s.TryWrite(Key, new byte[] { 2 }, null, SessionStorage.Absent, 11));
+        Assert.False(s.TryWrite(Key, new byte[] { 2 }, null, 9, 11));
+        Assert.True(s.TryWrite(Key, new byte[] { 3 }, null, 10, 11));
+        Assert.True(s.TryWrite(Key, new byte[] { 4 }, null, SessionStorage.AnyVersion, 12));
         Assert.Equal(new byte[] { 4 }, s.Read(Key)!.Value.Value);
     }
 
@@ -51,7 +51,7 @@ public sealed class FileSessionStorageTests : IDisposable
     public void FileNamesAreTheKeyNeverAnythingElse()
     {
         using var s = Open();
-        s.Write(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
         Assert.Equal(new[] { Key + ".session" }, Directory.GetFiles(_dir).Select(Path.GetFileName).ToArray());
     }
 
@@ -63,7 +63,7 @@ public sealed class FileSessionStorageTests : IDisposable
     public void KeysThatAreNotBase64UrlNeverReachTheFileSystem(string key)
     {
         using var s = Open();
-        Assert.ThrowsAny<ArgumentException>(() => s.Write(key, new byte[] { 1 }, null, SessionStorage.AnyVersion, 1));
+        Assert.ThrowsAny<ArgumentException>(() => s.TryWrite(key, new byte[] { 1 }, null, SessionStorage.AnyVersion, 1));
         Assert.ThrowsAny<ArgumentException>(() => s.Read(key));
         Assert.False(File.Exists(Path.Combine(_env.Directory, "escape.session")));
     }
@@ -72,7 +72,7 @@ public sealed class FileSessionStorageTests : IDisposable
     public void ExpiredRecordsReadAsAbsentAndAreRemovedLazily()
     {
         using var s = Open();
-        s.Write(Key, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(10), SessionStorage.Absent, 1);
+        s.TryWrite(Key, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(10), SessionStorage.Absent, 1);
         _env.Clock.Advance(TimeSpan.FromSeconds(11));
         Assert.Null(s.Read(Key));
         Assert.False(File.Exists(Path.Combine(_dir, Key + ".session")));
@@ -83,8 +83,8 @@ public sealed class FileSessionStorageTests : IDisposable
     {
         using var s = Open();
         string live = "B" + Key[1..];
-        s.Write(Key, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(10), SessionStorage.Absent, 1);
-        s.Write(live, new byte[] { 1 }, _env.Clock.GetUtcNow().AddHours(1), SessionStorage.Absent, 1);
+        s.TryWrite(Key, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(10), SessionStorage.Absent, 1);
+        s.TryWrite(live, new byte[] { 1 }, _env.Clock.GetUtcNow().AddHours(1), SessionStorage.Absent, 1);
         _env.Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(1, s.PurgeExpired());
         Assert.NotNull(s.Read(live));
@@ -122,9 +122,9 @@ public sealed class FileSessionStorageTests : IDisposable
     public void ADiskFullDuringWriteThrowsAndKeepsThePreviousRecord()
     {
         using var s = Open(new FailingOperations { FailWrite = true });
-        using (var ok = Open()) ok.Write(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
+        using (var ok = Open()) ok.TryWrite(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
 
-        var e = Assert.Throws<SessionStorageException>(() => s.Write(Key, new byte[] { 8 }, null, 1, 2));
+        var e = Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, new byte[] { 8 }, null, 1, 2));
         Assert.Contains("previous record is intact", e.Message);
         Assert.Equal(new byte[] { 7 }, s.Read(Key)!.Value.Value);
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
@@ -133,9 +133,9 @@ public sealed class FileSessionStorageTests : IDisposable
     [Fact]
     public void AFailedFlushThrowsAndKeepsThePreviousRecord()
     {
-        using (var ok = Open()) ok.Write(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
+        using (var ok = Open()) ok.TryWrite(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
         using var s = Open(new FailingOperations { FailFlush = true });
-        Assert.Throws<SessionStorageException>(() => s.Write(Key, new byte[] { 8 }, null, 1, 2));
+        Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, new byte[] { 8 }, null, 1, 2));
         Assert.Equal(new byte[] { 7 }, s.Read(Key)!.Value.Value);
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
     }
@@ -143,9 +143,9 @@ public sealed class FileSessionStorageTests : IDisposable
     [Fact]
     public void AFailedRenameThrowsAndKeepsThePreviousRecord()
     {
-        using (var ok = Open()) ok.Write(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
+        using (var ok = Open()) ok.TryWrite(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
         using var s = Open(new FailingOperations { FailRename = true });
-        Assert.Throws<SessionStorageException>(() => s.Write(Key, new byte[] { 8 }, null, 1, 2));
+        Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, new byte[] { 8 }, null, 1, 2));
         Assert.Equal(new byte[] { 7 }, s.Read(Key)!.Value.Value);
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
     }
@@ -155,13 +155,13 @@ public sealed class FileSessionStorageTests : IDisposable
     {
         var ops = new FailingOperations();
         using var s = Open(ops);
-        s.Write(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
         Assert.Equal(1, ops.Flushes);
         Assert.Equal(1, ops.DirectoryFlushes);
 
         var fast = new FailingOperations();
         using var p = Open(fast, FileDurability.ProcessCrash);
-        p.Write(Key, new byte[] { 1 }, null, SessionStorage.AnyVersion, 2);
+        p.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.AnyVersion, 2);
         Assert.Equal(0, fast.Flushes);
         Assert.Equal(0, fast.DirectoryFlushes);
     }
@@ -170,8 +170,8 @@ public sealed class FileSessionStorageTests : IDisposable
     public void ClearRemovesAllRecords()
     {
         using var s = Open();
-        s.Write(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        s.Write("C" + Key[1..], new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.TryWrite("C" + Key[1..], new byte[] { 1 }, null, SessionStorage.Absent, 1);
         s.Clear();
         Assert.Empty(Directory.GetFiles(_dir, "*.session"));
     }

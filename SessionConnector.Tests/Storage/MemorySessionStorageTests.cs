@@ -13,11 +13,11 @@ public sealed class MemorySessionStorageTests
     public void TheLeastRecentlyUsedRecordIsEvictedPastTheBound()
     {
         var s = new MemorySessionStorage(3, _clock);
-        s.Write("a", new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        s.Write("b", new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        s.Write("c", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.TryWrite("a", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.TryWrite("b", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.TryWrite("c", new byte[] { 1 }, null, SessionStorage.Absent, 1);
         s.Read("a"); // a is now the most recently used
-        s.Write("d", new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.TryWrite("d", new byte[] { 1 }, null, SessionStorage.Absent, 1);
 
         Assert.Equal(3, s.Count);
         Assert.NotNull(s.Read("a"));
@@ -28,11 +28,11 @@ public sealed class MemorySessionStorageTests
     public void RecordsExpireAndPurgeRemovesThem()
     {
         var s = new MemorySessionStorage(10, _clock);
-        s.Write("a", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(5), SessionStorage.Absent, 1);
-        s.Write("b", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(50), SessionStorage.Absent, 1);
+        s.TryWrite("a", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(5), SessionStorage.Absent, 1);
+        s.TryWrite("b", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(50), SessionStorage.Absent, 1);
         _clock.Advance(TimeSpan.FromSeconds(6));
         Assert.Null(s.Read("a"));
-        s.Write("c", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(1), SessionStorage.Absent, 1);
+        s.TryWrite("c", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(1), SessionStorage.Absent, 1);
         _clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(1, s.PurgeExpired());
         Assert.Equal(1, s.Count);
@@ -42,10 +42,10 @@ public sealed class MemorySessionStorageTests
     public void CompareAndSetTreatsAnExpiredRecordAsAbsent()
     {
         var s = new MemorySessionStorage(10, _clock);
-        s.Write("a", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(5), SessionStorage.Absent, 7);
+        s.TryWrite("a", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(5), SessionStorage.Absent, 7);
         _clock.Advance(TimeSpan.FromSeconds(6));
-        Assert.False(s.Write("a", new byte[] { 2 }, null, 7, 8));
-        Assert.True(s.Write("a", new byte[] { 2 }, null, SessionStorage.Absent, 8));
+        Assert.False(s.TryWrite("a", new byte[] { 2 }, null, 7, 8));
+        Assert.True(s.TryWrite("a", new byte[] { 2 }, null, SessionStorage.Absent, 8));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class MemorySessionStorageTests
     {
         var s = new MemorySessionStorage(10, _clock);
         byte[] value = { 1, 2 };
-        s.Write("a", value, null, SessionStorage.Absent, 1);
+        s.TryWrite("a", value, null, SessionStorage.Absent, 1);
         value[0] = 9;
         Assert.Equal(1, s.Read("a")!.Value.Value[0]);
     }

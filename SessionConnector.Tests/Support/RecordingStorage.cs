@@ -31,12 +31,12 @@ public sealed class RecordingStorage : SessionStorage
         return _inner.Read(key);
     }
 
-    public override bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+    public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
     {
         Keys.Add(key);
         Values.Add(value.ToArray());
         BeforeWrite?.Invoke(key);
-        bool written = _inner.Write(key, value, expiresAt, expectedVersion, newVersion);
+        bool written = _inner.TryWrite(key, value, expiresAt, expectedVersion, newVersion);
         AfterWrite?.Invoke(key);
         return written;
     }

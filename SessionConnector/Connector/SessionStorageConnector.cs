@@ -362,7 +362,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private bool StorageWrite(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version)
     {
         long start = Stopwatch.GetTimestamp();
-        bool written = _storage.Write(key, envelope, expiresAt, expected, version);
+        bool written = _storage.TryWrite(key, envelope, expiresAt, expected, version);
         _metrics.StorageOperation("write", start);
         return written;
     }
@@ -370,7 +370,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private async ValueTask<bool> StorageWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
-        bool written = await _storage.WriteAsync(key, envelope, expiresAt, expected, version, ct).ConfigureAwait(false);
+        bool written = await _storage.TryWriteAsync(key, envelope, expiresAt, expected, version, ct).ConfigureAwait(false);
         _metrics.StorageOperation("write", start);
         return written;
     }

@@ -6,35 +6,6 @@ using SessionConnector.Storage;
 
 namespace SessionConnector;
 
-/// <summary>Lifetime rules a <see cref="SessionStore{T}"/> enforces on the server.</summary>
-public sealed class SessionStoreOptions
-{
-    /// <summary>Absolute lifetime from creation (default 1 day); no activity extends a session past it. Null: no cap.</summary>
-    public TimeSpan? Lifetime { get; set; } = TimeSpan.FromDays(1);
-
-    /// <summary>Optional idle (sliding) timeout: a session not used for this long expires, even within its lifetime.</summary>
-    public TimeSpan? IdleTimeout { get; set; }
-}
-
-/// <summary>What <see cref="SessionStore{T}.Commit"/> did.</summary>
-public enum SessionCommitResult
-{
-    /// <summary>Nothing to write: not loaded, not modified, no expiry to slide.</summary>
-    Unchanged,
-
-    /// <summary>Written.</summary>
-    Saved,
-
-    /// <summary>
-    /// Not written: another request changed the session after this one loaded it. Nothing was overwritten; reload
-    /// and reapply, or use <see cref="SessionStorageConnector.Update{T}(string, Func{T, T})"/> for atomic changes.
-    /// </summary>
-    Conflict,
-
-    /// <summary>Not written: the session was deleted (e.g. a logout) after this request loaded it. It stays deleted.</summary>
-    Deleted,
-}
-
 /// <summary>
 /// One request's view of one session (the seed's <c>SessionStore</c>): loaded lazily on first access, saved on
 /// <see cref="Commit"/> only when loaded and changed (or when its idle expiry needs sliding), with absolute and idle

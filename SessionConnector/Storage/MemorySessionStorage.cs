@@ -64,7 +64,7 @@ public sealed class MemorySessionStorage : SessionStorage
     }
 
     /// <inheritdoc />
-    public override bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+    public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
     {
         ArgumentNullException.ThrowIfNull(key);
         byte[] copy = value.ToArray();

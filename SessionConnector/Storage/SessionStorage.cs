@@ -11,12 +11,12 @@ namespace SessionConnector.Storage;
 /// </summary>
 /// <remarks>
 /// <para>Every record carries a version chosen by the connector: a non-zero 64-bit number that grows with every write of a session and is never reused after a delete.
-/// <see cref="Write"/> is a compare-and-set on it; this is what makes updates atomic and keeps a
+/// <see cref="TryWrite"/> is a compare-and-set on it; this is what makes updates atomic and keeps a
 /// logout from being undone by a slower writer. Implementations must make the compare and the write
 /// one atomic step (a lock, a Lua script, a transaction).</para>
 /// <para>The async members default to the sync ones; override them when the backend does real I/O.</para>
 /// </remarks>
-public abstract class SessionStorage : IDisposable, IAsyncDisposable
+public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
 {
     /// <summary>Pass as <c>expectedVersion</c> to write whatever the current version is.</summary>
     public const long AnyVersion = -1;
@@ -48,7 +48,7 @@ public abstract class SessionStorage : IDisposable, IAsyncDisposable
     /// <see cref="AnyVersion"/>: unconditional). Returns false, writing nothing, when the version differs.
     /// A failed write must leave the previous record intact.
     /// </summary>
-    public abstract bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion);
+    public abstract bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion);
 
     /// <summary>Removes the record; returns whether one existed.</summary>
     public abstract bool Delete(string key);
@@ -69,11 +69,11 @@ public abstract class SessionStorage : IDisposable, IAsyncDisposable
         return new ValueTask<StoredRecord?>(Read(key));
     }
 
-    /// <summary>Async twin of <see cref="Write"/>.</summary>
-    public virtual ValueTask<bool> WriteAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, CancellationToken cancellationToken = default)
+    /// <summary>Async twin of <see cref="TryWrite"/>.</summary>
+    public virtual ValueTask<bool> TryWriteAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return new ValueTask<bool>(Write(key, value, expiresAt, expectedVersion, newVersion));
+        return new ValueTask<bool>(TryWrite(key, value, expiresAt, expectedVersion, newVersion));
     }
 
     /// <summary>Async twin of <see cref="Delete"/>.</summary>

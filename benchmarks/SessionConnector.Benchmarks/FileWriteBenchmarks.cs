@@ -65,7 +65,7 @@ public class FileWriteBenchmarks
 
         File.Move(temp, _barePath, overwrite: true);
         // The same directory fsync the product uses (one syscall sequence; nothing of the product's logic).
-        SessionConnector.Storage.File.FileOperations.Default.FlushDirectory(_bareDirectory);
+        SessionConnector.Storage.Files.FileOperations.Default.FlushDirectory(_bareDirectory);
     }
 
     /// <summary>The same sequence without the two fsyncs: the reference for the ProcessCrash row.</summary>
@@ -84,8 +84,8 @@ public class FileWriteBenchmarks
     }
 
     [Benchmark]
-    public bool FileSessionStorage_PowerLoss() => _durable.Write(_key, _value, null, SessionStorage.AnyVersion, ++_version);
+    public bool FileSessionStorage_PowerLoss() => _durable.TryWrite(_key, _value, null, SessionStorage.AnyVersion, ++_version);
 
     [Benchmark]
-    public bool FileSessionStorage_ProcessCrash() => _processCrash.Write(_key, _value, null, SessionStorage.AnyVersion, ++_version);
+    public bool FileSessionStorage_ProcessCrash() => _processCrash.TryWrite(_key, _value, null, SessionStorage.AnyVersion, ++_version);
 }

@@ -37,7 +37,7 @@ public class SetBreakdownBenchmarks
         _payload = SessionPayload.Encode(_value, SessionFormat.MessagePack, DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow.AddHours(1)).ToArray();
         _envelope = _protector.Protect(_id, _payload);
         _storage = new MemorySessionStorage();
-        _storage.Write(_key, _envelope, null, SessionStorage.AnyVersion, _version);
+        _storage.TryWrite(_key, _envelope, null, SessionStorage.AnyVersion, _version);
     }
 
     [GlobalCleanup]
@@ -67,7 +67,7 @@ public class SetBreakdownBenchmarks
     public bool StorageReadThenWrite()
     {
         StoredRecord? current = _storage.Read(_key);
-        return _storage.Write(_key, _envelope, null, current?.Version ?? SessionStorage.Absent, ++_version);
+        return _storage.TryWrite(_key, _envelope, null, current?.Version ?? SessionStorage.Absent, ++_version);
     }
 
     private static T Clone<T>(T value) where T : ISessionData<T> => T.DeepClone(value);

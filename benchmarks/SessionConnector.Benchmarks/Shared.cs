@@ -65,8 +65,8 @@ internal sealed class RemoteLikeStorage : SessionStorage
 
     public override StoredRecord? Read(string key) => _inner.Read(key);
 
-    public override bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion) =>
-        _inner.Write(key, value, expiresAt, expectedVersion, newVersion);
+    public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion) =>
+        _inner.TryWrite(key, value, expiresAt, expectedVersion, newVersion);
 
     public override bool Delete(string key) => _inner.Delete(key);
 

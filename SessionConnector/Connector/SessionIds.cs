@@ -1,10 +1,12 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
+using SessionConnector.Internal;
 
-namespace SessionConnector.Internal;
+namespace SessionConnector;
 
 /// <summary>Generation and validation of session IDs.</summary>
-internal static class SessionIds
+public static class SessionIds
 {
     /// <summary>Longest ID accepted; longer IDs are rejected before any lookup.</summary>
     public const int MaxLength = 256;
@@ -17,7 +19,7 @@ internal static class SessionIds
         return ToBase64Url(bytes);
     }
 
-    public static string ToBase64Url(ReadOnlySpan<byte> bytes)
+    internal static string ToBase64Url(ReadOnlySpan<byte> bytes)
     {
         Span<char> chars = stackalloc char[(bytes.Length + 2) / 3 * 4];
         Convert.TryToBase64Chars(bytes, chars, out int written);
@@ -37,7 +39,7 @@ internal static class SessionIds
     /// leading dot (so no "." / ".." path segments). Everything else — '/', '\', NUL, whitespace, control and
     /// non-ASCII characters, percent-encoding — is rejected, so a hostile ID cannot reach a file system or a key space.
     /// </summary>
-    public static void Validate(string? id)
+    internal static void Validate(string? id)
     {
         if (id is null) Throw.ArgumentNull("sessionId");
         if (id.Length == 0) Throw.InvalidId("it is empty.");
@@ -52,6 +54,22 @@ internal static class SessionIds
                     : $"it contains '{(c > 0x7E ? "U+" + ((int)c).ToString("X4") : c.ToString())}'; only ASCII letters, digits and - _ . ~ are allowed.");
             }
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="id"/> is a well-formed session ID (the rules of the connector's own check): lets a
+    /// middleware treat a malformed cookie as "no session" without catching <see cref="InvalidSessionIdException"/>.
+    /// A well-formed ID may still match no live session.
+    /// </summary>
+    public static bool IsValid([NotNullWhen(true)] string? id)
+    {
+        if (id is null || id.Length == 0 || id.Length > MaxLength || id[0] == '.') return false;
+        foreach (char c in id)
+        {
+            if (!IsAllowed(c)) return false;
+        }
+
+        return true;
     }
 
     private static bool IsAllowed(char c) =>

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Storage.File;
+using SessionConnector.Storage.Files;
 
 namespace SessionConnector.Storage;
 
@@ -31,7 +31,7 @@ public enum FileDurability
 /// directory: each key hashes to one of 64 lock stripes, held with an in-process semaphore plus an exclusive
 /// OS file lock on <c>.locks/NN.lock</c>.
 /// </summary>
-public sealed class FileSessionStorage : SessionStorage
+public sealed partial class FileSessionStorage : SessionStorage
 {
     private const int Stripes = 64;
     private const int HeaderSize = 24;
@@ -134,7 +134,7 @@ public sealed class FileSessionStorage : SessionStorage
     }
 
     /// <inheritdoc />
-    public override bool Write(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+    public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
     {
         int stripe = ValidateKey(key);
         _gates[stripe].Wait();
@@ -150,7 +150,7 @@ public sealed class FileSessionStorage : SessionStorage
     }
 
     /// <inheritdoc />
-    public override async ValueTask<bool> WriteAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, CancellationToken cancellationToken = default)
+    public override async ValueTask<bool> TryWriteAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, CancellationToken cancellationToken = default)
     {
         int stripe = ValidateKey(key);
         await _gates[stripe].WaitAsync(cancellationToken).ConfigureAwait(false);

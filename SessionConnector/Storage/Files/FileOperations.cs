@@ -3,7 +3,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace SessionConnector.Storage.File;
+namespace SessionConnector.Storage.Files;
 
 /// <summary>
 /// The file-system calls the file storage makes when it writes. A seam: tests substitute a subclass that
