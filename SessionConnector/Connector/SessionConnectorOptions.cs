@@ -1,4 +1,6 @@
 using System;
+using System.Diagnostics.Metrics;
+using SessionConnector.Diagnostics;
 
 namespace SessionConnector;
 
@@ -48,6 +50,15 @@ public sealed class SessionConnectorOptions
 
     /// <summary>How many compare-and-set attempts an update makes before it throws <see cref="SessionConflictException"/> (default 100).</summary>
     public int MaxUpdateAttempts { get; set; } = 100;
+
+    /// <summary>Receives development-key, rejected-record and storage-failure events (for logging). Null: none.</summary>
+    public SessionConnectorObserver? Observer { get; set; }
+
+    /// <summary>
+    /// Creates the connector's <see cref="Meter"/> (dependency injection passes the host's factory, which then owns the
+    /// meter). Null: the connector creates and disposes its own.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>The clock for expiry; tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

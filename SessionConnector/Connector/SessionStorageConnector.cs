@@ -66,7 +66,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _maxAttempts = options.MaxUpdateAttempts;
         _cacheMaxAgeTicks = options.CacheMaxAge.Ticks;
         _protector = new SessionProtector(ResolveKeys(options));
-        _metrics = new SessionMetrics(storage.Kind);
+        _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);
 
         // As in the seed: a cache in front of a backend that is itself in memory would only double-store.
         UsesMemoryBackend = storage.IsInMemory;
@@ -124,10 +124,12 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         Action<string> warn = options.Warn ?? (message => Console.Error.WriteLine(message));
         if (options.DevelopmentKeyFile is { } path)
         {
+            options.Observer?.DevelopmentKeyInUse($"development key file '{path}'");
             warn($"WARNING: SessionConnector is using a DEVELOPMENT key from '{path}'. Do not use it in production: configure SessionConnectorOptions.Keys and set RequireConfiguredKey.");
             return _ownedKeys = SessionKeyRing.FromSecret(LoadOrCreateDevelopmentKey(path));
         }
 
+        options.Observer?.DevelopmentKeyInUse("random in-memory development key");
         warn("WARNING: SessionConnector generated a random DEVELOPMENT key; sessions will not survive a restart. Configure SessionConnectorOptions.Keys for production.");
         return _ownedKeys = SessionKeyRing.CreateDevelopment();
     }
@@ -346,7 +348,16 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private StoredRecord? StorageRead(string key)
     {
         long start = Stopwatch.GetTimestamp();
-        StoredRecord? record = _storage.Read(key);
+        StoredRecord? record;
+        try
+        {
+            record = _storage.Read(key);
+        }
+        catch (Exception e) when (ObserveFailure("read", e))
+        {
+            throw; // unreachable: the filter only observes
+        }
+
         _metrics.StorageOperation("read", start);
         return record;
     }
@@ -354,7 +365,16 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private async ValueTask<StoredRecord?> StorageReadAsync(string key, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
-        StoredRecord? record = await _storage.ReadAsync(key, ct).ConfigureAwait(false);
+        StoredRecord? record;
+        try
+        {
+            record = await _storage.ReadAsync(key, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ObserveFailure("read", e))
+        {
+            throw; // unreachable: the filter only observes
+        }
+
         _metrics.StorageOperation("read", start);
         return record;
     }
@@ -362,7 +382,16 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private bool StorageWrite(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version)
     {
         long start = Stopwatch.GetTimestamp();
-        bool written = _storage.TryWrite(key, envelope, expiresAt, expected, version);
+        bool written;
+        try
+        {
+            written = _storage.TryWrite(key, envelope, expiresAt, expected, version);
+        }
+        catch (Exception e) when (ObserveFailure("write", e))
+        {
+            throw; // unreachable: the filter only observes
+        }
+
         _metrics.StorageOperation("write", start);
         return written;
     }
@@ -370,7 +399,16 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private async ValueTask<bool> StorageWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
-        bool written = await _storage.TryWriteAsync(key, envelope, expiresAt, expected, version, ct).ConfigureAwait(false);
+        bool written;
+        try
+        {
+            written = await _storage.TryWriteAsync(key, envelope, expiresAt, expected, version, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ObserveFailure("write", e))
+        {
+            throw; // unreachable: the filter only observes
+        }
+
         _metrics.StorageOperation("write", start);
         return written;
     }
@@ -378,7 +416,16 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private bool StorageDelete(string key)
     {
         long start = Stopwatch.GetTimestamp();
-        bool deleted = _storage.Delete(key);
+        bool deleted;
+        try
+        {
+            deleted = _storage.Delete(key);
+        }
+        catch (Exception e) when (ObserveFailure("delete", e))
+        {
+            throw; // unreachable: the filter only observes
+        }
+
         _metrics.StorageOperation("delete", start);
         return deleted;
     }
@@ -386,9 +433,25 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private async ValueTask<bool> StorageDeleteAsync(string key, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
-        bool deleted = await _storage.DeleteAsync(key, ct).ConfigureAwait(false);
+        bool deleted;
+        try
+        {
+            deleted = await _storage.DeleteAsync(key, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ObserveFailure("delete", e))
+        {
+            throw; // unreachable: the filter only observes
+        }
+
         _metrics.StorageOperation("delete", start);
         return deleted;
+    }
+
+    // An exception filter that returns false observes without catching: the stack stays intact and nothing is rethrown.
+    private bool ObserveFailure(string operation, Exception exception)
+    {
+        if (exception is not OperationCanceledException) _metrics.StorageFailed(operation, exception);
+        return false;
     }
 
     /// <summary>Closes the connector and its storage.</summary>

@@ -20,9 +20,15 @@ internal sealed class SessionMetrics : IDisposable
     private readonly Histogram<double> _storageDuration;
     private readonly KeyValuePair<string, object?> _kindTag;
 
-    public SessionMetrics(string storageKind)
+    private readonly SessionConnectorObserver? _observer;
+    private readonly bool _ownsMeter;
+
+    public SessionMetrics(string storageKind, IMeterFactory? meterFactory = null, SessionConnectorObserver? observer = null)
     {
-        Meter = new Meter(MeterName, "1.0");
+        _observer = observer;
+        // A factory's meter belongs to the factory (the host disposes it); a meter we create is ours to dispose.
+        _ownsMeter = meterFactory is null;
+        Meter = meterFactory?.Create(new MeterOptions(MeterName) { Version = "1.0" }) ?? new Meter(MeterName, "1.0");
         _kindTag = new KeyValuePair<string, object?>("sessionconnector.storage.kind", storageKind);
         _cacheHits = Meter.CreateCounter<long>("sessionconnector.cache.hits", "{hit}", "Session reads answered by the cache.");
         _cacheMisses = Meter.CreateCounter<long>("sessionconnector.cache.misses", "{miss}", "Session reads that went to storage.");
@@ -40,8 +46,13 @@ internal sealed class SessionMetrics : IDisposable
 
     public void CacheEviction() => _cacheEvictions.Add(1);
 
-    public void Rejected(string reason) =>
+    public void Rejected(string reason)
+    {
         _rejected.Add(1, new KeyValuePair<string, object?>("sessionconnector.reject.reason", reason));
+        _observer?.RecordRejected(reason);
+    }
+
+    public void StorageFailed(string operation, Exception exception) => _observer?.StorageFailed(operation, exception);
 
     /// <summary>Records one storage operation; <paramref name="startTimestamp"/> comes from Stopwatch.GetTimestamp.</summary>
     public void StorageOperation(string operation, long startTimestamp)
@@ -54,5 +65,8 @@ internal sealed class SessionMetrics : IDisposable
         }
     }
 
-    public void Dispose() => Meter.Dispose();
+    public void Dispose()
+    {
+        if (_ownsMeter) Meter.Dispose();
+    }
 }
