@@ -22,8 +22,9 @@ check() { if ! eval "$2"; then echo "!! $1"; rc=1; fi; }
 for nupkg in "$out"/feed/*.nupkg; do
   case "$nupkg" in *.snupkg) continue ;; esac
   name=$(basename "$nupkg" ".$version.nupkg")
-  listing=$(unzip -l "$nupkg")
-  nuspec=$(unzip -p "$nupkg" "$name.nuspec")
+  # python3's zipfile rather than unzip: it is on every machine this runs on, unzip is not.
+  listing=$(python3 -c 'import sys, zipfile; print("\n".join(" " + n for n in zipfile.ZipFile(sys.argv[1]).namelist()))' "$nupkg")
+  nuspec=$(python3 -c 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())' "$nupkg" "$name.nuspec")
   check "$name: no license expression" 'grep -q "<license type=\"expression\">MIT</license>" <<<"$nuspec"'
   check "$name: no readme" 'grep -q "<readme>README.md</readme>" <<<"$nuspec" && grep -q " README.md$" <<<"$listing"'
   check "$name: no repository" 'grep -q "<repository type=\"git\"" <<<"$nuspec"'
