@@ -5,13 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 samples=("QuickStart")
 [ -d samples/RedisQuickStart ] && samples+=("RedisQuickStart")
+# Tools that are published AOT too (the start-up probe of scripts/measure-startup.sh); path relative to the repo.
+declare -A paths=([StartupProbe]="benchmarks/StartupProbe")
+[ -d benchmarks/StartupProbe ] && samples+=("StartupProbe")
 out=artifacts/aot
 mkdir -p "$out"
 rc=0
 for s in "${samples[@]}"; do
   log="$out/$s.publish.log"
   echo "-- publish $s (PublishAot=true, TrimMode=full)"
-  if ! dotnet publish "samples/$s/$s.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
+  dir="${paths[$s]:-samples/$s}"
+  if ! dotnet publish "$dir/$s.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
        -p:TreatWarningsAsErrors=false -o "$out/$s" -nologo >"$log" 2>&1; then
     echo "!! publish of $s failed:"; tail -30 "$log"; rc=1; continue
   fi
@@ -30,6 +34,17 @@ else
   echo "!! QuickStart native run failed:"; cat "$out/QuickStart.run.log"; rc=1
 fi
 rm -rf "$workdir"
+
+if [ -x "$out/StartupProbe/StartupProbe" ]; then
+  echo "-- run StartupProbe (native)"
+  workdir=$(mktemp -d)
+  if (cd "$workdir" && "$OLDPWD/$out/StartupProbe/StartupProbe") >"$out/StartupProbe.run.log" 2>&1 && grep -q "StartupProbe OK" "$out/StartupProbe.run.log"; then
+    echo "   StartupProbe native run OK"
+  else
+    echo "!! StartupProbe native run failed:"; cat "$out/StartupProbe.run.log"; rc=1
+  fi
+  rm -rf "$workdir"
+fi
 
 if [ -x "$out/RedisQuickStart/RedisQuickStart" ]; then
   echo "-- run RedisQuickStart (native) against a throwaway redis-server"
