@@ -5,14 +5,18 @@
 #   - native binary size of QuickStart vs the empty app
 # Writes its figures to artifacts/startup/results.txt and to the <!-- startup:begin/end --> section of
 # benchmarks/RESULTS.md (the rest of that file belongs to scripts/bench.sh and other scripts).
-# Usage: bash scripts/measure-startup.sh [runs=30]
+# Usage: bash scripts/measure-startup.sh [runs=30] [--reuse]   (--reuse: time the binaries of the last publish again)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-30}
+reuse=${2:-}
 target_ms=3.0 # issue 18: AOT start -> first encrypted Set+Get, median
 out=artifacts/startup
 mkdir -p "$out"
 
+if [ "$reuse" = "--reuse" ] && [ -x "$out/aot/StartupProbe" ] && [ -x "$out/empty/Empty" ] && [ -f "$out/jit/StartupProbe.dll" ] && [ -x "$out/quickstart/QuickStart" ]; then
+  echo "reusing the binaries in $out"
+else
 echo "publishing StartupProbe and QuickStart (AOT), and an empty AOT console app..."
 aot=(-c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full -p:TreatWarningsAsErrors=false -nologo -v q)
 dotnet publish benchmarks/StartupProbe/StartupProbe.csproj "${aot[@]}" -o "$out/aot" >"$out/probe.publish.log"
@@ -34,6 +38,7 @@ CS
 # Isolate the empty app from this repo's Directory.*.props.
 echo '<Project></Project>' >"$empty/Directory.Build.props"; echo '<Project></Project>' >"$empty/Directory.Packages.props"
 dotnet publish "$empty/Empty.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full -o "$out/empty" -nologo -v q >/dev/null
+fi
 
 qs=$(stat -c %s "$out/quickstart/QuickStart"); em=$(stat -c %s "$out/empty/Empty")
 
