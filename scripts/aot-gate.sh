@@ -26,25 +26,20 @@ for s in "${samples[@]}"; do
   if [ "$count" -ne 0 ]; then echo "$warnings"; rc=1; fi
 done
 
-echo "-- run QuickStart (native)"
-workdir=$(mktemp -d)
-if (cd "$workdir" && "$OLDPWD/$out/QuickStart/QuickStart") >"$out/QuickStart.run.log" 2>&1 && grep -q "QuickStart OK" "$out/QuickStart.run.log"; then
-  echo "   QuickStart native run OK"
-else
-  echo "!! QuickStart native run failed:"; cat "$out/QuickStart.run.log"; rc=1
-fi
-rm -rf "$workdir"
-
-if [ -x "$out/StartupProbe/StartupProbe" ]; then
-  echo "-- run StartupProbe (native)"
+# Runs a native binary in an empty directory and checks that it prints "<name> OK".
+run_native() {
+  local name=$1 workdir
+  echo "-- run $name (native)"
   workdir=$(mktemp -d)
-  if (cd "$workdir" && "$OLDPWD/$out/StartupProbe/StartupProbe") >"$out/StartupProbe.run.log" 2>&1 && grep -q "StartupProbe OK" "$out/StartupProbe.run.log"; then
-    echo "   StartupProbe native run OK"
+  if (cd "$workdir" && "$OLDPWD/$out/$name/$name") >"$out/$name.run.log" 2>&1 && grep -q "$name OK" "$out/$name.run.log"; then
+    echo "   $name native run OK"
   else
-    echo "!! StartupProbe native run failed:"; cat "$out/StartupProbe.run.log"; rc=1
+    echo "!! $name native run failed:"; cat "$out/$name.run.log"; rc=1
   fi
   rm -rf "$workdir"
-fi
+}
+run_native QuickStart
+[ -x "$out/StartupProbe/StartupProbe" ] && run_native StartupProbe
 
 if [ -x "$out/RedisQuickStart/RedisQuickStart" ]; then
   echo "-- run RedisQuickStart (native) against a throwaway redis-server"
