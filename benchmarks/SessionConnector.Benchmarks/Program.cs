@@ -95,7 +95,7 @@ public static class Program
         List<ThroughputRun.Row> throughput = args.Contains("--no-throughput") ? [] : ThroughputRun.Run(quick);
         string loadAtEnd = LoadAverage();
 
-        foreach (Verdict v in verdicts) Console.WriteLine($"target     {(v.Met ? "met   " : "MISSED")} {v.Target.Label}{(v.Parameters.Length > 0 ? $" [{v.Parameters}]" : "")}: {v.Measured}");
+        foreach (Verdict v in verdicts) Console.WriteLine($"target     {(v.Met ? "met   " : "MISSED")} {v.Target.Label}{Targets.At(v.Case)}: {v.Measured}");
         bool partial = onlyIndex >= 0 || args.Any(a => a is "--no-sim" or "--no-paired" or "--no-throughput");
         if (partial)
         {

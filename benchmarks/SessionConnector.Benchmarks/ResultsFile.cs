@@ -60,12 +60,11 @@ internal static class ResultsFile
         md.AppendLine("| --- | --- | --- | --- |");
         foreach (Verdict v in run.Verdicts)
         {
-            string where = v.Parameters.Length > 0 ? $" [{v.Parameters}]" : "";
             PairedRun.Row? p = v.Target.Goal.ZeroAllocation || !Targets.HasFirstParameters(v.Case)
                 ? null
                 : run.Paired.FirstOrDefault(r => r.Type == v.Target.Type.Name && r.Subject == v.Target.Subject.Name && r.Reference == v.Target.Reference.Name);
             string paired = p is null ? "—" : $"{Ratio(p.MedianRatio)} ({(p.MedianRatio <= v.Target.Goal.MaxRatio ? "met" : "MISSED")})";
-            md.AppendLine($"| {v.Target.Label}{where} | {v.Measured} | {Mark(v.Met)} | {paired} |");
+            md.AppendLine($"| {v.Target.Label}{Targets.At(v.Case)} | {v.Measured} | {Mark(v.Met)} | {paired} |");
         }
 
         foreach ((string label, string measured, bool met) in HitRatioSimulation.Verdicts(run.HitRatio))

@@ -21,8 +21,6 @@ internal sealed record DeclaredTarget(Type Type, MethodInfo Subject, MethodInfo 
 /// <summary>A target judged on one benchmark case (one parameter set).</summary>
 internal sealed record Verdict(DeclaredTarget Target, BenchmarkCase Case, string Measured, bool Met)
 {
-    public string Parameters => Case.Parameters.DisplayInfo;
-
     public string Cell => $"{(Target.Goal.ZeroAllocation ? "0 B" : Target.Goal.Goal + " " + Target.Reference.Name)}: {Measured} {(Met ? "met" : "MISSED")}";
 }
 
@@ -125,7 +123,8 @@ internal static class Targets
         summary[c]?.ResultStatistics
         ?? throw new TargetException($"{c.Descriptor.Type.Name}.{c.Descriptor.WorkloadMethod.Name}{At(c)} has no result: it failed or did not run (see the log above).");
 
-    private static string At(BenchmarkCase c) => c.Parameters.DisplayInfo.Length > 0 ? $" [{c.Parameters.DisplayInfo}]" : "";
+    /// <summary>" [Threads=1]" for a case with parameters (DisplayInfo carries the brackets), else "".</summary>
+    public static string At(BenchmarkCase c) => c.Parameters.DisplayInfo.Length > 0 ? " " + c.Parameters.DisplayInfo : "";
 
     /// <summary>True when every parameter of the case has the first value its [Params] lists (the paired check runs those).</summary>
     public static bool HasFirstParameters(BenchmarkCase c) =>
