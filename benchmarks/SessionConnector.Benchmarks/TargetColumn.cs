@@ -18,7 +18,8 @@ internal sealed class TargetColumn : IColumn
 
     public string ColumnName => "Target";
 
-    public bool AlwaysShow => true;
+    // Hidden in tables of classes that declare no target (IsDefault is true for every row there).
+    public bool AlwaysShow => false;
 
     public ColumnCategory Category => ColumnCategory.Custom;
 
