@@ -53,6 +53,15 @@ public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
     /// <summary>Removes the record; returns whether one existed.</summary>
     public abstract bool Delete(string key);
 
+    /// <summary>
+    /// Removes the record only while its version is still <paramref name="expectedVersion"/>; returns whether it did.
+    /// The connector evicts a record it refused this way, so a fresh record another writer put there after the refused one
+    /// was read survives. The default reads and then deletes, which leaves a short window between the two; override it
+    /// with one atomic step (as <see cref="TryWrite"/> is).
+    /// </summary>
+    public virtual bool TryDelete(string key, long expectedVersion) =>
+        Read(key) is { } current && current.Version == expectedVersion && Delete(key);
+
     /// <summary>Removes every record this backend owns.</summary>
     public abstract void Clear();
 
@@ -82,6 +91,12 @@ public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         return new ValueTask<bool>(Delete(key));
     }
+
+    /// <summary>Async twin of <see cref="TryDelete"/>; the default reads and then deletes, as <see cref="TryDelete"/> does.</summary>
+    public virtual async ValueTask<bool> TryDeleteAsync(string key, long expectedVersion, CancellationToken cancellationToken = default) =>
+        await ReadAsync(key, cancellationToken).ConfigureAwait(false) is { } current
+        && current.Version == expectedVersion
+        && await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Async twin of <see cref="Clear"/>.</summary>
     public virtual ValueTask ClearAsync(CancellationToken cancellationToken = default)

@@ -35,7 +35,7 @@ public class SetBreakdownBenchmarks
         _protector = new SessionProtector(_ring);
         _key = _protector.DeriveStorageKey(_id);
         _payload = SessionPayload.Encode(_value, SessionFormat.MessagePack, DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow.AddHours(1)).ToArray();
-        _envelope = _protector.Protect(_id, _payload);
+        _envelope = _protector.Protect(_id, 1, _payload);
         _storage = new MemorySessionStorage();
         _storage.TryWrite(_key, _envelope, null, SessionStorage.AnyVersion, _version);
     }
@@ -58,7 +58,7 @@ public class SetBreakdownBenchmarks
     public int EncodePayload() => SessionPayload.Encode(_value, SessionFormat.MessagePack, DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow.AddHours(1)).Length;
 
     [Benchmark]
-    public byte[] Protect() => _protector.Protect(_id, _payload);
+    public byte[] Protect() => _protector.Protect(_id, 1, _payload);
 
     [Benchmark]
     public BenchSession DeepClone() => Clone(_value);
