@@ -92,11 +92,12 @@ public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
         return new ValueTask<bool>(Delete(key));
     }
 
-    /// <summary>Async twin of <see cref="TryDelete"/>; the default reads and then deletes, as <see cref="TryDelete"/> does.</summary>
-    public virtual async ValueTask<bool> TryDeleteAsync(string key, long expectedVersion, CancellationToken cancellationToken = default) =>
-        await ReadAsync(key, cancellationToken).ConfigureAwait(false) is { } current
-        && current.Version == expectedVersion
-        && await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+    /// <summary>Async twin of <see cref="TryDelete"/>.</summary>
+    public virtual ValueTask<bool> TryDeleteAsync(string key, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<bool>(TryDelete(key, expectedVersion));
+    }
 
     /// <summary>Async twin of <see cref="Clear"/>.</summary>
     public virtual ValueTask ClearAsync(CancellationToken cancellationToken = default)
