@@ -105,6 +105,18 @@ public sealed class MemorySessionStorage : SessionStorage
     }
 
     /// <inheritdoc />
+    public override bool TryDelete(string key, long expectedVersion)
+    {
+        lock (_sync)
+        {
+            // Expired or not: a record at the expected version is the one the caller refused.
+            if (!_entries.TryGetValue(key, out Entry? e) || e.Version != expectedVersion) return false;
+            Remove(e);
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
     public override void Clear()
     {
         lock (_sync)

@@ -41,7 +41,7 @@ public class EnvelopeBenchmarks
         _gcm = new AesGcm(Shared.FixedSecret, 16);
         _aad = new byte[22 + _id.Length];
 
-        if (!_protector.TryUnprotect(_id, _protector.Protect(_id, _plaintext), out byte[]? back, out _) || !back.AsSpan().SequenceEqual(_plaintext)
+        if (!_protector.TryUnprotect(_id, 1, _protector.Protect(_id, 1, _plaintext), out byte[]? back, out _) || !back.AsSpan().SequenceEqual(_plaintext)
             || !_dataProtector.Unprotect(_dataProtector.Protect(_plaintext)).AsSpan().SequenceEqual(_plaintext)
             || !RawAesGcm().AsSpan().SequenceEqual(_plaintext))
         {
@@ -66,8 +66,8 @@ public class EnvelopeBenchmarks
     [Target("≤ 1.5×", Versus = nameof(RawAesGcm))]
     public byte[]? SessionProtector()
     {
-        byte[] envelope = _protector.Protect(_id, _plaintext);
-        _protector.TryUnprotect(_id, envelope, out byte[]? plaintext, out _);
+        byte[] envelope = _protector.Protect(_id, 1, _plaintext);
+        _protector.TryUnprotect(_id, 1, envelope, out byte[]? plaintext, out _);
         return plaintext;
     }
 

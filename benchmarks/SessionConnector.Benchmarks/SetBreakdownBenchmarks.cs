@@ -62,7 +62,7 @@ public class SetBreakdownBenchmarks
         _floor = new FloorSeal(_id);
         DateTimeOffset expires = DateTimeOffset.UtcNow.AddHours(1);
         _payload = SessionPayload.Encode(_value, SessionFormat.MessagePack, expires, expires).ToArray();
-        _envelope = _protector.Protect(_id, _payload);
+        _envelope = _protector.Protect(_id, 1, _payload);
         _storage = new MemorySessionStorage();
         _storage.TryWrite(_key, _envelope, null, SessionStorage.AnyVersion, _version);
     }
@@ -107,7 +107,7 @@ public class SetBreakdownBenchmarks
     public byte[] RawSeal() => _floor.Seal(_payload);
 
     [Benchmark]
-    public byte[] Protect() => _protector.Protect(_id, _payload);
+    public byte[] Protect() => _protector.Protect(_id, 1, _payload);
 
     /// <summary>The per-session writer gate: hash of the 43-char storage key, uncontended SemaphoreSlim Wait + Release.</summary>
     [Benchmark]
