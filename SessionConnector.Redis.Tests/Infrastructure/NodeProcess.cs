@@ -12,7 +12,7 @@ public sealed class NodeProcess : IDisposable
 {
     private readonly Process _process;
 
-    public NodeProcess(string endpoint, string prefix, byte[] secret)
+    public NodeProcess(string endpoint, string prefix, byte[] secret, int waitForReplicas = 0)
     {
         string node = typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NodeAssembly").Value!;
         if (!File.Exists(node)) throw new InvalidOperationException($"The helper node was not built: {node}");
@@ -27,6 +27,7 @@ public sealed class NodeProcess : IDisposable
         start.ArgumentList.Add(endpoint);
         start.ArgumentList.Add(prefix);
         start.ArgumentList.Add(Convert.ToHexString(secret));
+        start.ArgumentList.Add(waitForReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _process = Process.Start(start) ?? throw new InvalidOperationException("The helper node did not start.");
         _process.ErrorDataReceived += static (_, _) => { };
         _process.BeginErrorReadLine();
