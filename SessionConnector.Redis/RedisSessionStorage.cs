@@ -287,13 +287,59 @@ public sealed partial class RedisSessionStorage : SessionStorage
             // server object (one connection per server) and the script refuses a redirect: after a slot moved, the
             // write fails unapplied instead of being "confirmed" by WAIT on a node that never saw it.
             IServer server = _multiplexer.GetServer(redisKey, flags: CommandFlags.DemandMaster);
-            long changed = await EvaluateOnServer(server, script, redisKey, args, async, cancellationToken).ConfigureAwait(false);
+            long changed;
+            for (int redirects = 0; ; redirects++)
+            {
+                try
+                {
+                    changed = await EvaluateOnServer(server, script, redisKey, args, async, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (RedisServerException e) when (redirects < MaxRedirects && MovedTo(e) is { } target)
+                {
+                    // The slot moved (a failover): the script did not run. Run it, and WAIT, where the cluster says.
+                    server = target;
+                }
+            }
+
             if (changed > 0) await ConfirmReplicated(server, operation, async, cancellationToken).ConfigureAwait(false);
             return changed;
         }
         catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             throw Failed(operation, e);
+        }
+    }
+
+    private const int MaxRedirects = 2;
+
+    /// <summary>
+    /// The server a redirect names: the client words a declined <c>MOVED slot host:port</c> as "Key has MOVED to
+    /// Endpoint host:port and hashslot N ...". Null for any other error or an unknown server.
+    /// </summary>
+    private IServer? MovedTo(RedisServerException e)
+    {
+        const string Client = "Key has MOVED to Endpoint ";
+        string message = e.Message;
+        string? endpoint = null;
+        if (message.StartsWith(Client, StringComparison.Ordinal))
+        {
+            int end = message.IndexOf(' ', Client.Length);
+            endpoint = end < 0 ? null : message[Client.Length..end];
+        }
+        else if (message.StartsWith("MOVED ", StringComparison.Ordinal))
+        {
+            endpoint = message[(message.LastIndexOf(' ') + 1)..];
+        }
+
+        if (endpoint is null) return null;
+        try
+        {
+            return _multiplexer.GetServer(endpoint);
+        }
+        catch (ArgumentException)
+        {
+            return null;
         }
     }
 
