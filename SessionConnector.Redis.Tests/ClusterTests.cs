@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
@@ -78,26 +77,8 @@ public sealed class ClusterTests
         using SessionStorageConnector b = Connector(prefix, secret);
         string[] ids = Enumerable.Range(0, 6).Select(_ => SessionStorageConnector.GenerateId()).ToArray();
         foreach (string id in ids) a.Set(id, TestNodes.Bag("n", 0L));
-        var errors = new ConcurrentQueue<Exception>();
-        Thread[] threads = Enumerable.Range(0, 6).Select(t => new Thread(() =>
-        {
-            SessionStorageConnector c = t % 2 == 0 ? a : b;
-            try
-            {
-                for (int i = 0; i < 150; i++)
-                {
-                    // Every thread touches every session, so both connectors race on each one.
-                    if (!c.Update<SessionBag>(ids[(t + i) % ids.Length], bag => bag["n"] = (long)bag["n"]! + 1)) errors.Enqueue(new InvalidOperationException("vanished"));
-                }
-            }
-            catch (Exception e)
-            {
-                errors.Enqueue(e);
-            }
-        })).ToArray();
-        foreach (Thread t in threads) t.Start();
-        foreach (Thread t in threads) t.Join();
-        Assert.Empty(errors);
+        // Every thread touches every session, so both connectors race on each one.
+        ConcurrencyTests.RunUpdates([a, b, a, b, a, b], (t, i) => ids[(t + i) % ids.Length], 150);
         using SessionStorageConnector fresh = Connector(prefix, secret, cacheCapacity: 0);
         Assert.Equal(6 * 150L, ids.Sum(id => (long)fresh.Get<SessionBag>(id)!["n"]!));
     }

@@ -284,8 +284,8 @@ public sealed partial class RedisSessionStorage : SessionStorage
             }
 
             // WAIT confirms the writes made on the connection it runs on, so the script and the WAIT go to the same
-            // server object (one connection per server) and the script refuses a redirect: after a slot moved, the
-            // write fails unapplied instead of being "confirmed" by WAIT on a node that never saw it.
+            // server object (one connection per server). The script declines the client's automatic redirect, which
+            // would run it on another node than the WAIT; a MOVED is followed here instead, WAIT included.
             IServer server = _multiplexer.GetServer(redisKey, flags: CommandFlags.DemandMaster);
             long changed;
             for (int redirects = 0; ; redirects++)
