@@ -286,7 +286,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
             // WAIT confirms the writes made on the connection it runs on, so the script and the WAIT go to the same
             // server object (one connection per server). The script declines the client's automatic redirect, which
             // would run it on another node than the WAIT; a MOVED is followed here instead, WAIT included.
-            IServer server = _multiplexer.GetServer(redisKey, flags: CommandFlags.DemandMaster);
+            IServer server = PrimaryFor(redisKey, operation);
             long changed;
             for (int redirects = 0; ; redirects++)
             {
@@ -312,6 +312,20 @@ public sealed partial class RedisSessionStorage : SessionStorage
     }
 
     private const int MaxRedirects = 2;
+
+    private IServer PrimaryFor(RedisKey key, string operation)
+    {
+        try
+        {
+            return _multiplexer.GetServer(key, flags: CommandFlags.DemandMaster);
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
+        {
+            // No primary known for the slot (cluster down, mid-failover) or a proxy that cannot name one: a Redis
+            // failure like any other, never a raw exception.
+            throw Failed(operation, e);
+        }
+    }
 
     /// <summary>
     /// The server a redirect names: the client words a declined <c>MOVED slot host:port</c> as "Key has MOVED to
