@@ -31,9 +31,9 @@ public class RedisBenchmarks
         string endpoint = RedisAvailability.Endpoint ?? throw new InvalidOperationException(RedisAvailability.Variable + " is not set.");
         string prefix = $"scbench:{Environment.ProcessId}:";
         _id = Shared.SessionIds(1)[0];
-        _missStorage = new RedisSessionStorage(endpoint, prefix);
+        _missStorage = RedisSessionStorage.Connect(endpoint, prefix);
         _miss = new SessionStorageConnector(_missStorage, Shared.Options(cacheCapacity: 0));
-        _hit = new SessionStorageConnector(new RedisSessionStorage(endpoint, prefix), Shared.Options());
+        _hit = new SessionStorageConnector(RedisSessionStorage.Connect(endpoint, prefix), Shared.Options());
         _miss.Set(_id, BenchSession.CreateTypical(), TimeSpan.FromHours(1));
 
         using SessionKeyRing ring = Shared.Keys();
