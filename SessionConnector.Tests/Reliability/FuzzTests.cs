@@ -133,13 +133,13 @@ public sealed class FuzzTests : IDisposable
         // decryption) and, marked by a leading 0xFF, whole envelopes (mutated after sealing).
         List<byte[]> payloads = Payloads(SessionFormat.MessagePack, Future, Future).Concat(Payloads(SessionFormat.Json, null, null)).ToList();
         var seeds = new List<byte[]>(payloads);
-        seeds.AddRange(payloads.Take(4).Select(p => new byte[] { 0xFF }.Concat(protector.Protect(id, p)).ToArray()));
+        seeds.AddRange(payloads.Take(4).Select(p => new byte[] { 0xFF }.Concat(protector.Protect(key, p)).ToArray()));
 
         long version = 1;
         int n = 0;
         FuzzHarness.Run(_output, $"connector read path ({kind})", seeds, input =>
         {
-            byte[] record = input.Length > 0 && input[0] == 0xFF ? input[1..] : protector.Protect(id, input);
+            byte[] record = input.Length > 0 && input[0] == 0xFF ? input[1..] : protector.Protect(key, input);
             Assert.True(storage.TryWrite(key, record, null, SessionStorage.AnyVersion, ++version));
             bool found = (n++ % 3) switch
             {

@@ -301,7 +301,9 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private OpenResult TryOpen<T>(string id, in StoredRecord record, out Opened<T> opened) where T : ISessionData<T>
     {
         opened = default;
-        if (!_protector.TryUnprotect(id, record.Value, out byte[]? payload, out _))
+        // Bound to the storage key, not the raw ID: maintenance (sessionctl rotate/verify) sees only storage keys and must
+        // be able to authenticate and re-seal a record. The key is an HMAC of the ID, so the binding is as strong.
+        if (!_protector.TryUnprotect(StorageKeyOf(id), record.Value, out byte[]? payload, out _))
         {
             if (_protector.IsFromUnknownKey(record.Value))
             {
@@ -340,7 +342,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private byte[] Seal<T>(string id, T value, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt) where T : ISessionData<T>
     {
         ReadOnlySpan<byte> payload = SessionPayload.Encode(value, _format, expiresAt, absoluteExpiresAt);
-        return _protector.Protect(id, payload);
+        return _protector.Protect(StorageKeyOf(id), payload);
     }
 
     // ---- storage calls with metrics ----------------------------------------------------------------------
