@@ -24,7 +24,7 @@ public sealed class FileStoreTests(ITestOutputHelper output) : IDisposable
 
     [Fact]
     public void RotateWhileTwoProcessesUpdateLosesNoUpdateAndLeavesNothingUnderTheOldKey() =>
-        RotationScenario.Run(output, Writer, Store, () => new FileSessionStorage(_dir), sessions: 300, hot: 20);
+        RotationScenario.Run(output, Writer, Store, () => new FileSessionStorage(_dir), sessions: 300, hot: 150);
 
     [Fact]
     public void PurgeDeletesOnlyExpiredRecordsAndReportsThem()
