@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using SessionConnector.Maintenance;
 
@@ -156,10 +157,11 @@ internal static class Output
 
     private static void Line(StringBuilder text, string label, string value) => text.Append(label.PadRight(20)).AppendLine(value);
 
+    // Relaxed escaping: the output goes to a terminal or a script, never into HTML, and "≤1h" should read as such.
     private static void WriteJson(Action<Utf8JsonWriter> write)
     {
         using Stream stdout = Console.OpenStandardOutput();
-        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             write(w);
         }
