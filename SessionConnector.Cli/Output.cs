@@ -127,7 +127,9 @@ internal static class Output
             WriteDate(w, "expiresAt", i.ExpiresAt);
             WriteDate(w, "absoluteExpiresAt", i.AbsoluteExpiresAt);
             w.WritePropertyName("data");
-            w.WriteRawValue(i.DataJson!);
+            // Re-written (not raw) so it nests at the right indentation.
+            using JsonDocument data = JsonDocument.Parse(i.DataJson!);
+            data.RootElement.WriteTo(w);
         }
 
         w.WriteEndObject();
