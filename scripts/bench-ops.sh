@@ -29,6 +29,7 @@ fi
 
 if [ -z "${SESSIONCONNECTOR_REDIS:-}" ]; then eval "$(bash scripts/redis-test-server.sh 2>/dev/null)"; fi
 
+load_start="$(cut -d' ' -f1 /proc/loadavg)"
 k1="$(head -c 32 /dev/urandom | base64)"; k2="$(head -c 32 /dev/urandom | base64)"
 old="*1:$k1"; rotated="1:$k1,*2:$k2"
 
@@ -81,6 +82,7 @@ measure "redis" "redis:$SESSIONCONNECTOR_REDIS|$prefix" --redis "$SESSIONCONNECT
   echo "  fsynced with its directory, every delete fsyncs the directory, so the disk's fsync latency bounds them."
   echo "- Redis expires records natively, so a Redis purge finds nothing to delete; its row is the cost of the walk"
   echo "  (SCAN + pipelined HGET) that confirms it."
-  echo "- The machine is shared with other builds; treat the figures as orders of magnitude."
+  echo "- Load average (1 min) at start / end: $load_start / $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores; on a shared"
+  echo "  machine treat the figures as orders of magnitude."
 } >"$out"
 cat "$out"
