@@ -269,6 +269,20 @@ public sealed partial class RedisSessionStorage : SessionStorage
         return await EvaluateCore("delete", RedisScripts.Delete, key, DeleteArguments(key), async: true, cancellationToken).ConfigureAwait(false) > 0;
     }
 
+    /// <inheritdoc />
+    public override bool TryDelete(string key, long expectedVersion) =>
+        Completed(EvaluateCore("delete", RedisScripts.TryDelete, key, TryDeleteArguments(key, expectedVersion), async: false, default)) == 1;
+
+    /// <inheritdoc />
+    public override async ValueTask<bool> TryDeleteAsync(string key, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return await EvaluateCore("delete", RedisScripts.TryDelete, key, TryDeleteArguments(key, expectedVersion), async: true, cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    private RedisValue[] TryDeleteArguments(string key, long expectedVersion) =>
+        [expectedVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), _channelName, InvalidationMessage.ForKey(_nodeId, key, 0)];
+
     /// <summary>Runs a one-key script; with <see cref="WaitForReplicas"/>, returns only once the replicas confirmed what it changed.</summary>
     private async ValueTask<long> EvaluateCore(string operation, RedisScript script, string key, RedisValue[] args, bool async, CancellationToken cancellationToken)
     {

@@ -37,4 +37,23 @@ internal static class RedisScripts
         if n > 0 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
         return n
         """);
+
+    /// <summary>
+    /// KEYS[1] record; ARGV: 1 expected version (0: a record whose version field is unparseable), 2 channel,
+    /// 3 invalidation message. Deletes only while the record still carries the version its caller read, expired or not,
+    /// so a fresh write by another node survives; returns 1 when it deleted.
+    /// </summary>
+    public static readonly RedisScript TryDelete = new("""
+        local cur = redis.call('HGET', KEYS[1], 'v')
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        local valid = cur and string.match(cur, '^[1-9][0-9]*$')
+        if ARGV[1] == '0' then
+          if valid then return 0 end
+        elseif cur ~= ARGV[1] then
+          return 0
+        end
+        redis.call('DEL', KEYS[1])
+        redis.call('PUBLISH', ARGV[2], ARGV[3])
+        return 1
+        """);
 }

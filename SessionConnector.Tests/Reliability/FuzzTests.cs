@@ -134,7 +134,7 @@ public sealed class FuzzTests : IDisposable
         List<byte[]> payloads = Payloads(SessionFormat.MessagePack, Future, Future).Concat(Payloads(SessionFormat.Json, null, null)).ToList();
         var seeds = new List<byte[]>(payloads);
         // Whole envelopes are sealed for, and stored at, version 1 (the version is part of what they authenticate).
-        seeds.AddRange(payloads.Take(4).Select(p => new byte[] { 0xFF }.Concat(protector.Protect(id, 1, p)).ToArray()));
+        seeds.AddRange(payloads.Take(4).Select(p => new byte[] { 0xFF }.Concat(protector.Protect(key, 1, p)).ToArray()));
 
         long version = 1;
         int n = 0;
@@ -142,7 +142,7 @@ public sealed class FuzzTests : IDisposable
         {
             bool whole = input.Length > 0 && input[0] == 0xFF;
             long at = whole ? 1 : ++version;
-            byte[] record = whole ? input[1..] : protector.Protect(id, at, input);
+            byte[] record = whole ? input[1..] : protector.Protect(key, at, input);
             Assert.True(storage.TryWrite(key, record, null, SessionStorage.AnyVersion, at));
             bool found = (n++ % 3) switch
             {

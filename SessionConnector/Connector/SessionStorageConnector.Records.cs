@@ -58,7 +58,9 @@ public sealed partial class SessionStorageConnector
             return OpenResult.Rejected;
         }
 
-        if (!_protector.TryUnprotect(id, record.Version, record.Value, out byte[]? payload, out _))
+        // Bound to the storage key rather than the raw ID (see docs/envelope-format.md): maintenance tools see only
+        // storage keys and must authenticate and re-seal records. The key is a keyed hash of the ID, so the binding holds.
+        if (!_protector.TryUnprotect(StorageKeyOf(id), record.Version, record.Value, out byte[]? payload, out _))
         {
             if (_protector.IsFromUnknownKey(record.Value))
             {
@@ -100,7 +102,7 @@ public sealed partial class SessionStorageConnector
     private byte[] Seal<T>(string id, T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt) where T : ISessionData<T>
     {
         ReadOnlySpan<byte> payload = SessionPayload.Encode(value, _format, expiresAt, absoluteExpiresAt);
-        return _protector.Protect(id, version, payload);
+        return _protector.Protect(StorageKeyOf(id), version, payload);
     }
 
     /// <summary>
