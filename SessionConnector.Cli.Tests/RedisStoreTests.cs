@@ -21,7 +21,7 @@ public sealed class RedisStoreTests(RedisServer redis, ITestOutputHelper output)
 
     [Fact]
     public void RotateWhileTwoProcessesUpdateLosesNoUpdateAndLeavesNothingUnderTheOldKey() =>
-        RotationScenario.Run(output, Writer, Store, () => new RedisSessionStorage(redis.Endpoint, _prefix), sessions: 1000, hot: 500);
+        RotationScenario.Run(output, Writer, Store, () => RedisSessionStorage.Connect(redis.Endpoint, _prefix), sessions: 1000, hot: 500);
 
     [Fact]
     public void StatsAndDeleteByKeyIdTouchOnlyThisPrefix()

@@ -24,7 +24,7 @@ internal static class StoreOpener
 
         // No default prefix: a guess could walk (and purge) another application's keys.
         if (string.IsNullOrEmpty(prefix)) throw new UsageException("--redis needs --prefix P, the key prefix the applications use (e.g. sc:myapp:).");
-        return new RedisSessionStorage(new RedisSessionStorageOptions { Configuration = redis, KeyPrefix = prefix, OperationTimeout = TimeSpan.FromSeconds(10) });
+        return RedisSessionStorage.Connect(new RedisSessionStorageOptions { Configuration = redis, KeyPrefix = prefix, OperationTimeout = TimeSpan.FromSeconds(10) });
     }
 
     /// <summary>The ring from --keys-file or SESSIONCONNECTOR_KEYS; null when neither is set and the verb can do without.</summary>

@@ -95,7 +95,7 @@ public static class AppWriter
                 return new FileSessionStorage(location, FileDurability.ProcessCrash);
             case "redis":
                 string[] parts = location.Split('|');
-                return new RedisSessionStorage(new RedisSessionStorageOptions { Configuration = parts[0], KeyPrefix = parts[1] });
+                return RedisSessionStorage.Connect(new RedisSessionStorageOptions { Configuration = parts[0], KeyPrefix = parts[1] });
             default:
                 throw new ArgumentException("unknown store " + store);
         }
