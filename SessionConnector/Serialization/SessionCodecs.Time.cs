@@ -156,8 +156,8 @@ public static partial class SessionCodecs
     }
 
     /// <summary>
-    /// TimeOnly: ticks int64 (as MessagePack-CSharp); JSON "HH:mm:ss.fffffff". Readers also take "HH:mm:ss"
-    /// (System.Text.Json's form), and MessagePack readers a string.
+    /// TimeOnly: ticks int64 (as MessagePack-CSharp); JSON "HH:mm:ss.fffffff". Readers also take other invariant
+    /// time strings (System.Text.Json trims the fraction), and MessagePack readers a string.
     /// </summary>
     public readonly struct TimeOnlyCodec : ISessionCodec<TimeOnly>
     {
@@ -176,7 +176,7 @@ public static partial class SessionCodecs
         private static TimeOnly Parse(string text)
             => TimeOnly.TryParseExact(text, "O", Invariant, DateTimeStyles.None, out TimeOnly value)
                 ? value
-                : TimeOnly.ParseExact(text, "HH':'mm':'ss", Invariant);
+                : TimeOnly.Parse(text, Invariant);
     }
 
     private static string RequiredString(ref MessagePackReader reader)
