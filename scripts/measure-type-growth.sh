@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What one more [SessionData] type costs in a NativeAOT binary: publishes a throwaway app with 1 and with N
 # eight-member types (PublishAot, TrimMode=full, InvariantGlobalization, JSON format on) and prints the growth per
-# type. Goal: <= 10 KB per eight-member type. The ILCompiler's .mstat files are kept next to the binaries
-# (artifacts/type-growth/app*/obj/.../*.mstat): open them in sizoscope to see what each method and type costs.
+# type, then what the last type's own compiled methods cost, read from the ILCompiler's .mstat (kept under
+# artifacts/type-growth/app*/obj/.../native/; sizoscope opens it too). Goal: <= 10 KB per eight-member type.
 # Usage: scripts/measure-type-growth.sh [N]   (default 40)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,3 +84,6 @@ one=$(make_app 1)
 many=$(make_app "$n")
 per=$(( (many - one) / (n - 1) ))
 echo "1 type: $one bytes; $n types: $many bytes; growth per eight-member type: $per bytes ($(( per / 1024 )) KiB)"
+echo "-- compiled methods of Session$n (from the ILCompiler's mstat):"
+dotnet run --project "$root/scripts/mstat-methods/MstatMethods.csproj" -c Release -- \
+  "$work/app$n/obj/Release/net10.0/linux-x64/native/TypeGrowth.mstat" "Session$n"

@@ -20,7 +20,8 @@ namespace SessionConnector;
 /// <remarks>In JSON format byte arrays are stored as base64 strings and read back as strings.</remarks>
 public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValuePair<string, object?>>
 {
-    private const int MaxDepth = 64;
+    // The same limit every generated reader enforces, from its one definition.
+    private const int MaxDepth = SessionDataRuntime.MaxDepth;
     private readonly Dictionary<string, object?> _values;
 
     /// <summary>Creates an empty bag.</summary>

@@ -207,10 +207,7 @@ public static partial class SessionCodecs
         {
             if (reader.TryReadNil()) return null!;
             int count = SessionDataRuntime.EnterArray(ref reader);
-            var result = new List<T>(count);
-            for (int i = 0; i < count; i++) result.Add(TCodec.Read(ref reader));
-            SessionDataRuntime.Leave(ref reader);
-            return result;
+            return ReadItems<List<T>, T, TCodec>(ref reader, count, new List<T>(count));
         }
 
         /// <inheritdoc/>
@@ -230,11 +227,7 @@ public static partial class SessionCodecs
         /// <inheritdoc/>
         public static List<T> ReadJson(ref Utf8JsonReader reader)
         {
-            if (reader.TokenType == JsonTokenType.Null) return null!;
-            SessionDataRuntime.EnterJson(ref reader, JsonTokenType.StartArray);
-            var result = new List<T>();
-            while (SessionDataRuntime.NextItem(ref reader)) result.Add(TCodec.ReadJson(ref reader));
-            return result;
+            return reader.TokenType == JsonTokenType.Null ? null! : ReadJsonItems<List<T>, T, TCodec>(ref reader, new List<T>());
         }
 
         /// <inheritdoc/>
@@ -269,10 +262,7 @@ public static partial class SessionCodecs
         {
             if (reader.TryReadNil()) return null!;
             int count = SessionDataRuntime.EnterArray(ref reader);
-            var result = new HashSet<T>(count);
-            for (int i = 0; i < count; i++) result.Add(TCodec.Read(ref reader));
-            SessionDataRuntime.Leave(ref reader);
-            return result;
+            return ReadItems<HashSet<T>, T, TCodec>(ref reader, count, new HashSet<T>(count));
         }
 
         /// <inheritdoc/>
@@ -292,11 +282,7 @@ public static partial class SessionCodecs
         /// <inheritdoc/>
         public static HashSet<T> ReadJson(ref Utf8JsonReader reader)
         {
-            if (reader.TokenType == JsonTokenType.Null) return null!;
-            SessionDataRuntime.EnterJson(ref reader, JsonTokenType.StartArray);
-            var result = new HashSet<T>();
-            while (SessionDataRuntime.NextItem(ref reader)) result.Add(TCodec.ReadJson(ref reader));
-            return result;
+            return reader.TokenType == JsonTokenType.Null ? null! : ReadJsonItems<HashSet<T>, T, TCodec>(ref reader, new HashSet<T>());
         }
 
         /// <inheritdoc/>
@@ -307,6 +293,25 @@ public static partial class SessionCodecs
             foreach (T item in value) result.Add(TCodec.DeepClone(item));
             return result;
         }
+    }
+
+    // List and HashSet read alike.
+    private static TCollection ReadItems<TCollection, T, TCodec>(ref MessagePackReader reader, int count, TCollection result)
+        where TCollection : ICollection<T>
+        where TCodec : ISessionCodec<T>
+    {
+        for (int i = 0; i < count; i++) result.Add(TCodec.Read(ref reader));
+        SessionDataRuntime.Leave(ref reader);
+        return result;
+    }
+
+    private static TCollection ReadJsonItems<TCollection, T, TCodec>(ref Utf8JsonReader reader, TCollection result)
+        where TCollection : ICollection<T>
+        where TCodec : ISessionCodec<T>
+    {
+        SessionDataRuntime.EnterJson(ref reader, JsonTokenType.StartArray);
+        while (SessionDataRuntime.NextItem(ref reader)) result.Add(TCodec.ReadJson(ref reader));
+        return result;
     }
 
     /// <summary>Dictionary&lt;string, T&gt;: map with str keys or nil; JSON object or null. A copy keeps the comparer.</summary>

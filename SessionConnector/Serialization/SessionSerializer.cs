@@ -14,12 +14,7 @@ namespace SessionConnector;
 public static class SessionSerializer
 {
     /// <summary>Serializes <paramref name="value"/> as MessagePack.</summary>
-    public static byte[] ToMessagePack<T>(T value) where T : ISessionData<T>
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        Write(buffer, value, SessionFormat.MessagePack, skipValidation: false);
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] ToMessagePack<T>(T value) where T : ISessionData<T> => ToArray(value, SessionFormat.MessagePack);
 
     /// <summary>Serializes <paramref name="value"/> as MessagePack into <paramref name="output"/>.</summary>
     public static void ToMessagePack<T>(IBufferWriter<byte> output, T value) where T : ISessionData<T>
@@ -31,12 +26,7 @@ public static class SessionSerializer
         => Read<T>(messagePack, SessionFormat.MessagePack, legacyGuidOrder: false);
 
     /// <summary>Serializes <paramref name="value"/> as UTF-8 JSON.</summary>
-    public static byte[] ToJson<T>(T value) where T : ISessionData<T>
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        Write(buffer, value, SessionFormat.Json, skipValidation: false);
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] ToJson<T>(T value) where T : ISessionData<T> => ToArray(value, SessionFormat.Json);
 
     /// <summary>Serializes <paramref name="value"/> as UTF-8 JSON into <paramref name="output"/>.</summary>
     public static void ToJson<T>(IBufferWriter<byte> output, T value) where T : ISessionData<T>
@@ -46,6 +36,13 @@ public static class SessionSerializer
     /// <exception cref="SessionFormatException">The JSON is not exactly one valid <typeparamref name="T"/>.</exception>
     public static T FromJson<T>(ReadOnlyMemory<byte> utf8Json) where T : ISessionData<T>
         => Read<T>(utf8Json, SessionFormat.Json, legacyGuidOrder: false);
+
+    private static byte[] ToArray<T>(T value, SessionFormat format) where T : ISessionData<T>
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(buffer, value, format, skipValidation: false);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     internal static void Write<T>(IBufferWriter<byte> output, T value, SessionFormat format, bool skipValidation) where T : ISessionData<T>
     {
