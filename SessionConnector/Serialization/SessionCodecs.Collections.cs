@@ -241,6 +241,10 @@ public static partial class SessionCodecs
     }
 
     /// <summary>HashSet&lt;T&gt;: array or nil; JSON array or null. A copy keeps the set's comparer.</summary>
+    /// <remarks>
+    /// Its writers mirror <see cref="ListCodec{T, TCodec}"/>'s on purpose: each walks its collection's own struct
+    /// enumerator, where a shared loop over <c>IEnumerable&lt;T&gt;</c> would box one on every write.
+    /// </remarks>
     public readonly struct HashSetCodec<T, TCodec> : ISessionCodec<HashSet<T>>
         where TCodec : ISessionCodec<T>
     {
