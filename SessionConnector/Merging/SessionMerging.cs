@@ -93,7 +93,7 @@ public static class SessionMerging
 
     /// <summary>
     /// Merges a set per element: elements this request added are added, elements it removed are removed, and the
-    /// other request's adds and removes stay. With <paramref name="union"/>, nothing is removed: mine ∪ theirs.
+    /// other request's adds and removes stay. With <paramref name="union"/>, a set both sides changed becomes mine ∪ theirs.
     /// As a whole value when any side is null.
     /// </summary>
     /// <typeparam name="T">The element type.</typeparam>
@@ -114,7 +114,14 @@ public static class SessionMerging
             return context.Conflict(member, mine, theirs);
         }
 
-        if (union) return Union(mine, theirs);
+        if (union)
+        {
+            // Union settles only what both changed; a change on one side is taken as is (removes included).
+            if (SetEqual(mine, @base)) return theirs;
+            if (SetEqual(theirs, @base)) return mine;
+            return Union(mine, theirs);
+        }
+
         var result = new HashSet<T>(theirs, theirs.Comparer);
         foreach (T item in @base)
         {

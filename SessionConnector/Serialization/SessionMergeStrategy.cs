@@ -18,7 +18,7 @@ public enum SessionMergeStrategy
     /// <summary>This request's change wins over the other's; never a conflict.</summary>
     LastWriterWins,
 
-    /// <summary>For <c>HashSet&lt;T&gt;</c>: the union of both sides (an element removed on one side survives if the other still has it).</summary>
+    /// <summary>For <c>HashSet&lt;T&gt;</c>: when both sides changed the set, the union of both (an element one side removed survives if the other still has it).</summary>
     Union,
 
     /// <summary>For ordered values (numbers, enums, dates, times): the greater of both changes, e.g. a high score or a level.</summary>

@@ -232,26 +232,35 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     /// </summary>
     private bool Rebase(in VersionedSession<T> theirs)
     {
-        byte[] theirsFingerprint = _connector.Fingerprint(theirs.Value);
-        if (_options.ConflictPolicy == SessionConflictPolicy.Merge &&
-            !(_loadedFingerprint is not null && theirsFingerprint.AsSpan().SequenceEqual(_loadedFingerprint)))
-        {
-            // Only the version or expiry moved when theirs serializes like our base: nothing to merge then.
-            T @base = _loadedFingerprint is null ? T.CreateDefault() : _connector.DecodeFingerprint<T>(_loadedFingerprint);
-            var context = new SessionMergeContext(typeof(T), _options.ConflictResolver);
-            T merged = T.Merge(@base, _data!, theirs.Value, context);
-            if (context.HasConflicts)
-            {
-                Conflicts = context.Conflicts;
-                return false;
-            }
-
-            _data = merged;
-        }
-
+        if (!TryMerge(_loadedFingerprint, theirs.Value, out byte[] theirsFingerprint)) return false;
         _version = theirs.Version;
         _loadedFingerprint = theirsFingerprint;
         _modified = true; // written even if the merge equals theirs: the commit was asked for (and may slide the expiry)
+        return true;
+    }
+
+    /// <summary>Under <see cref="SessionConflictPolicy.Merge"/>, merges <paramref name="theirs"/> into <see cref="Data"/> against the base whose serialized form is <paramref name="baseFingerprint"/>.</summary>
+    private bool TryMerge(byte[]? baseFingerprint, T theirs, out byte[] theirsFingerprint)
+    {
+        theirsFingerprint = _connector.Fingerprint(theirs);
+        // LastWriterWins keeps this request's data; and when theirs serializes like the base only the version or
+        // expiry moved: nothing to merge either way.
+        if (_options.ConflictPolicy != SessionConflictPolicy.Merge ||
+            (baseFingerprint is not null && theirsFingerprint.AsSpan().SequenceEqual(baseFingerprint)))
+        {
+            return true;
+        }
+
+        T @base = baseFingerprint is null ? T.CreateDefault() : _connector.DecodeFingerprint<T>(baseFingerprint);
+        var context = new SessionMergeContext(typeof(T), _options.ConflictResolver);
+        T merged = T.Merge(@base, _data!, theirs, context);
+        if (context.HasConflicts)
+        {
+            Conflicts = context.Conflicts;
+            return false;
+        }
+
+        _data = merged;
         return true;
     }
 
@@ -276,9 +285,11 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     /// <summary>
     /// Gives the session a new ID, keeping its data (with this request's changes) and expiry, and deletes the old ID:
     /// call it after login so an ID an attacker planted before login is worthless after it. The old ID is deleted
-    /// only at the version this request loaded: if another request committed it meanwhile, nothing changes (the new
-    /// record is removed, <see cref="Id"/> stays the old one) and the result is <see cref="SessionCommitResult.Conflict"/>
-    /// (commit to merge, then cycle again) or <see cref="SessionCommitResult.Deleted"/> after a logout.
+    /// only at the version this request copied: if another request committed it meanwhile, its change is merged in
+    /// (<see cref="SessionConflictPolicy.Merge"/>) and the copy retried. When that cannot be done (true conflicts, named
+    /// in <see cref="Conflicts"/>, or <see cref="SessionConflictPolicy.Reject"/>) nothing changes: the new record is
+    /// removed, <see cref="Id"/> stays the old one and the result is <see cref="SessionCommitResult.Conflict"/>; after a
+    /// logout it is <see cref="SessionCommitResult.Deleted"/>.
     /// </summary>
     /// <returns><see cref="SessionCommitResult.Saved"/> when the session now lives under the new ID.</returns>
     public SessionCommitResult CycleId()
@@ -300,38 +311,67 @@ public sealed class SessionStore<T> where T : ISessionData<T>
             else Load();
         }
 
+        Conflicts = Array.Empty<string>();
         string oldId = _id;
         bool stored = !IsNew;
         long copiedVersion = _version;
         byte[]? copiedFingerprint = _loadedFingerprint;
-        bool modified = _modified;
         _id = SessionIds.Generate();
         _version = SessionStorage.Absent;
         _modified = true;
         IsNew = true;
-        // Write the new record before deleting the old one, so a crash in between loses nothing.
-        SessionCommitResult written = async ? await CommitCoreAsync(async: true, ct).ConfigureAwait(false) : CommitCoreAsync(async: false, ct).GetAwaiter().GetResult();
-        if (!stored || written != SessionCommitResult.Saved) return written;
+        int attempts = Math.Max(1, _options.MaxMergeAttempts);
+        for (int attempt = 1; ; attempt++)
+        {
+            // Write the new record before deleting the old one, so a crash in between loses nothing.
+            SessionCommitResult written = async
+                ? await CommitCoreAsync(async: true, ct).ConfigureAwait(false)
+                : CommitCoreAsync(async: false, ct).GetAwaiter().GetResult();
+            if (!stored || written != SessionCommitResult.Saved) return written;
 
-        bool deleted = async
-            ? await _connector.TryDeleteAtVersionAsync(oldId, copiedVersion, async: true, ct).ConfigureAwait(false)
-            : _connector.TryDeleteAtVersion(oldId, copiedVersion);
-        if (deleted) return SessionCommitResult.Saved;
+            // Delete the old ID only at the version this request copied: a change committed there meanwhile must
+            // not be lost with it.
+            bool deleted = async
+                ? await _connector.TryDeleteAtVersionAsync(oldId, copiedVersion, async: true, ct).ConfigureAwait(false)
+                : _connector.TryDeleteAtVersion(oldId, copiedVersion);
+            if (deleted) return SessionCommitResult.Saved;
 
-        // Another request committed (or deleted) the old session after this one loaded it: copying would lose its
-        // change, so undo the copy and stay on the old ID. Nobody else knows the new ID, so deleting it is safe.
-        string newId = _id;
-        if (async) await _connector.DeleteAsync(newId, ct).ConfigureAwait(false);
-        else _connector.Delete(newId);
-        _id = oldId;
-        _version = copiedVersion;
-        _loadedFingerprint = copiedFingerprint;
-        _modified = modified;
-        IsNew = false;
-        bool stillThere = async
-            ? (await _connector.TryLoadVersionedAsync<T>(oldId, ct).ConfigureAwait(false)).Found
-            : _connector.TryLoadVersioned(oldId, out VersionedSession<T> _);
-        return stillThere ? SessionCommitResult.Conflict : SessionCommitResult.Deleted;
+            VersionedSession<T> theirs;
+            bool found;
+            if (async)
+            {
+                (found, theirs) = await _connector.TryLoadVersionedAsync<T>(oldId, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                found = _connector.TryLoadVersioned(oldId, out theirs);
+            }
+
+            SessionCommitResult? failed = !found || IdleExpired(theirs) ? SessionCommitResult.Deleted
+                : _options.ConflictPolicy == SessionConflictPolicy.Reject || attempt >= attempts ? SessionCommitResult.Conflict
+                : null;
+            byte[]? theirsFingerprint = null;
+            if (failed is null && !TryMerge(copiedFingerprint, theirs.Value, out theirsFingerprint)) failed = SessionCommitResult.Conflict;
+            if (failed is { } result)
+            {
+                // Undo the copy and stay on the old ID (nobody else knows the new one, so deleting it is safe).
+                if (async) await _connector.DeleteAsync(_id, ct).ConfigureAwait(false);
+                else _connector.Delete(_id);
+                _id = oldId;
+                // Data holds this request's changes on top of the copied version: a later Commit merges from there.
+                _version = copiedVersion;
+                _loadedFingerprint = copiedFingerprint;
+                _modified = true;
+                IsNew = false;
+                if (result == SessionCommitResult.Deleted) MarkDestroyed();
+                return result;
+            }
+
+            // Merged the other request's change into this one: copy again, then delete the old ID at its new version.
+            copiedVersion = theirs.Version;
+            copiedFingerprint = theirsFingerprint;
+            _modified = true;
+        }
     }
 
     /// <summary>Deletes the session (logout). Later commits of this object write nothing.</summary>
