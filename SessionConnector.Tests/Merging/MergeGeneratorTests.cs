@@ -1,6 +1,4 @@
 using System;
-using System.IO;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using SessionConnector.Tests.Generators;
 using Xunit;
@@ -122,18 +120,7 @@ public sealed class MergeGeneratorTests
         Assert.Contains("Good.Merge.g.cs", generated.Keys);
     }
 
+    // Baselines/ next to this file: the helper finds them from the caller's path.
     private static void AssertMatchesBaseline(string source, string hintName, string baselineName, [CallerFilePath] string callerPath = "")
-    {
-        var generated = GeneratorDriverHelper.GenerateClean(source);
-        Assert.True(generated.ContainsKey(hintName), "Generated: " + string.Join(", ", generated.Keys.Order()));
-        var actual = generated[hintName];
-        var path = Path.Combine(Path.GetDirectoryName(callerPath)!, "Baselines", baselineName);
-        if (Environment.GetEnvironmentVariable("SESSIONCONNECTOR_UPDATE_BASELINES") == "1")
-        {
-            File.WriteAllText(path, actual);
-        }
-
-        Assert.True(File.Exists(path), "Missing baseline " + path);
-        Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), actual.ReplaceLineEndings("\n"));
-    }
+        => SessionDataGeneratorOutputTests.AssertMatchesBaseline(source, hintName, baselineName, callerPath);
 }
