@@ -17,6 +17,7 @@ namespace SessionConnector.Benchmarks;
 /// (ConflictedCommit − LoadAndOtherRequest) / (PlainCommit − LoadAndOtherRequest); goal ≤ 2.
 /// Run: <c>dotnet run -c Release --project benchmarks/SessionConnector.Benchmarks -- --bdn --filter *ConflictMerge*</c>.
 /// </remarks>
+[MedianColumn, MinColumn]
 public class ConflictMergeBenchmarks
 {
     private static readonly SessionStoreOptions StoreOptions = new() { Lifetime = null };
