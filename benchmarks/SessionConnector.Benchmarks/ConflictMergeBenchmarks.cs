@@ -18,6 +18,8 @@ namespace SessionConnector.Benchmarks;
 /// Run: <c>dotnet run -c Release --project benchmarks/SessionConnector.Benchmarks -- --bdn --filter *ConflictMerge*</c>.
 /// </remarks>
 [MedianColumn, MinColumn]
+[Comparison("8. Commit conflict: re-read + merge + retry (memory storage)",
+    "One request each: load, change a member, another request updates (another session for PlainCommit, this one for ConflictedCommit), commit. The commit alone costs X − LoadAndOtherRequest; goal: (ConflictedCommit − LoadAndOtherRequest) / (PlainCommit − LoadAndOtherRequest) ≤ 2. See docs/concurrency.md.")]
 public class ConflictMergeBenchmarks
 {
     private static readonly SessionStoreOptions StoreOptions = new() { Lifetime = null };
