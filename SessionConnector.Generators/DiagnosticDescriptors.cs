@@ -83,4 +83,37 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
+
+    // SCG020–SCG029: [SessionMerge] strategies.
+    public static readonly DiagnosticDescriptor UnionNeedsSet = new(
+        id: "SCG020",
+        title: "Union merge needs a set",
+        messageFormat: "Member '{0}' of '{1}' has type '{2}' and [SessionMerge(SessionMergeStrategy.Union)]; Union applies to HashSet<T> only: change the type or use ThreeWay or LastWriterWins",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MaxMinNeedsOrderedType = new(
+        id: "SCG021",
+        title: "Max/Min merge needs an ordered type",
+        messageFormat: "Member '{0}' of '{1}' has type '{2}' and [SessionMerge(SessionMergeStrategy.{3})]; Max and Min apply to numbers, char, enums, DateTime, DateTimeOffset, TimeSpan, DateOnly and TimeOnly: change the type or use ThreeWay or LastWriterWins",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor SumNeedsNumber = new(
+        id: "SCG022",
+        title: "Sum merge needs a numeric type",
+        messageFormat: "Member '{0}' of '{1}' has type '{2}' and [SessionMerge(SessionMergeStrategy.Sum)]; Sum applies to integers, float, double, decimal and TimeSpan: change the type or use ThreeWay, Max or LastWriterWins",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnknownMergeStrategy = new(
+        id: "SCG023",
+        title: "Unknown merge strategy",
+        messageFormat: "Member '{0}' of '{1}' has [SessionMerge] with the value {2}, which is not a SessionMergeStrategy; use one of ThreeWay, LastWriterWins, Union, Max, Min, Sum",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
 }

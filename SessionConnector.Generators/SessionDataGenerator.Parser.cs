@@ -160,7 +160,8 @@ public sealed partial class SessionDataGenerator
                 }
 
                 var isRequired = symbol is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true };
-                members.Add(new MemberModel(symbol.Name, key, shape, assignment, parameterIndex, isRequired));
+                var merge = MergeParser.StrategyOf(symbol, constructor, shape, memberLocation, displayName, diagnostics);
+                members.Add(new MemberModel(symbol.Name, key, shape, assignment, parameterIndex, isRequired, merge));
             }
 
             if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))

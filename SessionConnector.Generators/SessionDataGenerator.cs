@@ -47,6 +47,15 @@ public sealed partial class SessionDataGenerator : IIncrementalGenerator
             }
         });
 
+        // The three-way merge goes to its own file per type (<Type>.Merge.g.cs), independent of the codec's.
+        context.RegisterSourceOutput(models, static (spc, model) =>
+        {
+            if (model is not null)
+            {
+                spc.AddSource(MergeEmitter.HintName(model), MergeEmitter.Emit(model));
+            }
+        });
+
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
             foreach (var diagnostic in list)

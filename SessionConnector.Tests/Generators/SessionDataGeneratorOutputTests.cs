@@ -83,7 +83,7 @@ public sealed class SessionDataGeneratorOutputTests
         AssertMatchesBaseline(source, "Shapes.Point.SessionData.g.cs", "Point.txt");
     }
 
-    private static void AssertMatchesBaseline(string source, string hintName, string baselineName, [CallerFilePath] string callerPath = "")
+    internal static void AssertMatchesBaseline(string source, string hintName, string baselineName, [CallerFilePath] string callerPath = "")
     {
         var generated = GeneratorDriverHelper.GenerateClean(source);
         Assert.True(generated.ContainsKey(hintName), "Generated: " + string.Join(", ", generated.Keys));

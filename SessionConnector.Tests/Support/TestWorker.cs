@@ -83,6 +83,9 @@ public static class TestWorker
                 return c.Get<Counter>(id)?.Value == 9 ? 0 : 5;
             }
 
+            case "store-merge":
+                return Merging.MergeWorker.RunWorker(args);
+
             default:
                 Console.Error.WriteLine("unknown worker mode " + args[1]);
                 return 2;

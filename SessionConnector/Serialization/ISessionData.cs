@@ -33,4 +33,20 @@ public interface ISessionData<TSelf> where TSelf : ISessionData<TSelf>
 
     /// <summary>Creates the value a brand-new session starts with.</summary>
     static abstract TSelf CreateDefault();
+
+    /// <summary>
+    /// True when both values hold the same data. The generator implements it member by member (no reflection, no
+    /// boxing); the default compares the MessagePack forms.
+    /// </summary>
+    static virtual bool ValueEquals(TSelf left, TSelf right) => SessionMerging.SerializedEquals(left, right);
+
+    /// <summary>
+    /// Three-way merge, used when two requests committed one session at once: <paramref name="base"/> is what this
+    /// request loaded, <paramref name="mine"/> what it wants to write, <paramref name="theirs"/> what another request
+    /// committed meanwhile. The generator merges member by member (see <see cref="SessionMergeStrategy"/>); the default
+    /// takes the side that changed the value and reports a conflict on the whole value when both did.
+    /// True conflicts go to <paramref name="context"/>; when it reports any, the result must not be written.
+    /// </summary>
+    static virtual TSelf Merge(TSelf @base, TSelf mine, TSelf theirs, SessionMergeContext context) =>
+        SessionMerging.MergeWhole(@base, mine, theirs, context)!;
 }

@@ -125,6 +125,81 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
 
     static SessionBag ISessionData<SessionBag>.CreateDefault() => new();
 
+    static bool ISessionData<SessionBag>.ValueEquals(SessionBag left, SessionBag right) => BagEquals(left, right);
+
+    // Key-level three-way merge: a key only one request added, changed or removed takes that request's state;
+    // nested bags merge recursively; a key both changed to different values is a conflict named by its path.
+    static SessionBag ISessionData<SessionBag>.Merge(SessionBag @base, SessionBag mine, SessionBag theirs, SessionMergeContext context) =>
+        MergeBags(@base, mine, theirs, context);
+
+    private static SessionBag MergeBags(SessionBag @base, SessionBag mine, SessionBag theirs, SessionMergeContext context)
+    {
+        var result = new SessionBag(theirs._values.Count);
+        foreach (KeyValuePair<string, object?> pair in theirs._values) result._values[pair.Key] = pair.Value;
+        foreach (string key in @base._values.Keys) MergeKey(@base, mine, theirs, result, key, context);
+        foreach (string key in mine._values.Keys)
+        {
+            if (!@base._values.ContainsKey(key)) MergeKey(@base, mine, theirs, result, key, context);
+        }
+
+        return result;
+    }
+
+    private static void MergeKey(SessionBag @base, SessionBag mine, SessionBag theirs, SessionBag result, string key, SessionMergeContext context)
+    {
+        bool inBase = @base._values.TryGetValue(key, out object? b);
+        bool inMine = mine._values.TryGetValue(key, out object? m);
+        if (inBase == inMine && (!inBase || ValueEquals(b, m))) return; // unchanged by this request: theirs stands
+        bool inTheirs = theirs._values.TryGetValue(key, out object? t);
+        if (b is SessionBag nb && m is SessionBag nm && t is SessionBag nt)
+        {
+            string saved = context.Enter(key);
+            result._values[key] = MergeBags(nb, nm, nt, context);
+            context.Exit(saved);
+            return;
+        }
+
+        bool theirsChanged = inBase != inTheirs || (inBase && !ValueEquals(b, t));
+        bool same = inMine == inTheirs && (!inMine || ValueEquals(m, t));
+        if (theirsChanged && !same && !context.KeepsMine(key)) return;
+        if (inMine) result._values[key] = m;
+        else result._values.Remove(key);
+    }
+
+    private static bool BagEquals(SessionBag left, SessionBag right)
+    {
+        if (ReferenceEquals(left, right)) return true;
+        if (left._values.Count != right._values.Count) return false;
+        foreach (KeyValuePair<string, object?> pair in left._values)
+        {
+            if (!right._values.TryGetValue(pair.Key, out object? other) || !ValueEquals(pair.Value, other)) return false;
+        }
+
+        return true;
+    }
+
+    private static bool ValueEquals(object? left, object? right) => (left, right) switch
+    {
+        (null, null) => true,
+        (SessionBag a, SessionBag b) => BagEquals(a, b),
+        (byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b),
+        (List<object?> a, List<object?> b) => ListEquals(a, b),
+        (double a, double b) => a.Equals(b),
+        (bool or long or string, _) => left.Equals(right),
+        _ => false,
+    };
+
+    private static bool ListEquals(List<object?> left, List<object?> right)
+    {
+        if (left.Count != right.Count) return false;
+        for (int i = 0; i < left.Count; i++)
+        {
+            if (!ValueEquals(left[i], right[i])) return false;
+        }
+
+        return true;
+    }
+
     static void ISessionData<SessionBag>.WriteMessagePack(ref MessagePackWriter writer, SessionBag value) => WriteMap(ref writer, value);
 
     private static void WriteMap(ref MessagePackWriter writer, SessionBag bag)

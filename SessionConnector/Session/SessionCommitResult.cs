@@ -12,8 +12,10 @@ public enum SessionCommitResult
     Saved,
 
     /// <summary>
-    /// Not written: another request changed the session after this one loaded it. Nothing was overwritten; reload
-    /// and reapply, or use <see cref="SessionStorageConnector.Update{T}(string, Func{T, T})"/> for atomic changes.
+    /// Not written: another request changed the session after this one loaded it and the changes could not be combined
+    /// (both changed the same members, named in <see cref="SessionStore{T}.Conflicts"/>; or the policy is
+    /// <see cref="SessionConflictPolicy.Reject"/>). Nothing was overwritten; reload and reapply, or use
+    /// <see cref="SessionStorageConnector.Update{T}(string, Func{T, T})"/> for atomic changes.
     /// </summary>
     Conflict,
 

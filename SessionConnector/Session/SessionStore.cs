@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Internal;
@@ -157,23 +159,109 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     private bool SlideDue(DateTimeOffset now) =>
         _options.IdleTimeout is { } idle && _expiresAt is { } at && NextExpiry(now) is { } next && next - at >= idle / 2;
 
-    /// <summary>Writes the session if <see cref="NeedsUpdate"/>; never overwrites a newer write or undoes a delete.</summary>
+    /// <summary>
+    /// The members that stayed in conflict in the last <see cref="Commit"/> or <see cref="CycleId"/> that returned
+    /// <see cref="SessionCommitResult.Conflict"/> (paths such as <c>Level</c>, <c>Profile.Name</c>,
+    /// <c>Scores[alice]</c>); empty otherwise. Empty with a conflict means the merge was not tried
+    /// (<see cref="SessionConflictPolicy.Reject"/>) or <see cref="SessionStoreOptions.MaxMergeAttempts"/> ran out.
+    /// </summary>
+    public IReadOnlyList<string> Conflicts { get; private set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// Writes the session if <see cref="NeedsUpdate"/>; never undoes a delete. When another request committed the
+    /// session since this one loaded it, <see cref="SessionStoreOptions.ConflictPolicy"/> decides: by default the
+    /// session is re-read, this request's changes are merged into it member by member and the write is retried, and
+    /// only members both requests changed to different values are a <see cref="SessionCommitResult.Conflict"/>
+    /// (named in <see cref="Conflicts"/>; nothing is written and <see cref="Data"/> still holds this request's values).
+    /// </summary>
     public SessionCommitResult Commit()
     {
-        if (!NeedsUpdate) return SessionCommitResult.Unchanged;
-        DateTimeOffset? expiresAt = NextExpiry(_connector.Time.GetUtcNow());
-        VersionedWrite outcome = _connector.WriteVersioned(_id, _data!, _version, expiresAt, _absoluteExpiresAt, out long version);
-        return Committed(outcome, version, expiresAt);
+        ValueTask<SessionCommitResult> task = CommitCoreAsync(async: false, CancellationToken.None);
+        Debug.Assert(task.IsCompleted, "the sync path never awaits");
+        return task.GetAwaiter().GetResult();
     }
 
     /// <summary>Async twin of <see cref="Commit"/>.</summary>
-    public async ValueTask<SessionCommitResult> CommitAsync(CancellationToken cancellationToken = default)
+    public ValueTask<SessionCommitResult> CommitAsync(CancellationToken cancellationToken = default) =>
+        CommitCoreAsync(async: true, cancellationToken);
+
+    private async ValueTask<SessionCommitResult> CommitCoreAsync(bool async, CancellationToken ct)
     {
+        Conflicts = Array.Empty<string>();
         if (!NeedsUpdate) return SessionCommitResult.Unchanged;
-        DateTimeOffset? expiresAt = NextExpiry(_connector.Time.GetUtcNow());
-        (VersionedWrite outcome, long version) = await _connector
-            .WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, cancellationToken).ConfigureAwait(false);
-        return Committed(outcome, version, expiresAt);
+        int attempts = Math.Max(1, _options.MaxMergeAttempts);
+        for (int attempt = 1; ; attempt++)
+        {
+            DateTimeOffset? expiresAt = NextExpiry(_connector.Time.GetUtcNow());
+            VersionedWrite outcome;
+            long version;
+            if (async)
+            {
+                (outcome, version) = await _connector
+                    .WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                outcome = _connector.WriteVersioned(_id, _data!, _version, expiresAt, _absoluteExpiresAt, out version);
+            }
+
+            if (outcome != VersionedWrite.Conflict) return Committed(outcome, version, expiresAt);
+            if (_options.ConflictPolicy == SessionConflictPolicy.Reject || attempt >= attempts) return SessionCommitResult.Conflict;
+
+            // Lost the compare-and-set: re-read what the other request committed and retry on top of it.
+            VersionedSession<T> theirs;
+            bool found;
+            if (async)
+            {
+                (found, theirs) = await _connector.TryLoadVersionedAsync<T>(_id, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                found = _connector.TryLoadVersioned(_id, out theirs);
+            }
+
+            // Gone meanwhile (a logout, or expired): a merge never brings a session back.
+            if (!found || IdleExpired(theirs)) return SessionCommitResult.Deleted;
+            if (!Rebase(theirs)) return SessionCommitResult.Conflict;
+        }
+    }
+
+    /// <summary>
+    /// Moves this request's changes on top of <paramref name="theirs"/> (the policy's way) and adopts its version, so
+    /// the next write's compare-and-set expects it. False when true conflicts remain (<see cref="Conflicts"/>).
+    /// </summary>
+    private bool Rebase(in VersionedSession<T> theirs)
+    {
+        if (!TryMerge(_loadedFingerprint, theirs.Value, out byte[] theirsFingerprint)) return false;
+        _version = theirs.Version;
+        _loadedFingerprint = theirsFingerprint;
+        _modified = true; // written even if the merge equals theirs: the commit was asked for (and may slide the expiry)
+        return true;
+    }
+
+    /// <summary>Under <see cref="SessionConflictPolicy.Merge"/>, merges <paramref name="theirs"/> into <see cref="Data"/> against the base whose serialized form is <paramref name="baseFingerprint"/>.</summary>
+    private bool TryMerge(byte[]? baseFingerprint, T theirs, out byte[] theirsFingerprint)
+    {
+        theirsFingerprint = _connector.Fingerprint(theirs);
+        // LastWriterWins keeps this request's data; and when theirs serializes like the base only the version or
+        // expiry moved: nothing to merge either way.
+        if (_options.ConflictPolicy != SessionConflictPolicy.Merge ||
+            (baseFingerprint is not null && theirsFingerprint.AsSpan().SequenceEqual(baseFingerprint)))
+        {
+            return true;
+        }
+
+        T @base = baseFingerprint is null ? T.CreateDefault() : _connector.DecodeFingerprint<T>(baseFingerprint);
+        var context = new SessionMergeContext(typeof(T), _options.ConflictResolver);
+        T merged = T.Merge(@base, _data!, theirs, context);
+        if (context.HasConflicts)
+        {
+            Conflicts = context.Conflicts;
+            return false;
+        }
+
+        _data = merged;
+        return true;
     }
 
     private SessionCommitResult Committed(VersionedWrite outcome, long version, DateTimeOffset? expiresAt)
@@ -195,35 +283,95 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     }
 
     /// <summary>
-    /// Gives the session a new ID, keeping its data and expiry, and deletes the old ID: call it after login so an ID
-    /// an attacker planted before login is worthless after it.
+    /// Gives the session a new ID, keeping its data (with this request's changes) and expiry, and deletes the old ID:
+    /// call it after login so an ID an attacker planted before login is worthless after it. The old ID is deleted
+    /// only at the version this request copied: if another request committed it meanwhile, its change is merged in
+    /// (<see cref="SessionConflictPolicy.Merge"/>) and the copy retried. When that cannot be done (true conflicts, named
+    /// in <see cref="Conflicts"/>, or <see cref="SessionConflictPolicy.Reject"/>) nothing changes: the new record is
+    /// removed, <see cref="Id"/> stays the old one and the result is <see cref="SessionCommitResult.Conflict"/>; after a
+    /// logout it is <see cref="SessionCommitResult.Deleted"/>.
     /// </summary>
-    public void CycleId()
+    /// <returns><see cref="SessionCommitResult.Saved"/> when the session now lives under the new ID.</returns>
+    public SessionCommitResult CycleId()
     {
-        if (!IsLoaded) Load();
-        string oldId = _id;
-        bool stored = !IsNew;
-        _id = SessionIds.Generate();
-        _version = SessionStorage.Absent;
-        _modified = true;
-        IsNew = true;
-        // Write the new record before deleting the old one, so a crash in between loses nothing.
-        Commit();
-        if (stored) _connector.Delete(oldId);
+        ValueTask<SessionCommitResult> task = CycleIdCoreAsync(async: false, CancellationToken.None);
+        Debug.Assert(task.IsCompleted, "the sync path never awaits");
+        return task.GetAwaiter().GetResult();
     }
 
     /// <summary>Async twin of <see cref="CycleId"/>.</summary>
-    public async ValueTask CycleIdAsync(CancellationToken cancellationToken = default)
+    public ValueTask<SessionCommitResult> CycleIdAsync(CancellationToken cancellationToken = default) =>
+        CycleIdCoreAsync(async: true, cancellationToken);
+
+    private async ValueTask<SessionCommitResult> CycleIdCoreAsync(bool async, CancellationToken ct)
     {
-        if (!IsLoaded) await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (!IsLoaded)
+        {
+            if (async) await LoadAsync(ct).ConfigureAwait(false);
+            else Load();
+        }
+
+        Conflicts = Array.Empty<string>();
         string oldId = _id;
         bool stored = !IsNew;
+        long copiedVersion = _version;
+        byte[]? copiedFingerprint = _loadedFingerprint;
         _id = SessionIds.Generate();
         _version = SessionStorage.Absent;
         _modified = true;
         IsNew = true;
-        await CommitAsync(cancellationToken).ConfigureAwait(false);
-        if (stored) await _connector.DeleteAsync(oldId, cancellationToken).ConfigureAwait(false);
+        int attempts = Math.Max(1, _options.MaxMergeAttempts);
+        for (int attempt = 1; ; attempt++)
+        {
+            // Write the new record before deleting the old one, so a crash in between loses nothing.
+            SessionCommitResult written = async
+                ? await CommitCoreAsync(async: true, ct).ConfigureAwait(false)
+                : CommitCoreAsync(async: false, ct).GetAwaiter().GetResult();
+            if (!stored || written != SessionCommitResult.Saved) return written;
+
+            // Delete the old ID only at the version this request copied: a change committed there meanwhile must
+            // not be lost with it.
+            bool deleted = async
+                ? await _connector.TryDeleteAtVersionAsync(oldId, copiedVersion, async: true, ct).ConfigureAwait(false)
+                : _connector.TryDeleteAtVersion(oldId, copiedVersion);
+            if (deleted) return SessionCommitResult.Saved;
+
+            VersionedSession<T> theirs;
+            bool found;
+            if (async)
+            {
+                (found, theirs) = await _connector.TryLoadVersionedAsync<T>(oldId, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                found = _connector.TryLoadVersioned(oldId, out theirs);
+            }
+
+            SessionCommitResult? failed = !found || IdleExpired(theirs) ? SessionCommitResult.Deleted
+                : _options.ConflictPolicy == SessionConflictPolicy.Reject || attempt >= attempts ? SessionCommitResult.Conflict
+                : null;
+            byte[]? theirsFingerprint = null;
+            if (failed is null && !TryMerge(copiedFingerprint, theirs.Value, out theirsFingerprint)) failed = SessionCommitResult.Conflict;
+            if (failed is { } result)
+            {
+                // Undo the copy and stay on the old ID (nobody else knows the new one, so deleting it is safe).
+                if (async) await _connector.DeleteAsync(_id, ct).ConfigureAwait(false);
+                else _connector.Delete(_id);
+                _id = oldId;
+                // Data holds this request's changes on top of the copied version: a later Commit merges from there.
+                _version = copiedVersion;
+                _loadedFingerprint = copiedFingerprint;
+                _modified = true;
+                IsNew = false;
+                if (result == SessionCommitResult.Deleted) MarkDestroyed();
+                return result;
+            }
+
+            // Merged the other request's change into this one: copy again, then delete the old ID at its new version.
+            copiedVersion = theirs.Version;
+            copiedFingerprint = theirsFingerprint;
+            _modified = true;
+        }
     }
 
     /// <summary>Deletes the session (logout). Later commits of this object write nothing.</summary>

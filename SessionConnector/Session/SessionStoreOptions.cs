@@ -16,4 +16,17 @@ public sealed class SessionStoreOptions
     /// loaded it. Default: <see cref="SessionConflictPolicy.Merge"/>.
     /// </summary>
     public SessionConflictPolicy ConflictPolicy { get; set; } = SessionConflictPolicy.Merge;
+
+    /// <summary>
+    /// Under <see cref="SessionConflictPolicy.Merge"/>, decides members both requests changed to different values
+    /// (keep mine, keep theirs, or reject). Null (the default): such a commit returns
+    /// <see cref="SessionCommitResult.Conflict"/> and <see cref="SessionStore{T}.Conflicts"/> names the members.
+    /// </summary>
+    public SessionConflictResolver? ConflictResolver { get; set; }
+
+    /// <summary>
+    /// How many compare-and-set writes one <see cref="SessionStore{T}.Commit"/> tries before it gives up with
+    /// <see cref="SessionCommitResult.Conflict"/> (default 16; each retry follows another request's successful write).
+    /// </summary>
+    public int MaxMergeAttempts { get; set; } = 16;
 }

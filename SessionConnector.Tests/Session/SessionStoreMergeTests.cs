@@ -1,0 +1,348 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SessionConnector;
+using SessionConnector.Tests.Merging;
+using SessionConnector.Tests.Support;
+using Xunit;
+
+namespace SessionConnector.Tests.Session;
+
+/// <summary>
+/// SessionStore commits that race: merged member by member under <see cref="SessionConflictPolicy.Merge"/>, true
+/// conflicts named, a deleted session never resurrected, and CycleId never losing a concurrent change.
+/// </summary>
+public sealed class SessionStoreMergeTests : IDisposable
+{
+    private readonly TestConnectors _env = new();
+
+    public void Dispose() => _env.Dispose();
+
+    private static SessionStoreOptions Options(SessionConflictPolicy policy = SessionConflictPolicy.Merge, SessionConflictResolver? resolver = null) =>
+        new() { ConflictPolicy = policy, ConflictResolver = resolver, MaxMergeAttempts = 64 };
+
+    private static string NewSession(SessionStorageConnector c, Action<MergeProfile>? init = null)
+    {
+        var s = new SessionStore<MergeProfile>(null, Options(), c);
+        s.Data.Name = "start";
+        init?.Invoke(s.Data);
+        Assert.Equal(SessionCommitResult.Saved, s.Commit());
+        return s.Id;
+    }
+
+    [Theory]
+    [InlineData(StorageKind.Memory, false)]
+    [InlineData(StorageKind.File, false)]
+    [InlineData(StorageKind.Memory, true)]
+    [InlineData(StorageKind.File, true)]
+    public async Task ParallelCommitsOfDifferentMembersAndASumCounterKeepEveryChange(StorageKind kind, bool async)
+    {
+        using SessionStorageConnector c = _env.Create(kind);
+        var seed = new SessionStore<MergeCounters>(null, Options(), c);
+        seed.Data.Total = 100;
+        seed.Commit();
+        const int n = 8;
+
+        // Every request loads the same version before any commits, so all but one commit lose the compare-and-set.
+        var stores = Enumerable.Range(0, n).Select(_ => new SessionStore<MergeCounters>(seed.Id, Options(), c)).ToArray();
+        foreach (var s in stores) s.Load();
+        using var start = new Barrier(n);
+        SessionCommitResult[] results = await Task.WhenAll(Enumerable.Range(0, n).Select(i => Task.Run(async () =>
+        {
+            stores[i].Data.Bump(i);
+            stores[i].Data.Bump(i);
+            stores[i].Data.Total += i + 1;
+            start.SignalAndWait();
+            return async ? await stores[i].CommitAsync() : stores[i].Commit();
+        })));
+
+        Assert.All(results, r => Assert.Equal(SessionCommitResult.Saved, r));
+        MergeCounters final = c.Get<MergeCounters>(seed.Id)!;
+        for (int i = 0; i < n; i++) Assert.Equal(2, final.Get(i));
+        Assert.Equal(100 + (n * (n + 1) / 2), final.Total);
+    }
+
+    [Theory]
+    [InlineData(StorageKind.Memory)]
+    [InlineData(StorageKind.File)]
+    public async Task RepeatedRacingRequestsIncrementingACounterLoseNoIncrement(StorageKind kind)
+    {
+        using SessionStorageConnector c = _env.Create(kind);
+        var seed = new SessionStore<MergeCounters>(null, Options(), c);
+        seed.Data.M0 = 1;
+        seed.Commit();
+        const int threads = 4, rounds = 40;
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(t => Task.Run(() =>
+        {
+            for (int r = 0; r < rounds; r++)
+            {
+                var s = new SessionStore<MergeCounters>(seed.Id, Options(), c);
+                s.Data.Total++;
+                s.Data.Bump(t + 1);
+                Assert.Equal(SessionCommitResult.Saved, s.Commit());
+            }
+        })));
+
+        MergeCounters final = c.Get<MergeCounters>(seed.Id)!;
+        Assert.Equal(threads * rounds, final.Total);
+        for (int t = 1; t <= threads; t++) Assert.Equal(rounds, final.Get(t));
+    }
+
+    [Fact]
+    public void ATrueConflictIsReportedNamingTheMembersAndNothingIsWritten()
+    {
+        using SessionStorageConnector c = _env.Create(StorageKind.File);
+        string id = NewSession(c);
+        var a = new SessionStore<MergeProfile>(id, Options(), c);
+        var b = new SessionStore<MergeProfile>(id, Options(), c);
+        a.Data.Level = 1;
+        a.Data.Clicks = 5;
+        a.Data.Address = new MergeAddress { City = "a" };
+        b.Data.Level = 2;
+        b.Data.Address = new MergeAddress { City = "b" };
+        b.Data.Clicks = 7;
+        Assert.Equal(SessionCommitResult.Saved, a.Commit());
+        Assert.Equal(SessionCommitResult.Conflict, b.Commit());
+        Assert.Equal(["Level", "Address"], b.Conflicts);
+        Assert.Equal(2, b.Data.Level); // the request keeps its own values to show or retry
+
+        MergeProfile stored = c.Get<MergeProfile>(id)!;
+        Assert.Equal(1, stored.Level);
+        Assert.Equal("a", stored.Address!.City);
+        Assert.Equal(5, stored.Clicks);
+
+        a.Data.Name = "again";
+        Assert.Equal(SessionCommitResult.Saved, a.Commit());
+        Assert.Empty(a.Conflicts);
+    }
+
+    [Fact]
+    public void AResolverSettlesTrueConflicts()
+    {
+        using SessionStorageConnector c = _env.Create(StorageKind.Memory);
+        string id = NewSession(c);
+        SessionConflictResolver keepMine = (_, member) => member == "Level" ? SessionConflictResolution.KeepMine : SessionConflictResolution.Reject;
+        var a = new SessionStore<MergeProfile>(id, Options(), c);
+        var b = new SessionStore<MergeProfile>(id, Options(resolver: keepMine), c);
+        a.Data.Level = 1;
+        a.Data.Tags.Add("a");
+        b.Data.Level = 2;
+        b.Data.Tags.Add("b");
+        a.Commit();
+        Assert.Equal(SessionCommitResult.Saved, b.Commit());
+        MergeProfile stored = c.Get<MergeProfile>(id)!;
+        Assert.Equal(2, stored.Level);
+        Assert.Equal(["a", "b"], stored.Tags.Order());
+    }
+
+    [Fact]
+    public void RejectPolicyNeverMerges()
+    {
+        using SessionStorageConnector c = _env.Create(StorageKind.Memory);
+        string id = NewSession(c);
+        var a = new SessionStore<MergeProfile>(id, Options(), c);
+        var b = new SessionStore<MergeProfile>(id, Options(SessionConflictPolicy.Reject), c);
+        a.Data.Level = 1;
+        b.Data.Name = "b";
+        a.Commit();
+        Assert.Equal(SessionCommitResult.Conflict, b.Commit());
+        Assert.Empty(b.Conflicts);
+        Assert.Equal("start", c.Get<MergeProfile>(id)!.Name);
+    }
+
+    [Fact]
+    public void LastWriterWinsPolicyOverwritesTheNewerWrite()
+    {
+        using SessionStorageConnector c = _env.Create(StorageKind.Memory);
+        string id = NewSession(c);
+        var a = new SessionStore<MergeProfile>(id, Options(), c);
+        var b = new SessionStore<MergeProfile>(id, Options(SessionConflictPolicy.LastWriterWins), c);
+        a.Data.Level = 1;
+        b.Data.Name = "b";
+        a.Commit();
+        Assert.Equal(SessionCommitResult.Saved, b.Commit());
+        MergeProfile stored = c.Get<MergeProfile>(id)!;
+        Assert.Equal("b", stored.Name);
+        Assert.Equal(0, stored.Level);
+    }
+
+    [Theory]
+    [InlineData(SessionConflictPolicy.Merge)]
+    [InlineData(SessionConflictPolicy.LastWriterWins)]
+    public void ADeletedSessionStaysDeletedWhateverThePolicy(SessionConflictPolicy policy)
+    {
+        using SessionStorageConnector c = _env.Create(StorageKind.File);
+        string id = NewSession(c);
+        var a = new SessionStore<MergeProfile>(id, Options(policy), c);
+        var b = new SessionStore<MergeProfile>(id, Options(), c);
+        a.Data.Level = 1;
+        b.Data.Name = "b";
+        b.Commit();
+        new SessionStore<MergeProfile>(id, Options(), c).Destroy();
+        Assert.Equal(SessionCommitResult.Deleted, a.Commit());
+        Assert.Null(c.Get<MergeProfile>(id));
+    }
+
+    [Fact]
+    public void AMergeNeverResurrectsASessionDeletedBetweenTheConflictAndTheReRead()
+    {
+        var storage = new DeleteBeforeReReadStorage(_env.CreateStorage(StorageKind.Memory));
+        using SessionStorageConnector c = _env.Create(storage);
+        string id = NewSession(c);
+        var a = new SessionStore<MergeProfile>(id, Options(), c);
+        a.Data.Level = 1;
+        var b = new SessionStore<MergeProfile>(id, Options(), c);
+        b.Data.Name = "b";
+        Assert.Equal(SessionCommitResult.Saved, b.Commit());
+
+        storage.Armed = true;
+        Assert.Equal(SessionCommitResult.Deleted, a.Commit());
+        Assert.True(storage.Deleted, "the delete was not staged between the lost write and the re-read");
+        Assert.Null(c.Get<MergeProfile>(id));
+    }
+
+    /// <summary>Once armed, deletes the record after a lost compare-and-set, just before the merge re-reads it.</summary>
+    private sealed class DeleteBeforeReReadStorage(SessionConnector.Storage.SessionStorage inner) : SessionConnector.Storage.SessionStorage
+    {
+        private int _readsSinceLostWrite = -1;
+
+        public bool Armed { get; set; }
+
+        public bool Deleted { get; private set; }
+
+        public override string Kind => inner.Kind;
+
+        public override SessionConnector.Storage.StoredRecord? Read(string key)
+        {
+            // Read 1 is the connector's own look after the lost write; read 2 is SessionStore's re-read for the merge.
+            if (_readsSinceLostWrite >= 0 && ++_readsSinceLostWrite == 2)
+            {
+                Deleted = inner.Delete(key);
+                _readsSinceLostWrite = -1;
+            }
+
+            return inner.Read(key);
+        }
+
+        public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+        {
+            bool written = inner.TryWrite(key, value, expiresAt, expectedVersion, newVersion);
+            if (!written && Armed)
+            {
+                Armed = false;
+                _readsSinceLostWrite = 0;
+            }
+
+            return written;
+        }
+
+        public override bool Delete(string key) => inner.Delete(key);
+
+        public override void Clear() => inner.Clear();
+    }
+
+    [Fact]
+    public void CycleIdDoesNotLoseAChangeCommittedBetweenItsLoadAndTheCycle()
+    {
+        // Regression (issue 11, item 11): CycleId copied what it loaded and deleted the old ID unconditionally.
+        using SessionStorageConnector c = _env.Create(StorageKind.File);
+        var login = new SessionStore<Counter>(null, null, c);
+        login.Data.Value = 1;
+        login.Commit();
+        string old = login.Id;
+
+        var cycling = new SessionStore<Counter>(old, null, c);
+        cycling.Load();
+        var other = new SessionStore<Counter>(old, null, c);
+        other.Data.Log.Add("other");
+        Assert.Equal(SessionCommitResult.Saved, other.Commit());
+
+        cycling.CycleId();
+
+        bool keptUnderCurrentId = c.Get<Counter>(cycling.Id)?.Log.Contains("other") == true;
+        bool keptUnderOldId = c.Get<Counter>(old)?.Log.Contains("other") == true;
+        Assert.True(keptUnderCurrentId || keptUnderOldId, "the other request's change was lost");
+        if (cycling.Id != old) Assert.Null(c.Get<Counter>(old)); // when it cycled, the old ID is gone
+    }
+
+    [Fact]
+    public void CycleIdMergesAConcurrentChangeAndThenDeletesTheOldId()
+    {
+        using SessionStorageConnector c = _env.Create(StorageKind.File);
+        var seed = new SessionStore<MergeCounters>(null, Options(), c);
+        seed.Data.M0 = 1;
+        seed.Commit();
+        string old = seed.Id;
+        var cycling = new SessionStore<MergeCounters>(old, Options(), c);
+        cycling.Data.M1 = 5;
+        var other = new SessionStore<MergeCounters>(old, Options(), c);
+        other.Data.M2 = 7;
+        other.Commit();
+
+        Assert.Equal(SessionCommitResult.Saved, cycling.CycleId());
+        Assert.NotEqual(old, cycling.Id);
+        Assert.Null(c.Get<MergeCounters>(old));
+        MergeCounters moved = c.Get<MergeCounters>(cycling.Id)!;
+        Assert.Equal((1, 5, 7), (moved.M0, moved.M1, moved.M2));
+    }
+
+    [Fact]
+    public async Task CycleIdReportsAConflictItCannotMergeAndChangesNothing()
+    {
+        using SessionStorageConnector c = _env.Create(StorageKind.Memory);
+        var login = new SessionStore<Counter>(null, null, c);
+        login.Data.Value = 1;
+        login.Commit();
+        string old = login.Id;
+        var cycling = new SessionStore<Counter>(old, null, c);
+        cycling.Data.Value = 2;
+        var other = new SessionStore<Counter>(old, null, c);
+        other.Data.Value = 3;
+        other.Commit();
+
+        Assert.Equal(SessionCommitResult.Conflict, await cycling.CycleIdAsync());
+        Assert.Equal(old, cycling.Id);
+        Assert.Equal(["(value)"], cycling.Conflicts);
+        Assert.Equal(3, c.Get<Counter>(old)!.Value);
+        Assert.Equal(2, cycling.Data.Value);
+        Assert.Equal(SessionCommitResult.Conflict, cycling.Commit()); // still based on the version it loaded
+    }
+
+    [Fact]
+    public void CycleIdAfterALogoutReportsDeletedAndLeavesNoCopy()
+    {
+        using SessionStorageConnector c = _env.Create(StorageKind.Memory);
+        var login = new SessionStore<Counter>(null, null, c);
+        login.Data.Value = 1;
+        login.Commit();
+        var cycling = new SessionStore<Counter>(login.Id, null, c);
+        cycling.Load();
+        new SessionStore<Counter>(login.Id, null, c).Destroy();
+
+        Assert.Equal(SessionCommitResult.Deleted, cycling.CycleId());
+        Assert.Null(c.Get<Counter>(cycling.Id));
+        Assert.Null(c.Get<Counter>(login.Id));
+        Assert.True(cycling.IsDestroyed);
+    }
+
+    [Fact]
+    public void TwoProcessesCommittingDifferentMembersAndACounterOnFileStorageLoseNothing()
+    {
+        string dir = System.IO.Path.Combine(_env.Directory, "shared");
+        using SessionStorageConnector c = TestWorker.Open(dir);
+        var seed = new SessionStore<MergeCounters>(null, Options(), c);
+        seed.Data.M7 = 1;
+        seed.Commit();
+        const int rounds = 60;
+
+        using Process worker = WorkerProcess.Start("store-merge", dir, seed.Id, "0", rounds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        MergeWorker.Run(c, seed.Id, member: 1, rounds);
+        Assert.True(worker.WaitForExit(120_000), "worker did not finish");
+        Assert.True(worker.ExitCode == 0, "worker failed: " + worker.StandardError.ReadToEnd());
+
+        MergeCounters final = c.Get<MergeCounters>(seed.Id)!;
+        Assert.Equal((rounds, rounds, 1, 2L * rounds), (final.M0, final.M1, final.M7, final.Total));
+    }
+}

@@ -1,0 +1,222 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.ComponentModel;
+using MessagePack;
+
+namespace SessionConnector;
+
+/// <summary>
+/// For use by generated code: the three-way merge steps every <c>[SessionData]</c> type shares (whole values, sets,
+/// dictionaries, nested types), written once here so generated files stay small and AOT compiles one copy.
+/// Each takes (base, mine, theirs): base is what this request loaded, theirs what another request committed since.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class SessionMerging
+{
+    /// <summary>Merges a value as a whole: the side that changed it wins; both changed differently is a conflict.</summary>
+    /// <typeparam name="T">A session data type.</typeparam>
+    /// <param name="base">The value this request loaded.</param>
+    /// <param name="mine">This request's value.</param>
+    /// <param name="theirs">The value committed meanwhile.</param>
+    /// <param name="context">The merge in progress.</param>
+    /// <param name="member">The member's name (null: the value being merged).</param>
+    /// <returns>The merged value.</returns>
+    public static T? MergeWhole<T>(T? @base, T? mine, T? theirs, SessionMergeContext context, string? member = null)
+        where T : ISessionData<T>
+    {
+        if (Equal(mine, @base)) return theirs;
+        if (Equal(theirs, @base) || Equal(mine, theirs)) return mine;
+        return context.Conflict(member, mine, theirs);
+    }
+
+    /// <summary>Merges a nested session value member by member (as a whole when any side is null).</summary>
+    /// <typeparam name="T">A session data type.</typeparam>
+    /// <param name="base">The value this request loaded.</param>
+    /// <param name="mine">This request's value.</param>
+    /// <param name="theirs">The value committed meanwhile.</param>
+    /// <param name="context">The merge in progress.</param>
+    /// <param name="member">The member's name, for conflict paths.</param>
+    /// <returns>The merged value.</returns>
+    public static T? MergeNested<T>(T? @base, T? mine, T? theirs, SessionMergeContext context, string member)
+        where T : ISessionData<T>
+    {
+        if (@base is null || mine is null || theirs is null) return MergeWhole(@base, mine, theirs, context, member);
+        string saved = context.Enter(member);
+        try
+        {
+            return T.Merge(@base, mine, theirs, context);
+        }
+        finally
+        {
+            context.Exit(saved);
+        }
+    }
+
+    /// <summary>Null-aware <see cref="ISessionData{TSelf}.ValueEquals"/>.</summary>
+    /// <typeparam name="T">A session data type.</typeparam>
+    /// <param name="left">A value.</param>
+    /// <param name="right">Another value.</param>
+    /// <returns>True when both hold the same data.</returns>
+    public static bool Equal<T>(T? left, T? right) where T : ISessionData<T>
+    {
+        if (left is null) return right is null;
+        if (right is null) return false;
+        return T.ValueEquals(left, right);
+    }
+
+    /// <summary>
+    /// Compares two values by their MessagePack form: the equality of a hand-written <see cref="ISessionData{TSelf}"/>
+    /// type that does not provide its own (generated types do, without serializing).
+    /// </summary>
+    /// <typeparam name="T">A session data type.</typeparam>
+    /// <param name="left">A value.</param>
+    /// <param name="right">Another value.</param>
+    /// <returns>True when both serialize to the same bytes.</returns>
+    public static bool SerializedEquals<T>(T? left, T? right) where T : ISessionData<T>
+    {
+        if (left is null) return right is null;
+        if (right is null) return false;
+        var a = new ArrayBufferWriter<byte>();
+        var b = new ArrayBufferWriter<byte>();
+        Write(a, left);
+        Write(b, right);
+        return a.WrittenSpan.SequenceEqual(b.WrittenSpan);
+
+        static void Write(ArrayBufferWriter<byte> buffer, T value)
+        {
+            var writer = new MessagePackWriter(buffer);
+            T.WriteMessagePack(ref writer, value);
+            writer.Flush();
+        }
+    }
+
+    /// <summary>
+    /// Merges a set per element: elements this request added are added, elements it removed are removed, and the
+    /// other request's adds and removes stay. With <paramref name="union"/>, a set both sides changed becomes mine ∪ theirs.
+    /// As a whole value when any side is null.
+    /// </summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="base">The set this request loaded.</param>
+    /// <param name="mine">This request's set.</param>
+    /// <param name="theirs">The set committed meanwhile.</param>
+    /// <param name="context">The merge in progress.</param>
+    /// <param name="member">The member's name, for conflict paths.</param>
+    /// <param name="union">True for <see cref="SessionMergeStrategy.Union"/>.</param>
+    /// <returns>The merged set (a new instance when both sides changed it).</returns>
+    public static HashSet<T>? MergeSet<T>(HashSet<T>? @base, HashSet<T>? mine, HashSet<T>? theirs, SessionMergeContext context, string member, bool union)
+    {
+        if (@base is null || mine is null || theirs is null)
+        {
+            if (SetEqual(mine, @base)) return theirs;
+            if (SetEqual(theirs, @base) || SetEqual(mine, theirs)) return mine;
+            if (union && mine is not null && theirs is not null) return Union(mine, theirs);
+            return context.Conflict(member, mine, theirs);
+        }
+
+        if (union)
+        {
+            // Union settles only what both changed; a change on one side is taken as is (removes included).
+            if (SetEqual(mine, @base)) return theirs;
+            if (SetEqual(theirs, @base)) return mine;
+            return Union(mine, theirs);
+        }
+
+        var result = new HashSet<T>(theirs, theirs.Comparer);
+        foreach (T item in @base)
+        {
+            if (!mine.Contains(item)) result.Remove(item);
+        }
+
+        foreach (T item in mine)
+        {
+            if (!@base.Contains(item)) result.Add(item);
+        }
+
+        return result;
+
+        static HashSet<T> Union(HashSet<T> mine, HashSet<T> theirs)
+        {
+            var result = new HashSet<T>(theirs, theirs.Comparer);
+            result.UnionWith(mine);
+            return result;
+        }
+    }
+
+    /// <summary>Set equality, null-aware.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="left">A set.</param>
+    /// <param name="right">Another set.</param>
+    /// <returns>True when both are null or hold the same elements.</returns>
+    public static bool SetEqual<T>(HashSet<T>? left, HashSet<T>? right)
+    {
+        if (left is null) return right is null;
+        return right is not null && left.Count == right.Count && left.SetEquals(right);
+    }
+
+    /// <summary>
+    /// Merges a dictionary per key: a key only this request added, changed or removed takes this request's state;
+    /// a key both changed to different states is a conflict named <c>member[key]</c>. As a whole value when any
+    /// side is null.
+    /// </summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="base">The dictionary this request loaded.</param>
+    /// <param name="mine">This request's dictionary.</param>
+    /// <param name="theirs">The dictionary committed meanwhile.</param>
+    /// <param name="context">The merge in progress.</param>
+    /// <param name="member">The member's name, for conflict paths.</param>
+    /// <param name="equal">The generated equality of the value type.</param>
+    /// <returns>The merged dictionary (a new instance when both sides changed it).</returns>
+    public static Dictionary<string, T>? MergeDictionary<T>(
+        Dictionary<string, T>? @base, Dictionary<string, T>? mine, Dictionary<string, T>? theirs, SessionMergeContext context, string member, Func<T, T, bool> equal)
+    {
+        ArgumentNullException.ThrowIfNull(equal);
+        if (@base is null || mine is null || theirs is null)
+        {
+            if (DictionaryEqual(mine, @base, equal)) return theirs;
+            if (DictionaryEqual(theirs, @base, equal) || DictionaryEqual(mine, theirs, equal)) return mine;
+            return context.Conflict(member, mine, theirs);
+        }
+
+        var result = new Dictionary<string, T>(theirs, theirs.Comparer);
+        foreach (KeyValuePair<string, T> pair in @base) Merge(pair.Key);
+        foreach (KeyValuePair<string, T> pair in mine)
+        {
+            if (!@base.ContainsKey(pair.Key)) Merge(pair.Key);
+        }
+
+        return result;
+
+        void Merge(string key)
+        {
+            bool inBase = @base.TryGetValue(key, out T? b);
+            bool inMine = mine.TryGetValue(key, out T? m);
+            if (inBase == inMine && (!inBase || equal(b!, m!))) return; // unchanged by this request: theirs stands
+            bool inTheirs = theirs.TryGetValue(key, out T? t);
+            bool theirsChanged = inBase != inTheirs || (inBase && !equal(b!, t!));
+            bool same = inMine == inTheirs && (!inMine || equal(m!, t!));
+            if (theirsChanged && !same && !context.KeepsMine(member + "[" + key + "]")) return;
+            if (inMine) result[key] = m!;
+            else result.Remove(key);
+        }
+    }
+
+    /// <summary>Dictionary equality with the generated value equality, null-aware.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="left">A dictionary.</param>
+    /// <param name="right">Another dictionary.</param>
+    /// <param name="equal">The value equality.</param>
+    /// <returns>True when both are null or hold equal values under the same keys.</returns>
+    public static bool DictionaryEqual<T>(Dictionary<string, T>? left, Dictionary<string, T>? right, Func<T, T, bool> equal)
+    {
+        ArgumentNullException.ThrowIfNull(equal);
+        if (left is null) return right is null;
+        if (right is null || left.Count != right.Count) return false;
+        foreach (KeyValuePair<string, T> pair in left)
+        {
+            if (!right.TryGetValue(pair.Key, out T? other) || !equal(pair.Value, other)) return false;
+        }
+
+        return true;
+    }
+}
