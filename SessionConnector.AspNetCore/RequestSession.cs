@@ -133,10 +133,11 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     /// Gives the session a new ID, keeping its data, and deletes the old ID. Call it at login and at every privilege
     /// change, so an ID planted or seen before is worthless after it. The response carries the new cookie.
     /// </summary>
-    public ValueTask RenewAsync(CancellationToken cancellationToken = default)
+    public async ValueTask RenewAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfSignedOut();
-        return _store.CycleIdAsync(cancellationToken);
+        // Awaited rather than returned: the core's CycleIdAsync is gaining a result (the merge work), and this stays source-compatible.
+        await _store.CycleIdAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the session now and expires the cookie with the response; a replayed old cookie finds nothing.</summary>
