@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics.Metrics;
 using System.IO;
+using System.Threading;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +17,10 @@ namespace SessionConnector.AspNetCore.Internal;
 /// </summary>
 internal sealed class SessionConnectorHost : IDisposable
 {
+    private const int CommitStripes = 256;
+
     private readonly SessionKeyRing? _ownedKeys;
+    private readonly SemaphoreSlim[] _commitGates = CreateGates();
 
     public SessionConnectorHost(IServiceProvider services)
     {
@@ -88,5 +92,19 @@ internal sealed class SessionConnectorHost : IDisposable
         }
     }
 
-    public void Dispose() => _ownedKeys?.Dispose();
+    /// <summary>The gate commits of session <paramref name="id"/> queue on (striped: a collision only queues two sessions together).</summary>
+    public SemaphoreSlim CommitGate(string id) => _commitGates[(uint)StringComparer.Ordinal.GetHashCode(id) % CommitStripes];
+
+    private static SemaphoreSlim[] CreateGates()
+    {
+        var gates = new SemaphoreSlim[CommitStripes];
+        for (int i = 0; i < gates.Length; i++) gates[i] = new SemaphoreSlim(1, 1);
+        return gates;
+    }
+
+    public void Dispose()
+    {
+        _ownedKeys?.Dispose();
+        foreach (SemaphoreSlim gate in _commitGates) gate.Dispose();
+    }
 }
