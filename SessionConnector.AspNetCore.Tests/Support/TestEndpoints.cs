@@ -62,8 +62,13 @@ internal static class TestEndpoints
             return Results.Text("set");
         });
 
+        // A block with a return: an expression-bodied async lambda that merely calls a method would bind to
+        // RequestDelegate, and its result would be silently discarded (an empty 200).
         app.MapGet("/members", async (HttpContext context) =>
-            Results.Text((await context.GetSession<TestSession>().GetAsync()).MembersSet().ToString(CultureInfo.InvariantCulture)));
+        {
+            TestSession data = await context.GetSession<TestSession>().GetAsync();
+            return Results.Text(data.MembersSet().ToString(CultureInfo.InvariantCulture));
+        });
 
         // Another writer changes Note between this request's load and its commit: the same member, a different value.
         app.MapPost("/race", async (HttpContext context, bool explicitCommit) =>
