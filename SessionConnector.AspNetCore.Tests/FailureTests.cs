@@ -52,29 +52,19 @@ public sealed class FailureTests
         Assert.Equal("1", await (await client.GetAsync("/counter")).Content.ReadAsStringAsync());
     }
 
-    [Fact]
-    public async Task CommitFailingWhenTheResponseStartsIs503AndIssuesNoCookie()
+    [Theory]
+    [InlineData("/note?note=x", false)]   // writes fail: the commit runs in OnStarting, after the endpoint wrote its body
+    [InlineData("/login?user=ada", true)] // storage down: the login's own save (RenewAsync) fails inside the endpoint
+    public async Task NewVisitorWhoseFirstSaveFailsGets503AndNoCookie(string path, bool down)
     {
         await using TestApp app = await StartObserved(out ObservedStorage storage);
         using HttpClient client = app.Raw();
-
         storage.WritesFail = true;
-        // A new visitor's first change: the commit runs in OnStarting, after the endpoint produced its body.
-        HttpResponseMessage note = await client.PostAsync("/note?note=x", null);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, note.StatusCode);
-        Assert.Empty(note.SetCookies());
-    }
+        storage.Down = down;
 
-    [Fact]
-    public async Task LoginWhileStorageIsDownIs503()
-    {
-        await using TestApp app = await StartObserved(out ObservedStorage storage);
-        using HttpClient client = app.Raw();
-        storage.Down = true;
-
-        HttpResponseMessage login = await client.PostAsync("/login?user=ada", null);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, login.StatusCode);
-        Assert.Empty(login.SetCookies());
+        HttpResponseMessage response = await client.PostAsync(path, null);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Empty(response.SetCookies());
     }
 
     [Fact]

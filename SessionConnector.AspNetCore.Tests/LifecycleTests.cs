@@ -66,15 +66,8 @@ public sealed class LifecycleTests
     public async Task IdleTimeoutExpiresAnUnusedSessionAndActivitySlidesIt()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using TestApp app = await TestApp.StartAsync(o =>
-        {
-            o.Connector.TimeProvider = time;
-            o.UseMemoryStorage();
-            o.Session.IdleTimeout = TimeSpan.FromMinutes(20);
-            o.Session.Lifetime = TimeSpan.FromDays(1);
-        });
-        using HttpClient client = app.Browser(out _);
-        await client.PostAsync("/login?user=ada", null);
+        await using TestApp app = await StartOnClock(time, idle: TimeSpan.FromMinutes(20), lifetime: TimeSpan.FromDays(1));
+        using HttpClient client = await LoggedIn(app);
 
         // Used every 15 minutes for an hour: each use past half the idle window slides the expiry.
         for (int i = 0; i < 4; i++)
@@ -91,15 +84,8 @@ public sealed class LifecycleTests
     public async Task PersistentCookieIsReissuedOnlyWhenTheIdleExpirySlides()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using TestApp app = await TestApp.StartAsync(o =>
-        {
-            o.Connector.TimeProvider = time;
-            o.UseMemoryStorage();
-            o.Cookie.Persistent = true;
-            o.Session.IdleTimeout = TimeSpan.FromMinutes(20);
-        });
-        using HttpClient client = app.Browser(out _);
-        await client.PostAsync("/login?user=ada", null);
+        await using TestApp app = await StartOnClock(time, idle: TimeSpan.FromMinutes(20), lifetime: TimeSpan.FromDays(1), persistent: true);
+        using HttpClient client = await LoggedIn(app);
 
         time.Advance(TimeSpan.FromMinutes(5));
         HttpResponseMessage early = await client.GetAsync("/whoami");
@@ -116,15 +102,8 @@ public sealed class LifecycleTests
     public async Task AbsoluteLifetimeEndsASessionEvenWhenItIsActive()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using TestApp app = await TestApp.StartAsync(o =>
-        {
-            o.Connector.TimeProvider = time;
-            o.UseMemoryStorage();
-            o.Session.IdleTimeout = TimeSpan.FromMinutes(40);
-            o.Session.Lifetime = TimeSpan.FromHours(1);
-        });
-        using HttpClient client = app.Browser(out _);
-        await client.PostAsync("/login?user=ada", null);
+        await using TestApp app = await StartOnClock(time, idle: TimeSpan.FromMinutes(40), lifetime: TimeSpan.FromHours(1));
+        using HttpClient client = await LoggedIn(app);
 
         for (int i = 0; i < 2; i++)
         {
@@ -134,5 +113,22 @@ public sealed class LifecycleTests
 
         time.Advance(TimeSpan.FromMinutes(11)); // 61 minutes after login, only 11 after the last use
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/whoami")).StatusCode);
+    }
+
+    private static Task<TestApp> StartOnClock(FakeTimeProvider time, TimeSpan idle, TimeSpan lifetime, bool persistent = false) =>
+        TestApp.StartAsync(o =>
+        {
+            o.Connector.TimeProvider = time;
+            o.UseMemoryStorage(); // created after this callback, so it runs on the fake clock too
+            o.Session.IdleTimeout = idle;
+            o.Session.Lifetime = lifetime;
+            o.Cookie.Persistent = persistent;
+        });
+
+    private static async Task<HttpClient> LoggedIn(TestApp app)
+    {
+        HttpClient client = app.Browser(out _);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/login?user=ada", null)).StatusCode);
+        return client;
     }
 }
