@@ -6,13 +6,17 @@ cd "$(dirname "$0")/.."
 samples=("QuickStart")
 [ -d samples/RedisQuickStart ] && samples+=("RedisQuickStart")
 [ -d samples/WebApi ] && samples+=("WebApi")
+# Tools that are published AOT too (the start-up probe of scripts/measure-startup.sh); path relative to the repo.
+declare -A paths=([StartupProbe]="benchmarks/StartupProbe")
+[ -d benchmarks/StartupProbe ] && samples+=("StartupProbe")
 out=artifacts/aot
 mkdir -p "$out"
 rc=0
 for s in "${samples[@]}"; do
   log="$out/$s.publish.log"
   echo "-- publish $s (PublishAot=true, TrimMode=full)"
-  if ! dotnet publish "samples/$s/$s.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
+  dir="${paths[$s]:-samples/$s}"
+  if ! dotnet publish "$dir/$s.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
        -p:TreatWarningsAsErrors=false -o "$out/$s" -nologo >"$log" 2>&1; then
     echo "!! publish of $s failed:"; tail -30 "$log"; rc=1; continue
   fi
@@ -23,14 +27,20 @@ for s in "${samples[@]}"; do
   if [ "$count" -ne 0 ]; then echo "$warnings"; rc=1; fi
 done
 
-echo "-- run QuickStart (native)"
-workdir=$(mktemp -d)
-if (cd "$workdir" && "$OLDPWD/$out/QuickStart/QuickStart") >"$out/QuickStart.run.log" 2>&1 && grep -q "QuickStart OK" "$out/QuickStart.run.log"; then
-  echo "   QuickStart native run OK"
-else
-  echo "!! QuickStart native run failed:"; cat "$out/QuickStart.run.log"; rc=1
-fi
-rm -rf "$workdir"
+# Runs a native binary in an empty directory and checks that it prints "<name> OK".
+run_native() {
+  local name=$1 workdir
+  echo "-- run $name (native)"
+  workdir=$(mktemp -d)
+  if (cd "$workdir" && "$OLDPWD/$out/$name/$name") >"$out/$name.run.log" 2>&1 && grep -q "$name OK" "$out/$name.run.log"; then
+    echo "   $name native run OK"
+  else
+    echo "!! $name native run failed:"; cat "$out/$name.run.log"; rc=1
+  fi
+  rm -rf "$workdir"
+}
+run_native QuickStart
+[ -x "$out/StartupProbe/StartupProbe" ] && run_native StartupProbe
 
 if [ -x "$out/RedisQuickStart/RedisQuickStart" ]; then
   echo "-- run RedisQuickStart (native) against a throwaway redis-server"

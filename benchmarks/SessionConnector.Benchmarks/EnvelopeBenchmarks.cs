@@ -14,6 +14,8 @@ namespace SessionConnector.Benchmarks;
 /// doing the same encrypt + decrypt with the same AAD size and allocating the same two output arrays.
 /// </summary>
 [BenchmarkCategory(Categories.Envelope)]
+[Comparison("4. Envelope protect + unprotect, 200 B",
+    "Raw AesGcm: one reused instance, counter nonce, same AAD size (22 + 43 B), allocating the same two output arrays.")]
 public class EnvelopeBenchmarks
 {
     private byte[] _plaintext = [];
@@ -60,6 +62,8 @@ public class EnvelopeBenchmarks
     public byte[] DataProtection() => _dataProtector.Unprotect(_dataProtector.Protect(_plaintext));
 
     [Benchmark]
+    [Target("≤ 0.25×", Note = "≥ 4× faster than Data Protection")]
+    [Target("≤ 1.5×", Versus = nameof(RawAesGcm))]
     public byte[]? SessionProtector()
     {
         byte[] envelope = _protector.Protect(_id, _plaintext);
