@@ -37,6 +37,9 @@ internal static class TestEndpoints
                 ? Results.Text(s.Counter.ToString(CultureInfo.InvariantCulture))
                 : Results.Unauthorized());
 
+        // The three-line example of docs/aspnetcore.md, verbatim apart from the type.
+        app.MapPost("/visit", async (HttpContext http) => $"visit {(await http.GetSession<TestSession>().UpdateAsync(v => v.Counter++)).Counter}");
+
         app.MapPost("/logout", async (HttpContext context) =>
         {
             await context.GetSession<TestSession>().SignOutAsync();
