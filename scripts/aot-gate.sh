@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 samples=("QuickStart")
 [ -d samples/RedisQuickStart ] && samples+=("RedisQuickStart")
+[ -d samples/WebApi ] && samples+=("WebApi")
 # Tools that are published AOT too (the start-up probe of scripts/measure-startup.sh); path relative to the repo.
 declare -A paths=([StartupProbe]="benchmarks/StartupProbe")
 [ -d benchmarks/StartupProbe ] && samples+=("StartupProbe")
@@ -71,5 +72,13 @@ if [ -x "$out/RedisQuickStart/RedisQuickStart" ]; then
     echo "!! RedisQuickStart native run failed:"; cat "$out/RedisQuickStart.run.log"; rc=1
   fi
   kill "$SESSIONCONNECTOR_REDIS_PID" 2>/dev/null || true
+fi
+if [ -x "$out/WebApi/WebApi" ]; then
+  echo "-- run WebApi (native): login, three increments, logout, then the old cookie must get 401"
+  if bash scripts/webapi-smoke.sh "$out/WebApi/WebApi" >"$out/WebApi.run.log" 2>&1; then
+    echo "   WebApi native run OK"
+  else
+    echo "!! WebApi native run failed:"; cat "$out/WebApi.run.log"; rc=1
+  fi
 fi
 exit $rc

@@ -1,0 +1,146 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using SessionConnector.AspNetCore.Tests.Support;
+using Xunit;
+
+namespace SessionConnector.AspNetCore.Tests;
+
+public sealed class CookieTests
+{
+    [Fact]
+    public async Task DefaultCookieIsHttpOnlySecureLaxHostPathBrowserSession()
+    {
+        // Secure stays at its default here: the header is read raw, no cookie container involved.
+        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.Secure = true);
+        using HttpClient client = app.Raw();
+        HttpResponseMessage login = await client.PostAsync("/login?user=ada", null);
+
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        string header = Assert.Single(login.SetCookies());
+        string[] parts = header.Split(';', StringSplitOptions.TrimEntries);
+        Assert.StartsWith("sid=", parts[0]);
+        Assert.True(SessionIds.IsValid(parts[0][4..]));
+        Assert.Equal(43, parts[0].Length - 4);
+        Assert.Contains("httponly", parts, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("secure", parts, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", parts, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("path=/", parts, StringComparer.OrdinalIgnoreCase);
+        Assert.DoesNotContain(parts, p => p.StartsWith("max-age", StringComparison.OrdinalIgnoreCase) || p.StartsWith("expires", StringComparison.OrdinalIgnoreCase) || p.StartsWith("domain", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task ConfiguredCookieCarriesNameDomainPathSameSiteAndMaxAgeFromLifetime()
+    {
+        await using TestApp app = await TestApp.StartAsync(o =>
+        {
+            o.Cookie.Name = "app";
+            o.Cookie.Domain = "example.test";
+            o.Cookie.Path = "/shop";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.Persistent = true;
+            o.Session.Lifetime = TimeSpan.FromHours(2);
+        });
+        using HttpClient client = app.Raw();
+        HttpResponseMessage login = await client.PostAsync("/login?user=ada", null);
+
+        string[] parts = Assert.Single(login.SetCookies()).Split(';', StringSplitOptions.TrimEntries);
+        Assert.StartsWith("app=", parts[0]);
+        Assert.Contains("domain=example.test", parts, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("path=/shop", parts, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", parts, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("httponly", parts, StringComparer.OrdinalIgnoreCase);
+        int maxAge = int.Parse(parts.Single(p => p.StartsWith("max-age=", StringComparison.OrdinalIgnoreCase))[8..]);
+        Assert.InRange(maxAge, 7200 - 60, 7200);
+    }
+
+    [Fact]
+    public async Task HostPrefixNamesTheCookieAndItIsReadBackUnderThatName()
+    {
+        await using TestApp app = await TestApp.StartAsync(o =>
+        {
+            o.Cookie.Secure = true;
+            o.Cookie.UseHostPrefix = true;
+        });
+        using HttpClient client = app.Raw();
+        HttpResponseMessage login = await client.PostAsync("/login?user=ada", null);
+        string? id = login.IssuedId("__Host-sid");
+        Assert.NotNull(id);
+
+        HttpResponseMessage whoami = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(id, "__Host-sid"));
+        Assert.Equal("ada", await whoami.Content.ReadAsStringAsync());
+        // The unprefixed name is not the session cookie: a sibling subdomain cannot plant one.
+        HttpResponseMessage tossed = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(id, "sid"));
+        Assert.Equal(HttpStatusCode.Unauthorized, tossed.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(false, null, "/")]
+    [InlineData(true, "example.test", "/")]
+    [InlineData(true, null, "/app")]
+    public async Task HostPrefixThatBrowsersWouldDropFailsStartUp(bool secure, string? domain, string path)
+    {
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => TestApp.StartAsync(o =>
+        {
+            o.Cookie.UseHostPrefix = true;
+            o.Cookie.Secure = secure;
+            o.Cookie.Domain = domain;
+            o.Cookie.Path = path;
+        }));
+        Assert.Contains("__Host-", e.Message);
+    }
+
+    [Fact]
+    public async Task SameSiteNoneWithoutSecureFailsStartUp()
+    {
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => TestApp.StartAsync(o => o.Cookie.SameSite = SameSiteMode.None));
+        Assert.Contains("SameSite=None", e.Message);
+    }
+
+    [Fact]
+    public async Task RequestsThatDoNotTouchTheSessionDoNoStorageIoAndSetNoCookie()
+    {
+        ObservedStorage? storage = null;
+        await using TestApp app = await TestApp.StartAsync(o => storage = TestApp.Observed(o));
+        using HttpClient client = app.Browser(out _);
+        HttpResponseMessage login = await client.PostAsync("/login?user=ada", null);
+        Assert.NotNull(login.IssuedId());
+        int callsAfterLogin = storage!.Calls;
+
+        for (int i = 0; i < 5; i++)
+        {
+            HttpResponseMessage ping = await client.GetAsync("/ping");
+            Assert.Equal("pong", await ping.Content.ReadAsStringAsync());
+            Assert.Empty(ping.SetCookies());
+        }
+
+        Assert.Equal(callsAfterLogin, storage.Calls);
+        // Reading an existing session without changing it sets no cookie either.
+        HttpResponseMessage whoami = await client.GetAsync("/whoami");
+        Assert.Equal("ada", await whoami.Content.ReadAsStringAsync());
+        Assert.Empty(whoami.SetCookies());
+        // A visitor whose session is only read (never changed) gets no cookie and leaves no record.
+        using HttpClient stranger = app.Raw();
+        HttpResponseMessage anonymous = await stranger.GetAsync("/whoami");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Empty(anonymous.SetCookies());
+    }
+
+    [Fact]
+    public async Task ChangingAnExistingSessionKeepsItsIdAndSetsNoCookie()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using HttpClient client = app.Browser(out _);
+        await client.PostAsync("/login?user=ada", null);
+
+        HttpResponseMessage note = await client.PostAsync("/note?note=x", null);
+        Assert.Equal(HttpStatusCode.OK, note.StatusCode);
+        Assert.Empty(note.SetCookies());
+        HttpResponseMessage count = await client.PostAsync("/counter", null);
+        Assert.Equal("1", await count.Content.ReadAsStringAsync());
+        Assert.Empty(count.SetCookies());
+    }
+}

@@ -1,0 +1,69 @@
+using System;
+using System.Net;
+using System.Net.Http;
+using System.Threading.Tasks;
+using SessionConnector.AspNetCore.Tests.Support;
+using Xunit;
+
+namespace SessionConnector.AspNetCore.Tests;
+
+public sealed class HostileCookieTests
+{
+    public static TheoryData<string> Corpus() => new()
+    {
+        "",
+        new string('a', 10 * 1024),                 // 10 KB: well-formed characters, far over the ID limit
+        new string('A', 257),
+        "Ωmega-sessïon-🍪",                         // non-ASCII (sent as UTF-8)
+        "../../../etc/passwd",
+        "..",
+        ".hidden",
+        "..%2f..%2fetc%2fpasswd",
+        "%00",
+        "a b",
+        "\"quoted\"",
+        "id\\with\\backslashes",
+        "<script>alert(1)</script>",
+        "sid=nested",
+    };
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public async Task MalformedCookieGetsAFreshSessionNeverAnError(string value)
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using HttpClient client = app.Raw();
+
+        HttpResponseMessage read = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(value));
+        Assert.Equal(HttpStatusCode.Unauthorized, read.StatusCode);
+        Assert.Empty(read.SetCookies());
+
+        HttpResponseMessage login = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/login?user=ada").WithCookie(value));
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        string? issued = login.IssuedId();
+        Assert.NotNull(issued);
+        Assert.NotEqual(value, issued);
+        Assert.Equal(43, issued.Length);
+
+        HttpResponseMessage whoami = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(issued));
+        Assert.Equal("ada", await whoami.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task AttackerChosenIdIsReplacedAndNeverStored()
+    {
+        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.Secure = false);
+        using HttpClient client = app.Raw();
+        const string planted = "attacker-chosen-session-id_0123456789abcdefg";
+        Assert.True(SessionIds.IsValid(planted));
+
+        // A change that is not a login (no Renew): the unknown ID must still not be adopted.
+        HttpResponseMessage note = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/note?note=x").WithCookie(planted));
+        Assert.Equal(HttpStatusCode.OK, note.StatusCode);
+        string? issued = note.IssuedId();
+        Assert.NotNull(issued);
+        Assert.NotEqual(planted, issued);
+        Assert.Null(await app.Connector.GetAsync<TestSession>(planted));
+        Assert.Equal("x", (await app.Connector.GetAsync<TestSession>(issued))?.Note);
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Time.Testing;
+using SessionConnector.AspNetCore.Tests.Support;
+using Xunit;
+
+namespace SessionConnector.AspNetCore.Tests;
+
+public sealed class LifecycleTests
+{
+    [Fact]
+    public async Task RenewIssuesANewIdKeepsTheDataAndKillsTheOldId()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using HttpClient client = app.Raw();
+        string before = (await client.PostAsync("/login?user=ada", null)).IssuedId()!;
+
+        HttpResponseMessage renew = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/renew").WithCookie(before));
+        string? after = renew.IssuedId();
+        Assert.NotNull(after);
+        Assert.NotEqual(before, after);
+
+        HttpResponseMessage withNew = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(after));
+        Assert.Equal("ada", await withNew.Content.ReadAsStringAsync());
+        HttpResponseMessage withOld = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(before));
+        Assert.Equal(HttpStatusCode.Unauthorized, withOld.StatusCode);
+    }
+
+    [Fact]
+    public async Task LoginRenewsSoAPreLoginIdIsWorthless()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using HttpClient client = app.Raw();
+        string anonymous = (await client.PostAsync("/note?note=cart", null)).IssuedId()!;
+
+        string loggedIn = (await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/login?user=ada").WithCookie(anonymous))).IssuedId()!;
+        Assert.NotEqual(anonymous, loggedIn);
+        Assert.Null(await app.Connector.GetAsync<TestSession>(anonymous));
+        Assert.Equal("cart", (await app.Connector.GetAsync<TestSession>(loggedIn))?.Note);
+    }
+
+    [Fact]
+    public async Task SignOutExpiresTheCookieAndAReplayedCookieFindsNothing()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using HttpClient client = app.Raw();
+        string id = (await client.PostAsync("/login?user=ada", null)).IssuedId()!;
+
+        HttpResponseMessage logout = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/logout").WithCookie(id));
+        Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        string expired = Assert.Single(logout.SetCookies());
+        Assert.StartsWith("sid=;", expired);
+        Assert.Contains("expires=Thu, 01 Jan 1970", expired, StringComparison.OrdinalIgnoreCase);
+
+        HttpResponseMessage replay = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(id));
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        HttpResponseMessage replayWrite = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/counter").WithCookie(id));
+        Assert.Equal(HttpStatusCode.Unauthorized, replayWrite.StatusCode);
+        Assert.Null(await app.Connector.GetAsync<TestSession>(id));
+    }
+
+    [Fact]
+    public async Task IdleTimeoutExpiresAnUnusedSessionAndActivitySlidesIt()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using TestApp app = await StartOnClock(time, idle: TimeSpan.FromMinutes(20), lifetime: TimeSpan.FromDays(1));
+        using HttpClient client = await LoggedIn(app);
+
+        // Used every 15 minutes for an hour: each use past half the idle window slides the expiry.
+        for (int i = 0; i < 4; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(15));
+            Assert.Equal("ada", await (await client.GetAsync("/whoami")).Content.ReadAsStringAsync());
+        }
+
+        time.Advance(TimeSpan.FromMinutes(21));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/whoami")).StatusCode);
+    }
+
+    [Fact]
+    public async Task PersistentCookieIsReissuedOnlyWhenTheIdleExpirySlides()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using TestApp app = await StartOnClock(time, idle: TimeSpan.FromMinutes(20), lifetime: TimeSpan.FromDays(1), persistent: true);
+        using HttpClient client = await LoggedIn(app);
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        HttpResponseMessage early = await client.GetAsync("/whoami");
+        Assert.Empty(early.SetCookies());
+
+        time.Advance(TimeSpan.FromMinutes(10)); // 15 of 20 minutes used: the expiry slides, and so must Max-Age
+        HttpResponseMessage slid = await client.GetAsync("/whoami");
+        string header = Assert.Single(slid.SetCookies());
+        int maxAge = int.Parse(header.Split(';', StringSplitOptions.TrimEntries).Single(p => p.StartsWith("max-age=", StringComparison.OrdinalIgnoreCase))[8..]);
+        Assert.InRange(maxAge, 20 * 60 - 5, 20 * 60);
+    }
+
+    [Fact]
+    public async Task AbsoluteLifetimeEndsASessionEvenWhenItIsActive()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using TestApp app = await StartOnClock(time, idle: TimeSpan.FromMinutes(40), lifetime: TimeSpan.FromHours(1));
+        using HttpClient client = await LoggedIn(app);
+
+        for (int i = 0; i < 2; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(25)); // past half the idle window: the expiry slides, but never past the lifetime
+            Assert.Equal("ada", await (await client.GetAsync("/whoami")).Content.ReadAsStringAsync());
+        }
+
+        time.Advance(TimeSpan.FromMinutes(11)); // 61 minutes after login, only 11 after the last use
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/whoami")).StatusCode);
+    }
+
+    private static Task<TestApp> StartOnClock(FakeTimeProvider time, TimeSpan idle, TimeSpan lifetime, bool persistent = false) =>
+        TestApp.StartAsync(o =>
+        {
+            o.Connector.TimeProvider = time;
+            o.UseMemoryStorage(); // created after this callback, so it runs on the fake clock too
+            o.Session.IdleTimeout = idle;
+            o.Session.Lifetime = lifetime;
+            o.Cookie.Persistent = persistent;
+        });
+
+    private static async Task<HttpClient> LoggedIn(TestApp app)
+    {
+        HttpClient client = app.Browser(out _);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/login?user=ada", null)).StatusCode);
+        return client;
+    }
+}

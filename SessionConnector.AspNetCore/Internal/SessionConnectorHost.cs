@@ -1,0 +1,110 @@
+using System;
+using System.Diagnostics.Metrics;
+using System.IO;
+using System.Threading;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SessionConnector.Storage;
+
+namespace SessionConnector.AspNetCore.Internal;
+
+/// <summary>
+/// The DI singleton behind the package: builds the connector from the options and the host (environment, logging,
+/// metrics) once, and holds what every request needs (cookie settings, session rules, logger).
+/// </summary>
+internal sealed class SessionConnectorHost : IDisposable
+{
+    private const int CommitStripes = 256;
+
+    private readonly SessionKeyRing? _ownedKeys;
+    private readonly SemaphoreSlim[] _commitGates = CreateGates();
+
+    public SessionConnectorHost(IServiceProvider services)
+    {
+        SessionConnectorWebOptions options = services.GetRequiredService<IOptions<SessionConnectorWebOptions>>().Value;
+        IHostEnvironment environment = services.GetRequiredService<IHostEnvironment>();
+        Logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger(Log.Category);
+
+        options.Cookie.Validate();
+        Cookie = options.Cookie;
+        CookieName = options.Cookie.EffectiveName;
+        Session = options.Session;
+        _ownedKeys = options.KeysFromConfiguration;
+
+        SessionConnectorOptions c = options.Connector;
+        c.Observer ??= new LoggingSessionObserver(Logger);
+        c.MeterFactory ??= services.GetService<IMeterFactory>();
+        c.Warn ??= static _ => { }; // the observer logs the development-key warning with its event id
+        ApplyKeyPolicy(c, environment);
+        Time = c.TimeProvider ?? TimeProvider.System;
+
+        Func<IServiceProvider, SessionStorage> createStorage = options.Storage
+            ?? (_ => new FileSessionStorage(Path.Combine(environment.ContentRootPath, Sessions.DefaultDirectory), FileDurability.PowerLoss, c.TimeProvider));
+        SessionStorage storage = createStorage(services);
+        try
+        {
+            Connector = new SessionStorageConnector(storage, c);
+        }
+        catch (SessionStorageConnectorException e) when (c.Keys is null && c.RequireConfiguredKey)
+        {
+            storage.Dispose();
+            Log.NoKeyConfigured(Logger, e);
+            throw;
+        }
+        catch
+        {
+            storage.Dispose();
+            throw;
+        }
+    }
+
+    public SessionStorageConnector Connector { get; }
+
+    public SessionCookieOptions Cookie { get; }
+
+    public string CookieName { get; }
+
+    public SessionStoreOptions Session { get; }
+
+    public ILogger Logger { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>
+    /// KEY POLICY, the one place to change when <c>SessionConnectorOptions.UseDevelopmentKey</c> lands (then:
+    /// <c>c.UseDevelopmentKey = environment.IsDevelopment()</c>, and drop RequireConfiguredKey/DevelopmentKeyFile here).
+    /// Keys come from options, configuration (SessionConnector:Keys) or SESSIONCONNECTOR_KEYS; without one, only the
+    /// Development environment may run, on a development key kept in a 0600 file so sessions survive restarts.
+    /// Every other environment (Production, Staging, ...) fails start-up.
+    /// </summary>
+    private static void ApplyKeyPolicy(SessionConnectorOptions c, IHostEnvironment environment)
+    {
+        if (environment.IsDevelopment())
+        {
+            c.DevelopmentKeyFile ??= Path.Combine(environment.ContentRootPath, Sessions.DefaultDirectory, ".devkey");
+        }
+        else
+        {
+            c.RequireConfiguredKey = true;
+        }
+    }
+
+    /// <summary>The gate commits of session <paramref name="id"/> queue on (striped: a collision only queues two sessions together).</summary>
+    public SemaphoreSlim CommitGate(string id) => _commitGates[(uint)StringComparer.Ordinal.GetHashCode(id) % CommitStripes];
+
+    private static SemaphoreSlim[] CreateGates()
+    {
+        var gates = new SemaphoreSlim[CommitStripes];
+        for (int i = 0; i < gates.Length; i++) gates[i] = new SemaphoreSlim(1, 1);
+        return gates;
+    }
+
+    public void Dispose()
+    {
+        _ownedKeys?.Dispose();
+        foreach (SemaphoreSlim gate in _commitGates) gate.Dispose();
+    }
+}

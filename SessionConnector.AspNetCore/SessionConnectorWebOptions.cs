@@ -1,0 +1,46 @@
+using System;
+using SessionConnector.Storage;
+
+namespace SessionConnector.AspNetCore;
+
+/// <summary>Options of <c>AddSessionConnector</c>: the connector, the per-request session rules, the cookie and the storage.</summary>
+public sealed class SessionConnectorWebOptions
+{
+    /// <summary>
+    /// The connector's options (keys, format, cache, clock). <see cref="SessionConnectorOptions.Observer"/> and
+    /// <see cref="SessionConnectorOptions.MeterFactory"/> are filled from the host (<c>ILogger</c>, <c>IMeterFactory</c>)
+    /// unless set here.
+    /// </summary>
+    public SessionConnectorOptions Connector { get; } = new();
+
+    /// <summary>Per-request rules: absolute lifetime (default 1 day), idle timeout, conflict policy (default merge).</summary>
+    public SessionStoreOptions Session { get; } = new();
+
+    /// <summary>The session cookie.</summary>
+    public SessionCookieOptions Cookie { get; } = new();
+
+    /// <summary>
+    /// Creates the storage once, at start-up; the connector owns and closes it. Null (the default): file storage in
+    /// <c>.sessions</c> under the content root. See <see cref="UseFileStorage"/>, <see cref="UseMemoryStorage"/>.
+    /// </summary>
+    public Func<IServiceProvider, SessionStorage>? Storage { get; set; }
+
+    // A ring parsed from configuration belongs to the host, which disposes it (a ring set in code stays the caller's).
+    internal SessionKeyRing? KeysFromConfiguration { get; set; }
+
+    /// <summary>Stores sessions as files in <paramref name="directory"/> (created 0700 if missing).</summary>
+    public SessionConnectorWebOptions UseFileStorage(string directory, FileDurability durability = FileDurability.PowerLoss)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        // The clock is read when the storage is created, so a TimeProvider set after this call is still honoured.
+        Storage = _ => new FileSessionStorage(directory, durability, Connector.TimeProvider);
+        return this;
+    }
+
+    /// <summary>Keeps sessions in this process's memory (tests, single-process apps); they die with the process.</summary>
+    public SessionConnectorWebOptions UseMemoryStorage(int maxRecords = 100_000)
+    {
+        Storage = _ => new MemorySessionStorage(maxRecords, Connector.TimeProvider);
+        return this;
+    }
+}

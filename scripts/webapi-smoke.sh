@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Drives a published samples/WebApi binary with curl and a cookie jar, as a browser would: login, three increments,
+# whoami, logout, then replays the pre-logout cookie, which must get 401. Used by scripts/aot-gate.sh.
+# Usage: webapi-smoke.sh path/to/WebApi
+set -euo pipefail
+bin=$(realpath "$1")
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+base="http://127.0.0.1:$port"
+key=$(head -c 32 /dev/urandom | base64 -w0)
+# Production environment (the default): a key is required, so pass one; plain HTTP on loopback, so no Secure flag.
+(cd "$work" && SESSIONCONNECTOR_KEYS="*1:$key" SessionConnector__Cookie__Secure=false ASPNETCORE_URLS="$base" exec "$bin") >"$work/app.log" 2>&1 &
+pid=$!
+cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do curl -fs "$base/ping" >/dev/null 2>&1 && break; sleep 0.05; done
+fail() { echo "FAIL: $*"; echo "--- app log"; cat "$work/app.log"; exit 1; }
+call() { curl -s -o "$work/body" -w "%{http_code}" -c "$work/jar" -b "$work/jar" "$@"; }
+
+[ "$(call -X POST "$base/login?user=ada")" = 200 ] || fail "login"
+grep -q "hello ada" "$work/body" || fail "login body: $(cat "$work/body")"
+for expected in 1 2 3; do
+  [ "$(call -X POST "$base/counter")" = 200 ] || fail "increment $expected"
+  [ "$(cat "$work/body")" = "$expected" ] || fail "increment $expected returned $(cat "$work/body")"
+done
+[ "$(call "$base/whoami")" = 200 ] && [ "$(cat "$work/body")" = ada ] || fail "whoami after login"
+cp "$work/jar" "$work/old-jar"
+[ "$(call -X POST "$base/logout")" = 204 ] || fail "logout"
+replay=$(curl -s -o /dev/null -w "%{http_code}" -b "$work/old-jar" "$base/whoami")
+[ "$replay" = 401 ] || fail "replayed cookie after logout got $replay, expected 401"
+echo "WebApi OK: login, 3 increments (1 2 3), whoami, logout, replayed cookie -> 401"
