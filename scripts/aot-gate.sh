@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# NativeAOT gate: publish each sample with PublishAot + full trimming for linux-x64, fail on ANY IL2xxx/IL3xxx
+# NativeAOT gate: publish each sample and tool with PublishAot + full trimming for linux-x64, fail on ANY IL2xxx/IL3xxx
 # warning (ours or a dependency's), then run the native binary and check what it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-samples=("QuickStart")
-[ -d samples/RedisQuickStart ] && samples+=("RedisQuickStart")
-[ -d samples/WebApi ] && samples+=("WebApi")
-# Tools that are published AOT too (the start-up probe of scripts/measure-startup.sh); path relative to the repo.
-declare -A paths=([StartupProbe]="benchmarks/StartupProbe")
-[ -d benchmarks/StartupProbe ] && samples+=("StartupProbe")
+# Every sample and tool that ships or is measured as a native binary: name -> project. The binary is named after the
+# project's AssemblyName, which is the name here.
+declare -A projects=(
+  [QuickStart]=samples/QuickStart/QuickStart.csproj
+  [RedisQuickStart]=samples/RedisQuickStart/RedisQuickStart.csproj
+  [WebApi]=samples/WebApi/WebApi.csproj
+  [StartupProbe]=benchmarks/StartupProbe/StartupProbe.csproj
+  [sessionctl]=SessionConnector.Cli/SessionConnector.Cli.csproj
+)
 out=artifacts/aot
 mkdir -p "$out"
 rc=0
-for s in "${samples[@]}"; do
+for s in QuickStart RedisQuickStart WebApi StartupProbe sessionctl; do
   log="$out/$s.publish.log"
   echo "-- publish $s (PublishAot=true, TrimMode=full)"
-  dir="${paths[$s]:-samples/$s}"
-  if ! dotnet publish "$dir/$s.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
+  if ! dotnet publish "${projects[$s]}" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
        -p:TreatWarningsAsErrors=false -o "$out/$s" -nologo >"$log" 2>&1; then
     echo "!! publish of $s failed:"; tail -30 "$log"; rc=1; continue
   fi
@@ -27,17 +29,8 @@ for s in "${samples[@]}"; do
   if [ "$count" -ne 0 ]; then echo "$warnings"; rc=1; fi
 done
 
-# sessionctl: the operator tool ships as a native binary too (same rules: 0 IL warnings).
-log="$out/sessionctl.publish.log"
-echo "-- publish sessionctl (PublishAot=true, TrimMode=full)"
-if ! dotnet publish SessionConnector.Cli/SessionConnector.Cli.csproj -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
-     -p:TreatWarningsAsErrors=false -o "$out/sessionctl" -nologo >"$log" 2>&1; then
-  echo "!! publish of sessionctl failed:"; tail -30 "$log"; rc=1
-else
-  warnings=$(grep -oE "warning IL[23][0-9]{3}[^[]*" "$log" | sort -u || true)
-  count=$(printf "%s" "$warnings" | grep -c . || true)
-  echo "   sessionctl: $count IL2xxx/IL3xxx warnings, native binary $(( $(stat -c %s "$out/sessionctl/sessionctl") / 1024 )) KiB"
-  if [ "$count" -ne 0 ]; then echo "$warnings"; rc=1; fi
+if [ -x "$out/sessionctl/sessionctl" ]; then
+  echo "-- run sessionctl (native): stats of an empty store, rotate --help"
   store=$(mktemp -d)
   if "$out/sessionctl/sessionctl" stats --json --file "$store" >"$out/sessionctl.run.log" 2>&1 && grep -q '"records": 0' "$out/sessionctl.run.log" \
      && "$out/sessionctl/sessionctl" rotate --help >>"$out/sessionctl.run.log" 2>&1; then
@@ -60,7 +53,7 @@ run_native() {
   fi
   rm -rf "$workdir"
 }
-run_native QuickStart
+[ -x "$out/QuickStart/QuickStart" ] && run_native QuickStart
 [ -x "$out/StartupProbe/StartupProbe" ] && run_native StartupProbe
 
 if [ -x "$out/RedisQuickStart/RedisQuickStart" ]; then

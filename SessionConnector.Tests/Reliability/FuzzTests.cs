@@ -151,7 +151,7 @@ public sealed class FuzzTests : IDisposable
                 _ => c.Update<Counter>(id, x => x.Value++),
             };
             // Authentic records that do not decode for the reader's type stay for readers that can decode them.
-            if (!found && storage.Read(key) is not null && !protector.IsFromUnknownKey(record) && !protector.TryUnprotect(id, at, record, out _, out _))
+            if (!found && storage.Read(key) is not null && !protector.IsFromUnknownKey(record) && !protector.TryUnprotect(key, at, record, out _, out _))
             {
                 throw new InvalidOperationException("a record that did not authenticate was not evicted");
             }

@@ -114,20 +114,37 @@ public static partial class SessionCodecs
         public static T? DeepClone(T? value) => value.HasValue ? TCodec.DeepClone(value.GetValueOrDefault()) : null;
     }
 
-    /// <summary>A nested <c>[SessionData]</c> type (or <c>SessionBag</c>): its own <see cref="ISessionData{TSelf}"/> members.</summary>
+    /// <summary>
+    /// A nested <c>[SessionData]</c> type (or <c>SessionBag</c>): its own <see cref="ISessionData{TSelf}"/> members. A
+    /// null reference (a <c>SessionBag?</c> member, say) is nil / JSON null here, so hand-written types need not handle it.
+    /// </summary>
     public readonly struct DataCodec<T> : ISessionCodec<T>
         where T : ISessionData<T>
     {
         /// <inheritdoc/>
-        public static void Write(ref MessagePackWriter writer, T value) => T.WriteMessagePack(ref writer, value);
+        public static void Write(ref MessagePackWriter writer, T value)
+        {
+            if (value is null) writer.WriteNil();
+            else T.WriteMessagePack(ref writer, value);
+        }
+
         /// <inheritdoc/>
-        public static T Read(ref MessagePackReader reader) => T.ReadMessagePack(ref reader);
+        // `default(T) is null` is a constant per instantiation: value types never look for nil here.
+        public static T Read(ref MessagePackReader reader) => default(T) is null && reader.TryReadNil() ? default! : T.ReadMessagePack(ref reader);
+
         /// <inheritdoc/>
-        public static void WriteJson(Utf8JsonWriter writer, T value) => T.WriteJson(writer, value);
+        public static void WriteJson(Utf8JsonWriter writer, T value)
+        {
+            if (value is null) writer.WriteNullValue();
+            else T.WriteJson(writer, value);
+        }
+
         /// <inheritdoc/>
-        public static T ReadJson(ref Utf8JsonReader reader) => T.ReadJson(ref reader);
+        public static T ReadJson(ref Utf8JsonReader reader) =>
+            default(T) is null && reader.TokenType == JsonTokenType.Null ? default! : T.ReadJson(ref reader);
+
         /// <inheritdoc/>
-        public static T DeepClone(T value) => T.DeepClone(value);
+        public static T DeepClone(T value) => value is null ? value! : T.DeepClone(value);
     }
 
     /// <summary>T[]: array or nil; JSON array or null.</summary>
