@@ -37,13 +37,6 @@ internal sealed class IndentedWriter
         return new Block(this);
     }
 
-    /// <summary>Closes the innermost <see cref="Open"/> whose block is not disposed (the merge emitter's chained style).</summary>
-    public IndentedWriter Close(string suffix = "")
-    {
-        _indent--;
-        return Line("}" + suffix);
-    }
-
     public override string ToString() => _builder.ToString();
 
     /// <summary>An open brace; <see cref="Dispose"/> writes the matching close.</summary>
@@ -52,9 +45,6 @@ internal sealed class IndentedWriter
         private readonly IndentedWriter? _writer;
 
         public Block(IndentedWriter writer) => _writer = writer;
-
-        /// <summary>Writes a line inside the block (chained style: close it with <see cref="IndentedWriter.Close"/>).</summary>
-        public IndentedWriter Line(string text = "") => _writer!.Line(text);
 
         public void Dispose()
         {
