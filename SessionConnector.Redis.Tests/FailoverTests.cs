@@ -203,11 +203,11 @@ public sealed class FailoverTests
         string stopA = a.Ask("stop");
         string stopB = b.Ask("stop");
         LoadResult result = LoadResult.Parse(stopA).Plus(LoadResult.Parse(stopB));
-        // Only typed errors (SessionStorageException, SessionConflictException) may reach the application.
-        Assert.DoesNotContain("UNEXPECTED", stopA + stopB, StringComparison.Ordinal);
         _output.WriteLine($"  primary {primary} -> replica {replica} took over after {takeoverMs:F0} ms");
         _output.WriteLine($"  node a: {stopA}");
         _output.WriteLine($"  node b: {stopB}");
+        // Only typed errors (SessionStorageException, SessionConflictException) may reach the application.
+        Assert.DoesNotContain("UNEXPECTED", stopA + stopB, StringComparison.Ordinal);
         _cluster.WaitHealthy(TimeSpan.FromSeconds(60));
         return result;
     }

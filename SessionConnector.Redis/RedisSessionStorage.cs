@@ -399,10 +399,15 @@ public sealed partial class RedisSessionStorage : SessionStorage
             $"{confirmed} of {_waitForReplicas} replicas confirmed it within {_waitArguments[1]} ms. It was applied on the primary ({server.EndPoint}) and may be lost if that primary fails before it replicates."));
     }
 
-    private static async ValueTask<RedisResult> Execute(IServer server, string command, object[] arguments, bool async, CancellationToken cancellationToken) =>
-        async
+    private static async ValueTask<RedisResult> Execute(IServer server, string command, object[] arguments, bool async, CancellationToken cancellationToken)
+    {
+        RedisResult? result = async
             ? await server.ExecuteAsync(command, arguments, CommandFlags.NoRedirect).WaitAsync(cancellationToken).ConfigureAwait(false)
             : server.Execute(command, arguments, CommandFlags.NoRedirect);
+        // During a failover the client can complete a command on a dying connection with no reply at all; that is a
+        // failed command (a typed storage error for the caller), not a result to convert.
+        return result ?? throw new RedisConnectionException(ConnectionFailureType.SocketFailure, $"{command} got no reply from {server.EndPoint}.");
+    }
 
     /// <inheritdoc />
     /// <remarks>
