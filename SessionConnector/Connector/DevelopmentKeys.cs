@@ -57,9 +57,9 @@ internal static class DevelopmentKeys
         }
 
         Action<string> warn = options.Warn ?? (message => Console.Error.WriteLine(message));
-        if (storage.Location is { } location && storage is FileSessionStorage)
+        if (storage is FileSessionStorage file)
         {
-            string path = KeyPath(options.DevelopmentKeyDirectory, location);
+            string path = KeyPath(options.DevelopmentKeyDirectory, file.DirectoryPath);
             options.Observer?.DevelopmentKeyInUse($"development key file '{path}'");
             warn($"WARNING: SessionConnector is using a DEVELOPMENT key from '{path}'. Never use it in production: {HowToConfigure}");
             byte[] secret = LoadOrCreate(path);

@@ -73,9 +73,18 @@ public static class Sessions
         lock (s_configureLock)
         {
             var options = new SessionConnectorOptions { UseDevelopmentKey = true, Warn = warn };
-            var wanted = Configuration.Of("file", Path.GetFullPath(directory), options);
+            var wanted = Configuration.Of("file", Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), options);
             if (s_connector is { } existing) return SameOrThrow(existing, wanted);
-            return Publish(new SessionStorageConnector(new FileSessionStorage(directory), options), wanted);
+            var storage = new FileSessionStorage(directory);
+            try
+            {
+                return Publish(new SessionStorageConnector(storage, options), wanted);
+            }
+            catch
+            {
+                storage.Dispose(); // ours: the caller never saw it
+                throw;
+            }
         }
     }
 

@@ -94,7 +94,8 @@ public sealed partial class FileSessionStorage : SessionStorage
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SweepBatchSize, 1, nameof(options));
-        _directory = Path.GetFullPath(directory);
+        // Normalised so "a" and "a/" are one store (one development key, one configuration).
+        _directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         _tempDirectory = Path.Combine(_directory, ".tmp");
         _lockDirectory = Path.Combine(_directory, ".locks");
         // The store first: nothing is created through (or inside) a directory that is not ours.
