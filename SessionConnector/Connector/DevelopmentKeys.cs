@@ -95,8 +95,22 @@ internal static class DevelopmentKeys
 
     private static string DefaultDirectory()
     {
-        // $XDG_DATA_HOME, else ~/.local/share on Unix; %LOCALAPPDATA% on Windows.
-        string data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        string? data;
+        if (OperatingSystem.IsWindows())
+        {
+            data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        }
+        else
+        {
+            // The XDG base directory rule: $XDG_DATA_HOME when it is an absolute path, else ~/.local/share.
+            data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+            if (string.IsNullOrEmpty(data) || !Path.IsPathRooted(data))
+            {
+                string? home = Environment.GetEnvironmentVariable("HOME");
+                data = string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".local", "share");
+            }
+        }
+
         if (string.IsNullOrEmpty(data))
         {
             throw new SessionStorageConnectorException("No per-user data directory is known (HOME is not set), so there is nowhere private to keep a development key. " + HowToConfigure);

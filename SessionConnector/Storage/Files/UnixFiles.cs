@@ -52,9 +52,6 @@ internal static class UnixFiles
     [UnsupportedOSPlatformGuard("windows")]
     public static bool IsUnix => !OperatingSystem.IsWindows();
 
-    /// <summary>True where the owner of an entry can be read (Linux: <c>statx</c> has one layout on every architecture).</summary>
-    public static bool CanReadOwner => OperatingSystem.IsLinux();
-
     /// <summary>The effective user id of this process; <see cref="UnknownOwner"/> on Windows.</summary>
     public static uint CurrentUserId => IsUnix ? Native.GetEUid() : UnknownOwner;
 
@@ -62,7 +59,9 @@ internal static class UnixFiles
     /// <exception cref="IOException">The OS call failed for another reason.</exception>
     public static bool TryGetStatus(string path, out EntryStatus status)
     {
-        if (CanReadOwner)
+        // OperatingSystem.IsLinux() itself, not a property over it: NativeAOT folds the call per target, so the
+        // fallback (and what it links) is left out of Linux binaries.
+        if (OperatingSystem.IsLinux())
         {
             byte[] buffer = new byte[256];
             if (Native.StatX(AT_FDCWD, NulTerminated(path), AT_SYMLINK_NOFOLLOW, STATX_TYPE_MODE_UID, buffer) != 0)
@@ -77,24 +76,29 @@ internal static class UnixFiles
             return true;
         }
 
-        var info = new FileInfo(path);
-        if (!info.Exists && !Directory.Exists(path) && info.LinkTarget is null)
+        FileAttributes attributes;
+        try
+        {
+            attributes = File.GetAttributes(path); // lstat: a link reports ReparsePoint
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             status = default;
             return false;
         }
 
-        EntryKind kind = info.LinkTarget is not null ? EntryKind.SymbolicLink
-            : (info.Attributes & FileAttributes.Directory) != 0 ? EntryKind.Directory
+        EntryKind kind = (attributes & FileAttributes.ReparsePoint) != 0 ? EntryKind.SymbolicLink
+            : (attributes & FileAttributes.Directory) != 0 ? EntryKind.Directory
             : EntryKind.Regular;
-        status = new EntryStatus(UnknownOwner, IsUnix ? info.UnixFileMode : default, kind);
+        UnixFileMode mode = !OperatingSystem.IsWindows() && kind != EntryKind.SymbolicLink ? File.GetUnixFileMode(path) : default;
+        status = new EntryStatus(UnknownOwner, mode, kind);
         return true;
     }
 
     /// <summary>The status of an open file (no path lookup, so no race with a rename).</summary>
     public static EntryStatus GetStatus(SafeFileHandle handle)
     {
-        if (CanReadOwner)
+        if (OperatingSystem.IsLinux())
         {
             byte[] buffer = new byte[256];
             if (Native.StatX((int)handle.DangerousGetHandle(), [0], AT_EMPTY_PATH, STATX_TYPE_MODE_UID, buffer) != 0)
@@ -105,7 +109,7 @@ internal static class UnixFiles
             return Parse(buffer);
         }
 
-        return new EntryStatus(UnknownOwner, IsUnix ? File.GetUnixFileMode(handle) : default, EntryKind.Regular);
+        return new EntryStatus(UnknownOwner, !OperatingSystem.IsWindows() ? File.GetUnixFileMode(handle) : default, EntryKind.Regular);
     }
 
     /// <summary>
@@ -152,7 +156,7 @@ internal static class UnixFiles
     /// <exception cref="UnauthorizedAccessException">Creating the directory was not permitted.</exception>
     public static string? EnsurePrivateDirectory(string path)
     {
-        if (!IsUnix)
+        if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(path);
             return null;
