@@ -133,11 +133,18 @@ public sealed partial class FileSessionStorage : SessionStorage
     public override string? Location => _directory;
 
     /// <inheritdoc />
-    public override StoredRecord? Read(string key) => Completed(ReadCore(key, async: false, CancellationToken.None));
+    public override StoredRecord? Read(string key)
+    {
+        ValidateKey(key);
+        return Decode(key, Completed(ReadRecordFile(key, async: false, CancellationToken.None)));
+    }
 
     /// <inheritdoc />
-    public override ValueTask<StoredRecord?> ReadAsync(string key, CancellationToken cancellationToken = default) =>
-        ReadCore(key, async: true, cancellationToken);
+    public override async ValueTask<StoredRecord?> ReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        return Decode(key, await ReadRecordFile(key, async: true, cancellationToken).ConfigureAwait(false));
+    }
 
     /// <inheritdoc />
     public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion) =>
@@ -201,21 +208,19 @@ public sealed partial class FileSessionStorage : SessionStorage
         return task.GetAwaiter().GetResult();
     }
 
-    private async ValueTask<StoredRecord?> ReadCore(string key, bool async, CancellationToken cancellationToken)
+    // The read's one core returns the bytes, not a StoredRecord: an async builder over StoredRecord? (it holds a
+    // DateTimeOffset?) would link date formatting and time-zone data (~150 KB) into every NativeAOT app, sync-only or not.
+    private async ValueTask<byte[]?> ReadRecordFile(string key, bool async, CancellationToken cancellationToken)
     {
-        ValidateKey(key);
         string path = RecordPath(key);
-        byte[]? bytes;
         try
         {
-            bytes = await ReadAllBytes(path, async, cancellationToken).ConfigureAwait(false);
+            return await ReadAllBytes(path, async, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SessionStorageException($"Reading the session record '{path}' failed: {e.Message}", e);
         }
-
-        return bytes is null ? null : Decode(key, bytes);
     }
 
     private async ValueTask<bool> WriteCore(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, bool async, CancellationToken cancellationToken)
@@ -310,8 +315,9 @@ public sealed partial class FileSessionStorage : SessionStorage
     private const long MinExpiryMs = -62135596800000L;
     private const long MaxExpiryMs = 253402300799999L;
 
-    private StoredRecord? Decode(string key, byte[] bytes)
+    private StoredRecord? Decode(string key, byte[]? bytes)
     {
+        if (bytes is null) return null;
         if (!TryParse(bytes, out long version, out DateTimeOffset? expiresAt, out int length))
         {
             // Garbage or a record cut short by a non-durable write before an OS crash: absent, and removed.
