@@ -1,50 +1,58 @@
+using System;
 using System.Text;
 
 namespace SessionConnector.Generators;
 
-/// <summary>A minimal indenting text writer; four spaces per level, <c>\n</c> line ends for stable output.</summary>
+/// <summary>
+/// A minimal indenting text writer: four spaces per level, <c>\n</c> line ends for stable output. <see cref="Open"/>
+/// returns a block that writes the closing brace when disposed, so the C# nesting of the emitter mirrors the output.
+/// </summary>
 internal sealed class IndentedWriter
 {
     private readonly StringBuilder _builder = new();
     private int _indent;
 
+    /// <summary>Writes one line, or each line of a multi-line text (e.g. a raw string literal), indented.</summary>
     public IndentedWriter Line(string text = "")
-    {
-        if (text.Length > 0)
-        {
-            _builder.Append(' ', _indent * 4);
-            _builder.Append(text);
-        }
-
-        _builder.Append('\n');
-        return this;
-    }
-
-    /// <summary>Writes a block of lines (e.g. a raw string literal), indenting each non-empty one.</summary>
-    public IndentedWriter Block(string text)
     {
         foreach (var line in text.Replace("\r\n", "\n").Split('\n'))
         {
-            Line(line);
+            if (line.Length > 0)
+            {
+                _builder.Append(' ', _indent * 4).Append(line);
+            }
+
+            _builder.Append('\n');
         }
 
         return this;
     }
 
-    public IndentedWriter Open(string header)
+    /// <summary>Writes <paramref name="header"/> and an opening brace; disposing the result closes it.</summary>
+    public Block Open(string header)
     {
         Line(header);
         Line("{");
         _indent++;
-        return this;
-    }
-
-    public IndentedWriter Close(string suffix = "")
-    {
-        _indent--;
-        Line("}" + suffix);
-        return this;
+        return new Block(this);
     }
 
     public override string ToString() => _builder.ToString();
+
+    /// <summary>An open brace; <see cref="Dispose"/> writes the matching close.</summary>
+    public readonly struct Block : IDisposable
+    {
+        private readonly IndentedWriter? _writer;
+
+        public Block(IndentedWriter writer) => _writer = writer;
+
+        public void Dispose()
+        {
+            if (_writer is { } w)
+            {
+                w._indent--;
+                w.Line("}");
+            }
+        }
+    }
 }

@@ -25,6 +25,13 @@ public sealed partial class SessionDataGenerator
                 SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers |
                 SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
+        /// <summary>
+        /// As <see cref="TypeFormat"/> without nullable reference annotations at any depth: usable after <c>new</c> and
+        /// as a codec's type argument (codecs handle null themselves).
+        /// </summary>
+        private static readonly SymbolDisplayFormat CreateFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var type = (INamedTypeSymbol)context.TargetSymbol;
@@ -421,9 +428,7 @@ public sealed partial class SessionDataGenerator
         {
             offending = null;
             var typeName = type.ToDisplayString(TypeFormat);
-            var createName = type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated
-                ? type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(TypeFormat)
-                : typeName;
+            var createName = type.ToDisplayString(CreateFormat);
 
             TypeShape Simple(ShapeKind kind) => new(kind, typeName, createName, type.IsReferenceType, null, default);
 

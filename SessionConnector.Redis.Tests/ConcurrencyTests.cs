@@ -59,18 +59,22 @@ public sealed class ConcurrencyTests
         Assert.Equal(800L, (await a.GetAsync<SessionBag>(id))!["n"]);
     }
 
-    private static void RunUpdates(SessionStorageConnector[] connectors, string id, int perThread)
+    private static void RunUpdates(SessionStorageConnector[] connectors, string id, int perThread) =>
+        RunUpdates(connectors, (_, _) => id, perThread);
+
+    /// <summary>Each connector gets a thread that runs <paramref name="perThread"/> counter increments on <paramref name="idFor"/>(thread, i); asserts none failed.</summary>
+    internal static void RunUpdates(SessionStorageConnector[] connectors, Func<int, int, string> idFor, int perThread)
     {
         var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         using var startLine = new Barrier(connectors.Length);
-        Thread[] threads = connectors.Select(c => new Thread(() =>
+        Thread[] threads = connectors.Select((c, t) => new Thread(() =>
         {
             startLine.SignalAndWait();
             try
             {
                 for (int i = 0; i < perThread; i++)
                 {
-                    if (!c.Update<SessionBag>(id, bag => bag["n"] = (long)bag["n"]! + 1)) errors.Enqueue(new InvalidOperationException("the session vanished"));
+                    if (!c.Update<SessionBag>(idFor(t, i), bag => bag["n"] = (long)bag["n"]! + 1)) errors.Enqueue(new InvalidOperationException("the session vanished"));
                 }
             }
             catch (Exception e)

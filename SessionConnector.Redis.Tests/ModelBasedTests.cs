@@ -40,7 +40,7 @@ public sealed class ModelBasedTests : IDisposable
         var lines = new List<string>();
         // One shared connection; a fresh key prefix (a fresh, empty store) for every sequence.
         ConnectorModel.Run(
-            _ => new RedisSessionStorage(new RedisSessionStorageOptions { Multiplexer = _server.Admin, KeyPrefix = TestNodes.NewPrefix() }),
+            _ => RedisSessionStorage.Connect(new RedisSessionStorageOptions { Multiplexer = _server.Admin, KeyPrefix = TestNodes.NewPrefix() }),
             cache,
             iterations,
             lines.Add,

@@ -115,6 +115,27 @@ public sealed class RedisConnectorTests
     }
 
     [Fact]
+    public void ClearDoesNotTouchAnApplicationWhosePrefixStartsWithThisOne()
+    {
+        // Issue 11 item 17: with prefix "sc:", Clear used to SCAN "sc:*" and delete "sc:admin:"'s sessions too.
+        string prefix = TestNodes.NewPrefix();
+        string nested = prefix + "admin:";
+        byte[] secret = TestNodes.NewSecret();
+        using SessionStorageConnector app = TestNodes.Connector(_server, prefix, secret);
+        using SessionStorageConnector admin = TestNodes.Connector(_server, nested, secret, TimeSpan.Zero);
+        string appId = SessionStorageConnector.GenerateId();
+        string adminId = SessionStorageConnector.GenerateId();
+        app.Set(appId, TestNodes.Bag("role", "user"));
+        admin.Set(adminId, TestNodes.Bag("role", "admin"));
+
+        app.Clear();
+
+        Assert.Null(app.Get<SessionBag>(appId));
+        Assert.Equal("admin", admin.Get<SessionBag>(adminId)!["role"]);
+        Assert.Single(KeysWithPrefix(nested));
+    }
+
+    [Fact]
     public void ClearRemovesOnlyThisPrefixsKeys()
     {
         // A prefix with glob characters: SCAN's pattern must escape them.

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs the SessionConnector benchmark suite in Release and regenerates benchmarks/RESULTS.md.
-#   scripts/bench.sh            quick suite (< 10 min on 2 cores): short in-process BenchmarkDotNet job,
-#                               hit-ratio simulation, throughput loop, RESULTS.md
+# Runs the SessionConnector benchmark suite in Release and regenerates its section of benchmarks/RESULTS.md (between
+# <!-- bdn:begin --> and <!-- bdn:end -->; other scripts own the file's other sections).
+#   scripts/bench.sh            quick suite (< 10 min on 2 cores): short in-process BenchmarkDotNet job, hit-ratio
+#                               simulation, paired interleaved check, Get/Update throughput loop
 #   scripts/bench.sh --full     BenchmarkDotNet's default (out-of-process, statistically driven) job
 #   scripts/bench.sh --noisy    mark RESULTS.md as measured on a busy machine
-#   scripts/bench.sh --report   only rebuild RESULTS.md from the last run's artifacts
+#   scripts/bench.sh --only X   only the benchmark classes whose name contains X (RESULTS.md left alone)
+# Targets are declared with [Target] next to each benchmark. Exit code 2 when one cannot be judged (a benchmark
+# failed or did not run): the suite never reports a target as "not measured".
 # Comparison 7 (Redis) uses SESSIONCONNECTOR_REDIS=host:port, or a throwaway redis-server this script starts.
 # Any other arguments go to the benchmark program (see benchmarks/SessionConnector.Benchmarks/Program.cs).
 set -euo pipefail
@@ -13,10 +16,10 @@ project="$root/benchmarks/SessionConnector.Benchmarks/SessionConnector.Benchmark
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 start=$(date +%s)
 # Comparison 7 needs a Redis server: start a throwaway one (loopback, persistence off) unless one is given.
-if [ -z "${SESSIONCONNECTOR_REDIS:-}" ] && [ "${1:-}" != "--report" ]; then
+if [ -z "${SESSIONCONNECTOR_REDIS:-}" ]; then
   eval "$(bash "$root/scripts/redis-test-server.sh" 2>/dev/null)" || true
   trap 'kill "${SESSIONCONNECTOR_REDIS_PID:-}" 2>/dev/null || true' EXIT
 fi
 dotnet build "$project" -c Release -nologo -v quiet
 dotnet "$root/benchmarks/SessionConnector.Benchmarks/bin/Release/net10.0/SessionConnector.Benchmarks.dll" "$@"
-echo "bench.sh: done in $(( $(date +%s) - start )) s; results in benchmarks/RESULTS.md"
+echo "bench.sh: done in $(( $(date +%s) - start )) s"

@@ -5,12 +5,15 @@
 #   eval "$(bash scripts/redis-test-server.sh)"   # also start one on a free loopback port, persistence off, and
 #                                                 # export SESSIONCONNECTOR_REDIS=127.0.0.1:PORT and SESSIONCONNECTOR_REDIS_PID
 #
-# The xunit tests do not need a running server: their fixture starts redis-server itself on a free port and stops it
-# afterwards (set SESSIONCONNECTOR_REDIS_SERVER to use a specific binary). They only need it installed.
+# The xunit tests do not need a running server: their fixtures start redis-server themselves on free ports (one server,
+# and a 3-primary + 3-replica cluster) and stop them afterwards (set SESSIONCONNECTOR_REDIS_SERVER to use a specific
+# binary; redis-cli is taken from the same directory). They only need Redis installed.
 set -euo pipefail
 
 install_redis() {
-  if command -v redis-server >/dev/null 2>&1; then return 0; fi
+  # redis-cli (package redis-tools, a dependency of redis-server) is needed too: the cluster fixture runs
+  # `redis-cli --cluster create`.
+  if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then return 0; fi
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "redis-server is missing and apt-get is not available: install Redis 7 yourself." >&2
     exit 1
@@ -19,7 +22,7 @@ install_redis() {
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   echo "Installing redis-server..." >&2
   $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >&2
   # The package may start a system service on 6379; the tests never use it.
 }
 

@@ -31,6 +31,9 @@ for proj in $(find . -name '*.Tests.csproj' -not -path './artifacts/*' | sort); 
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
 done
 
+echo "== pack and consume (local feed, PackageReference only, NativeAOT)"
+if bash scripts/pack-consume.sh; then :; else status=1; fi
+
 echo "== NativeAOT gate"
 if bash scripts/aot-gate.sh; then :; else status=1; fi
 

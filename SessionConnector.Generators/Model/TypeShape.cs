@@ -5,7 +5,7 @@ namespace SessionConnector.Generators.Model;
 /// </summary>
 /// <param name="Kind">The encoding.</param>
 /// <param name="TypeName">The type as declared, <c>global::</c>-qualified, with nullable annotations.</param>
-/// <param name="CreateName">The type without a top-level <c>?</c> on reference types (usable after <c>new</c>).</param>
+/// <param name="CreateName">The type without nullable reference annotations (usable after <c>new</c> and as a codec type argument).</param>
 /// <param name="IsReferenceType">Whether the value can be null without <see cref="System.Nullable{T}"/>.</param>
 /// <param name="Element">Element (arrays, lists, sets), value (dictionaries) or inner (Nullable) shape.</param>
 /// <param name="EnumUnderlying">For enums, the underlying integer kind.</param>

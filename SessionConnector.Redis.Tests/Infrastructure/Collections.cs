@@ -18,3 +18,10 @@ public sealed class RedisSoakCollection : ICollectionFixture<RedisServer>
 {
     public const string Name = "redis-soak";
 }
+
+/// <summary>Tests against a real local Redis Cluster (3 primaries + 3 replicas) share one.</summary>
+[CollectionDefinition(Name)]
+public sealed class RedisClusterCollection : ICollectionFixture<RedisCluster>
+{
+    public const string Name = "redis-cluster";
+}

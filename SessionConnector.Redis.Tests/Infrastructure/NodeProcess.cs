@@ -11,8 +11,9 @@ namespace SessionConnector.Redis.Tests.Infrastructure;
 public sealed class NodeProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _errors = new();
 
-    public NodeProcess(string endpoint, string prefix, byte[] secret)
+    public NodeProcess(string endpoint, string prefix, byte[] secret, int waitForReplicas = 0)
     {
         string node = typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NodeAssembly").Value!;
         if (!File.Exists(node)) throw new InvalidOperationException($"The helper node was not built: {node}");
@@ -27,14 +28,42 @@ public sealed class NodeProcess : IDisposable
         start.ArgumentList.Add(endpoint);
         start.ArgumentList.Add(prefix);
         start.ArgumentList.Add(Convert.ToHexString(secret));
+        start.ArgumentList.Add(waitForReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _process = Process.Start(start) ?? throw new InvalidOperationException("The helper node did not start.");
-        _process.ErrorDataReceived += static (_, _) => { };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_errors)
+            {
+                _errors.AppendLine(e.Data);
+                if (_errors.Length > 8000) _errors.Remove(0, _errors.Length - 8000);
+            }
+        };
         _process.BeginErrorReadLine();
         string? ready = ReadLine(TimeSpan.FromSeconds(30));
         if (ready != "ready") throw new InvalidOperationException($"The helper node said '{ready}' instead of 'ready'.");
     }
 
-    public void Send(string command) => _process.StandardInput.WriteLine(command);
+    public void Send(string command)
+    {
+        try
+        {
+            _process.StandardInput.WriteLine(command);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"The helper node is gone (exit code {(_process.HasExited ? _process.ExitCode : -1)}); its stderr:\n{StandardError}", e);
+        }
+    }
+
+    /// <summary>The tail of what the helper node wrote to stderr (an unhandled exception, say).</summary>
+    public string StandardError
+    {
+        get
+        {
+            lock (_errors) return _errors.ToString();
+        }
+    }
 
     public string Ask(string command)
     {

@@ -126,7 +126,7 @@ public sealed class RedisServer : IDisposable
         return port;
     }
 
-    private static string? FindExecutable()
+    internal static string? FindExecutable()
     {
         string? configured = Environment.GetEnvironmentVariable("SESSIONCONNECTOR_REDIS_SERVER");
         if (!string.IsNullOrEmpty(configured)) return File.Exists(configured) ? configured : null;

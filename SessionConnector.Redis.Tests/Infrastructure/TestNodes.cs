@@ -12,7 +12,7 @@ public static class TestNodes
     public static byte[] NewSecret() => RandomNumberGenerator.GetBytes(32);
 
     public static RedisSessionStorage Storage(RedisServer server, string prefix, string? channel = null, TimeSpan? operationTimeout = null) =>
-        new(new RedisSessionStorageOptions
+        RedisSessionStorage.Connect(new RedisSessionStorageOptions
         {
             Configuration = server.Endpoint,
             KeyPrefix = prefix,

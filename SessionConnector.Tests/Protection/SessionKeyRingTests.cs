@@ -284,7 +284,7 @@ public sealed class SessionKeyRingTests
         Assert.True(a.IsDevelopmentKey);
         Assert.False(SessionKeyRing.FromSecret(Secret(1)).IsDevelopmentKey);
         Assert.NotEqual(a.GetKey(1), b.GetKey(1));
-        Assert.False(pb.TryUnprotect(SessionId, pa.Protect(SessionId, Payload(8)), out _, out _));
+        Assert.False(pb.TryUnprotect(SessionId, 1, pa.Protect(SessionId, 1, Payload(8)), out _, out _));
     }
 
     [Fact]

@@ -42,9 +42,9 @@ public sealed class SessionProtectorConcurrencyTests
                 string id = $"session-{thread}-{i % 17}";
                 int seed = thread * PerThread + i;
                 byte[] plaintext = Payload(i % 300, seed);
-                byte[] envelope = protector.Protect(id, plaintext);
+                byte[] envelope = protector.Protect(id, 1, plaintext);
                 if (!nonces.TryAdd(NonceIdOf(envelope), seed)) Interlocked.Increment(ref failures);
-                if (!protector.TryUnprotect(id, envelope, out byte[]? back, out _) || !back.AsSpan().SequenceEqual(plaintext))
+                if (!protector.TryUnprotect(id, 1, envelope, out byte[]? back, out _) || !back.AsSpan().SequenceEqual(plaintext))
                 {
                     Interlocked.Increment(ref failures);
                 }
@@ -58,7 +58,7 @@ public sealed class SessionProtectorConcurrencyTests
         using var reader = new SessionProtector(ring);
         foreach ((string id, int seed, byte[] envelope) in envelopes)
         {
-            Assert.True(reader.TryUnprotect(id, envelope, out byte[]? plaintext, out _));
+            Assert.True(reader.TryUnprotect(id, 1, envelope, out byte[]? plaintext, out _));
             Assert.Equal(Payload(plaintext.Length, seed), plaintext);
         }
         if (epochSize < PerThread)
@@ -107,16 +107,16 @@ public sealed class SessionProtectorConcurrencyTests
                     rotated.Set();
                 }
                 int seed = thread * PerThread + i;
-                written.Add((seed, protector.Protect(SessionId, Payload(32, seed))));
+                written.Add((seed, protector.Protect(SessionId, 1, Payload(32, seed))));
             }
         });
 
         Assert.True(rotated.IsSet);
         Assert.Contains(written, w => KeyIdOf(w.Envelope) == 2);
-        Assert.Equal(2u, KeyIdOf(protector.Protect(SessionId, Payload(1))));
+        Assert.Equal(2u, KeyIdOf(protector.Protect(SessionId, 1, Payload(1))));
         foreach ((int seed, byte[] envelope) in written)
         {
-            Assert.True(protector.TryUnprotect(SessionId, envelope, out byte[]? plaintext, out bool usedOldKey));
+            Assert.True(protector.TryUnprotect(SessionId, 1, envelope, out byte[]? plaintext, out bool usedOldKey));
             Assert.Equal(Payload(32, seed), plaintext);
             Assert.Equal(KeyIdOf(envelope) == 1, usedOldKey);
         }

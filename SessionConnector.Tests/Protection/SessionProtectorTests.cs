@@ -28,10 +28,10 @@ public sealed class SessionProtectorTests
         using var protector = new SessionProtector(ring);
         byte[] plaintext = Payload(size);
 
-        byte[] envelope = protector.Protect(SessionId, plaintext);
+        byte[] envelope = protector.Protect(SessionId, 1, plaintext);
 
         Assert.Equal(size + EnvelopeFormat.Overhead, envelope.Length);
-        Assert.True(protector.TryUnprotect(SessionId, envelope, out byte[]? decrypted, out bool usedOldKey));
+        Assert.True(protector.TryUnprotect(SessionId, 1, envelope, out byte[]? decrypted, out bool usedOldKey));
         Assert.Equal(plaintext, decrypted);
         Assert.False(usedOldKey);
         if (size >= 16)
@@ -47,11 +47,11 @@ public sealed class SessionProtectorTests
         using var ring = new SessionKeyRing().AddKey(0x01020304, Secret(1), primary: true);
         using var protector = new SessionProtector(ring);
 
-        byte[] first = protector.Protect(SessionId, Payload(10));
-        byte[] second = protector.Protect(SessionId, Payload(10));
+        byte[] first = protector.Protect(SessionId, 1, Payload(10));
+        byte[] second = protector.Protect(SessionId, 1, Payload(10));
 
         Assert.Equal(0xC5, first[0]);
-        Assert.Equal(1, first[1]);
+        Assert.Equal(2, first[1]);
         Assert.Equal(new byte[] { 1, 2, 3, 4 }, first[2..6]);
         Assert.Equal(SaltOf(first), SaltOf(second));
         Assert.Equal(new byte[4], first[22..26]);
@@ -66,8 +66,8 @@ public sealed class SessionProtectorTests
         using var protector = new SessionProtector(ring);
         byte[] plaintext = Payload(64);
 
-        byte[] a = protector.Protect(SessionId, plaintext);
-        byte[] b = protector.Protect(SessionId, plaintext);
+        byte[] a = protector.Protect(SessionId, 1, plaintext);
+        byte[] b = protector.Protect(SessionId, 1, plaintext);
 
         Assert.NotEqual(a[EnvelopeFormat.HeaderSize..], b[EnvelopeFormat.HeaderSize..]);
     }
@@ -77,8 +77,8 @@ public sealed class SessionProtectorTests
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring);
-        byte[] envelope = protector.Protect(SessionId, Payload(16));
-        Assert.True(protector.TryUnprotect(SessionId, envelope, out _, out _));
+        byte[] envelope = protector.Protect(SessionId, 1, Payload(16));
+        Assert.True(protector.TryUnprotect(SessionId, 1, envelope, out _, out _));
 
         var accepted = new List<string>();
         for (int position = 0; position < envelope.Length; position++)
@@ -87,7 +87,7 @@ public sealed class SessionProtectorTests
             {
                 byte[] tampered = (byte[])envelope.Clone();
                 tampered[position] ^= (byte)(1 << bit);
-                if (protector.TryUnprotect(SessionId, tampered, out byte[]? plaintext, out _) || plaintext is not null)
+                if (protector.TryUnprotect(SessionId, 1, tampered, out byte[]? plaintext, out _) || plaintext is not null)
                 {
                     accepted.Add($"byte {position} bit {bit}");
                 }
@@ -103,13 +103,13 @@ public sealed class SessionProtectorTests
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring);
-        byte[] envelope = protector.Protect(SessionId, Payload(40));
+        byte[] envelope = protector.Protect(SessionId, 1, Payload(40));
 
         for (int length = 0; length < envelope.Length; length++)
         {
-            Assert.False(protector.TryUnprotect(SessionId, envelope.AsSpan(0, length), out byte[]? plaintext, out _), $"prefix of {length} bytes");
+            Assert.False(protector.TryUnprotect(SessionId, 1, envelope.AsSpan(0, length), out byte[]? plaintext, out _), $"prefix of {length} bytes");
             Assert.Null(plaintext);
-            Assert.False(protector.TryUnprotect(SessionId, envelope.AsSpan(envelope.Length - length), out _, out _), $"suffix of {length} bytes");
+            Assert.False(protector.TryUnprotect(SessionId, 1, envelope.AsSpan(envelope.Length - length), out _, out _), $"suffix of {length} bytes");
         }
     }
 
@@ -122,14 +122,14 @@ public sealed class SessionProtectorTests
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring);
-        byte[] envelope = protector.Protect(SessionId, Payload(40));
+        byte[] envelope = protector.Protect(SessionId, 1, Payload(40));
 
         byte[] appended = envelope.Concat(new byte[extra]).ToArray();
         byte[] prepended = new byte[extra].Concat(envelope).ToArray();
 
-        Assert.False(protector.TryUnprotect(SessionId, appended, out _, out _));
-        Assert.False(protector.TryUnprotect(SessionId, prepended, out _, out _));
-        Assert.True(protector.TryUnprotect(SessionId, envelope, out _, out _));
+        Assert.False(protector.TryUnprotect(SessionId, 1, appended, out _, out _));
+        Assert.False(protector.TryUnprotect(SessionId, 1, prepended, out _, out _));
+        Assert.True(protector.TryUnprotect(SessionId, 1, envelope, out _, out _));
     }
 
     [Theory]
@@ -141,26 +141,27 @@ public sealed class SessionProtectorTests
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring);
-        byte[] envelope = protector.Protect(SessionId, Payload(40));
+        byte[] envelope = protector.Protect(SessionId, 1, Payload(40));
 
-        Assert.False(protector.TryUnprotect(otherId, envelope, out byte[]? plaintext, out _));
+        Assert.False(protector.TryUnprotect(otherId, 1, envelope, out byte[]? plaintext, out _));
         Assert.Null(plaintext);
-        Assert.True(protector.TryUnprotect(SessionId, envelope, out _, out _));
+        Assert.True(protector.TryUnprotect(SessionId, 1, envelope, out _, out _));
     }
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(1)] // version 1 did not bind the record version; its envelopes are refused, not read without that check
+    [InlineData(3)]
     [InlineData(255)]
     public void UnknownVersionIsRejectedEvenWhenTheRestIsIntact(byte version)
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring);
-        byte[] envelope = protector.Protect(SessionId, Payload(40));
+        byte[] envelope = protector.Protect(SessionId, 1, Payload(40));
 
         envelope[EnvelopeFormat.VersionOffset] = version;
 
-        Assert.False(protector.TryUnprotect(SessionId, envelope, out _, out _));
+        Assert.False(protector.TryUnprotect(SessionId, 1, envelope, out _, out _));
     }
 
     [Fact]
@@ -168,7 +169,7 @@ public sealed class SessionProtectorTests
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring);
-        protector.Protect(SessionId, Payload(1)); // creates the write epoch
+        protector.Protect(SessionId, 1, Payload(1)); // creates the write epoch
         int cached = protector.CachedEpochCount;
         var random = new Random(42);
 
@@ -183,7 +184,7 @@ public sealed class SessionProtectorTests
                 garbage[1] = EnvelopeFormat.Version;
                 BinaryPrimitives.WriteUInt32BigEndian(garbage.AsSpan(2), 1);
             }
-            Assert.False(protector.TryUnprotect(SessionId, garbage, out byte[]? plaintext, out _));
+            Assert.False(protector.TryUnprotect(SessionId, 1, garbage, out byte[]? plaintext, out _));
             Assert.Null(plaintext);
         }
 
@@ -195,13 +196,13 @@ public sealed class SessionProtectorTests
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring);
-        byte[] envelope = protector.Protect(SessionId, Payload(4));
+        byte[] envelope = protector.Protect(SessionId, 1, Payload(4));
 
-        Assert.Throws<ArgumentException>(() => protector.Protect("bad\uD800id", Payload(4)));
+        Assert.Throws<ArgumentException>(() => protector.Protect("bad\uD800id", 1, Payload(4)));
         Assert.Throws<ArgumentException>(() => protector.DeriveStorageKey("bad\uD800id"));
-        Assert.Throws<ArgumentNullException>(() => protector.Protect(null!, Payload(4)));
-        Assert.False(protector.TryUnprotect("bad\uD800id", envelope, out _, out _));
-        Assert.False(protector.TryUnprotect(null!, envelope, out _, out _));
+        Assert.Throws<ArgumentNullException>(() => protector.Protect(null!, 1, Payload(4)));
+        Assert.False(protector.TryUnprotect("bad\uD800id", 1, envelope, out _, out _));
+        Assert.False(protector.TryUnprotect(null!, 1, envelope, out _, out _));
     }
 
     [Theory]
@@ -214,11 +215,11 @@ public sealed class SessionProtectorTests
         string id = new string('é', length);
         string sibling = new string('é', length - 1) + "e";
 
-        byte[] envelope = protector.Protect(id, Payload(30));
+        byte[] envelope = protector.Protect(id, 1, Payload(30));
 
-        Assert.True(protector.TryUnprotect(id, envelope, out byte[]? plaintext, out _));
+        Assert.True(protector.TryUnprotect(id, 1, envelope, out byte[]? plaintext, out _));
         Assert.Equal(Payload(30), plaintext);
-        Assert.False(protector.TryUnprotect(sibling, envelope, out _, out _));
+        Assert.False(protector.TryUnprotect(sibling, 1, envelope, out _, out _));
         Assert.NotEqual(protector.DeriveStorageKey(id), protector.DeriveStorageKey(sibling));
     }
 
@@ -229,11 +230,11 @@ public sealed class SessionProtectorTests
         using var writer = new SessionProtector(ring);
         using var reader = new SessionProtector(ring);
 
-        byte[] envelope = writer.Protect(SessionId, Payload(100));
-        byte[] own = reader.Protect(SessionId, Payload(100));
+        byte[] envelope = writer.Protect(SessionId, 1, Payload(100));
+        byte[] own = reader.Protect(SessionId, 1, Payload(100));
 
         Assert.NotEqual(SaltOf(envelope), SaltOf(own)); // each protector draws its own epoch salt
-        Assert.True(reader.TryUnprotect(SessionId, envelope, out byte[]? plaintext, out _));
+        Assert.True(reader.TryUnprotect(SessionId, 1, envelope, out byte[]? plaintext, out _));
         Assert.Equal(Payload(100), plaintext);
     }
 
@@ -245,9 +246,9 @@ public sealed class SessionProtectorTests
         using var writer = new SessionProtector(ring);
         using var reader = new SessionProtector(otherRing);
 
-        byte[] envelope = writer.Protect(SessionId, Payload(100));
+        byte[] envelope = writer.Protect(SessionId, 1, Payload(100));
 
-        Assert.False(reader.TryUnprotect(SessionId, envelope, out _, out _));
+        Assert.False(reader.TryUnprotect(SessionId, 1, envelope, out _, out _));
     }
 
     [Fact]
@@ -256,18 +257,18 @@ public sealed class SessionProtectorTests
         using var ring = new SessionKeyRing().AddKey(1, Secret(1));
         using var protector = new SessionProtector(ring);
         string storageKeyBefore = protector.DeriveStorageKey(SessionId);
-        byte[] oldRecord = protector.Protect(SessionId, Payload(50));
+        byte[] oldRecord = protector.Protect(SessionId, 1, Payload(50));
         Assert.Equal(1u, KeyIdOf(oldRecord));
 
         ring.AddKey(2, Secret(2), primary: true);
 
-        Assert.True(protector.TryUnprotect(SessionId, oldRecord, out byte[]? oldPlaintext, out bool usedOldKey));
+        Assert.True(protector.TryUnprotect(SessionId, 1, oldRecord, out byte[]? oldPlaintext, out bool usedOldKey));
         Assert.Equal(Payload(50), oldPlaintext);
         Assert.True(usedOldKey);
-        byte[] rewritten = protector.Protect(SessionId, oldPlaintext);
+        byte[] rewritten = protector.Protect(SessionId, 1, oldPlaintext);
         Assert.Equal(2u, KeyIdOf(rewritten));
         Assert.NotEqual(SaltOf(oldRecord), SaltOf(rewritten));
-        Assert.True(protector.TryUnprotect(SessionId, rewritten, out _, out bool rewrittenUsedOldKey));
+        Assert.True(protector.TryUnprotect(SessionId, 1, rewritten, out _, out bool rewrittenUsedOldKey));
         Assert.False(rewrittenUsedOldKey);
 
         using (var restarted = new SessionProtector(ring))
@@ -278,12 +279,12 @@ public sealed class SessionProtectorTests
 
         ring.Revoke(1);
 
-        Assert.False(protector.TryUnprotect(SessionId, oldRecord, out byte[]? revoked, out _));
+        Assert.False(protector.TryUnprotect(SessionId, 1, oldRecord, out byte[]? revoked, out _));
         Assert.Null(revoked);
-        Assert.True(protector.TryUnprotect(SessionId, rewritten, out _, out _));
+        Assert.True(protector.TryUnprotect(SessionId, 1, rewritten, out _, out _));
         using var afterRevocation = new SessionProtector(ring);
         Assert.Equal(storageKeyBefore, afterRevocation.DeriveStorageKey(SessionId));
-        Assert.False(afterRevocation.TryUnprotect(SessionId, oldRecord, out _, out _));
+        Assert.False(afterRevocation.TryUnprotect(SessionId, 1, oldRecord, out _, out _));
     }
 
     [Fact]
@@ -294,7 +295,7 @@ public sealed class SessionProtectorTests
         using var writer = new SessionProtector(writerRing);
         using var reader = new SessionProtector(readerRing);
 
-        Assert.False(reader.TryUnprotect(SessionId, writer.Protect(SessionId, Payload(8)), out _, out _));
+        Assert.False(reader.TryUnprotect(SessionId, 1, writer.Protect(SessionId, 1, Payload(8)), out _, out _));
     }
 
     [Fact]
@@ -336,7 +337,7 @@ public sealed class SessionProtectorTests
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring, epochSize: 3, epochCacheCapacity: 64);
         var envelopes = new List<byte[]>();
-        for (int i = 0; i < 10; i++) envelopes.Add(protector.Protect(SessionId, Payload(20, i)));
+        for (int i = 0; i < 10; i++) envelopes.Add(protector.Protect(SessionId, 1, Payload(20, i)));
 
         var salts = envelopes.Select(SaltOf).ToList();
         Assert.Equal(4, salts.Distinct().Count());
@@ -348,9 +349,9 @@ public sealed class SessionProtectorTests
         using var freshReader = new SessionProtector(ring);
         for (int i = 0; i < 10; i++)
         {
-            Assert.True(protector.TryUnprotect(SessionId, envelopes[i], out byte[]? a, out _), $"writer, envelope {i}");
+            Assert.True(protector.TryUnprotect(SessionId, 1, envelopes[i], out byte[]? a, out _), $"writer, envelope {i}");
             Assert.Equal(Payload(20, i), a);
-            Assert.True(freshReader.TryUnprotect(SessionId, envelopes[i], out byte[]? b, out _), $"reader, envelope {i}");
+            Assert.True(freshReader.TryUnprotect(SessionId, 1, envelopes[i], out byte[]? b, out _), $"reader, envelope {i}");
             Assert.Equal(Payload(20, i), b);
         }
     }
@@ -360,13 +361,13 @@ public sealed class SessionProtectorTests
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring, epochSize: 1, epochCacheCapacity: 2);
-        var envelopes = Enumerable.Range(0, 10).Select(i => protector.Protect(SessionId, Payload(5, i))).ToList();
+        var envelopes = Enumerable.Range(0, 10).Select(i => protector.Protect(SessionId, 1, Payload(5, i))).ToList();
 
         Assert.Equal(10, envelopes.Select(SaltOf).Distinct().Count());
         Assert.True(protector.CachedEpochCount <= 2, $"cache holds {protector.CachedEpochCount}");
         for (int i = 0; i < 10; i++)
         {
-            Assert.True(protector.TryUnprotect(SessionId, envelopes[i], out byte[]? plaintext, out _));
+            Assert.True(protector.TryUnprotect(SessionId, 1, envelopes[i], out byte[]? plaintext, out _));
             Assert.Equal(Payload(5, i), plaintext);
         }
         Assert.True(protector.CachedEpochCount <= 2, $"cache holds {protector.CachedEpochCount}");
@@ -377,13 +378,13 @@ public sealed class SessionProtectorTests
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         var protector = new SessionProtector(ring);
-        byte[] envelope = protector.Protect(SessionId, Payload(8));
+        byte[] envelope = protector.Protect(SessionId, 1, Payload(8));
 
         protector.Dispose();
 
-        Assert.Throws<ObjectDisposedException>(() => protector.Protect(SessionId, Payload(8)));
+        Assert.Throws<ObjectDisposedException>(() => protector.Protect(SessionId, 1, Payload(8)));
         Assert.Throws<ObjectDisposedException>(() => protector.DeriveStorageKey(SessionId));
-        Assert.False(protector.TryUnprotect(SessionId, envelope, out _, out _));
+        Assert.False(protector.TryUnprotect(SessionId, 1, envelope, out _, out _));
         protector.Dispose(); // idempotent
     }
 
@@ -392,10 +393,10 @@ public sealed class SessionProtectorTests
     {
         var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring);
-        byte[] envelope = protector.Protect(SessionId, Payload(8));
+        byte[] envelope = protector.Protect(SessionId, 1, Payload(8));
 
         ring.Dispose();
 
-        Assert.False(protector.TryUnprotect(SessionId, envelope, out _, out _));
+        Assert.False(protector.TryUnprotect(SessionId, 1, envelope, out _, out _));
     }
 }

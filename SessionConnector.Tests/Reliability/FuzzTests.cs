@@ -103,13 +103,13 @@ public sealed class FuzzTests : IDisposable
         using var ring = SessionKeyRing.FromSecret(TestConnectors.Key);
         using var protector = new SessionProtector(ring);
         string id = SessionStorageConnector.GenerateId();
-        List<byte[]> seeds = Payloads(SessionFormat.MessagePack).Select(p => protector.Protect(id, p)).ToList();
-        seeds.Add(protector.Protect(id, ReadOnlySpan<byte>.Empty));
+        List<byte[]> seeds = Payloads(SessionFormat.MessagePack).Select(p => protector.Protect(id, 1, p)).ToList();
+        seeds.Add(protector.Protect(id, 1, ReadOnlySpan<byte>.Empty));
         var valid = new HashSet<string>(seeds.Select(Convert.ToHexString));
 
         FuzzHarness.Run(_output, "envelope parser (TryUnprotect)", seeds, input =>
         {
-            bool ok = protector.TryUnprotect(id, input, out _, out _);
+            bool ok = protector.TryUnprotect(id, 1, input, out _, out _);
             if (ok && !valid.Contains(Convert.ToHexString(input))) throw new InvalidOperationException("a mutated envelope authenticated");
             if (!ok && valid.Contains(Convert.ToHexString(input))) throw new InvalidOperationException("an unmodified envelope was rejected");
             return ok ? "unmodified, accepted" : "rejected";
@@ -133,23 +133,27 @@ public sealed class FuzzTests : IDisposable
         // decryption) and, marked by a leading 0xFF, whole envelopes (mutated after sealing).
         List<byte[]> payloads = Payloads(SessionFormat.MessagePack, Future, Future).Concat(Payloads(SessionFormat.Json, null, null)).ToList();
         var seeds = new List<byte[]>(payloads);
-        seeds.AddRange(payloads.Take(4).Select(p => new byte[] { 0xFF }.Concat(protector.Protect(id, p)).ToArray()));
+        // Whole envelopes are sealed for, and stored at, version 1 (the version is part of what they authenticate).
+        seeds.AddRange(payloads.Take(4).Select(p => new byte[] { 0xFF }.Concat(protector.Protect(key, 1, p)).ToArray()));
 
         long version = 1;
         int n = 0;
         FuzzHarness.Run(_output, $"connector read path ({kind})", seeds, input =>
         {
-            byte[] record = input.Length > 0 && input[0] == 0xFF ? input[1..] : protector.Protect(id, input);
-            Assert.True(storage.TryWrite(key, record, null, SessionStorage.AnyVersion, ++version));
+            bool whole = input.Length > 0 && input[0] == 0xFF;
+            long at = whole ? 1 : ++version;
+            byte[] record = whole ? input[1..] : protector.Protect(key, at, input);
+            Assert.True(storage.TryWrite(key, record, null, SessionStorage.AnyVersion, at));
             bool found = (n++ % 3) switch
             {
                 0 => c.TryGet<SessionBag>(id, out _),
                 1 => c.TryGet<Counter>(id, out _),
                 _ => c.Update<Counter>(id, x => x.Value++),
             };
-            if (!found && storage.Read(key) is not null && !protector.IsFromUnknownKey(record))
+            // Authentic records that do not decode for the reader's type stay for readers that can decode them.
+            if (!found && storage.Read(key) is not null && !protector.IsFromUnknownKey(record) && !protector.TryUnprotect(id, at, record, out _, out _))
             {
-                throw new InvalidOperationException("a record that did not read was not evicted");
+                throw new InvalidOperationException("a record that did not authenticate was not evicted");
             }
             return found ? "read" : "absent";
         }, inputs: kind == StorageKind.File ? FuzzHarness.Inputs / 5 : null);

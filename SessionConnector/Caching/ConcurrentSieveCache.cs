@@ -22,14 +22,26 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
     private readonly object _sync = new();
     private readonly int _capacity;
     private readonly Action<TKey, TValue>? _onEvicted;
+    private readonly Action<TValue>? _onLinked, _onUnlinked;
     private SieveEntry<TKey>? _head, _tail, _hand;
     private int _count;
 
-    public ConcurrentSieveCache(int capacity, IEqualityComparer<TKey>? comparer = null, Action<TKey, TValue>? onEvicted = null)
+    /// <param name="capacity">The most entries held.</param>
+    /// <param name="comparer">The key comparer.</param>
+    /// <param name="onEvicted">Called after an entry was evicted to stay within capacity (outside the lock).</param>
+    /// <param name="onLinked">Called under the write lock whenever an entry enters the cache (added or replacing another).</param>
+    /// <param name="onUnlinked">
+    /// Called under the write lock whenever an entry leaves it (removed, replaced, evicted, cleared), so an index kept beside
+    /// the cache stays exactly in step with it. Keep both short and non-throwing.
+    /// </param>
+    public ConcurrentSieveCache(int capacity, IEqualityComparer<TKey>? comparer = null, Action<TKey, TValue>? onEvicted = null,
+        Action<TValue>? onLinked = null, Action<TValue>? onUnlinked = null)
     {
         if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "Cache capacity must be at least 1.");
         _capacity = capacity;
         _onEvicted = onEvicted;
+        _onLinked = onLinked;
+        _onUnlinked = onUnlinked;
         // Pre-size past capacity so the dictionary never resizes while it is full.
         _map = new ConcurrentDictionary<TKey, TValue>(Environment.ProcessorCount, capacity + capacity / 4 + 1, comparer);
     }
@@ -113,6 +125,7 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
                 SieveEntry<TKey>? next = e.Next;
                 e.Prev = e.Next = null;
                 e.Linked = false;
+                _onUnlinked?.Invoke((TValue)e);
                 e = next;
             }
 
@@ -149,6 +162,7 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
         _head = entry;
         _tail ??= entry;
         entry.Linked = true;
+        _onLinked?.Invoke((TValue)entry);
     }
 
     private void Replace(SieveEntry<TKey> old, SieveEntry<TKey> entry)
@@ -161,6 +175,8 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
         old.Prev = old.Next = null;
         old.Linked = false;
         entry.Linked = true;
+        _onUnlinked?.Invoke((TValue)old);
+        _onLinked?.Invoke((TValue)entry);
     }
 
     private void Unlink(SieveEntry<TKey> entry)
@@ -172,5 +188,6 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
         entry.Prev = entry.Next = null;
         entry.Linked = false;
         _count--;
+        _onUnlinked?.Invoke((TValue)entry);
     }
 }

@@ -7,6 +7,8 @@ using SessionConnector.Storage;
 
 namespace SessionConnector;
 
+// The public operations. Each is written once, as a core taking `bool async` (as System.Net.Http's SendAsync does); the sync
+// member runs it with async: false, where it only calls sync members and so completes before it returns.
 public sealed partial class SessionStorageConnector
 {
     /// <summary>Reads a session: from the cache when it holds a fresh copy, otherwise from storage.</summary>
@@ -20,13 +22,11 @@ public sealed partial class SessionStorageConnector
     {
         EnsureOpen();
         SessionIds.Validate(id);
-        if (TryGetCached(id, out value)) return true;
-        if (_cache is not null) _metrics.CacheMiss();
-
-        string key = StorageKeyOf(id);
-        StoredRecord? record = StorageRead(key);
-        if (record is null) return false;
-        return Loaded(id, key, record.Value, out value);
+        // A hit never reaches the core: no state machine, no allocation beyond the caller's copy.
+        if (TryGetCachedEntry(id, out _, out value)) return true;
+        (bool found, VersionedSession<T> session) = Sync.Result(LoadCoreAsync<T>(id, async: false, default));
+        value = session.Value;
+        return found;
     }
 
     /// <summary>Async twin of <see cref="Get{T}"/>.</summary>
@@ -34,13 +34,13 @@ public sealed partial class SessionStorageConnector
     {
         EnsureOpen();
         SessionIds.Validate(id);
-        if (TryGetCached<T>(id, out T? cached)) return new ValueTask<T?>(cached);
+        if (TryGetCachedEntry<T>(id, out _, out T? cached)) return new ValueTask<T?>(cached);
         return Core(id, cancellationToken);
 
         async ValueTask<T?> Core(string id, CancellationToken ct)
         {
-            (bool found, T? value) = await LoadAsync<T>(id, ct).ConfigureAwait(false);
-            return found ? value : null;
+            (bool found, VersionedSession<T> session) = await LoadCoreAsync<T>(id, async: true, ct).ConfigureAwait(false);
+            return found ? session.Value : null;
         }
     }
 
@@ -49,45 +49,34 @@ public sealed partial class SessionStorageConnector
     {
         EnsureOpen();
         SessionIds.Validate(id);
-        if (TryGetCached<T>(id, out T? cached)) return new ValueTask<(bool, T?)>((true, cached));
-        return LoadAsync<T>(id, cancellationToken);
+        if (TryGetCachedEntry<T>(id, out _, out T? cached)) return new ValueTask<(bool, T?)>((true, cached));
+        return Core(id, cancellationToken);
+
+        async ValueTask<(bool, T?)> Core(string id, CancellationToken ct)
+        {
+            (bool found, VersionedSession<T> session) = await LoadCoreAsync<T>(id, async: true, ct).ConfigureAwait(false);
+            return (found, session.Value);
+        }
     }
 
-    private async ValueTask<(bool Found, T? Value)> LoadAsync<T>(string id, CancellationToken ct) where T : ISessionData<T>
+    /// <summary>A cache miss: reads, opens and caches the stored record. The caller has validated the ID.</summary>
+    private async ValueTask<(bool Found, VersionedSession<T> Session)> LoadCoreAsync<T>(string id, bool async, CancellationToken ct) where T : ISessionData<T>
     {
         if (_cache is not null) _metrics.CacheMiss();
         string key = StorageKeyOf(id);
-        StoredRecord? record = await StorageReadAsync(key, ct).ConfigureAwait(false);
-        if (record is null) return (false, default);
-        OpenResult result = TryOpen(id, record.Value, out Opened<T> opened);
-        if (result != OpenResult.Ok)
-        {
-            if (result != OpenResult.UnknownKey) await StorageDeleteAsync(key, ct).ConfigureAwait(false);
-            _cache?.Remove(id);
-            return (false, default);
-        }
-
-        CachePut(id, key, opened.Value, record.Value.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
-        return (true, _cache is null ? opened.Value : T.DeepClone(opened.Value));
-    }
-
-    private bool Loaded<T>(string id, string key, in StoredRecord record, [MaybeNullWhen(false)] out T value) where T : ISessionData<T>
-    {
+        long invalidations = InvalidationCount(key);
+        if (await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not { } record) return default;
         OpenResult result = TryOpen(id, record, out Opened<T> opened);
         if (result != OpenResult.Ok)
         {
-            // Fail closed: a record that does not authenticate or decode is evicted, as is an expired one — except one
-            // sealed under a key this node has not been given yet (see OpenResult.UnknownKey).
-            if (result != OpenResult.UnknownKey) StorageDelete(key);
-            _cache?.Remove(id);
-            value = default;
-            return false;
+            await RejectAsync(id, key, result, record.Version, async, ct).ConfigureAwait(false);
+            return default;
         }
 
         // The decoded instance becomes the cache's private snapshot; the caller gets its own copy.
-        CachePut(id, key, opened.Value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
-        value = _cache is null ? opened.Value : T.DeepClone(opened.Value);
-        return true;
+        CachePut(id, key, opened.Value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations);
+        T value = _cache is null ? opened.Value : T.DeepClone(opened.Value);
+        return (true, new VersionedSession<T>(value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt));
     }
 
     /// <summary>
@@ -100,7 +89,14 @@ public sealed partial class SessionStorageConnector
     /// </returns>
     /// <exception cref="InvalidSessionIdException">The ID is malformed.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="expiry"/> is zero or negative.</exception>
-    public bool Set<T>(string id, T data, TimeSpan? expiry = null) where T : ISessionData<T>
+    public bool Set<T>(string id, T data, TimeSpan? expiry = null) where T : ISessionData<T> =>
+        Sync.Result(SetCoreAsync(id, data, expiry, async: false, default));
+
+    /// <summary>Async twin of <see cref="Set{T}"/>.</summary>
+    public ValueTask<bool> SetAsync<T>(string id, T data, TimeSpan? expiry = null, CancellationToken cancellationToken = default) where T : ISessionData<T> =>
+        SetCoreAsync(id, data, expiry, async: true, cancellationToken);
+
+    private async ValueTask<bool> SetCoreAsync<T>(string id, T data, TimeSpan? expiry, bool async, CancellationToken ct) where T : ISessionData<T>
     {
         EnsureOpen();
         SessionIds.Validate(id);
@@ -108,73 +104,50 @@ public sealed partial class SessionStorageConnector
         ValidateExpiry(expiry);
         DateTimeOffset? expiresAt = ExpiryFromNow(expiry);
         string key = StorageKeyOf(id);
-        byte[] envelope = Seal(id, data, expiresAt, expiresAt);
-        // Snapshot now for the cache: the caller may keep mutating its instance after we return.
+        // Snapshot now for the cache: the caller may keep mutating its instance after we return. With a cache, the snapshot
+        // is also what gets sealed, so storage and cache hold the same data whatever the caller does meanwhile.
         T? snapshot = _cache is null ? default : T.DeepClone(data);
+        T sealedValue = _cache is null ? data : snapshot!;
 
         // Same gate as Update: writers of one session in this process queue instead of starving each other.
         SemaphoreSlim gate = UpdateGate(key);
-        gate.Wait();
+        bool sawLive = false, observed = false;
+        if (!gate.Wait(0))
+        {
+            // Queued behind another writer: note now whether the session is live, so a delete that lands while this call
+            // waits still wins and the Set does not resurrect the session.
+            sawLive = await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not null;
+            observed = true;
+            if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
+            else gate.Wait(ct);
+        }
+
         try
         {
-            bool sawLive = false;
             for (int attempt = 0; attempt < _maxAttempts; attempt++)
             {
-                StoredRecord? current = StorageRead(key);
-                if (attempt == 0) sawLive = current is not null;
-                else if (sawLive && current is null) return DeletedMeanwhile(id, key);
+                long invalidations = InvalidationCount(key);
+                StoredRecord? current = await _store.ReadAsync(key, async, ct).ConfigureAwait(false);
+                if (!observed)
+                {
+                    sawLive = current is not null;
+                    observed = true;
+                }
+                else if (sawLive && current is null)
+                {
+                    return DeletedMeanwhile(id, key);
+                }
+
                 long expected = current?.Version ?? SessionStorage.Absent;
                 long version = NextVersion(expected);
-                if (StorageWrite(key, envelope, expiresAt, expected, version))
+                byte[] envelope = Seal(id, sealedValue, version, expiresAt, expiresAt);
+                if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct).ConfigureAwait(false))
                 {
-                    CachePut(id, key, snapshot!, version, expiresAt, expiresAt);
+                    CachePut(id, key, snapshot!, version, expiresAt, expiresAt, invalidations);
                     return true;
                 }
 
-                Backoff(attempt);
-            }
-        }
-        finally
-        {
-            gate.Release();
-        }
-
-        Throw.Conflict(_maxAttempts);
-        return false;
-    }
-
-    /// <summary>Async twin of <see cref="Set{T}"/>.</summary>
-    public async ValueTask<bool> SetAsync<T>(string id, T data, TimeSpan? expiry = null, CancellationToken cancellationToken = default) where T : ISessionData<T>
-    {
-        EnsureOpen();
-        SessionIds.Validate(id);
-        if (data is null) Throw.ArgumentNull(nameof(data));
-        ValidateExpiry(expiry);
-        DateTimeOffset? expiresAt = ExpiryFromNow(expiry);
-        string key = StorageKeyOf(id);
-        byte[] envelope = Seal(id, data, expiresAt, expiresAt);
-        T? snapshot = _cache is null ? default : T.DeepClone(data);
-
-        SemaphoreSlim gate = UpdateGate(key);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            bool sawLive = false;
-            for (int attempt = 0; attempt < _maxAttempts; attempt++)
-            {
-                StoredRecord? current = await StorageReadAsync(key, cancellationToken).ConfigureAwait(false);
-                if (attempt == 0) sawLive = current is not null;
-                else if (sawLive && current is null) return DeletedMeanwhile(id, key);
-                long expected = current?.Version ?? SessionStorage.Absent;
-                long version = NextVersion(expected);
-                if (await StorageWriteAsync(key, envelope, expiresAt, expected, version, cancellationToken).ConfigureAwait(false))
-                {
-                    CachePut(id, key, snapshot!, version, expiresAt, expiresAt);
-                    return true;
-                }
-
-                // Real time, not the session clock: backoff is about contention, and a fake clock would never fire.
-                await Task.Delay(BackoffDelay(attempt), cancellationToken).ConfigureAwait(false);
+                await BackoffAsync(attempt, async, ct).ConfigureAwait(false);
             }
         }
         finally
@@ -202,11 +175,7 @@ public sealed partial class SessionStorageConnector
     public bool Update<T>(string id, Action<T> change) where T : class, ISessionData<T>
     {
         ArgumentNullException.ThrowIfNull(change);
-        return Update<T>(id, value =>
-        {
-            change(value);
-            return value;
-        });
+        return Update<T>(id, Mutate(change));
     }
 
     /// <summary>
@@ -215,109 +184,19 @@ public sealed partial class SessionStorageConnector
     /// </summary>
     /// <returns>False (nothing written) when the session does not exist, expired, or was deleted meanwhile.</returns>
     /// <exception cref="SessionConflictException">Other writers won every one of the allowed attempts.</exception>
-    public bool Update<T>(string id, Func<T, T> change) where T : ISessionData<T>
-    {
-        EnsureOpen();
-        SessionIds.Validate(id);
-        ArgumentNullException.ThrowIfNull(change);
-        string key = StorageKeyOf(id);
-
-        // Threads of this process queue on a stripe instead of burning compare-and-set retries against each
-        // other; the compare-and-set below still guards against other processes.
-        SemaphoreSlim gate = UpdateGate(key);
-        gate.Wait();
-        try
-        {
-            for (int attempt = 0; attempt < _maxAttempts; attempt++)
-            {
-                StoredRecord? current = StorageRead(key);
-                if (current is null) return DeletedMeanwhile(id, key);
-                OpenResult opening = TryOpen(id, current.Value, out Opened<T> opened);
-                if (opening != OpenResult.Ok)
-                {
-                    if (opening != OpenResult.UnknownKey) StorageDelete(key);
-                    _cache?.Remove(id);
-                    return false;
-                }
-
-                T updated = change(opened.Value);
-                if (updated is null) throw new InvalidOperationException("The update function returned null.");
-                byte[] envelope = Seal(id, updated, opened.ExpiresAt, opened.AbsoluteExpiresAt);
-                long version = NextVersion(current.Value.Version);
-                if (StorageWrite(key, envelope, opened.ExpiresAt, current.Value.Version, version))
-                {
-                    CachePut(id, key, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
-                    return true;
-                }
-
-                Backoff(attempt);
-            }
-        }
-        finally
-        {
-            gate.Release();
-        }
-
-        Throw.Conflict(_maxAttempts);
-        return false;
-    }
+    public bool Update<T>(string id, Func<T, T> change) where T : ISessionData<T> =>
+        Sync.Result(UpdateCoreAsync(id, change, async: false, default));
 
     /// <summary>Async twin of <see cref="Update{T}(string, Action{T})"/>.</summary>
     public ValueTask<bool> UpdateAsync<T>(string id, Action<T> change, CancellationToken cancellationToken = default) where T : class, ISessionData<T>
     {
         ArgumentNullException.ThrowIfNull(change);
-        return UpdateAsync<T>(id, value =>
-        {
-            change(value);
-            return value;
-        }, cancellationToken);
+        return UpdateAsync<T>(id, Mutate(change), cancellationToken);
     }
 
     /// <summary>Async twin of <see cref="Update{T}(string, Func{T, T})"/>.</summary>
-    public async ValueTask<bool> UpdateAsync<T>(string id, Func<T, T> change, CancellationToken cancellationToken = default) where T : ISessionData<T>
-    {
-        EnsureOpen();
-        SessionIds.Validate(id);
-        ArgumentNullException.ThrowIfNull(change);
-        string key = StorageKeyOf(id);
-        SemaphoreSlim gate = UpdateGate(key);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            for (int attempt = 0; attempt < _maxAttempts; attempt++)
-            {
-                StoredRecord? current = await StorageReadAsync(key, cancellationToken).ConfigureAwait(false);
-                if (current is null) return DeletedMeanwhile(id, key);
-                OpenResult opening = TryOpen(id, current.Value, out Opened<T> opened);
-                if (opening != OpenResult.Ok)
-                {
-                    if (opening != OpenResult.UnknownKey) await StorageDeleteAsync(key, cancellationToken).ConfigureAwait(false);
-                    _cache?.Remove(id);
-                    return false;
-                }
-
-                T updated = change(opened.Value);
-                if (updated is null) throw new InvalidOperationException("The update function returned null.");
-                byte[] envelope = Seal(id, updated, opened.ExpiresAt, opened.AbsoluteExpiresAt);
-                long version = NextVersion(current.Value.Version);
-                if (await StorageWriteAsync(key, envelope, opened.ExpiresAt, current.Value.Version, version, cancellationToken).ConfigureAwait(false))
-                {
-                    CachePut(id, key, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
-                    return true;
-                }
-
-                // Real time, not the session clock: backoff is about contention, and a fake clock would never fire.
-                await Task.Delay(BackoffDelay(attempt), cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            gate.Release();
-        }
-
-        Throw.Conflict(_maxAttempts);
-        return false;
-    }
+    public ValueTask<bool> UpdateAsync<T>(string id, Func<T, T> change, CancellationToken cancellationToken = default) where T : ISessionData<T> =>
+        UpdateCoreAsync(id, change, async: true, cancellationToken);
 
     /// <summary>Merges <paramref name="changes"/> into an untyped session (the seed's <c>update_session</c>), keeping its expiry.</summary>
     /// <returns>False when the session does not exist.</returns>
@@ -334,10 +213,67 @@ public sealed partial class SessionStorageConnector
         return UpdateAsync<SessionBag>(id, bag => bag.Merge(changes), cancellationToken);
     }
 
-    private static void Backoff(int attempt)
+    private static Func<T, T> Mutate<T>(Action<T> change) => value =>
     {
+        change(value);
+        return value;
+    };
+
+    private async ValueTask<bool> UpdateCoreAsync<T>(string id, Func<T, T> change, bool async, CancellationToken ct) where T : ISessionData<T>
+    {
+        EnsureOpen();
+        SessionIds.Validate(id);
+        ArgumentNullException.ThrowIfNull(change);
+        string key = StorageKeyOf(id);
+
+        // Threads of this process queue on a stripe instead of burning compare-and-set retries against each
+        // other; the compare-and-set below still guards against other processes.
+        SemaphoreSlim gate = UpdateGate(key);
+        if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
+        else gate.Wait(ct);
+        try
+        {
+            for (int attempt = 0; attempt < _maxAttempts; attempt++)
+            {
+                long invalidations = InvalidationCount(key);
+                if (await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not { } current) return DeletedMeanwhile(id, key);
+                OpenResult opening = TryOpen(id, current, out Opened<T> opened);
+                if (opening != OpenResult.Ok)
+                {
+                    await RejectAsync(id, key, opening, current.Version, async, ct).ConfigureAwait(false);
+                    return false;
+                }
+
+                T updated = change(opened.Value);
+                if (updated is null) throw new InvalidOperationException("The update function returned null.");
+                long version = NextVersion(current.Version);
+                byte[] envelope = Seal(id, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
+                if (await _store.TryWriteAsync(key, envelope, opened.ExpiresAt, current.Version, version, async, ct).ConfigureAwait(false))
+                {
+                    // The delegate saw `updated` and may have kept it: cache a copy of its own.
+                    if (_cache is not null) CachePut(id, key, T.DeepClone(updated), version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations);
+                    return true;
+                }
+
+                await BackoffAsync(attempt, async, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        Throw.Conflict(_maxAttempts);
+        return false;
+    }
+
+    private static ValueTask BackoffAsync(int attempt, bool async, CancellationToken ct)
+    {
+        // Real time, not the session clock: backoff is about contention, and a fake clock would never fire.
+        if (async) return new ValueTask(Task.Delay(BackoffDelay(attempt), ct));
         if (attempt < 4) Thread.SpinWait(20 << attempt);
         else Thread.Sleep(BackoffDelay(attempt));
+        return default;
     }
 
     // Randomised so two processes that collided do not collide again in lock-step.
@@ -346,43 +282,33 @@ public sealed partial class SessionStorageConnector
 
     /// <summary>Deletes a session from storage and the cache. A write that read the session before this delete will not bring it back.</summary>
     /// <returns>True when a live session was removed.</returns>
-    public bool Delete(string id)
-    {
-        EnsureOpen();
-        SessionIds.Validate(id);
-        string key = StorageKeyOf(id);
-        bool deleted = StorageDelete(key);
-        CacheMarkDeleted(id, key);
-        return deleted;
-    }
+    public bool Delete(string id) => Sync.Result(DeleteCoreAsync(id, async: false, default));
 
     /// <summary>Async twin of <see cref="Delete"/>.</summary>
-    public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
+    public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) => DeleteCoreAsync(id, async: true, cancellationToken);
+
+    private async ValueTask<bool> DeleteCoreAsync(string id, bool async, CancellationToken ct)
     {
         EnsureOpen();
         SessionIds.Validate(id);
         string key = StorageKeyOf(id);
-        bool deleted = await StorageDeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        bool deleted = await _store.DeleteAsync(key, async, ct).ConfigureAwait(false);
         CacheMarkDeleted(id, key);
         return deleted;
     }
 
     /// <summary>Deletes every session in the storage and empties the cache.</summary>
-    public void Clear()
-    {
-        EnsureOpen();
-        _storage.Clear();
-        _cache?.Clear();
-        _idsByStorageKey?.Clear();
-    }
+    public void Clear() => Sync.Wait(ClearCoreAsync(async: false, default));
 
     /// <summary>Async twin of <see cref="Clear"/>.</summary>
-    public async ValueTask ClearAsync(CancellationToken cancellationToken = default)
+    public ValueTask ClearAsync(CancellationToken cancellationToken = default) => ClearCoreAsync(async: true, cancellationToken);
+
+    private async ValueTask ClearCoreAsync(bool async, CancellationToken ct)
     {
         EnsureOpen();
-        await _storage.ClearAsync(cancellationToken).ConfigureAwait(false);
+        if (async) await _storage.ClearAsync(ct).ConfigureAwait(false);
+        else _storage.Clear();
         _cache?.Clear();
-        _idsByStorageKey?.Clear();
     }
 
     /// <summary>Flushes a backend that buffers writes (the seed's <c>save</c>).</summary>
@@ -407,37 +333,24 @@ public sealed partial class SessionStorageConnector
     }
 
     /// <summary>Flushes and closes the storage. Later calls throw <see cref="SessionStorageConnectorException"/>.</summary>
-    public void Close()
-    {
-        if (_closed) return;
-        _closed = true;
-        try
-        {
-            _storage.Flush();
-        }
-        finally
-        {
-            _storage.Dispose();
-            _protector.Dispose();
-            _ownedKeys?.Dispose();
-            _metrics.Dispose();
-            _cache?.Clear();
-            _storageKeys.Clear();
-        }
-    }
+    public void Close() => Sync.Wait(CloseCoreAsync(async: false));
 
     /// <summary>Async twin of <see cref="Close"/>.</summary>
-    public async ValueTask CloseAsync()
+    public ValueTask CloseAsync() => CloseCoreAsync(async: true);
+
+    private async ValueTask CloseCoreAsync(bool async)
     {
         if (_closed) return;
         _closed = true;
         try
         {
-            await _storage.FlushAsync().ConfigureAwait(false);
+            if (async) await _storage.FlushAsync().ConfigureAwait(false);
+            else _storage.Flush();
         }
         finally
         {
-            await _storage.DisposeAsync().ConfigureAwait(false);
+            if (async) await _storage.DisposeAsync().ConfigureAwait(false);
+            else _storage.Dispose();
             _protector.Dispose();
             _ownedKeys?.Dispose();
             _metrics.Dispose();

@@ -23,121 +23,62 @@ public sealed partial class SessionStorageConnector
 {
     internal bool TryLoadVersioned<T>(string id, out VersionedSession<T> session) where T : ISessionData<T>
     {
-        EnsureOpen();
-        SessionIds.Validate(id);
-        if (TryGetCachedEntry<T>(id, out CachedSession? entry, out T? value))
-        {
-            session = new VersionedSession<T>(value, entry.Version, FromTicks(entry.ExpiresAtTicks), FromTicks(entry.AbsoluteExpiresAtTicks));
-            return true;
-        }
-
-        if (_cache is not null) _metrics.CacheMiss();
-        string key = StorageKeyOf(id);
-        StoredRecord? record = StorageRead(key);
-        return LoadedVersioned(id, key, record, out session);
+        (bool found, session) = Sync.Result(TryLoadVersionedCoreAsync<T>(id, async: false, default));
+        return found;
     }
 
-    internal async ValueTask<(bool Found, VersionedSession<T> Session)> TryLoadVersionedAsync<T>(string id, CancellationToken ct) where T : ISessionData<T>
+    internal ValueTask<(bool Found, VersionedSession<T> Session)> TryLoadVersionedAsync<T>(string id, CancellationToken ct) where T : ISessionData<T> =>
+        TryLoadVersionedCoreAsync<T>(id, async: true, ct);
+
+    private ValueTask<(bool Found, VersionedSession<T> Session)> TryLoadVersionedCoreAsync<T>(string id, bool async, CancellationToken ct) where T : ISessionData<T>
     {
         EnsureOpen();
         SessionIds.Validate(id);
         if (TryGetCachedEntry<T>(id, out CachedSession? entry, out T? value))
         {
-            return (true, new VersionedSession<T>(value, entry.Version, FromTicks(entry.ExpiresAtTicks), FromTicks(entry.AbsoluteExpiresAtTicks)));
+            var session = new VersionedSession<T>(value, entry.Version, FromTicks(entry.ExpiresAtTicks), FromTicks(entry.AbsoluteExpiresAtTicks));
+            return new ValueTask<(bool, VersionedSession<T>)>((true, session));
         }
 
-        if (_cache is not null) _metrics.CacheMiss();
-        string key = StorageKeyOf(id);
-        StoredRecord? record = await StorageReadAsync(key, ct).ConfigureAwait(false);
-        bool found = LoadedVersioned(id, key, record, out VersionedSession<T> session);
-        return (found, session);
-    }
-
-    private bool TryGetCachedEntry<T>(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CachedSession? entry, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value)
-        where T : ISessionData<T>
-    {
-        if (_cache is not null && _cache.TryGet(id, out entry) && entry.Snapshot is T snapshot)
-        {
-            long now = NowTicks;
-            if (entry.ExpiresAtTicks > now && entry.AbsoluteExpiresAtTicks > now && entry.StaleAtTicks > now)
-            {
-                _metrics.CacheHit();
-                value = T.DeepClone(snapshot);
-                return true;
-            }
-
-            _cache.Remove(id, entry); // expired or past its maximum age: drop it so the next read refreshes it
-        }
-
-        entry = null;
-        value = default;
-        return false;
-    }
-
-    private bool LoadedVersioned<T>(string id, string key, StoredRecord? record, out VersionedSession<T> session) where T : ISessionData<T>
-    {
-        session = default;
-        if (record is null) return false;
-        OpenResult result = TryOpen(id, record.Value, out Opened<T> opened);
-        if (result != OpenResult.Ok)
-        {
-            if (result != OpenResult.UnknownKey) StorageDelete(key);
-            _cache?.Remove(id);
-            return false;
-        }
-
-        CachePut(id, key, opened.Value, record.Value.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
-        T value = _cache is null ? opened.Value : T.DeepClone(opened.Value);
-        session = new VersionedSession<T>(value, record.Value.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
-        return true;
+        return LoadCoreAsync<T>(id, async, ct);
     }
 
     /// <summary>Writes only if the stored version is still <paramref name="expectedVersion"/> (<see cref="SessionStorage.Absent"/> for a new session).</summary>
     internal VersionedWrite WriteVersioned<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, out long newVersion)
         where T : ISessionData<T>
     {
-        EnsureOpen();
-        SessionIds.Validate(id);
-        string key = StorageKeyOf(id);
-        byte[] envelope = Seal(id, value, expiresAt, absoluteExpiresAt);
-        newVersion = NextVersion(expectedVersion);
-        if (StorageWrite(key, envelope, expiresAt, expectedVersion, newVersion))
-        {
-            CachePut(id, key, T.DeepClone(value), newVersion, expiresAt, absoluteExpiresAt);
-            return VersionedWrite.Written;
-        }
-
-        return VersionedOutcome(id, key, expectedVersion, StorageRead(key));
+        (VersionedWrite outcome, newVersion) = Sync.Result(WriteVersionedCoreAsync(id, value, expectedVersion, expiresAt, absoluteExpiresAt, async: false, default));
+        return outcome;
     }
 
-    internal async ValueTask<(VersionedWrite Outcome, long NewVersion)> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, CancellationToken ct)
+    internal ValueTask<(VersionedWrite Outcome, long NewVersion)> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, CancellationToken ct)
+        where T : ISessionData<T> =>
+        WriteVersionedCoreAsync(id, value, expectedVersion, expiresAt, absoluteExpiresAt, async: true, ct);
+
+    private async ValueTask<(VersionedWrite Outcome, long NewVersion)> WriteVersionedCoreAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, bool async, CancellationToken ct)
         where T : ISessionData<T>
     {
         EnsureOpen();
         SessionIds.Validate(id);
         string key = StorageKeyOf(id);
-        byte[] envelope = Seal(id, value, expiresAt, absoluteExpiresAt);
+        long invalidations = InvalidationCount(key);
         long newVersion = NextVersion(expectedVersion);
-        if (await StorageWriteAsync(key, envelope, expiresAt, expectedVersion, newVersion, ct).ConfigureAwait(false))
+        byte[] envelope = Seal(id, value, newVersion, expiresAt, absoluteExpiresAt);
+        if (await _store.TryWriteAsync(key, envelope, expiresAt, expectedVersion, newVersion, async, ct).ConfigureAwait(false))
         {
-            CachePut(id, key, T.DeepClone(value), newVersion, expiresAt, absoluteExpiresAt);
+            if (_cache is not null) CachePut(id, key, T.DeepClone(value), newVersion, expiresAt, absoluteExpiresAt, invalidations);
             return (VersionedWrite.Written, newVersion);
         }
 
-        StoredRecord? current = await StorageReadAsync(key, ct).ConfigureAwait(false);
-        return (VersionedOutcome(id, key, expectedVersion, current), newVersion);
-    }
-
-    private VersionedWrite VersionedOutcome(string id, string key, long expectedVersion, StoredRecord? current)
-    {
+        StoredRecord? current = await _store.ReadAsync(key, async, ct).ConfigureAwait(false);
         if (current is null && expectedVersion != SessionStorage.Absent)
         {
             CacheMarkDeleted(id, key);
-            return VersionedWrite.Deleted;
+            return (VersionedWrite.Deleted, newVersion);
         }
 
         _cache?.Remove(id);
-        return VersionedWrite.Conflict;
+        return (VersionedWrite.Conflict, newVersion);
     }
 
     /// <summary>Serializes a value the way it would be stored, for change detection.</summary>

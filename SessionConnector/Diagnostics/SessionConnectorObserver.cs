@@ -14,7 +14,8 @@ public abstract class SessionConnectorObserver
 
     /// <summary>
     /// A stored record was refused: <paramref name="reason"/> is the tag of the <c>sessionconnector.records.rejected</c>
-    /// counter ("authentication", "unknown-key", "header", "format", ...).
+    /// counter: "authentication" or "version" (not authentic; evicted), "unknown-key" (sealed under a key this node lacks;
+    /// left in place), "undecodable" (authentic but not readable as the caller's type; left in place).
     /// </summary>
     public virtual void RecordRejected(string reason) { }
 

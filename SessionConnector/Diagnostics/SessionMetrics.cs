@@ -33,7 +33,7 @@ internal sealed class SessionMetrics : IDisposable
         _cacheHits = Meter.CreateCounter<long>("sessionconnector.cache.hits", "{hit}", "Session reads answered by the cache.");
         _cacheMisses = Meter.CreateCounter<long>("sessionconnector.cache.misses", "{miss}", "Session reads that went to storage.");
         _cacheEvictions = Meter.CreateCounter<long>("sessionconnector.cache.evictions", "{eviction}", "Entries evicted from the cache to stay within its bound.");
-        _rejected = Meter.CreateCounter<long>("sessionconnector.records.rejected", "{record}", "Stored records that failed authentication or decoding and were evicted.");
+        _rejected = Meter.CreateCounter<long>("sessionconnector.records.rejected", "{record}", "Stored records refused by a reader: not authentic (evicted), under an unknown key or not decodable as the reader's type (left in place).");
         _storageOps = Meter.CreateCounter<long>("sessionconnector.storage.operations", "{operation}", "Storage backend operations.");
         _storageDuration = Meter.CreateHistogram<double>("sessionconnector.storage.duration", "s", "Duration of storage backend operations.");
     }

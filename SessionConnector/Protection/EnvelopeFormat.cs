@@ -4,14 +4,16 @@ using System.Buffers.Binary;
 namespace SessionConnector.Protection;
 
 /// <summary>
-/// Layout of envelope version 1 (see docs/envelope-format.md):
+/// Layout of envelope version 2 (see docs/envelope-format.md):
 /// <c>magic(1) version(1) keyId(4, BE) salt(16) nonce(12) ciphertext(n) tag(16)</c>.
-/// Associated data = bytes [0, 22) of the envelope followed by the UTF-8 session ID.
+/// Associated data = bytes [0, 22) of the envelope, the record version (8, BE), then the UTF-8 session ID.
 /// </summary>
 internal static class EnvelopeFormat
 {
     public const byte Magic = 0xC5;
-    public const byte Version = 1;
+    // 2: the record version joined the associated data. Version 1 envelopes (no version bound) are refused: accepting
+    // them would keep the header-edit hole open for every record written before the upgrade.
+    public const byte Version = 2;
 
     public const int MagicOffset = 0;
     public const int VersionOffset = 1;
@@ -27,11 +29,17 @@ internal static class EnvelopeFormat
     /// <summary>The authenticated prefix that is copied into the associated data: magic, version, key id, salt.</summary>
     public const int BoundHeaderSize = NonceOffset;             // 22
 
+    /// <summary>The storage record version, big-endian, follows the bound header in the associated data.</summary>
+    public const int RecordVersionSize = 8;
+
+    /// <summary>Associated data before the session ID: bound header and record version.</summary>
+    public const int AadPrefixSize = BoundHeaderSize + RecordVersionSize; // 30
+
     /// <summary>Session IDs up to this many UTF-16 chars build their associated data on the stack.</summary>
     public const int StackIdChars = 256;
 
-    /// <summary>Stack buffer for the associated data: bound header + UTF-8 of a 256-char ID (at most 3 bytes per char).</summary>
-    public const int StackAadSize = BoundHeaderSize + StackIdChars * 3;
+    /// <summary>Stack buffer for the associated data: prefix + UTF-8 of a 256-char ID (at most 3 bytes per char).</summary>
+    public const int StackAadSize = AadPrefixSize + StackIdChars * 3;
 
     public static void WriteHeader(Span<byte> envelope, uint keyId, ReadOnlySpan<byte> salt, ulong counter)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading;
 
@@ -34,9 +35,15 @@ internal sealed class ProtectionEpoch : IDisposable
     /// <summary>A new epoch with a fresh random salt.</summary>
     public static ProtectionEpoch CreateRandom(uint keyId, ReadOnlySpan<byte> masterKey)
     {
-        Span<byte> salt = stackalloc byte[EnvelopeFormat.SaltSize];
-        RandomNumberGenerator.Fill(salt);
-        return new ProtectionEpoch(keyId, masterKey, salt);
+        // CSPRNG output hashed with both clocks: two copies of one restored snapshot whose user-space generator state was
+        // captured with it still draw different salts, because they cannot start at the same 100 ns tick on both clocks.
+        Span<byte> seed = stackalloc byte[48];
+        RandomNumberGenerator.Fill(seed[..32]);
+        BinaryPrimitives.WriteInt64LittleEndian(seed[32..], DateTime.UtcNow.Ticks);
+        BinaryPrimitives.WriteInt64LittleEndian(seed[40..], Stopwatch.GetTimestamp());
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(seed, hash);
+        return new ProtectionEpoch(keyId, masterKey, hash[..EnvelopeFormat.SaltSize]);
     }
 
     public uint KeyId { get; }
@@ -44,6 +51,9 @@ internal sealed class ProtectionEpoch : IDisposable
     public EpochId Id { get; }
 
     public ReadOnlySpan<byte> Salt => _salt;
+
+    /// <summary>Wall minus monotonic clock when a writer started this epoch (see <see cref="SessionProtector"/>).</summary>
+    public long ClockOffset { get; set; }
 
     /// <summary>Counters handed out so far (may exceed the epoch size by the number of racing writers).</summary>
     public long IssuedCount => Volatile.Read(ref _counter);

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text.Unicode;
@@ -21,6 +22,8 @@ namespace SessionConnector.Protection;
 /// After <see cref="EpochSize"/> payloads (or when the primary key changes) it starts a new epoch with a new salt.
 /// Readers derive the same subkey from the salt in the envelope and cache it, so the hot path is a pooled
 /// <see cref="AesGcm"/> call plus the output array. All members are thread-safe.
+/// A restored memory snapshot would replay the counter of the epoch it captured, so a new epoch also starts on
+/// <see cref="StartNewEpoch"/> and when the wall clock jumps against the monotonic clock (what a restore looks like).
 /// Dispose only after the connector has stopped using the protector: calls racing with Dispose fail (closed).
 /// </remarks>
 internal sealed class SessionProtector : IDisposable
@@ -31,9 +34,13 @@ internal sealed class SessionProtector : IDisposable
     /// <summary>How many (keyId, salt) subkeys readers keep; most traffic comes from a few live epochs.</summary>
     internal const int DefaultEpochCacheCapacity = 128;
 
+    /// <summary>A wall-clock jump against the monotonic clock larger than this starts a new epoch (a restore, a VM clone).</summary>
+    internal static readonly long ClockJumpTicks = TimeSpan.FromSeconds(2).Ticks;
+
     private static ReadOnlySpan<byte> NamingInfo => "SessionConnector/v1/storage-name"u8;
 
     private readonly SessionKeyRing _ring;
+    private readonly TimeProvider _clock;
     private readonly long _epochSize;
     private readonly int _epochCacheCapacity;
     private readonly byte[] _namingKey = new byte[32];
@@ -46,18 +53,21 @@ internal sealed class SessionProtector : IDisposable
     private volatile bool _disposed;
 
     /// <summary>Creates a protector over <paramref name="ring"/>. The naming key is fixed at construction.</summary>
-    public SessionProtector(SessionKeyRing ring)
-        : this(ring, DefaultEpochSize, DefaultEpochCacheCapacity)
+    /// <param name="ring">The keys.</param>
+    /// <param name="clock">The wall clock compared with the monotonic clock to detect a snapshot restore (default: system).</param>
+    public SessionProtector(SessionKeyRing ring, TimeProvider? clock = null)
+        : this(ring, DefaultEpochSize, DefaultEpochCacheCapacity, clock)
     {
     }
 
     /// <summary>Test seam: a small <paramref name="epochSize"/> forces epoch roll-overs.</summary>
-    internal SessionProtector(SessionKeyRing ring, long epochSize, int epochCacheCapacity)
+    internal SessionProtector(SessionKeyRing ring, long epochSize, int epochCacheCapacity, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(ring);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochCacheCapacity, 1);
         _ring = ring;
+        _clock = clock ?? TimeProvider.System;
         _epochSize = epochSize;
         _epochCacheCapacity = epochCacheCapacity;
         HKDF.DeriveKey(HashAlgorithmName.SHA256, ring.GetNamingSecret(), _namingKey, salt: default, info: NamingInfo);
@@ -108,10 +118,13 @@ internal sealed class SessionProtector : IDisposable
         }
     }
 
-    /// <summary>Encrypts <paramref name="plaintext"/> for <paramref name="sessionId"/> under the primary key.</summary>
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/> for <paramref name="sessionId"/> at storage version
+    /// <paramref name="recordVersion"/> under the primary key.
+    /// </summary>
     /// <returns>A new envelope of <c>plaintext.Length + 50</c> bytes.</returns>
     /// <exception cref="ArgumentException">The ID is not valid UTF-16.</exception>
-    public byte[] Protect(string sessionId, ReadOnlySpan<byte> plaintext)
+    public byte[] Protect(string sessionId, long recordVersion, ReadOnlySpan<byte> plaintext)
     {
         ArgumentNullException.ThrowIfNull(sessionId);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -123,10 +136,10 @@ internal sealed class SessionProtector : IDisposable
         byte[]? rented = null;
         Span<byte> aadBuffer = sessionId.Length <= EnvelopeFormat.StackIdChars
             ? stackalloc byte[EnvelopeFormat.StackAadSize]
-            : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.BoundHeaderSize + sessionId.Length * 3));
+            : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.AadPrefixSize + sessionId.Length * 3));
         try
         {
-            if (!TryBuildAad(envelope, sessionId, aadBuffer, out int aadLength))
+            if (!TryBuildAad(envelope, recordVersion, sessionId, aadBuffer, out int aadLength))
             {
                 throw new ArgumentException("The session ID is not valid UTF-16.", nameof(sessionId));
             }
@@ -156,20 +169,21 @@ internal sealed class SessionProtector : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         // A rotation plus revocation may have landed between choosing the epoch and encrypting; such a record would be
         // unreadable, so write it again under the new primary (the primary itself can never be revoked).
-        if (_ring.GetKey(epoch.KeyId) is null) return Protect(sessionId, plaintext);
+        if (_ring.GetKey(epoch.KeyId) is null) return Protect(sessionId, recordVersion, plaintext);
         return envelope;
     }
 
     /// <summary>
-    /// Decrypts an envelope written for <paramref name="sessionId"/>. Returns false — never throws — for anything that
-    /// does not authenticate: wrong magic or version, unknown or revoked key, truncated or altered bytes, another session's
-    /// envelope.
+    /// Decrypts an envelope written for <paramref name="sessionId"/> at <paramref name="recordVersion"/>. Returns false —
+    /// never throws — for anything that does not authenticate: wrong magic or version, unknown or revoked key, truncated or
+    /// altered bytes, another session's envelope, a record whose storage version was edited.
     /// </summary>
     /// <param name="sessionId">The session the record is read for; part of the associated data.</param>
+    /// <param name="recordVersion">The version storage holds the record at; part of the associated data.</param>
     /// <param name="envelope">The stored record.</param>
     /// <param name="plaintext">The decrypted value when the method returns true.</param>
     /// <param name="usedOldKey">True when the record was encrypted under a key other than the current primary.</param>
-    public bool TryUnprotect(string sessionId, ReadOnlySpan<byte> envelope, [NotNullWhen(true)] out byte[]? plaintext, out bool usedOldKey)
+    public bool TryUnprotect(string sessionId, long recordVersion, ReadOnlySpan<byte> envelope, [NotNullWhen(true)] out byte[]? plaintext, out bool usedOldKey)
     {
         plaintext = null;
         usedOldKey = false;
@@ -188,11 +202,11 @@ internal sealed class SessionProtector : IDisposable
         byte[]? rented = null;
         Span<byte> aadBuffer = sessionId.Length <= EnvelopeFormat.StackIdChars
             ? stackalloc byte[EnvelopeFormat.StackAadSize]
-            : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.BoundHeaderSize + sessionId.Length * 3));
+            : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.AadPrefixSize + sessionId.Length * 3));
         ProtectionEpoch? fresh = null;
         try
         {
-            if (!TryBuildAad(envelope, sessionId, aadBuffer, out int aadLength)) return false;
+            if (!TryBuildAad(envelope, recordVersion, sessionId, aadBuffer, out int aadLength)) return false;
             ReadOnlySpan<byte> salt = envelope.Slice(EnvelopeFormat.SaltOffset, EnvelopeFormat.SaltSize);
             if (!_epochs.TryGetValue(new EpochId(keyId, salt), out ProtectionEpoch? epoch))
             {
@@ -248,7 +262,6 @@ internal sealed class SessionProtector : IDisposable
         }
     }
 
-    /// <summary>Zeroes the naming key and every cached subkey and releases the pooled cipher instances.</summary>
     /// <summary>
     /// True when <paramref name="envelope"/> is well formed but sealed under a key id this ring has never held — most likely
     /// a newer key another node already uses during a rolling key deployment. Such a record reads as absent but must not be
@@ -266,6 +279,18 @@ internal sealed class SessionProtector : IDisposable
         return !_ring.KnowsKeyId(BinaryPrimitives.ReadUInt32BigEndian(envelope[EnvelopeFormat.KeyIdOffset..]));
     }
 
+    /// <summary>
+    /// Starts a new write epoch (fresh salt and subkey) now. Call it after the process was restored from a memory snapshot
+    /// (serverless snapshot start, CRIU, a cloned VM): every restored copy would otherwise continue the captured epoch's
+    /// nonce counter, and two copies would reuse nonces.
+    /// </summary>
+    public void StartNewEpoch()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Roll(Volatile.Read(ref _current));
+    }
+
+    /// <summary>Zeroes the naming key and every cached subkey and releases the pooled cipher instances.</summary>
     public void Dispose()
     {
         lock (_rollGate)
@@ -288,7 +313,9 @@ internal sealed class SessionProtector : IDisposable
         {
             // Volatile: pairs with the publishing write in Roll so the epoch's fields are seen initialised.
             ProtectionEpoch? epoch = Volatile.Read(ref _current);
-            if (epoch is not null && epoch.KeyId == _ring.PrimaryKeyId)
+            // A clock jump is what a restored snapshot looks like from inside; a needless roll costs one HKDF, a missed one
+            // repeats nonces in every restored copy.
+            if (epoch is not null && epoch.KeyId == _ring.PrimaryKeyId && Math.Abs(ClockOffset() - epoch.ClockOffset) <= ClockJumpTicks)
             {
                 counter = epoch.NextCounter();
                 // Counters past the limit are burnt, never used; the writer that sees the limit first rolls.
@@ -307,6 +334,7 @@ internal sealed class SessionProtector : IDisposable
             if (!ReferenceEquals(_current, expected)) return;
             (uint keyId, byte[] masterKey) = _ring.GetPrimary();
             ProtectionEpoch next = ProtectionEpoch.CreateRandom(keyId, masterKey);
+            next.ClockOffset = ClockOffset();
             // The old epoch stays in the cache: its envelopes must still decrypt.
             ProtectionEpoch cached = AddEpoch(next);
             if (!ReferenceEquals(cached, next))
@@ -340,12 +368,19 @@ internal sealed class SessionProtector : IDisposable
         return _epochs.GetOrAdd(epoch.Id, epoch);
     }
 
-    /// <summary>AAD = envelope bytes [0, 22) (magic, version, key id, salt) || strict UTF-8 of the session ID.</summary>
-    private static bool TryBuildAad(ReadOnlySpan<byte> envelope, string sessionId, Span<byte> destination, out int length)
+    /// <summary>Wall clock minus monotonic clock, in ticks: constant while the process runs, shifted by a restore.</summary>
+    private long ClockOffset() => _clock.GetUtcNow().UtcTicks - Stopwatch.GetElapsedTime(0, Stopwatch.GetTimestamp()).Ticks;
+
+    /// <summary>
+    /// AAD = envelope bytes [0, 22) (magic, version, key id, salt) || uint64be(record version) || strict UTF-8 of the
+    /// session ID. Binding the version makes an edit of the storage header fail authentication.
+    /// </summary>
+    private static bool TryBuildAad(ReadOnlySpan<byte> envelope, long recordVersion, string sessionId, Span<byte> destination, out int length)
     {
         envelope[..EnvelopeFormat.BoundHeaderSize].CopyTo(destination);
-        OperationStatus status = Utf8.FromUtf16(sessionId, destination[EnvelopeFormat.BoundHeaderSize..], out _, out int written, replaceInvalidSequences: false);
-        length = EnvelopeFormat.BoundHeaderSize + written;
+        BinaryPrimitives.WriteInt64BigEndian(destination[EnvelopeFormat.BoundHeaderSize..], recordVersion);
+        OperationStatus status = Utf8.FromUtf16(sessionId, destination[EnvelopeFormat.AadPrefixSize..], out _, out int written, replaceInvalidSequences: false);
+        length = EnvelopeFormat.AadPrefixSize + written;
         return status == OperationStatus.Done;
     }
 }

@@ -6,6 +6,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using MessagePack;
 using SessionConnector.Internal;
+using SessionConnector.Serialization;
 
 namespace SessionConnector;
 
@@ -19,7 +20,8 @@ namespace SessionConnector;
 /// <remarks>In JSON format byte arrays are stored as base64 strings and read back as strings.</remarks>
 public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValuePair<string, object?>>
 {
-    private const int MaxDepth = 64;
+    // The same limit every generated reader enforces, from its one definition.
+    private const int MaxDepth = SessionDataRuntime.MaxDepth;
     private readonly Dictionary<string, object?> _values;
 
     /// <summary>Creates an empty bag.</summary>
@@ -130,7 +132,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
         writer.WriteMapHeader(bag._values.Count);
         foreach (KeyValuePair<string, object?> pair in bag._values)
         {
-            MessagePackStrings.Write(ref writer, pair.Key);
+            SessionDataRuntime.WriteString(ref writer, pair.Key);
             WriteValue(ref writer, pair.Value);
         }
     }
@@ -143,7 +145,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
             case bool b: writer.Write(b); break;
             case long l: writer.Write(l); break;
             case double d: writer.Write(d); break;
-            case string s: MessagePackStrings.Write(ref writer, s); break;
+            case string s: SessionDataRuntime.WriteString(ref writer, s); break;
             case byte[] bytes: writer.Write(bytes); break;
             case SessionBag bag: WriteMap(ref writer, bag); break;
             case List<object?> list:

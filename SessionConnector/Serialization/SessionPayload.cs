@@ -1,15 +1,14 @@
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text.Json;
-using MessagePack;
 
 namespace SessionConnector.Serialization;
 
 /// <summary>
 /// The plaintext that gets encrypted: a 17-byte header, then the serialized data.
 /// <code>
-/// [0]      format: 1 = MessagePack, 2 = JSON
+/// [0]      format and version: 2 = JSON; 3 = MessagePack; 1 = MessagePack with Guid bins in .NET byte order
+///          (written before version 3, still read)
 /// [1..9)   expires at, Unix ms, big-endian (0 = never)      — the expiry enforced now (may slide)
 /// [9..17)  absolute expiry, Unix ms, big-endian (0 = never) — the cap a sliding expiry never passes
 /// [17..)   data
@@ -20,6 +19,12 @@ internal static class SessionPayload
 {
     public const int HeaderSize = 17;
 
+    /// <summary>MessagePack whose Guid bins are in .NET's mixed-endian order: records written before RFC 4122 order.</summary>
+    private const byte LegacyMessagePack = 1;
+
+    /// <summary>MessagePack whose Guid bins are in RFC 4122 (big-endian) order.</summary>
+    private const byte MessagePackV3 = 3;
+
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
 
     /// <summary>Serializes into a per-thread buffer. The span is valid until the next call on this thread; use it before any await.</summary>
@@ -29,23 +34,12 @@ internal static class SessionPayload
         ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
         Span<byte> header = buffer.GetSpan(HeaderSize);
-        header[0] = (byte)format;
+        header[0] = format == SessionFormat.Json ? (byte)SessionFormat.Json : MessagePackV3;
         BinaryPrimitives.WriteInt64BigEndian(header[1..], ToMs(expiresAt));
         BinaryPrimitives.WriteInt64BigEndian(header[9..], ToMs(absoluteExpiresAt));
         buffer.Advance(HeaderSize);
 
-        if (format == SessionFormat.Json)
-        {
-            if (!JsonFormatFeature.IsSupported) throw new InvalidOperationException("The JSON session format is disabled by the SessionConnector.JsonFormat.IsSupported switch.");
-            using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-            T.WriteJson(json, value);
-        }
-        else
-        {
-            var writer = new MessagePackWriter(buffer);
-            T.WriteMessagePack(ref writer, value);
-            writer.Flush();
-        }
+        SessionSerializer.Write(buffer, value, format, skipValidation: true);
 
         // Do not let one huge session pin a huge buffer to this thread forever.
         ReadOnlySpan<byte> written = buffer.WrittenSpan;
@@ -58,39 +52,20 @@ internal static class SessionPayload
         format = default;
         expiresAt = absoluteExpiresAt = null;
         if (payload.Length < HeaderSize) return false;
-        format = (SessionFormat)payload[0];
-        if (format is not (SessionFormat.MessagePack or SessionFormat.Json)) return false;
+        switch (payload[0])
+        {
+            case LegacyMessagePack or MessagePackV3: format = SessionFormat.MessagePack; break;
+            case (byte)SessionFormat.Json: format = SessionFormat.Json; break;
+            default: return false;
+        }
+
         return TryFromMs(BinaryPrimitives.ReadInt64BigEndian(payload[1..]), out expiresAt)
             && TryFromMs(BinaryPrimitives.ReadInt64BigEndian(payload[9..]), out absoluteExpiresAt);
     }
 
     /// <exception cref="SessionFormatException">The data does not decode as <typeparamref name="T"/>.</exception>
     public static T Decode<T>(ReadOnlyMemory<byte> payload, SessionFormat format) where T : ISessionData<T>
-    {
-        ReadOnlyMemory<byte> data = payload[HeaderSize..];
-        try
-        {
-            if (format == SessionFormat.Json)
-            {
-                if (!JsonFormatFeature.IsSupported) throw new SessionFormatException("The record is JSON and the JSON session format is disabled in this app.");
-                var reader = new Utf8JsonReader(data.Span, new JsonReaderOptions { MaxDepth = 64 });
-                if (!reader.Read()) throw new SessionFormatException("The stored session is empty.");
-                return T.ReadJson(ref reader);
-            }
-
-            var mp = new MessagePackReader(data);
-            return T.ReadMessagePack(ref mp);
-        }
-        catch (SessionFormatException)
-        {
-            throw;
-        }
-        catch (Exception e) when (e is JsonException or MessagePackSerializationException or System.IO.EndOfStreamException or OverflowException or InvalidOperationException or FormatException or ArgumentException)
-        {
-            // Belt and braces: readers should throw SessionFormatException themselves.
-            throw new SessionFormatException($"The stored session does not decode as {typeof(T).Name}.", e);
-        }
-    }
+        => SessionSerializer.Read<T>(payload[HeaderSize..], format, legacyGuidOrder: payload.Span[0] == LegacyMessagePack);
 
     private static long ToMs(DateTimeOffset? at) => at?.ToUnixTimeMilliseconds() ?? 0;
 

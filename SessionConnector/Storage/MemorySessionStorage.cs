@@ -1,5 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace SessionConnector.Storage;
 
@@ -105,6 +108,18 @@ public sealed class MemorySessionStorage : SessionStorage
     }
 
     /// <inheritdoc />
+    public override bool TryDelete(string key, long expectedVersion)
+    {
+        lock (_sync)
+        {
+            // Expired or not: a record at the expected version is the one the caller refused.
+            if (!_entries.TryGetValue(key, out Entry? e) || e.Version != expectedVersion) return false;
+            Remove(e);
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
     public override void Clear()
     {
         lock (_sync)
@@ -127,6 +142,26 @@ public sealed class MemorySessionStorage : SessionStorage
 
             foreach (Entry e in expired) Remove(e);
             return expired.Count;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Walks a snapshot taken under the lock in one step, yielding the thread after every batch.</remarks>
+    public override async IAsyncEnumerable<KeyValuePair<string, StoredRecord>> EnumerateAsync(int batchSize = 256, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ValidateBatchSize(batchSize);
+        var snapshot = new List<KeyValuePair<string, StoredRecord>>();
+        lock (_sync)
+        {
+            foreach (Entry e in _entries.Values) snapshot.Add(new(e.Key, new StoredRecord(e.Value, e.Version, e.ExpiresAt)));
+        }
+
+        for (int i = 0; i < snapshot.Count; i++)
+        {
+            // A large store must not hold one thread for the whole walk.
+            if (i > 0 && i % batchSize == 0) await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return snapshot[i];
         }
     }
 

@@ -53,6 +53,15 @@ public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
     /// <summary>Removes the record; returns whether one existed.</summary>
     public abstract bool Delete(string key);
 
+    /// <summary>
+    /// Removes the record only while its version is still <paramref name="expectedVersion"/>; returns whether it did.
+    /// The connector evicts a record it refused this way, so a fresh record another writer put there after the refused one
+    /// was read survives. The default reads and then deletes, which leaves a short window between the two; override it
+    /// with one atomic step (as <see cref="TryWrite"/> is).
+    /// </summary>
+    public virtual bool TryDelete(string key, long expectedVersion) =>
+        Read(key) is { } current && current.Version == expectedVersion && Delete(key);
+
     /// <summary>Removes every record this backend owns.</summary>
     public abstract void Clear();
 
@@ -81,6 +90,13 @@ public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         return new ValueTask<bool>(Delete(key));
+    }
+
+    /// <summary>Async twin of <see cref="TryDelete"/>.</summary>
+    public virtual ValueTask<bool> TryDeleteAsync(string key, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<bool>(TryDelete(key, expectedVersion));
     }
 
     /// <summary>Async twin of <see cref="Clear"/>.</summary>

@@ -14,6 +14,8 @@ namespace SessionConnector.Benchmarks;
 /// doing the same encrypt + decrypt with the same AAD size and allocating the same two output arrays.
 /// </summary>
 [BenchmarkCategory(Categories.Envelope)]
+[Comparison("4. Envelope protect + unprotect, 200 B",
+    "Raw AesGcm: one reused instance, counter nonce, same AAD size (22 + 43 B), allocating the same two output arrays.")]
 public class EnvelopeBenchmarks
 {
     private byte[] _plaintext = [];
@@ -39,7 +41,7 @@ public class EnvelopeBenchmarks
         _gcm = new AesGcm(Shared.FixedSecret, 16);
         _aad = new byte[22 + _id.Length];
 
-        if (!_protector.TryUnprotect(_id, _protector.Protect(_id, _plaintext), out byte[]? back, out _) || !back.AsSpan().SequenceEqual(_plaintext)
+        if (!_protector.TryUnprotect(_id, 1, _protector.Protect(_id, 1, _plaintext), out byte[]? back, out _) || !back.AsSpan().SequenceEqual(_plaintext)
             || !_dataProtector.Unprotect(_dataProtector.Protect(_plaintext)).AsSpan().SequenceEqual(_plaintext)
             || !RawAesGcm().AsSpan().SequenceEqual(_plaintext))
         {
@@ -60,10 +62,12 @@ public class EnvelopeBenchmarks
     public byte[] DataProtection() => _dataProtector.Unprotect(_dataProtector.Protect(_plaintext));
 
     [Benchmark]
+    [Target("≤ 0.25×", Note = "≥ 4× faster than Data Protection")]
+    [Target("≤ 1.5×", Versus = nameof(RawAesGcm))]
     public byte[]? SessionProtector()
     {
-        byte[] envelope = _protector.Protect(_id, _plaintext);
-        _protector.TryUnprotect(_id, envelope, out byte[]? plaintext, out _);
+        byte[] envelope = _protector.Protect(_id, 1, _plaintext);
+        _protector.TryUnprotect(_id, 1, envelope, out byte[]? plaintext, out _);
         return plaintext;
     }
 

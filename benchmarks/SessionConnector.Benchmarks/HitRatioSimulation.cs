@@ -1,7 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
-using System.Text.Json;
+using System.Globalization;
+using System.Linq;
+using System.Text;
 using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
 using BitFaster.Caching.Scheduler;
@@ -19,6 +20,37 @@ internal static class HitRatioSimulation
     public sealed record Row(string Cache, int Capacity, int Universe, double Skew, int Requests, long Hits)
     {
         public double HitRatio => (double)Hits / Requests;
+    }
+
+    public const string Title = "2. Hit ratio, Zipf(0.86) over a key universe 10× the capacity";
+
+    /// <summary>The target of comparison 2, judged per capacity.</summary>
+    private const string Target = "SieveCache hit ratio ≥ BitFaster ConcurrentLru";
+
+    public static IEnumerable<(string Label, string Measured, bool Met)> Verdicts(IReadOnlyList<Row> rows)
+    {
+        foreach (IGrouping<int, Row> group in rows.GroupBy(r => r.Capacity))
+        {
+            Row ours = group.Single(r => r.Cache.StartsWith("SieveCache", StringComparison.Ordinal));
+            Row lru = group.Single(r => r.Cache.StartsWith("BitFaster ConcurrentLru", StringComparison.Ordinal));
+            yield return ($"{Target} (capacity {group.Key})", $"{ours.HitRatio:P2} vs {lru.HitRatio:P2}", ours.HitRatio >= lru.HitRatio);
+        }
+    }
+
+    public static void WriteMarkdown(StringBuilder md, IReadOnlyList<Row> rows)
+    {
+        md.AppendLine("Computed, not timed: one deterministic single-threaded simulation; every cache sees the same stream and a miss inserts the key. Ratio is the hit ratio relative to BitFaster ConcurrentLru.");
+        md.AppendLine();
+        foreach (IGrouping<int, Row> group in rows.GroupBy(r => r.Capacity))
+        {
+            Row lru = group.Single(r => r.Cache.StartsWith("BitFaster ConcurrentLru", StringComparison.Ordinal));
+            md.AppendLine($"**capacity {group.Key}, universe {group.First().Universe}, {group.First().Requests:N0} requests**");
+            md.AppendLine();
+            md.AppendLine("| Ratio vs ConcurrentLru | Cache | Hit ratio |");
+            md.AppendLine("| ---: | --- | ---: |");
+            foreach (Row r in group) md.AppendLine($"| {(r.HitRatio / lru.HitRatio).ToString("F3", CultureInfo.InvariantCulture)}× | {r.Cache} | {r.HitRatio:P2} |");
+            md.AppendLine();
+        }
     }
 
     public static List<Row> Run(bool quick)
@@ -43,12 +75,6 @@ internal static class HitRatioSimulation
         }
 
         return rows;
-    }
-
-    public static void Save(List<Row> rows, string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(rows, Report.JsonOptions));
     }
 
     private static long Sieve(int[] stream, int capacity)

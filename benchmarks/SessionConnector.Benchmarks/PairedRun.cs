@@ -1,82 +1,96 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
 using System.Linq;
-using System.Text.Json;
+using System.Reflection;
+using System.Threading.Tasks;
+using BenchmarkDotNet.Attributes;
 
 namespace SessionConnector.Benchmarks;
 
 /// <summary>
-/// Cross-check for a shared, noisy machine: each target's two contenders run in alternating batches (A B, B A, A B …),
-/// so both see the same background load, and the ratio is the median of the per-round ratios. BenchmarkDotNet runs
-/// contenders minutes apart, which on a busy box can move a ratio by 2× or more; this cannot.
+/// Cross-check for a shared, noisy machine: the two benchmarks of every time-ratio <see cref="TargetAttribute"/> run
+/// in alternating batches (A B, B A, A B …), so both see the same background load, and the ratio is the median of the
+/// per-round ratios. BenchmarkDotNet runs contenders minutes apart, which on a busy box can move a ratio by 2× or more;
+/// this cannot. Pairs come from the same attributes as the verdicts, at each class's first [Params] values.
 /// </summary>
 internal static class PairedRun
 {
     public sealed record Row(string Type, string Reference, string Subject, int Rounds, int Batch, double ReferenceMedianNs, double SubjectMedianNs, double MedianRatio);
 
-    public static List<Row> Run(bool quick, bool includeRedis)
+    public static List<Row> Run(bool quick, IEnumerable<Type> types)
     {
         int rounds = quick ? 41 : 101;
-        // Batch sizes below are minimums; each pair grows its batch to about 5 ms.
         var rows = new List<Row>();
-
-        var cache = new CacheHitBenchmarks { Threads = 1 };
-        cache.Setup();
-        rows.Add(Pair("CacheHitBenchmarks", "ConcurrentDictionary", cache.ConcurrentDictionary, "SieveCache", cache.SieveCache, 1, rounds, 16384));
-        rows.Add(Pair("CacheHitBenchmarks", "BitFasterConcurrentLru", cache.BitFasterConcurrentLru, "SieveCache", cache.SieveCache, 1, rounds, 16384));
-        cache.Cleanup();
-
-        var connector = new ConnectorBenchmarks();
-        connector.Setup();
-        rows.Add(Pair("ConnectorBenchmarks", "AspNetDistributedSession_Get", () => connector.AspNetDistributedSession_Get().GetAwaiter().GetResult(), "Connector_Get_CacheHit", () => connector.Connector_Get_CacheHit(), 1, rounds));
-        rows.Add(Pair("ConnectorBenchmarks", "AspNetDistributedSession_Set", () => connector.AspNetDistributedSession_Set().GetAwaiter().GetResult(), "Connector_Set_MemoryStorage", () => connector.Connector_Set_MemoryStorage(), 1, rounds));
-        connector.Cleanup();
-
-        var envelope = new EnvelopeBenchmarks();
-        envelope.Setup();
-        rows.Add(Pair("EnvelopeBenchmarks", "DataProtection", () => envelope.DataProtection(), "SessionProtector", () => envelope.SessionProtector(), 1, rounds));
-        rows.Add(Pair("EnvelopeBenchmarks", "RawAesGcm", () => envelope.RawAesGcm(), "SessionProtector", () => envelope.SessionProtector(), 1, rounds));
-        envelope.Cleanup();
-
-        var serializer = new SerializerBenchmarks();
-        serializer.Setup();
-        rows.Add(Pair("SerializerBenchmarks", "MessagePackCSharp", () => serializer.MessagePackCSharp(), "Generated", () => serializer.Generated(), 1, rounds));
-        rows.Add(Pair("SerializerBenchmarks", "SystemTextJson", () => serializer.SystemTextJson(), "Generated", () => serializer.Generated(), 1, rounds));
-
-        var file = new FileWriteBenchmarks();
-        file.Setup();
-        rows.Add(Pair("FileWriteBenchmarks", "BareTempWriteFsyncRename", file.BareTempWriteFsyncRename, "FileSessionStorage_PowerLoss", () => file.FileSessionStorage_PowerLoss(), 1, rounds));
-        rows.Add(Pair("FileWriteBenchmarks", "BareTempWriteRename_NoFsync", file.BareTempWriteRename_NoFsync, "FileSessionStorage_ProcessCrash", () => file.FileSessionStorage_ProcessCrash(), 1, rounds));
-        file.Cleanup();
-
-        if (includeRedis)
+        foreach (Type type in types)
         {
-            var redis = new RedisBenchmarks();
-            redis.Setup();
-            rows.Add(Pair("RedisBenchmarks", "Raw_StringGet", () => redis.Raw_StringGet(), "Connector_Get_Miss", () => redis.Connector_Get_Miss(), 1, rounds));
-            redis.Cleanup();
-        }
-
-        foreach (Row r in rows)
-        {
-            Console.WriteLine($"paired     {r.Type,-22} {r.Subject,-32} / {r.Reference,-30} {r.MedianRatio,6:F2}x  ({r.SubjectMedianNs:F0} ns vs {r.ReferenceMedianNs:F0} ns)");
+            List<DeclaredTarget> pairs = Targets.Declared(type).Where(t => !t.Goal.ZeroAllocation).DistinctBy(t => (t.Subject, t.Reference)).ToList();
+            if (pairs.Count == 0) continue;
+            object instance = Activator.CreateInstance(type)!;
+            foreach ((string name, object? value) in Targets.FirstParameters(type)) type.GetProperty(name)!.SetValue(instance, value);
+            InvokeMarked<GlobalSetupAttribute>(instance);
+            try
+            {
+                foreach (DeclaredTarget t in pairs)
+                {
+                    Row row = Pair(type.Name, t.Reference.Name, Bind(instance, t.Reference), t.Subject.Name, Bind(instance, t.Subject), rounds, OperationsPerInvoke(t.Subject));
+                    Console.WriteLine($"paired     {row.Type,-22} {row.Subject,-32} / {row.Reference,-30} {row.MedianRatio,6:F2}x  ({row.SubjectMedianNs:F0} ns vs {row.ReferenceMedianNs:F0} ns)");
+                    rows.Add(row);
+                }
+            }
+            finally
+            {
+                InvokeMarked<GlobalCleanupAttribute>(instance);
+            }
         }
 
         return rows;
     }
 
-    public static void Save(List<Row> rows, string path)
+    private static void InvokeMarked<TAttribute>(object instance) where TAttribute : Attribute
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(rows, Report.JsonOptions));
+        foreach (MethodInfo m in instance.GetType().GetMethods().Where(m => m.IsDefined(typeof(TAttribute)))) m.Invoke(instance, null);
     }
 
-    private static Row Pair(string type, string referenceName, Action reference, string subjectName, Action subject, int batch, int rounds, int operationsPerCall = 1)
+    private static int OperationsPerInvoke(MethodInfo benchmark) => benchmark.GetCustomAttribute<BenchmarkAttribute>()!.OperationsPerInvoke;
+
+    /// <summary>A direct delegate to the benchmark (no reflection per call); a returned task is awaited synchronously.</summary>
+    private static Action Bind(object instance, MethodInfo method)
+    {
+        Type result = method.ReturnType;
+        if (result == typeof(void)) return method.CreateDelegate<Action>(instance);
+        if (typeof(Task).IsAssignableFrom(result))
+        {
+            var task = method.CreateDelegate<Func<Task>>(instance);
+            return () => task().GetAwaiter().GetResult();
+        }
+
+        if (!result.IsValueType)
+        {
+            var call = method.CreateDelegate<Func<object?>>(instance);
+            return () => GC.KeepAlive(call());
+        }
+
+        return (Action)typeof(PairedRun).GetMethod(nameof(BindValue), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(result).Invoke(null, [instance, method])!;
+    }
+
+    private static Action BindValue<TResult>(object instance, MethodInfo method)
+    {
+        var call = method.CreateDelegate<Func<TResult>>(instance);
+        return () => Sink<TResult>.Last = call();
+    }
+
+    private static class Sink<T>
+    {
+        public static T? Last;
+    }
+
+    private static Row Pair(string type, string referenceName, Action reference, string subjectName, Action subject, int rounds, int operationsPerCall)
     {
         // Warm both for a while (tiered JIT promotes hot methods after ~100 ms), then size the batch so one batch
         // takes about 5 ms, and alternate the order every round.
+        int batch = 1;
         var warm = Stopwatch.StartNew();
         double referenceCall = double.MaxValue, subjectCall = double.MaxValue;
         while (warm.ElapsedMilliseconds < 500)

@@ -4,15 +4,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Exporters.Csv;
 using BenchmarkDotNet.Exporters.Json;
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Perfolizer.Horology;
@@ -21,125 +21,127 @@ namespace SessionConnector.Benchmarks;
 
 /// <summary>
 /// Entry point. Modes:
-///   (none) or --quick   whole suite with a short in-process job (< 10 min on 2 cores), then hit ratio, throughput and RESULTS.md
-///   --full              whole suite with BenchmarkDotNet's default job (out of process), longer simulations
-///   --only NAME[,NAME]  restrict the BenchmarkDotNet classes (substring of the class name); "none" runs none
-///   --no-sim / --no-paired / --no-throughput   skip those modes
-///   --sim | --paired | --throughput | --report   run just that part (--report rebuilds RESULTS.md from the last artifacts)
-///   --noisy             mark RESULTS.md as a noisy run (also automatic when the load average is high)
+///   (none) or --quick   every benchmark class with a short in-process job (under 10 min on 2 cores), then the hit
+///                       ratio simulation, the paired interleaved check and the throughput loop; writes the bdn
+///                       section of benchmarks/RESULTS.md
+///   --full              the same with BenchmarkDotNet's default job (out of process) and longer simulations
+///   --only NAME[,NAME]  only the classes whose name contains NAME; prints verdicts, leaves RESULTS.md alone
+///   --no-sim / --no-paired / --no-throughput   skip those parts (RESULTS.md is then not written either)
+///   --sim | --paired | --throughput            run just that part and print it
+///   --noisy             mark the run as noisy in RESULTS.md (also automatic when the load average is high)
 ///   --bdn ARGS...       hand the remaining arguments to BenchmarkSwitcher (e.g. --bdn --filter *Sieve* --list flat)
+/// Exit code 2 when a target cannot be judged (a benchmark failed, did not run, or a target names no benchmark).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        try
+        {
+            return Run(args);
+        }
+        catch (TargetException e)
+        {
+            Console.Error.WriteLine($"bench: FAILED: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static int Run(string[] args)
+    {
         string repoRoot = FindRepoRoot();
         string artifacts = Path.Combine(repoRoot, "benchmarks", "BenchmarkDotNet.Artifacts");
-        string resultsPath = Path.Combine(repoRoot, "benchmarks", "RESULTS.md");
-        string runInfoPath = Path.Combine(artifacts, "run-info.json");
+        bool quick = !args.Contains("--full");
 
         int bdnIndex = Array.IndexOf(args, "--bdn");
         if (bdnIndex >= 0)
         {
-            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[(bdnIndex + 1)..], CreateConfig(quick: args.Contains("--quick"), artifacts));
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[(bdnIndex + 1)..], CreateConfig(quick, artifacts));
             return 0;
         }
 
-        bool full = args.Contains("--full");
-        bool quick = !full;
-        if (args.Contains("--report"))
-        {
-            RunInfo saved = File.Exists(runInfoPath)
-                ? JsonSerializer.Deserialize<RunInfo>(File.ReadAllText(runInfoPath), Report.JsonOptions) ?? new RunInfo()
-                : new RunInfo();
-            Report.Write(artifacts, resultsPath, saved);
-            return 0;
-        }
+        // Every target is read (and its reference resolved) before anything runs: a bad declaration fails in seconds.
+        List<Type> types = Targets.BenchmarkTypes();
+        foreach (Type type in types) Targets.Declared(type);
 
-        if (args.Contains("--sim"))
+        var skipped = new Dictionary<Type, string>();
+        if (RedisAvailability.WhyUnavailable() is { } redisSkip)
         {
-            HitRatioSimulation.Save(HitRatioSimulation.Run(quick), Path.Combine(artifacts, "hitratio.json"));
-            return 0;
-        }
-
-        if (args.Contains("--paired"))
-        {
-            PairedRun.Save(PairedRun.Run(quick, includeRedis: RedisAvailability.WhyUnavailable() is null), Path.Combine(artifacts, "paired.json"));
-            return 0;
-        }
-
-        if (args.Contains("--throughput"))
-        {
-            ThroughputRun.Save(ThroughputRun.Run(quick), Path.Combine(artifacts, "throughput.json"));
-            return 0;
-        }
-
-        var info = new RunInfo
-        {
-            Mode = quick ? "quick" : "full",
-            StartedUtc = DateTime.UtcNow,
-            LoadAtStart = Report.LoadAverage(),
-        };
-        var clock = Stopwatch.StartNew();
-
-        List<Type> types = [typeof(CacheHitBenchmarks), typeof(ConnectorBenchmarks), typeof(EnvelopeBenchmarks), typeof(SerializerBenchmarks), typeof(FileWriteBenchmarks), typeof(SetBreakdownBenchmarks)];
-        string? redisSkip = RedisAvailability.WhyUnavailable();
-        if (redisSkip is null)
-        {
-            types.AddRange(RedisAvailability.BenchmarkTypes());
-        }
-        else
-        {
-            info.Skipped["RedisBenchmarks"] = redisSkip;
-            Console.WriteLine($"Comparison 7 (Redis) skipped: {redisSkip}");
+            types.Remove(typeof(RedisBenchmarks));
+            skipped[typeof(RedisBenchmarks)] = redisSkip;
+            Console.WriteLine($"RedisBenchmarks skipped: {redisSkip}");
         }
 
         int onlyIndex = Array.IndexOf(args, "--only");
-        if (onlyIndex >= 0 && onlyIndex + 1 < args.Length)
+        if (onlyIndex >= 0)
         {
-            string[] names = args[onlyIndex + 1].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            string[] names = onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
             types = types.Where(t => names.Any(n => t.Name.Contains(n, StringComparison.OrdinalIgnoreCase))).ToList();
+            if (types.Count == 0) throw new TargetException($"--only {string.Join(',', names)} matches no benchmark class.");
         }
 
-        IConfig config = CreateConfig(quick, artifacts);
-        info.JobDescription = quick
-            ? "Quick: in-process (emit) toolchain, 1 launch, 3 warm-up + 15 measured iterations of ~150 ms, MemoryDiagnoser"
-            : "Default: out-of-process, BenchmarkDotNet's automatic warm-up and iteration counts, MemoryDiagnoser";
-        if (types.Count > 0)
+        if (args.Contains("--sim")) { HitRatioSimulation.Run(quick); return 0; }
+        if (args.Contains("--paired")) { PairedRun.Run(quick, types); return 0; }
+        if (args.Contains("--throughput")) { ThroughputRun.Run(quick); return 0; }
+
+        DateTime started = DateTime.UtcNow;
+        string loadAtStart = LoadAverage();
+        var clock = Stopwatch.StartNew();
+        Summary[] summaries = BenchmarkRunner.Run(types.ToArray(), CreateConfig(quick, artifacts));
+        List<Verdict> verdicts = Judge(types, summaries);
+
+        List<HitRatioSimulation.Row> hitRatio = args.Contains("--no-sim") ? [] : HitRatioSimulation.Run(quick);
+        List<PairedRun.Row> paired = args.Contains("--no-paired") ? [] : PairedRun.Run(quick, types);
+        List<ThroughputRun.Row> throughput = args.Contains("--no-throughput") ? [] : ThroughputRun.Run(quick);
+        string loadAtEnd = LoadAverage();
+
+        foreach (Verdict v in verdicts) Console.WriteLine($"target     {(v.Met ? "met   " : "MISSED")} {v.Target.Label}{Targets.At(v.Case)}: {v.Measured}");
+        bool partial = onlyIndex >= 0 || args.Any(a => a is "--no-sim" or "--no-paired" or "--no-throughput");
+        if (partial)
         {
-            // Old exports would otherwise be mixed into this run's report.
-            string results = Path.Combine(artifacts, "results");
-            if (Directory.Exists(results) && onlyIndex < 0) Directory.Delete(results, recursive: true);
-            BenchmarkRunner.Run(types.ToArray(), config);
+            Console.WriteLine("Partial run: benchmarks/RESULTS.md left unchanged (it lists every target, so only a whole-suite run writes it).");
         }
-
-        if (!args.Contains("--no-sim"))
+        else
         {
-            HitRatioSimulation.Save(HitRatioSimulation.Run(quick), Path.Combine(artifacts, "hitratio.json"));
+            bool noisy = args.Contains("--noisy") || IsHigh(loadAtStart) || IsHigh(loadAtEnd);
+            var run = new SuiteRun(quick ? "quick" : "full", started, clock.Elapsed, loadAtStart, loadAtEnd, noisy,
+                summaries, verdicts, skipped, hitRatio, paired, throughput);
+            ResultsFile.Write(Path.Combine(repoRoot, "benchmarks", "RESULTS.md"), run);
         }
 
-        if (!args.Contains("--no-paired"))
-        {
-            PairedRun.Save(PairedRun.Run(quick, includeRedis: redisSkip is null), Path.Combine(artifacts, "paired.json"));
-        }
-
-        if (!args.Contains("--no-throughput"))
-        {
-            ThroughputRun.Save(ThroughputRun.Run(quick), Path.Combine(artifacts, "throughput.json"));
-        }
-
-        info.Duration = clock.Elapsed;
-        info.LoadAtEnd = Report.LoadAverage();
-        info.Noisy = args.Contains("--noisy") || IsHigh(info.LoadAtStart) || IsHigh(info.LoadAtEnd);
-        Directory.CreateDirectory(artifacts);
-        File.WriteAllText(runInfoPath, JsonSerializer.Serialize(info, Report.JsonOptions));
-        Report.Write(artifacts, resultsPath, info);
         Console.WriteLine($"Suite finished in {clock.Elapsed.TotalMinutes:F1} min.");
         return 0;
     }
 
+    /// <summary>Every verdict, in suite order; a class without results or a target without figures throws.</summary>
+    private static List<Verdict> Judge(List<Type> types, Summary[] summaries)
+    {
+        var verdicts = new List<Verdict>();
+        foreach (Type type in types)
+        {
+            Summary summary = summaries.FirstOrDefault(s => s.BenchmarksCases.Any(c => c.Descriptor.Type == type))
+                ?? throw new TargetException($"{type.Name} produced no results (a validation error? see the log above).");
+            if (summary.HasCriticalValidationErrors) throw new TargetException($"{type.Name} failed BenchmarkDotNet's validation (see the log above).");
+            verdicts.AddRange(Targets.JudgeAll(summary));
+        }
+
+        return verdicts;
+    }
+
     private static bool IsHigh(string load) =>
         double.TryParse(load, NumberStyles.Float, CultureInfo.InvariantCulture, out double l) && l > Environment.ProcessorCount * 0.75;
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
 
     private static IConfig CreateConfig(bool quick, string artifacts)
     {
@@ -156,8 +158,8 @@ public static class Program
         return ManualConfig.CreateEmpty()
             .AddJob(job)
             .AddDiagnoser(MemoryDiagnoser.Default)
-            .AddColumnProvider(DefaultColumnProviders.Instance)
-            .AddColumn(CategoriesColumn.Default)
+            .AddColumnProvider(DefaultColumnProviders.Descriptor, DefaultColumnProviders.Params, DefaultColumnProviders.Metrics)
+            .AddColumn(StatisticColumn.Median, StatisticColumn.Mean, StatisticColumn.Error, BaselineRatioColumn.RatioMean, TargetColumn.Default)
             .AddLogger(ConsoleLogger.Default)
             .AddExporter(JsonExporter.Brief, MarkdownExporter.GitHub, CsvExporter.Default)
             .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)
@@ -167,18 +169,12 @@ public static class Program
 
     private static string FindRepoRoot()
     {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null)
+        foreach (string? start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
-            if (File.Exists(Path.Combine(dir, "SessionConnector.sln"))) return dir;
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        dir = Directory.GetCurrentDirectory();
-        while (dir is not null)
-        {
-            if (File.Exists(Path.Combine(dir, "SessionConnector.sln"))) return dir;
-            dir = Path.GetDirectoryName(dir);
+            for (string? dir = start; dir is not null; dir = Path.GetDirectoryName(dir))
+            {
+                if (File.Exists(Path.Combine(dir, "SessionConnector.sln"))) return dir;
+            }
         }
 
         return Directory.GetCurrentDirectory();

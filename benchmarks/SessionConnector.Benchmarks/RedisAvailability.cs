@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Net.Sockets;
 
 namespace SessionConnector.Benchmarks;
@@ -29,10 +28,5 @@ internal static class RedisAvailability
         {
             return $"no Redis server reachable at {endpoint} ({e.GetBaseException().Message}).";
         }
-    }
-
-    public static IEnumerable<Type> BenchmarkTypes()
-    {
-        yield return typeof(RedisBenchmarks);
     }
 }

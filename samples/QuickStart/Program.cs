@@ -1,30 +1,16 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using SessionConnector;
 
-// QuickStart: the embedded default (file storage in ./.sessions with a development key), one typed session,
-// written, read back and updated. Prints what it did and how long each step took.
-if (args is ["--startup", var startNs])
-{
-    // Start-up probe for scripts/measure-startup.sh: time from process launch (the script's clock, passed in)
-    // to the first completed encrypted Set+Get, then exit.
-    Sessions.ConfigureDefault(warn: _ => { });
-    string probeId = Sessions.GenerateId();
-    Sessions.Set(probeId, new PlayerSession { PlayerId = 1, Name = "probe" });
-    bool probeOk = Sessions.Get<PlayerSession>(probeId) is { PlayerId: 1 };
-    long nowNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
-    Console.WriteLine($"startup-ms {(nowNs - long.Parse(startNs)) / 1e6:F2}");
-    Sessions.Delete(probeId);
-    return probeOk ? 0 : 1;
-}
-
-var total = Stopwatch.StartNew();
-var step = Stopwatch.StartNew();
-
+// QuickStart: a typed session stored encrypted on disk, written, read, updated and deleted.
+//
+// ConfigureDefault is the development opt-in: file storage in ./.sessions and a development key kept next to it
+// (it prints a warning). A production app passes its own keys instead:
+//     Sessions.Configure(new FileSessionStorage("/var/lib/app/sessions"),
+//                        new SessionConnectorOptions { Keys = SessionKeyRing.FromEnvironment() });
 Sessions.ConfigureDefault();
-Report("configure (file storage, dev key)");
 
+// 1. Create: a new random session ID and a typed session (its serializers are generated at compile time).
 string id = Sessions.GenerateId();
 var player = new PlayerSession
 {
@@ -34,34 +20,31 @@ var player = new PlayerSession
     Inventory = [new Item { Name = "sword", Quantity = 1 }],
 };
 Sessions.Set(id, player, TimeSpan.FromHours(1));
-Report($"set session {id[..8]}… (encrypted, fsynced)");
+Console.WriteLine($"set     {id[..8]}…  player {player.PlayerId} '{player.Name}' level {player.Level}");
 
+// 2. Read: you get your own copy; changing it does not change the stored session.
 PlayerSession? loaded = Sessions.Get<PlayerSession>(id);
-Report($"get -> player {loaded?.PlayerId} '{loaded?.Name}' level {loaded?.Level}");
+Console.WriteLine($"get     player {loaded?.PlayerId} '{loaded?.Name}' level {loaded?.Level}");
 
-Sessions.Update<PlayerSession>(id, s =>
+// 3. Update: an atomic read-modify-write (compare-and-set) that keeps the session's expiry.
+Sessions.Update<PlayerSession>(id, session =>
 {
-    s.Level++;
-    s.Inventory.Add(new Item { Name = "potion", Quantity = 3 });
+    session.Level++;
+    session.Inventory.Add(new Item { Name = "potion", Quantity = 3 });
 });
-Report("update (atomic compare-and-set, expiry kept)");
-
 PlayerSession? updated = Sessions.Get<PlayerSession>(id);
-Report($"get -> level {updated?.Level}, {updated?.Inventory.Count} items");
+Console.WriteLine($"update  level {updated?.Level}, {updated?.Inventory.Count} items");
 
-bool ok = loaded is { PlayerId: 42, Name: "ada", Level: 1 } && updated is { Level: 2, Inventory.Count: 2 };
+// 4. Delete (a logout): the session is gone.
 Sessions.Delete(id);
-Report("delete");
+bool deleted = Sessions.Get<PlayerSession>(id) is null;
+Console.WriteLine($"delete  {(deleted ? "gone" : "still there")}");
+
 Sessions.Close();
-Console.WriteLine($"total {total.Elapsed.TotalMilliseconds:F2} ms");
+
+bool ok = loaded is { PlayerId: 42, Name: "ada", Level: 1 } && updated is { Level: 2, Inventory.Count: 2 } && deleted;
 Console.WriteLine(ok ? "QuickStart OK" : "QuickStart FAILED");
 return ok ? 0 : 1;
-
-void Report(string what)
-{
-    Console.WriteLine($"{step.Elapsed.TotalMilliseconds,8:F2} ms  {what}");
-    step.Restart();
-}
 
 /// <summary>A player's session: the generator writes its serializers.</summary>
 [SessionData]

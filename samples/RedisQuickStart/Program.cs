@@ -11,10 +11,11 @@ try
 {
     var total = Stopwatch.StartNew();
     var step = Stopwatch.StartNew();
-    var storage = new RedisSessionStorage(new RedisSessionStorageOptions
+    RedisSessionStorage storage = await RedisSessionStorage.ConnectAsync(new RedisSessionStorageOptions
     {
         Configuration = endpoint,
-        KeyPrefix = "quickstart:",
+        // One prefix per application: Clear removes only keys of this exact shape.
+        KeyPrefix = "quickstart:sess:",
     });
     Sessions.Configure(storage, new SessionConnectorOptions
     {

@@ -7,6 +7,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Win32.SafeHandles;
+using SessionConnector.Internal;
 using SessionConnector.Storage.Files;
 
 namespace SessionConnector.Storage;
@@ -136,26 +137,26 @@ public sealed partial class FileSessionStorage : SessionStorage
     public override StoredRecord? Read(string key)
     {
         ValidateKey(key);
-        return Decode(key, Completed(ReadRecordFile(key, async: false, CancellationToken.None)));
+        return Decode(key, Sync.Result(ReadRecordFile(RecordPath(key), async: false, CancellationToken.None)));
     }
 
     /// <inheritdoc />
     public override async ValueTask<StoredRecord?> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        return Decode(key, await ReadRecordFile(key, async: true, cancellationToken).ConfigureAwait(false));
+        return Decode(key, await ReadRecordFile(RecordPath(key), async: true, cancellationToken).ConfigureAwait(false));
     }
 
     /// <inheritdoc />
     public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion) =>
-        Completed(WriteCore(key, value, expiresAt, expectedVersion, newVersion, async: false, CancellationToken.None));
+        Sync.Result(WriteCore(key, value, expiresAt, expectedVersion, newVersion, async: false, CancellationToken.None));
 
     /// <inheritdoc />
     public override ValueTask<bool> TryWriteAsync(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, CancellationToken cancellationToken = default) =>
         WriteCore(key, value, expiresAt, expectedVersion, newVersion, async: true, cancellationToken);
 
     /// <inheritdoc />
-    public override bool Delete(string key) => Completed(DeleteCore(key, async: false, CancellationToken.None));
+    public override bool Delete(string key) => Sync.Result(DeleteCore(key, async: false, CancellationToken.None));
 
     /// <inheritdoc />
     public override ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
@@ -200,19 +201,10 @@ public sealed partial class FileSessionStorage : SessionStorage
         return removed;
     }
 
-    // One body per operation: the sync entry points run the core with async: false, which completes synchronously
-    // (no awaits are reached), so the sync path allocates no task and never blocks on one.
-    private static T Completed<T>(ValueTask<T> task)
-    {
-        Debug.Assert(task.IsCompleted, "a core run with async: false must complete synchronously");
-        return task.GetAwaiter().GetResult();
-    }
-
     // The read's one core returns the bytes, not a StoredRecord: an async builder over StoredRecord? (it holds a
     // DateTimeOffset?) would link date formatting and time-zone data (~150 KB) into every NativeAOT app, sync-only or not.
-    private async ValueTask<byte[]?> ReadRecordFile(string key, bool async, CancellationToken cancellationToken)
+    private static async ValueTask<byte[]?> ReadRecordFile(string path, bool async, CancellationToken cancellationToken)
     {
-        string path = RecordPath(key);
         try
         {
             return await ReadAllBytes(path, async, cancellationToken).ConfigureAwait(false);
@@ -360,12 +352,12 @@ public sealed partial class FileSessionStorage : SessionStorage
         if (!_gates[stripe].Wait(0)) return; // a writer holds the stripe and is about to replace the file anyway
         try
         {
-            using SafeFileHandle osLock = Completed(AcquireOsLock(stripe, async: false, CancellationToken.None));
+            using SafeFileHandle osLock = Sync.Result(AcquireOsLock(stripe, async: false, CancellationToken.None));
             string path = RecordPath(key);
             byte[]? now;
             try
             {
-                now = Completed(ReadAllBytes(path, async: false, CancellationToken.None));
+                now = Sync.Result(ReadAllBytes(path, async: false, CancellationToken.None));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -385,14 +377,14 @@ public sealed partial class FileSessionStorage : SessionStorage
     private bool RemoveIfExpired(string file, DateTimeOffset now, bool wait)
     {
         string key = Path.GetFileNameWithoutExtension(file);
-        if (!IsValidKey(key)) return false; // not a record this store wrote; leave it alone
+        if (!IsStorageKeyShape(key)) return false; // not a record this store wrote; leave it alone
         int stripe = StripeOf(key);
         SemaphoreSlim gate = _gates[stripe];
         if (wait) gate.Wait();
         else if (!gate.Wait(0)) return false;
         try
         {
-            using SafeFileHandle? osLock = wait ? Completed(AcquireOsLock(stripe, async: false, CancellationToken.None)) : TryLockFile(LockPath(stripe));
+            using SafeFileHandle? osLock = wait ? Sync.Result(AcquireOsLock(stripe, async: false, CancellationToken.None)) : TryLockFile(LockPath(stripe));
             if (osLock is null) return false;
             HeaderState state = ReadHeader(file, now, out _);
             if (state is not (HeaderState.Expired or HeaderState.Garbage)) return false;
@@ -698,17 +690,6 @@ public sealed partial class FileSessionStorage : SessionStorage
         uint h = 2166136261;
         foreach (char c in key) h = (h ^ c) * 16777619;
         return (int)(h % Stripes);
-    }
-
-    private static bool IsValidKey(string key)
-    {
-        if (key.Length is 0 or > 128) return false;
-        foreach (char c in key)
-        {
-            if (!IsKeyChar(c)) return false;
-        }
-
-        return true;
     }
 
     private static bool IsKeyChar(char c) =>

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace SessionConnector.Tests.Reliability;
+namespace SessionConnector.Tests.Support;
 
 /// <summary>One completed call in a concurrent history.</summary>
 internal sealed record HistoryOp(int Thread, string Kind, int Key, string Arg, long Invoked, long Completed, string Result)

@@ -6,7 +6,7 @@ using System.Threading;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace SessionConnector.Tests.Reliability;
+namespace SessionConnector.Tests.Support;
 
 /// <summary>Deterministic structure-blind mutations with a few MessagePack/JSON-aware ones (length inflation, deep nesting).</summary>
 internal static class Mutator

@@ -1,0 +1,17 @@
+using Xunit;
+
+namespace SessionConnector.Cli.Tests.Infrastructure;
+
+/// <summary>Tests that start several processes run one at a time: the machine has few cores.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessTests
+{
+    public const string Name = "processes";
+}
+
+/// <summary>One real redis-server for the Redis tests (each test uses its own key prefix).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RedisTests : ICollectionFixture<SessionConnector.Redis.Tests.Infrastructure.RedisServer>
+{
+    public const string Name = "redis";
+}

@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+
+namespace SessionConnector.Cli;
+
+/// <summary>An option: its name (with the dashes), whether it takes a value, and its help line.</summary>
+internal sealed record OptionSpec(string Name, string? ValueName, string Help);
+
+/// <summary>A verb: name, usage line, what it does, and the options it accepts (besides the store and key options).</summary>
+internal sealed record VerbSpec(string Name, string Usage, string Summary, string Details, bool NeedsKeys, OptionSpec[] Options);
+
+/// <summary>The command-line surface of sessionctl, declared once: the parser and the help text both read it.</summary>
+internal static class Verbs
+{
+    public static readonly OptionSpec File = new("--file", "DIR", "file store: the directory the applications use");
+    public static readonly OptionSpec Redis = new("--redis", "CONFIG", "Redis store: a StackExchange.Redis configuration string (host:port,password=…)");
+    public static readonly OptionSpec Prefix = new("--prefix", "P", "Redis store: the applications' key prefix (required with --redis)");
+    public static readonly OptionSpec KeysFile = new("--keys-file", "PATH", "key list file (mode 0600), instead of the SESSIONCONNECTOR_KEYS variable");
+    public static readonly OptionSpec Json = new("--json", null, "print the result as JSON on stdout");
+    public static readonly OptionSpec Quiet = new("--quiet", null, "no progress line on the terminal");
+    public static readonly OptionSpec Batch = new("--batch", "N", "records per batch (1-10000, default 256)");
+    public static readonly OptionSpec Parallel = new("--parallel", "N", "records of a batch processed at once (1-256, default 8)");
+    public static readonly OptionSpec DryRun = new("--dry-run", null, "count what would change; write and delete nothing");
+    public static readonly OptionSpec Evict = new("--evict", null, "delete the records that fail (not those under a key id the ring never held)");
+    public static readonly OptionSpec ShowSecrets = new("--show-secrets", null, "required: acknowledges that the output is the session's plaintext");
+    public static readonly OptionSpec KeyId = new("--key-id", "N", "delete every record sealed under key id N (revokes a leaked key's sessions)");
+    public static readonly OptionSpec Help = new("--help", null, "show this help");
+
+    private static readonly OptionSpec[] s_store = [File, Redis, Prefix, KeysFile];
+    private static readonly OptionSpec[] s_pass = [Json, Quiet, Batch, Parallel];
+
+    public static readonly VerbSpec[] All =
+    [
+        new("stats", "sessionctl stats STORE [--json]",
+            "Count records, bytes, records per key id, an expiry histogram, expired-but-present and undecryptable records.",
+            "Keys are optional: without them the undecryptable count is left out.",
+            NeedsKeys: false, [.. s_pass]),
+        new("purge", "sessionctl purge STORE [--dry-run]",
+            "Delete records past their expiry, each only if no application rewrote it meanwhile.",
+            "Needs no keys. Safe while applications run; a rerun continues where an interrupted run stopped.",
+            NeedsKeys: false, [.. s_pass, DryRun]),
+        new("rotate", "sessionctl rotate STORE [--dry-run]",
+            "Re-seal every live record under the primary key, so old keys can be retired.",
+            "Each rewrite is a compare-and-set: a concurrent application write wins and is never overwritten.\n"
+            + "Records already under the primary are skipped, so a rerun resumes an interrupted rotation.\n"
+            + "Every application must already hold the primary key (docs/operations.md).",
+            NeedsKeys: true, [.. s_pass, DryRun]),
+        new("verify", "sessionctl verify STORE [--evict [--dry-run]]",
+            "Authenticate every unexpired record and report failures by reason.",
+            "Reasons: damaged, unknown-key, revoked-key, authentication, bad-payload, version-exhausted.\n"
+            + "Exit code 1 while failing records remain in the store.",
+            NeedsKeys: true, [.. s_pass, Evict, DryRun]),
+        new("inspect", "sessionctl inspect ID STORE --show-secrets",
+            "Decrypt one session and print it as JSON, without the application's types.",
+            "The output is the session's plaintext: it refuses to run without --show-secrets.",
+            NeedsKeys: true, [ShowSecrets]),
+        new("delete", "sessionctl delete ID STORE | sessionctl delete --key-id N STORE [--dry-run]",
+            "Delete one session, or every record sealed under a key id.",
+            "Deleting by key id needs no keys; deleting by ID needs them (they name the records).",
+            NeedsKeys: false, [KeyId, .. s_pass, DryRun]),
+    ];
+
+    public static VerbSpec? Find(string name) => Array.Find(All, v => v.Name == name);
+
+    public static IEnumerable<OptionSpec> OptionsOf(VerbSpec verb) => [.. verb.Options, .. s_store, Help];
+
+    public static string GeneralHelp()
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine("sessionctl: operate a SessionConnector session store (file or Redis).");
+        text.AppendLine();
+        text.AppendLine("usage: sessionctl VERB [ID] STORE [options]      sessionctl VERB --help");
+        text.AppendLine();
+        text.AppendLine("verbs:");
+        foreach (VerbSpec v in All) text.AppendLine($"  {v.Name,-9}{v.Summary}");
+        AppendStoreAndExit(text);
+        return text.ToString();
+    }
+
+    public static string HelpOf(VerbSpec verb)
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine(verb.Summary);
+        text.AppendLine();
+        text.AppendLine("usage: " + verb.Usage);
+        text.AppendLine();
+        foreach (string line in verb.Details.Split('\n')) text.AppendLine(line);
+        text.AppendLine();
+        text.AppendLine("options:");
+        foreach (OptionSpec o in verb.Options) AppendOption(text, o);
+        AppendOption(text, Help);
+        AppendStoreAndExit(text);
+        return text.ToString();
+    }
+
+    private static void AppendStoreAndExit(System.Text.StringBuilder text)
+    {
+        text.AppendLine();
+        text.AppendLine("STORE (one of):");
+        foreach (OptionSpec o in s_store) AppendOption(text, o);
+        text.AppendLine();
+        text.AppendLine("keys: SESSIONCONNECTOR_KEYS or --keys-file, format [*|-]id:base64,… (the applications' list: same first key).");
+        text.AppendLine();
+        text.AppendLine("exit codes: 0 ok · 1 records need attention · 2 usage · 3 session not found · 4 keys · 5 store failure · 130 interrupted");
+        text.AppendLine("errors go to stderr; results to stdout.");
+    }
+
+    private static void AppendOption(System.Text.StringBuilder text, OptionSpec o)
+    {
+        string name = o.ValueName is null ? o.Name : o.Name + " " + o.ValueName;
+        text.AppendLine($"  {name,-18}{o.Help}");
+    }
+}

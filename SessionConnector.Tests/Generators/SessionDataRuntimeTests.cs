@@ -1,0 +1,153 @@
+using System;
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using MessagePack;
+using SessionConnector.Serialization;
+using Xunit;
+
+namespace SessionConnector.Tests.Generators;
+
+/// <summary>The input limits and key matching every generated reader relies on, tested once here.</summary>
+public sealed class SessionDataRuntimeTests
+{
+    private static readonly byte[][] Keys = { "a"u8.ToArray(), "bb"u8.ToArray(), "ccc"u8.ToArray() };
+
+    [Fact]
+    public void WhenCountCannotFitInRemainingBytesEnsureItemsThrows()
+    {
+        var reader = new MessagePackReader(new byte[10]);
+        SessionDataRuntime.EnsureItems(ref reader, 5, 2);
+        Assert.Throws<SessionFormatException>(() => { var r = new MessagePackReader(new byte[10]); SessionDataRuntime.EnsureItems(ref r, 6, 2); });
+        Assert.Throws<SessionFormatException>(() => { var r = new MessagePackReader(new byte[10]); SessionDataRuntime.EnsureItems(ref r, -1, 1); });
+    }
+
+    [Fact]
+    public void EnterThrowsOnlyPastMaxDepth()
+    {
+        var reader = new MessagePackReader(Array.Empty<byte>());
+        for (var i = 0; i < SessionDataRuntime.MaxDepth; i++)
+        {
+            SessionDataRuntime.Enter(ref reader);
+        }
+
+        Assert.Equal(SessionDataRuntime.MaxDepth, reader.Depth);
+        SessionDataRuntime.Leave(ref reader);
+        SessionDataRuntime.Enter(ref reader);
+        Exception? ex = null;
+        try
+        {
+            SessionDataRuntime.Enter(ref reader);
+        }
+        catch (Exception e)
+        {
+            ex = e;
+        }
+
+        Assert.IsType<SessionFormatException>(ex);
+    }
+
+    [Theory]
+    [InlineData(SessionDataRuntime.MaxDepth, false)]
+    [InlineData(SessionDataRuntime.MaxDepth + 1, true)]
+    public void SkipCountsDepth(int depth, bool throws)
+    {
+        var bytes = new byte[depth + 1];
+        bytes.AsSpan(0, depth).Fill(0x91); // fixarray of one
+        bytes[depth] = 0xc0;
+        var reader = new MessagePackReader(bytes);
+        Exception? ex = null;
+        try
+        {
+            SessionDataRuntime.Skip(ref reader);
+            Assert.True(reader.End);
+            Assert.Equal(0, reader.Depth);
+        }
+        catch (Exception e)
+        {
+            ex = e;
+        }
+
+        Assert.Equal(throws, ex is SessionFormatException);
+        Assert.True(throws || ex is null, ex?.ToString());
+    }
+
+    [Theory]
+    [InlineData("a", 0, 0)]
+    [InlineData("bb", 1, 1)]
+    [InlineData("bb", 0, 1)]
+    [InlineData("ccc", 7, 2)]
+    [InlineData("dddd", 0, -1)]
+    [InlineData("", 0, -1)]
+    public void ReadKeyTriesThePositionThenScans(string key, int position, int expected)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        SessionDataRuntime.WriteString(ref writer, key);
+        writer.Flush();
+        var reader = new MessagePackReader(buffer.WrittenMemory);
+        Assert.Equal(expected, SessionDataRuntime.ReadKey(ref reader, position, Keys));
+
+        var json = new Utf8JsonReader(Encoding.UTF8.GetBytes("{\"" + key + "\":1}"));
+        json.Read();
+        json.Read();
+        Assert.Equal(expected, SessionDataRuntime.ReadJsonKey(ref json, position, Keys));
+        Assert.Equal(JsonTokenType.Number, json.TokenType);
+    }
+
+    [Fact]
+    public void WhenKeyIsNilReadKeyMatchesNothing()
+    {
+        var reader = new MessagePackReader(new byte[] { 0xc0 });
+        Assert.Equal(-1, SessionDataRuntime.ReadKey(ref reader, 0, Keys));
+        Assert.True(reader.End);
+    }
+
+    [Fact]
+    public void WriteStringWritesUtf8OrNil()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        SessionDataRuntime.WriteString(ref writer, "h\u00e9");
+        SessionDataRuntime.WriteString(ref writer, null);
+        writer.Flush();
+        Assert.Equal(new byte[] { 0xa3, (byte)'h', 0xc3, 0xa9, 0xc0 }, buffer.WrittenSpan.ToArray());
+    }
+
+    [Fact]
+    public void JsonContainersDeeperThanMaxDepthAreRejected()
+    {
+        var json = new string('[', SessionDataRuntime.MaxDepth + 1);
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = 1000 });
+        for (var i = 0; i < SessionDataRuntime.MaxDepth; i++)
+        {
+            reader.Read();
+            SessionDataRuntime.EnterJson(ref reader, JsonTokenType.StartArray);
+        }
+
+        reader.Read();
+        Exception? ex = null;
+        try
+        {
+            SessionDataRuntime.EnterJson(ref reader, JsonTokenType.StartArray);
+        }
+        catch (Exception e)
+        {
+            ex = e;
+        }
+
+        Assert.IsType<SessionFormatException>(ex);
+    }
+
+    [Fact]
+    public void DecodeErrorsAreWrappedOnceWithTheTypeName()
+    {
+        var inner = new FormatException("bad");
+        var wrapped = SessionDataRuntime.Wrap("Cart", inner);
+        Assert.Contains("'Cart'", wrapped.Message);
+        Assert.Same(inner, wrapped.InnerException);
+        Assert.Same(wrapped, SessionDataRuntime.Wrap("Other", wrapped));
+        Assert.True(SessionDataRuntime.IsDecodeError(inner));
+        Assert.False(SessionDataRuntime.IsDecodeError(new OutOfMemoryException()));
+    }
+}

@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading;
+using SessionConnector.Caching;
+
+namespace SessionConnector;
+
+// Cache bookkeeping: the bounded snapshot cache in front of storage, its deletion markers, and the invalidations a shared
+// backend raises.
+public sealed partial class SessionStorageConnector
+{
+    /// <summary>A fresh cached copy the caller owns, or false (no cache, a miss, a marker, or an expired or stale entry).</summary>
+    private bool TryGetCachedEntry<T>(string id, [NotNullWhen(true)] out CachedSession? entry, [MaybeNullWhen(false)] out T value)
+        where T : ISessionData<T>
+    {
+        if (_cache is not null && _cache.TryGet(id, out entry) && entry.Snapshot is T snapshot)
+        {
+            long now = NowTicks;
+            if (entry.ExpiresAtTicks > now && entry.AbsoluteExpiresAtTicks > now && entry.StaleAtTicks > now)
+            {
+                _metrics.CacheHit();
+                value = T.DeepClone(snapshot);
+                return true;
+            }
+
+            _cache.Remove(id, entry); // expired or past its maximum age: drop it so the next read refreshes it
+        }
+
+        entry = null;
+        value = default;
+        return false;
+    }
+
+    /// <summary>
+    /// How many invalidations the record's stripe has seen. Read before a storage call and passed to <see cref="CachePut"/>,
+    /// it lets an invalidation that lands while the call is in flight keep the call's (possibly stale) record out of the cache.
+    /// </summary>
+    private long InvalidationCount(string storageKey) =>
+        _invalidations is null ? 0 : Volatile.Read(ref _invalidations[StripeOf(storageKey)]);
+
+    /// <summary>Caches <paramref name="ownedValue"/> (a private copy no caller holds) unless a newer version is cached.</summary>
+    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount)
+        where T : ISessionData<T>
+    {
+        if (_cache is null) return;
+        long now = NowTicks;
+        long expires = expiresAt?.UtcTicks ?? long.MaxValue;
+        if (expires <= now) return;
+        var entry = new CachedSession(ownedValue, version, expires, absoluteExpiresAt?.UtcTicks ?? long.MaxValue, now + _cacheMaxAgeTicks, storageKey);
+        _cache.Set(id, entry, CachedSession.IsNewer);
+        if (_invalidations is null) return;
+
+        // Full fence: the entry (and its index row, added under the cache's lock) must be visible before the count is read.
+        // Then either the invalidation's increment is seen here and the entry goes, or it came after and its handler finds
+        // the entry through the index and removes it.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _invalidations[StripeOf(storageKey)]) != invalidationCount) _cache.Remove(id, entry);
+    }
+
+    private void CacheMarkDeleted(string id, string storageKey)
+    {
+        if (_cache is null) return;
+        // Versions this process issues only grow, so a marker issued now outranks every write that reached storage before
+        // this delete: a slower Set/Update/Get cannot put pre-delete data back in the cache. Writes issued after it outrank it.
+        long floor = Math.Max(Volatile.Read(ref s_lastVersion), 1);
+        if (_cache.TryGet(id, out CachedSession? existing)) floor = Math.Max(floor, existing.Version);
+        long version = NextVersion(floor);
+        _cache.Set(id, new CachedSession(null, version, long.MaxValue, long.MaxValue, long.MaxValue, storageKey), CachedSession.IsNewer);
+    }
+
+    private void OnCacheEvicted(string id, CachedSession entry) => _metrics.CacheEviction();
+
+    // The storage-key index lives exactly as long as the cache entries: both callbacks run under the cache's write lock, on
+    // every path an entry enters or leaves (add, replace, remove, evict, clear), so the index never outgrows the cache.
+    private void OnCacheLinked(CachedSession entry) => _idsByStorageKey![entry.StorageKey] = entry.Key;
+
+    private void OnCacheUnlinked(CachedSession entry) =>
+        _idsByStorageKey!.TryRemove(new KeyValuePair<string, string>(entry.StorageKey, entry.Key));
+
+    private void OnStorageInvalidated(string storageKey)
+    {
+        // Count first, then evict: a read in flight either sees the count move or its entry is already in the index.
+        Interlocked.Increment(ref _invalidations![StripeOf(storageKey)]);
+        if (_idsByStorageKey!.TryGetValue(storageKey, out string? id)) _cache!.Remove(id);
+    }
+
+    private void OnStorageInvalidatedAll()
+    {
+        for (int i = 0; i < _invalidations!.Length; i++) Interlocked.Increment(ref _invalidations[i]);
+        _cache!.Clear();
+    }
+}

@@ -1,0 +1,403 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using MessagePack;
+
+namespace SessionConnector.Serialization;
+
+public static partial class SessionCodecs
+{
+    /// <summary>byte[]: bin or nil; JSON base64 string or null.</summary>
+    public readonly struct ByteArrayCodec : ISessionCodec<byte[]>
+    {
+        /// <inheritdoc/>
+        public static void Write(ref MessagePackWriter writer, byte[] value)
+        {
+            if (value is null) writer.WriteNil();
+            else writer.Write(value.AsSpan());
+        }
+
+        /// <inheritdoc/>
+        public static byte[] Read(ref MessagePackReader reader) => reader.ReadBytes() is { } bytes ? bytes.ToArray() : null!;
+
+        /// <inheritdoc/>
+        public static void WriteJson(Utf8JsonWriter writer, byte[] value)
+        {
+            if (value is null) writer.WriteNullValue();
+            else writer.WriteBase64StringValue(value);
+        }
+
+        /// <inheritdoc/>
+        public static byte[] ReadJson(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null ? null! : reader.GetBytesFromBase64();
+        /// <inheritdoc/>
+        public static byte[] DeepClone(byte[] value) => (byte[])value?.Clone()!;
+    }
+
+    /// <summary>
+    /// An enum: its underlying integer (so renaming a member never breaks stored sessions). Readers also take the
+    /// member's name, any case (MessagePack-CSharp's and System.Text.Json's string-enum forms).
+    /// </summary>
+    /// <typeparam name="TEnum">The enum.</typeparam>
+    /// <typeparam name="TInt">Its underlying type; the generator picks it, so the sizes always match.</typeparam>
+    /// <typeparam name="TIntCodec">The underlying type's codec.</typeparam>
+    public readonly struct EnumCodec<TEnum, TInt, TIntCodec> : ISessionCodec<TEnum>
+        where TEnum : struct, Enum
+        where TInt : struct
+        where TIntCodec : ISessionCodec<TInt>
+    {
+        /// <inheritdoc/>
+        public static void Write(ref MessagePackWriter writer, TEnum value) => TIntCodec.Write(ref writer, Unsafe.As<TEnum, TInt>(ref value));
+
+        /// <inheritdoc/>
+        public static TEnum Read(ref MessagePackReader reader)
+        {
+            if (reader.NextMessagePackType == MessagePackType.String)
+            {
+                return Parse(reader.ReadString());
+            }
+
+            TInt number = TIntCodec.Read(ref reader);
+            return Unsafe.As<TInt, TEnum>(ref number);
+        }
+
+        /// <inheritdoc/>
+        public static void WriteJson(Utf8JsonWriter writer, TEnum value) => TIntCodec.WriteJson(writer, Unsafe.As<TEnum, TInt>(ref value));
+
+        /// <inheritdoc/>
+        public static TEnum ReadJson(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                return Parse(reader.GetString());
+            }
+
+            TInt number = TIntCodec.ReadJson(ref reader);
+            return Unsafe.As<TInt, TEnum>(ref number);
+        }
+
+        /// <inheritdoc/>
+        public static TEnum DeepClone(TEnum value) => value;
+
+        private static TEnum Parse(string? name)
+            => Enum.TryParse(name, ignoreCase: true, out TEnum value)
+                ? value
+                : throw SessionDataRuntime.Invalid("'" + name + "' names no member of the enum.");
+    }
+
+    /// <summary>Nullable&lt;T&gt;: nil / null, or the value's own encoding.</summary>
+    public readonly struct NullableCodec<T, TCodec> : ISessionCodec<T?>
+        where T : struct
+        where TCodec : ISessionCodec<T>
+    {
+        /// <inheritdoc/>
+        public static void Write(ref MessagePackWriter writer, T? value)
+        {
+            if (value.HasValue) TCodec.Write(ref writer, value.GetValueOrDefault());
+            else writer.WriteNil();
+        }
+
+        /// <inheritdoc/>
+        public static T? Read(ref MessagePackReader reader) => reader.TryReadNil() ? null : TCodec.Read(ref reader);
+
+        /// <inheritdoc/>
+        public static void WriteJson(Utf8JsonWriter writer, T? value)
+        {
+            if (value.HasValue) TCodec.WriteJson(writer, value.GetValueOrDefault());
+            else writer.WriteNullValue();
+        }
+
+        /// <inheritdoc/>
+        public static T? ReadJson(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null ? null : TCodec.ReadJson(ref reader);
+        /// <inheritdoc/>
+        public static T? DeepClone(T? value) => value.HasValue ? TCodec.DeepClone(value.GetValueOrDefault()) : null;
+    }
+
+    /// <summary>A nested <c>[SessionData]</c> type (or <c>SessionBag</c>): its own <see cref="ISessionData{TSelf}"/> members.</summary>
+    public readonly struct DataCodec<T> : ISessionCodec<T>
+        where T : ISessionData<T>
+    {
+        /// <inheritdoc/>
+        public static void Write(ref MessagePackWriter writer, T value) => T.WriteMessagePack(ref writer, value);
+        /// <inheritdoc/>
+        public static T Read(ref MessagePackReader reader) => T.ReadMessagePack(ref reader);
+        /// <inheritdoc/>
+        public static void WriteJson(Utf8JsonWriter writer, T value) => T.WriteJson(writer, value);
+        /// <inheritdoc/>
+        public static T ReadJson(ref Utf8JsonReader reader) => T.ReadJson(ref reader);
+        /// <inheritdoc/>
+        public static T DeepClone(T value) => T.DeepClone(value);
+    }
+
+    /// <summary>T[]: array or nil; JSON array or null.</summary>
+    public readonly struct ArrayCodec<T, TCodec> : ISessionCodec<T[]>
+        where TCodec : ISessionCodec<T>
+    {
+        /// <inheritdoc/>
+        public static void Write(ref MessagePackWriter writer, T[] value)
+        {
+            if (value is null)
+            {
+                writer.WriteNil();
+                return;
+            }
+
+            writer.WriteArrayHeader(value.Length);
+            foreach (T item in value) TCodec.Write(ref writer, item);
+        }
+
+        /// <inheritdoc/>
+        public static T[] Read(ref MessagePackReader reader)
+        {
+            if (reader.TryReadNil()) return null!;
+            int count = SessionDataRuntime.EnterArray(ref reader);
+            var result = new T[count];
+            for (int i = 0; i < count; i++) result[i] = TCodec.Read(ref reader);
+            SessionDataRuntime.Leave(ref reader);
+            return result;
+        }
+
+        /// <inheritdoc/>
+        public static void WriteJson(Utf8JsonWriter writer, T[] value)
+        {
+            if (value is null)
+            {
+                writer.WriteNullValue();
+                return;
+            }
+
+            writer.WriteStartArray();
+            foreach (T item in value) TCodec.WriteJson(writer, item);
+            writer.WriteEndArray();
+        }
+
+        /// <inheritdoc/>
+        public static T[] ReadJson(ref Utf8JsonReader reader) => ListCodec<T, TCodec>.ReadJson(ref reader)?.ToArray()!;
+
+        /// <inheritdoc/>
+        public static T[] DeepClone(T[] value)
+        {
+            if (value is null) return null!;
+            var result = new T[value.Length];
+            for (int i = 0; i < value.Length; i++) result[i] = TCodec.DeepClone(value[i]);
+            return result;
+        }
+    }
+
+    /// <summary>List&lt;T&gt;: array or nil; JSON array or null.</summary>
+    public readonly struct ListCodec<T, TCodec> : ISessionCodec<List<T>>
+        where TCodec : ISessionCodec<T>
+    {
+        /// <inheritdoc/>
+        public static void Write(ref MessagePackWriter writer, List<T> value)
+        {
+            if (value is null)
+            {
+                writer.WriteNil();
+                return;
+            }
+
+            writer.WriteArrayHeader(value.Count);
+            foreach (T item in value) TCodec.Write(ref writer, item);
+        }
+
+        /// <inheritdoc/>
+        public static List<T> Read(ref MessagePackReader reader)
+        {
+            if (reader.TryReadNil()) return null!;
+            int count = SessionDataRuntime.EnterArray(ref reader);
+            return ReadItems<List<T>, T, TCodec>(ref reader, count, new List<T>(count));
+        }
+
+        /// <inheritdoc/>
+        public static void WriteJson(Utf8JsonWriter writer, List<T> value)
+        {
+            if (value is null)
+            {
+                writer.WriteNullValue();
+                return;
+            }
+
+            writer.WriteStartArray();
+            foreach (T item in value) TCodec.WriteJson(writer, item);
+            writer.WriteEndArray();
+        }
+
+        /// <inheritdoc/>
+        public static List<T> ReadJson(ref Utf8JsonReader reader)
+        {
+            return reader.TokenType == JsonTokenType.Null ? null! : ReadJsonItems<List<T>, T, TCodec>(ref reader, new List<T>());
+        }
+
+        /// <inheritdoc/>
+        public static List<T> DeepClone(List<T> value)
+        {
+            if (value is null) return null!;
+            var result = new List<T>(value.Count);
+            foreach (T item in value) result.Add(TCodec.DeepClone(item));
+            return result;
+        }
+    }
+
+    /// <summary>HashSet&lt;T&gt;: array or nil; JSON array or null. A copy keeps the set's comparer.</summary>
+    /// <remarks>
+    /// Its writers mirror <see cref="ListCodec{T, TCodec}"/>'s on purpose: each walks its collection's own struct
+    /// enumerator, where a shared loop over <c>IEnumerable&lt;T&gt;</c> would box one on every write.
+    /// </remarks>
+    public readonly struct HashSetCodec<T, TCodec> : ISessionCodec<HashSet<T>>
+        where TCodec : ISessionCodec<T>
+    {
+        /// <inheritdoc/>
+        public static void Write(ref MessagePackWriter writer, HashSet<T> value)
+        {
+            if (value is null)
+            {
+                writer.WriteNil();
+                return;
+            }
+
+            writer.WriteArrayHeader(value.Count);
+            foreach (T item in value) TCodec.Write(ref writer, item);
+        }
+
+        /// <inheritdoc/>
+        public static HashSet<T> Read(ref MessagePackReader reader)
+        {
+            if (reader.TryReadNil()) return null!;
+            int count = SessionDataRuntime.EnterArray(ref reader);
+            return ReadItems<HashSet<T>, T, TCodec>(ref reader, count, new HashSet<T>(count));
+        }
+
+        /// <inheritdoc/>
+        public static void WriteJson(Utf8JsonWriter writer, HashSet<T> value)
+        {
+            if (value is null)
+            {
+                writer.WriteNullValue();
+                return;
+            }
+
+            writer.WriteStartArray();
+            foreach (T item in value) TCodec.WriteJson(writer, item);
+            writer.WriteEndArray();
+        }
+
+        /// <inheritdoc/>
+        public static HashSet<T> ReadJson(ref Utf8JsonReader reader)
+        {
+            return reader.TokenType == JsonTokenType.Null ? null! : ReadJsonItems<HashSet<T>, T, TCodec>(ref reader, new HashSet<T>());
+        }
+
+        /// <inheritdoc/>
+        public static HashSet<T> DeepClone(HashSet<T> value)
+        {
+            if (value is null) return null!;
+            var result = new HashSet<T>(value.Count, value.Comparer);
+            foreach (T item in value) result.Add(TCodec.DeepClone(item));
+            return result;
+        }
+    }
+
+    // List and HashSet read alike.
+    private static TCollection ReadItems<TCollection, T, TCodec>(ref MessagePackReader reader, int count, TCollection result)
+        where TCollection : ICollection<T>
+        where TCodec : ISessionCodec<T>
+    {
+        for (int i = 0; i < count; i++) result.Add(TCodec.Read(ref reader));
+        SessionDataRuntime.Leave(ref reader);
+        return result;
+    }
+
+    private static TCollection ReadJsonItems<TCollection, T, TCodec>(ref Utf8JsonReader reader, TCollection result)
+        where TCollection : ICollection<T>
+        where TCodec : ISessionCodec<T>
+    {
+        SessionDataRuntime.EnterJson(ref reader, JsonTokenType.StartArray);
+        while (SessionDataRuntime.NextItem(ref reader)) result.Add(TCodec.ReadJson(ref reader));
+        return result;
+    }
+
+    /// <summary>Dictionary&lt;string, T&gt;: map with str keys or nil; JSON object or null. A copy keeps the comparer.</summary>
+    public readonly struct DictionaryCodec<T, TCodec> : ISessionCodec<Dictionary<string, T>>
+        where TCodec : ISessionCodec<T>
+    {
+        /// <inheritdoc/>
+        public static void Write(ref MessagePackWriter writer, Dictionary<string, T> value)
+        {
+            if (value is null)
+            {
+                writer.WriteNil();
+                return;
+            }
+
+            writer.WriteMapHeader(value.Count);
+            foreach (KeyValuePair<string, T> pair in value)
+            {
+                SessionDataRuntime.WriteString(ref writer, pair.Key);
+                TCodec.Write(ref writer, pair.Value);
+            }
+        }
+
+        /// <inheritdoc/>
+        public static Dictionary<string, T> Read(ref MessagePackReader reader)
+        {
+            if (reader.TryReadNil()) return null!;
+            int count = SessionDataRuntime.EnterMap(ref reader);
+            var result = new Dictionary<string, T>(count);
+            for (int i = 0; i < count; i++)
+            {
+                string key = reader.ReadString() ?? throw SessionDataRuntime.Invalid("A dictionary key is nil.");
+                result[key] = TCodec.Read(ref reader);
+            }
+
+            SessionDataRuntime.Leave(ref reader);
+            return result;
+        }
+
+        /// <inheritdoc/>
+        public static void WriteJson(Utf8JsonWriter writer, Dictionary<string, T> value)
+        {
+            if (value is null)
+            {
+                writer.WriteNullValue();
+                return;
+            }
+
+            writer.WriteStartObject();
+            foreach (KeyValuePair<string, T> pair in value)
+            {
+                writer.WritePropertyName(pair.Key);
+                TCodec.WriteJson(writer, pair.Value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        /// <inheritdoc/>
+        public static Dictionary<string, T> ReadJson(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType == JsonTokenType.Null) return null!;
+            SessionDataRuntime.EnterJson(ref reader, JsonTokenType.StartObject);
+            var result = new Dictionary<string, T>();
+            while (SessionDataRuntime.NextProperty(ref reader))
+            {
+                // Inside an object the reader yields only property names here, never null.
+                string key = reader.GetString()!;
+                SessionDataRuntime.Next(ref reader);
+                result[key] = TCodec.ReadJson(ref reader);
+            }
+
+            return result;
+        }
+
+        /// <inheritdoc/>
+        public static Dictionary<string, T> DeepClone(Dictionary<string, T> value)
+        {
+            if (value is null) return null!;
+            var result = new Dictionary<string, T>(value.Count, value.Comparer);
+            foreach (KeyValuePair<string, T> pair in value) result.Add(pair.Key, TCodec.DeepClone(pair.Value));
+            return result;
+        }
+    }
+}

@@ -1,0 +1,286 @@
+using System;
+using System.Buffers;
+using System.ComponentModel;
+using System.Text;
+using System.Text.Json;
+using MessagePack;
+
+namespace SessionConnector.Serialization;
+
+/// <summary>
+/// Helpers that code generated for <c>[SessionData]</c> types calls (as System.Text.Json's
+/// <c>JsonMetadataServices</c>): one compiled copy per app instead of one per generated type, and the input limits
+/// (nesting depth, length prefixes) in one tested place. Not meant to be called by hand; it may change between
+/// versions together with the generator that ships in the same package.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class SessionDataRuntime
+{
+    /// <summary>
+    /// The deepest nesting a reader accepts. Deeper payloads are hostile (recursive types can nest without end):
+    /// stop long before the stack does.
+    /// </summary>
+    public const int MaxDepth = 64;
+
+    // Records written before the format-version byte existed hold Guid bytes in .NET's mixed-endian order. Readers are
+    // static interface members that cannot take an option, so SessionPayload flags a legacy record for the (always
+    // synchronous) duration of its decode; per thread, so concurrent decodes never see each other's flag.
+    [ThreadStatic] private static bool t_legacyGuidOrder;
+
+    internal static bool LegacyGuidOrder
+    {
+        get => t_legacyGuidOrder;
+        set => t_legacyGuidOrder = value;
+    }
+
+    /// <summary>Whether <paramref name="ex"/> is what a decoder throws for bad input (as opposed to a bug).</summary>
+    public static bool IsDecodeError(Exception ex)
+        => ex is MessagePackSerializationException
+            or System.IO.EndOfStreamException
+            or OverflowException
+            or InvalidOperationException
+            or FormatException
+            or ArgumentException
+            or InvalidCastException
+            or JsonException;
+
+    /// <summary>Wraps a decoder's error as the one exception readers throw.</summary>
+    public static SessionFormatException Wrap(string typeName, Exception ex)
+        => ex as SessionFormatException
+            ?? new SessionFormatException("The stored '" + typeName + "' could not be decoded: " + ex.Message, ex);
+
+    /// <summary>Creates the exception readers throw for input that is well-formed but not a valid value.</summary>
+    public static SessionFormatException Invalid(string message) => new(message);
+
+    /// <summary>
+    /// Writes a MessagePack str (or nil) as UTF-8 straight into the writer's buffer. Not
+    /// <c>MessagePackWriter.Write(string)</c>: in MessagePack 2.5 that method runs a static constructor that calls
+    /// <c>Type.GetType</c>, which pulls reflection and the type loader (about 0.3 MB) into every NativeAOT binary.
+    /// </summary>
+    public static void WriteString(ref MessagePackWriter writer, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        int byteCount = Encoding.UTF8.GetByteCount(value);
+        writer.WriteStringHeader(byteCount);
+        writer.Advance(Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount)));
+    }
+
+    /// <summary>Writes a member key, already UTF-8, as a MessagePack str.</summary>
+    public static void WriteKey(ref MessagePackWriter writer, ReadOnlySpan<byte> utf8Key)
+    {
+        writer.WriteStringHeader(utf8Key.Length);
+        writer.WriteRaw(utf8Key);
+    }
+
+    /// <summary>Counts one nesting level; throws past <see cref="MaxDepth"/>.</summary>
+    public static void Enter(ref MessagePackReader reader)
+    {
+        if (++reader.Depth > MaxDepth)
+        {
+            throw Invalid("The payload nests deeper than " + MaxDepth + " levels.");
+        }
+    }
+
+    /// <summary>Leaves a level counted by <see cref="Enter(ref MessagePackReader)"/>.</summary>
+    public static void Leave(ref MessagePackReader reader) => reader.Depth--;
+
+    /// <summary>
+    /// Rejects a length prefix the remaining bytes cannot hold. A prefix is untrusted: every item takes at least
+    /// <paramref name="minBytes"/>, so an impossible count is rejected before anything is allocated for it.
+    /// </summary>
+    public static void EnsureItems(ref MessagePackReader reader, int count, int minBytes)
+    {
+        if (count < 0 || (long)count * minBytes > reader.Sequence.Length - reader.Consumed)
+        {
+            throw Invalid("A length prefix of " + count + " exceeds the remaining payload.");
+        }
+    }
+
+    /// <summary>Reads a map header, checks its count and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>.</summary>
+    public static int EnterMap(ref MessagePackReader reader)
+    {
+        int count = reader.ReadMapHeader();
+        EnsureItems(ref reader, count, 2);
+        Enter(ref reader);
+        return count;
+    }
+
+    /// <summary>Reads an array header, checks its count and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>.</summary>
+    public static int EnterArray(ref MessagePackReader reader)
+    {
+        int count = reader.ReadArrayHeader();
+        EnsureItems(ref reader, count, 1);
+        Enter(ref reader);
+        return count;
+    }
+
+    /// <summary>Skips one value of any type. <c>MessagePackReader.Skip</c> recurses without a depth limit; this one counts depth.</summary>
+    public static void Skip(ref MessagePackReader reader)
+    {
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Array:
+            {
+                int count = EnterArray(ref reader);
+                for (int i = 0; i < count; i++)
+                {
+                    Skip(ref reader);
+                }
+
+                Leave(ref reader);
+                break;
+            }
+
+            case MessagePackType.Map:
+            {
+                int count = EnterMap(ref reader);
+                for (int i = 0; i < 2 * count; i++)
+                {
+                    Skip(ref reader);
+                }
+
+                Leave(ref reader);
+                break;
+            }
+
+            default:
+                reader.Skip();
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Reads a map key and returns the index of the matching entry of <paramref name="keys"/> (UTF-8), or -1.
+    /// <paramref name="position"/> (the entry's position in the map) is tried first: data written by this version
+    /// arrives in declaration order, so one comparison usually settles it; other orders (older or newer schemas) scan.
+    /// </summary>
+    public static int ReadKey(ref MessagePackReader reader, int position, byte[][] keys)
+    {
+        if (reader.TryReadStringSpan(out ReadOnlySpan<byte> key))
+        {
+            return IndexOf(key, position, keys);
+        }
+
+        // Split across buffer segments (rare): copy. A nil key matches no member and its value is skipped.
+        ReadOnlySequence<byte>? sequence = reader.ReadStringSequence();
+        return sequence is { } s ? IndexOf(s.ToArray(), position, keys) : -1;
+    }
+
+    private static int IndexOf(ReadOnlySpan<byte> key, int position, byte[][] keys)
+    {
+        if ((uint)position < (uint)keys.Length && key.SequenceEqual(keys[position]))
+        {
+            return position;
+        }
+
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (key.SequenceEqual(keys[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Moves to the next JSON token; throws if the JSON ends early.</summary>
+    public static void Next(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            throw Invalid("The JSON ends early.");
+        }
+    }
+
+    /// <summary>Throws unless the current token is <paramref name="type"/>.</summary>
+    public static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        if (reader.TokenType != type)
+        {
+            throw Invalid("Expected JSON " + type + " but found " + reader.TokenType + ".");
+        }
+    }
+
+    /// <summary>Moves to the first token if the reader has not started; returns whether the token is JSON null.</summary>
+    public static bool StartIsNull(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.None)
+        {
+            Next(ref reader);
+        }
+
+        return reader.TokenType == JsonTokenType.Null;
+    }
+
+    /// <summary>Checks the current token opens a container of <paramref name="type"/> within <see cref="MaxDepth"/>.</summary>
+    public static void EnterJson(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        Expect(ref reader, type);
+        if (reader.CurrentDepth >= MaxDepth)
+        {
+            throw Invalid("The JSON nests deeper than " + MaxDepth + " levels.");
+        }
+    }
+
+    /// <summary>Moves to the next property name of an object; false at its end.</summary>
+    public static bool NextProperty(ref Utf8JsonReader reader)
+    {
+        Next(ref reader);
+        return reader.TokenType != JsonTokenType.EndObject;
+    }
+
+    /// <summary>Moves to the next item of an array; false at its end.</summary>
+    public static bool NextItem(ref Utf8JsonReader reader)
+    {
+        Next(ref reader);
+        return reader.TokenType != JsonTokenType.EndArray;
+    }
+
+    /// <summary>
+    /// Matches the current property name against <paramref name="keys"/> (as <see cref="ReadKey"/>), compared without
+    /// allocating even when escaped, then moves to the value. Returns the index or -1.
+    /// </summary>
+    public static int ReadJsonKey(ref Utf8JsonReader reader, int position, byte[][] keys)
+    {
+        int found = -1;
+        if ((uint)position < (uint)keys.Length && reader.ValueTextEquals(keys[position]))
+        {
+            found = position;
+        }
+        else
+        {
+            for (int i = 0; i < keys.Length; i++)
+            {
+                if (reader.ValueTextEquals(keys[i]))
+                {
+                    found = i;
+                    break;
+                }
+            }
+        }
+
+        Next(ref reader);
+        return found;
+    }
+
+    /// <summary>Skips the current JSON value with its children.</summary>
+    public static void SkipJson(ref Utf8JsonReader reader)
+    {
+        if (!reader.TrySkip())
+        {
+            throw Invalid("The JSON ends early.");
+        }
+    }
+
+    /// <summary>The current token as a string; throws unless it is a JSON string.</summary>
+    public static string GetRequiredString(ref Utf8JsonReader reader)
+        => reader.TokenType == JsonTokenType.String
+            ? reader.GetString()!
+            : throw Invalid("Expected a JSON string but found " + reader.TokenType + ".");
+}

@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using SessionConnector.Internal;
+
+namespace SessionConnector.Storage;
+
+// Store maintenance: a walk over the record files and a compare-and-set delete under the key's stripe lock.
+public sealed partial class FileSessionStorage
+{
+    /// <inheritdoc />
+    /// <remarks>
+    /// Lists <c>*.session</c> files lazily (never the whole directory at once) and reads each one; a file deleted
+    /// between the listing and the read is skipped. <paramref name="batchSize"/> only bounds how many files are read ahead.
+    /// </remarks>
+    public override async IAsyncEnumerable<KeyValuePair<string, StoredRecord>> EnumerateAsync(int batchSize = 256, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ValidateBatchSize(batchSize);
+        IEnumerator<string> files;
+        try
+        {
+            files = Directory.EnumerateFiles(_directory, "*" + RecordExtension).GetEnumerator();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SessionStorageException($"Listing the session records in '{_directory}' failed.", e);
+        }
+
+        using (files)
+        {
+            while (true)
+            {
+                string file;
+                try
+                {
+                    if (!files.MoveNext()) yield break;
+                    file = files.Current;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new SessionStorageException($"Listing the session records in '{_directory}' failed.", e);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                string key = Path.GetFileNameWithoutExtension(file);
+                if (!IsStorageKeyShape(key)) continue; // not a record this store wrote
+                byte[]? bytes = await ReadRecordFile(file, async: true, cancellationToken).ConfigureAwait(false);
+                if (bytes is null) continue;
+                yield return new KeyValuePair<string, StoredRecord>(key, ToRawRecord(bytes));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override bool TryDelete(string key, long expectedVersion) => Sync.Result(TryDeleteCore(key, expectedVersion, async: false, default));
+
+    /// <inheritdoc />
+    public override ValueTask<bool> TryDeleteAsync(string key, long expectedVersion, CancellationToken cancellationToken = default) =>
+        TryDeleteCore(key, expectedVersion, async: true, cancellationToken);
+
+    private async ValueTask<bool> TryDeleteCore(string key, long expectedVersion, bool async, CancellationToken cancellationToken)
+    {
+        int stripe = ValidateKey(key);
+        // Under the stripe's OS lock no writer of any process can replace the file between the compare and the unlink.
+        using StripeLock held = await LockStripe(stripe, async, cancellationToken).ConfigureAwait(false);
+        string path = RecordPath(key);
+        byte[]? bytes = await ReadRecordFile(path, async, cancellationToken).ConfigureAwait(false);
+        if (bytes is null || ToRawRecord(bytes).Version != expectedVersion) return false;
+        DeleteRecordFile(path);
+        FlushDirectoryIfDurable($"deleted ('{path}')");
+        return true;
+    }
+
+    /// <summary>The record as stored, expired or not; version 0 with the raw bytes when the container does not parse.</summary>
+    private static StoredRecord ToRawRecord(byte[] bytes) =>
+        TryParse(bytes, out long version, out DateTimeOffset? expiresAt, out int length)
+            ? new StoredRecord(bytes.AsSpan(HeaderSize, length).ToArray(), version, expiresAt)
+            : new StoredRecord(bytes, 0, null);
+
+    private static bool IsStorageKeyShape(string key)
+    {
+        if (key.Length is 0 or > 128) return false;
+        foreach (char c in key)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_')) return false;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,41 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography;
+using SessionConnector;
+using SessionConnector.Redis;
+using SessionConnector.Storage;
+
+// Consumes the packed packages: the generator must run from the package (PlayerSession gets its serializers), the
+// runtime and its dependencies must restore, and the result must publish with NativeAOT and run.
+string directory = Path.Combine(Path.GetTempPath(), "sc-consumer-" + Guid.NewGuid().ToString("N"));
+var keys = SessionKeyRing.FromSecret(RandomNumberGenerator.GetBytes(32));
+using (var connector = new SessionStorageConnector(new FileSessionStorage(directory), new SessionConnectorOptions { Keys = keys }))
+{
+    string id = SessionIds.Generate();
+    connector.Set(id, new PlayerSession { PlayerId = 7, Name = "ada", Tags = ["admin"] }, TimeSpan.FromMinutes(5));
+    connector.Update<PlayerSession>(id, s => s.Level++);
+    PlayerSession? read = connector.Get<PlayerSession>(id);
+    if (read is not { PlayerId: 7, Name: "ada", Level: 1 } || !read.Tags.Contains("admin"))
+    {
+        Console.Error.WriteLine("round trip through the packaged connector failed");
+        return 1;
+    }
+
+    // The Redis package resolves and its options type loads (no server needed for that).
+    var redis = new RedisSessionStorageOptions { KeyPrefix = "consumer:" };
+    Console.WriteLine($"file round trip ok; redis options prefix '{redis.KeyPrefix}'");
+}
+
+Directory.Delete(directory, recursive: true);
+Console.WriteLine("Consumer OK");
+return 0;
+
+[SessionData]
+public partial class PlayerSession
+{
+    public long PlayerId { get; set; }
+    public string Name { get; set; } = "";
+    public int Level { get; set; }
+    public HashSet<string> Tags { get; set; } = [];
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# What one more [SessionData] type costs in a NativeAOT binary: publishes a throwaway app with 1 and with N
+# eight-member types (PublishAot, TrimMode=full, InvariantGlobalization, JSON format on) and prints the growth per
+# type, then what the last type's own compiled methods cost, read from the ILCompiler's .mstat (kept under
+# artifacts/type-growth/app*/obj/.../native/; sizoscope opens it too). Goal: <= 10 KB per eight-member type.
+# Usage: scripts/measure-type-growth.sh [N]   (default 40)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+n=${1:-40}
+work="$root/artifacts/type-growth"
+mkdir -p "$work"
+
+make_app() {
+  local count=$1 dir="$work/app$1"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cat >"$dir/TypeGrowth.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <IsPackable>false</IsPackable>
+    <InvariantGlobalization>true</InvariantGlobalization>
+    <IlcGenerateMstatFile>true</IlcGenerateMstatFile>
+  </PropertyGroup>
+  <ItemGroup>
+    <ProjectReference Include="$root/SessionConnector/SessionConnector.csproj" />
+    <ProjectReference Include="$root/SessionConnector.Generators/SessionConnector.Generators.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+  </ItemGroup>
+</Project>
+XML
+  {
+    echo "using System; using System.Collections.Generic; using SessionConnector;"
+    echo "namespace TypeGrowth;"
+    for i in $(seq 1 "$count"); do
+      cat <<CS
+[SessionData]
+public partial class Session$i
+{
+    public int Count { get; set; }
+    public long UserId { get; set; }
+    public string Name { get; set; } = "";
+    public bool Active { get; set; }
+    public double Score { get; set; }
+    public Guid Token { get; set; }
+    public DateTime Seen { get; set; }
+    public List<string>? Tags { get; set; }
+}
+CS
+    done
+    echo "public static class Program"
+    echo "{"
+    echo "    public static int Main()"
+    echo "    {"
+    echo "        int total = 0;"
+    for i in $(seq 1 "$count"); do
+      echo "        total += Touch(new Session$i { Count = $i, Name = \"n$i\", Tags = new() { \"t\" } });"
+    done
+    echo "        Console.WriteLine(\"TypeGrowth OK \" + total);"
+    echo "        return 0;"
+    echo "    }"
+    echo ""
+    echo "    // Everything the connector calls on a session type: both formats, the copy and the default."
+    echo "    private static int Touch<T>(T value) where T : ISessionData<T>"
+    echo "    {"
+    echo "        T copy = SessionSerializer.FromMessagePack<T>(SessionSerializer.ToMessagePack(T.DeepClone(value)));"
+    echo "        copy = SessionSerializer.FromJson<T>(SessionSerializer.ToJson(copy));"
+    echo "        return SessionSerializer.ToMessagePack(copy).Length + SessionSerializer.ToMessagePack(T.CreateDefault()).Length;"
+    echo "    }"
+    echo "}"
+  } >"$dir/Program.cs"
+  echo "-- publish $count type(s)" >&2
+  if ! dotnet publish "$dir/TypeGrowth.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
+       -p:TreatWarningsAsErrors=false -o "$dir/out" -nologo >"$dir/publish.log" 2>&1; then
+    tail -30 "$dir/publish.log" >&2
+    exit 1
+  fi
+  "$dir/out/TypeGrowth" >&2
+  stat -c %s "$dir/out/TypeGrowth"
+}
+
+one=$(make_app 1)
+many=$(make_app "$n")
+per=$(( (many - one) / (n - 1) ))
+echo "1 type: $one bytes; $n types: $many bytes; growth per eight-member type: $per bytes ($(( per / 1024 )) KiB)"
+echo "-- compiled methods of Session$n (from the ILCompiler's mstat):"
+dotnet run --project "$root/scripts/mstat-methods/MstatMethods.csproj" -c Release -- \
+  "$work/app$n/obj/Release/net10.0/linux-x64/native/TypeGrowth.mstat" "Session$n"
