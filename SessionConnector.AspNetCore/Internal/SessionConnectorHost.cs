@@ -48,7 +48,7 @@ internal sealed class SessionConnectorHost : IDisposable
         {
             Connector = new SessionStorageConnector(storage, c);
         }
-        catch (SessionStorageConnectorException e) when (c.Keys is null && c.RequireConfiguredKey)
+        catch (SessionStorageConnectorException e) when (c.Keys is null && !c.UseDevelopmentKey)
         {
             storage.Dispose();
             Log.NoKeyConfigured(Logger, e);
@@ -74,23 +74,13 @@ internal sealed class SessionConnectorHost : IDisposable
     public TimeProvider Time { get; }
 
     /// <summary>
-    /// KEY POLICY, the one place to change when <c>SessionConnectorOptions.UseDevelopmentKey</c> lands (then:
-    /// <c>c.UseDevelopmentKey = environment.IsDevelopment()</c>, and drop RequireConfiguredKey/DevelopmentKeyFile here).
-    /// Keys come from options, configuration (SessionConnector:Keys) or SESSIONCONNECTOR_KEYS; without one, only the
-    /// Development environment may run, on a development key kept in a 0600 file so sessions survive restarts.
-    /// Every other environment (Production, Staging, ...) fails start-up.
+    /// Keys come from options, configuration (SessionConnector:Keys) or SESSIONCONNECTOR_KEYS. Without one, only the
+    /// Development environment may run, on a development key (kept per user outside the store, so sessions survive
+    /// restarts); every other environment (Production, Staging, ...) fails start-up, even if code asked for a
+    /// development key.
     /// </summary>
-    private static void ApplyKeyPolicy(SessionConnectorOptions c, IHostEnvironment environment)
-    {
-        if (environment.IsDevelopment())
-        {
-            c.DevelopmentKeyFile ??= Path.Combine(environment.ContentRootPath, Sessions.DefaultDirectory, ".devkey");
-        }
-        else
-        {
-            c.RequireConfiguredKey = true;
-        }
-    }
+    private static void ApplyKeyPolicy(SessionConnectorOptions c, IHostEnvironment environment) =>
+        c.UseDevelopmentKey = environment.IsDevelopment();
 
     /// <summary>The gate commits of session <paramref name="id"/> queue on (striped: a collision only queues two sessions together).</summary>
     public SemaphoreSlim CommitGate(string id) => _commitGates[(uint)StringComparer.Ordinal.GetHashCode(id) % CommitStripes];

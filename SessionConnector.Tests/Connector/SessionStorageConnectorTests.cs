@@ -350,34 +350,6 @@ public sealed class SessionStorageConnectorTests : IDisposable
     }
 
     [Fact]
-    public void RequireConfiguredKeyRefusesToStartWithoutAKey()
-    {
-        var e = Assert.Throws<SessionStorageConnectorException>(() =>
-            new SessionStorageConnector(new MemorySessionStorage(), new SessionConnectorOptions { RequireConfiguredKey = true }));
-        Assert.Contains("No session encryption key", e.Message);
-    }
-
-    [Fact]
-    public void WithoutAKeyADevelopmentKeyIsUsedWithAWarningAndPersisted()
-    {
-        var warnings = new List<string>();
-        string keyFile = Path.Combine(_env.Directory, "dev", ".devkey");
-        string id = SessionStorageConnector.GenerateId();
-        using (var c = new SessionStorageConnector(new FileSessionStorage(Path.Combine(_env.Directory, "dev")),
-                   new SessionConnectorOptions { DevelopmentKeyFile = keyFile, Warn = warnings.Add }))
-        {
-            c.Set(id, new Counter { Value = 3 });
-        }
-
-        Assert.Single(warnings);
-        Assert.Contains("DEVELOPMENT", warnings[0]);
-        Assert.Equal(32, new FileInfo(keyFile).Length);
-        using var again = new SessionStorageConnector(new FileSessionStorage(Path.Combine(_env.Directory, "dev")),
-            new SessionConnectorOptions { DevelopmentKeyFile = keyFile, Warn = warnings.Add });
-        Assert.Equal(3, again.Get<Counter>(id)!.Value); // survives a restart
-    }
-
-    [Fact]
     public void SessionsWrittenUnderOneKeyDoNotOpenUnderAnother()
     {
         var storage = new MemorySessionStorage();

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.Versioning;
 using SessionConnector;
 using SessionConnector.Storage;
 using SessionConnector.Tests.Support;
@@ -9,6 +10,7 @@ namespace SessionConnector.Tests.Connector;
 
 /// <summary>The static singleton is process-wide state, so these tests never run in parallel with each other.</summary>
 [Collection("StaticSessions")]
+[UnsupportedOSPlatform("windows")] // the permission checks are POSIX ones
 public sealed class SessionsTests : IDisposable
 {
     private readonly TestConnectors _env = new();
@@ -87,14 +89,82 @@ public sealed class SessionsTests : IDisposable
     }
 
     [Fact]
-    public void ConfigureDefaultUsesFileStorageWithAPersistedDevelopmentKey()
+    public void ConfigureDefaultUsesFileStorageWithADevelopmentKeyKeptPerUserOutsideTheStore()
     {
         string dir = Path.Combine(_env.Directory, "default");
         string? warning = null;
-        Sessions.ConfigureDefault(dir, w => warning = w);
-        Assert.Equal("file", Sessions.Connector.StorageKind);
-        Assert.Contains("DEVELOPMENT", warning);
-        Assert.True(File.Exists(Path.Combine(dir, ".devkey")));
+        WithDataHome(dataHome =>
+        {
+            Sessions.ConfigureDefault(dir, w => warning = w);
+            Assert.Equal("file", Sessions.Connector.StorageKind);
+            Assert.Contains("DEVELOPMENT", warning);
+            Assert.Empty(Directory.GetFiles(dir, "*key*", SearchOption.AllDirectories));
+            string keyFile = Assert.Single(Directory.GetFiles(Path.Combine(dataHome, "SessionConnector", "dev-keys")));
+            Assert.Contains(keyFile, warning);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+            Assert.Same(Sessions.Connector, Sessions.ConfigureDefault(dir)); // same arguments: a no-op
+        });
+    }
+
+    [Fact]
+    public void AProductionConfigureAfterConfigureDefaultThrowsNamingTheKeys()
+    {
+        string dir = Path.Combine(_env.Directory, "default");
+        WithDataHome(_ =>
+        {
+            Sessions.ConfigureDefault(dir, _ => { });
+            var e = Assert.Throws<SessionStorageConnectorException>(() => Sessions.Configure(new FileSessionStorage(dir), Options));
+            Assert.Contains("keys", e.Message);
+            Assert.Contains("UseDevelopmentKey", e.Message);
+            Assert.DoesNotContain("storage location", e.Message);
+        });
+    }
+
+    [Fact]
+    public void ConfiguringAgainWithAnotherDirectoryThrowsNamingBothLocations()
+    {
+        string a = Path.Combine(_env.Directory, "a"), b = Path.Combine(_env.Directory, "b");
+        Sessions.Configure(new FileSessionStorage(a), Options);
+        var e = Assert.Throws<SessionStorageConnectorException>(() => Sessions.Configure(new FileSessionStorage(b), Options));
+        Assert.Contains($"'{Path.GetFullPath(a)}'", e.Message);
+        Assert.Contains($"'{Path.GetFullPath(b)}'", e.Message);
+        Assert.Same(Sessions.Connector, Sessions.Configure(new FileSessionStorage(a), Options)); // the same again is fine
+    }
+
+    [Fact]
+    public void ConfiguringAgainWithOtherKeysOrOptionsThrowsNamingWhatDiffers()
+    {
+        Sessions.Configure(new MemorySessionStorage(), Options);
+        byte[] other = (byte[])TestConnectors.Key.Clone();
+        other[0] ^= 0xFF;
+
+        var keys = Assert.Throws<SessionStorageConnectorException>(() =>
+            Sessions.Configure(new MemorySessionStorage(), new SessionConnectorOptions { Keys = SessionKeyRing.FromSecret(other) }));
+        var options = Assert.Throws<SessionStorageConnectorException>(() =>
+            Sessions.Configure(new MemorySessionStorage(), new SessionConnectorOptions { Keys = SessionKeyRing.FromSecret(TestConnectors.Key), CacheCapacity = 10, Format = SessionFormat.Json }));
+
+        Assert.Contains("different keys", keys.Message);
+        Assert.Contains("CacheCapacity (4096 configured, 10 now)", options.Message);
+        Assert.Contains("Format (MessagePack configured, Json now)", options.Message);
+        Assert.DoesNotContain("keys", options.Message);
+    }
+
+    private static void WithDataHome(Action<string> test)
+    {
+        // The per-user location honours XDG_DATA_HOME; point it at a scratch folder so the test leaves no key behind.
+        string dataHome = Path.Combine(Path.GetTempPath(), "sc-data-" + Guid.NewGuid().ToString("N"));
+        string? previous = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        Environment.SetEnvironmentVariable("XDG_DATA_HOME", dataHome);
+        try
+        {
+            test(dataHome);
+        }
+        finally
+        {
+            Sessions.Close();
+            Environment.SetEnvironmentVariable("XDG_DATA_HOME", previous);
+            Directory.Delete(dataHome, recursive: true);
+        }
     }
 }
 

@@ -22,8 +22,6 @@ public sealed class SessionKeyRingTests
     }
 
     [Theory]
-    [InlineData(16)]
-    [InlineData(31)]
     [InlineData(33)]
     [InlineData(64)]
     [InlineData(1000)]
@@ -55,10 +53,80 @@ public sealed class SessionKeyRingTests
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(15)]
-    public void SecretsShorterThanSixteenBytesAreRejected(int length)
+    [InlineData(16)]
+    [InlineData(31)]
+    public void RawSecretsShorterThan32BytesAreRejectedNamingTheKeyId(int length)
     {
-        var e = Assert.Throws<ArgumentException>(() => SessionKeyRing.FromSecret(new byte[length]));
+        var e = Assert.Throws<ArgumentException>(() => new SessionKeyRing().AddKey(7, Secret(1, length)));
         Assert.Equal("secret", e.ParamName);
+        Assert.Contains("Key 7", e.Message);
+        Assert.Contains("at least 32", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0x00, 32)]
+    [InlineData(0xFF, 32)]
+    [InlineData(0x41, 64)]
+    public void AllZeroOrRepeatedByteKeysAreRejectedNamingTheKeyId(byte value, int length)
+    {
+        byte[] secret = new byte[length];
+        Array.Fill(secret, value);
+
+        var e = Assert.Throws<ArgumentException>(() => new SessionKeyRing().AddKey(3, secret));
+
+        Assert.Contains("Key 3 is weak", e.Message);
+    }
+
+    [Fact]
+    public void AShortRepeatedPatternIsRejected()
+    {
+        byte[] secret = Enumerable.Range(0, 32).Select(i => (byte)"abcd"[i % 4]).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => SessionKeyRing.FromSecret(secret));
+        Assert.Contains("Key 1 is weak", e.Message);
+    }
+
+    [Fact]
+    public void APassphraseIsNotAKeyUnlessDerivedThroughTheNamedKdf()
+    {
+        const string passphrase = "correct horse battery staple";
+        byte[] salt = Secret(9, 16);
+
+        // As raw key material a passphrase is refused (28 bytes, and nothing stretches it silently)...
+        Assert.Throws<ArgumentException>(() => SessionKeyRing.FromSecret(System.Text.Encoding.UTF8.GetBytes(passphrase)));
+
+        // ...and goes through PBKDF2-SHA256 only when named as one.
+        using var ring = SessionKeyRing.FromPassphrase(passphrase, salt, SessionKeyRing.MinimumPassphraseIterations);
+        Assert.Equal(Rfc2898DeriveBytes.Pbkdf2(passphrase, salt, SessionKeyRing.MinimumPassphraseIterations, HashAlgorithmName.SHA256, 32), ring.GetKey(1));
+        Assert.Throws<ArgumentException>(() => SessionKeyRing.FromPassphrase("short", salt, SessionKeyRing.MinimumPassphraseIterations));
+        Assert.Throws<ArgumentException>(() => SessionKeyRing.FromPassphrase(passphrase, salt, 1000));
+        Assert.Throws<ArgumentException>(() => SessionKeyRing.FromPassphrase(passphrase, new byte[8], SessionKeyRing.MinimumPassphraseIterations));
+    }
+
+    [Fact]
+    public void ParseRejectsAWeakKeyNamingItsId()
+    {
+        string good = Convert.ToBase64String(Secret(1)), zero = Convert.ToBase64String(new byte[32]);
+
+        var e = Assert.Throws<FormatException>(() => SessionKeyRing.Parse($"1:{good},*2:{zero}"));
+
+        Assert.Contains("Key 2", e.Message);
+    }
+
+    [Fact]
+    public void AMalformedKeyVariableIsReportedByName()
+    {
+        string name = "SESSIONCONNECTOR_KEYS_TEST_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(name, "4:" + Convert.ToBase64String(Secret(1, 20)));
+        try
+        {
+            var e = Assert.Throws<FormatException>(() => SessionKeyRing.FromEnvironment(name));
+            Assert.Contains(name, e.Message);
+            Assert.Contains("Key 4", e.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
     }
 
     [Fact]
@@ -115,14 +183,14 @@ public sealed class SessionKeyRingTests
     }
 
     [Theory]
-    [InlineData("+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/8=")]
-    [InlineData("-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_8")]
-    [InlineData("  -_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_8 ")]
+    [InlineData("/wcPFx8nLzc/R09XX2dvd3+Hj5efp6+3v8fP19/n7/c=")]
+    [InlineData("_wcPFx8nLzc_R09XX2dvd3-Hj5efp6-3v8fP19_n7_c")]
+    [InlineData("  _wcPFx8nLzc_R09XX2dvd3-Hj5efp6-3v8fP19_n7_c ")]
     public void FromBase64AcceptsStandardAndUrlSafeText(string text)
     {
         using var ring = SessionKeyRing.FromBase64(text);
 
-        Assert.Equal(Convert.FromBase64String("+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/8="), ring.GetKey(1));
+        Assert.Equal(Convert.FromBase64String("/wcPFx8nLzc/R09XX2dvd3+Hj5efp6+3v8fP19/n7/c="), ring.GetKey(1));
     }
 
     [Theory]
@@ -171,6 +239,7 @@ public sealed class SessionKeyRingTests
     [InlineData("1:{0},1:{1}")]          // duplicate id
     [InlineData("1:%%%%")]
     [InlineData("1:AAAAAAAAAAAAAAAAAAAA")] // 15 bytes
+    [InlineData("1:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e")] // 30 bytes
     [InlineData("-*1:{0}")]
     public void ParseRejectsMalformedListsWithoutLeakingSecrets(string template)
     {
@@ -221,7 +290,7 @@ public sealed class SessionKeyRingTests
     [Fact]
     public void DisposeZeroesKeyMaterial()
     {
-        var ring = new SessionKeyRing().AddKey(1, Secret(1)).AddKey(2, Secret(2, 20));
+        var ring = new SessionKeyRing().AddKey(1, Secret(1)).AddKey(2, Secret(2, 40));
         byte[] key1 = ring.GetKey(1)!, key2 = ring.GetKey(2)!;
         Assert.Contains(key1, b => b != 0);
 

@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Runtime.Versioning;
 using System.Linq;
+using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
 using SessionConnector;
 using SessionConnector.Storage;
@@ -10,6 +13,7 @@ using Xunit;
 
 namespace SessionConnector.Tests.Storage;
 
+[UnsupportedOSPlatform("windows")] // the permission checks are POSIX ones
 public sealed class FileSessionStorageTests : IDisposable
 {
     private const string Key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -20,8 +24,14 @@ public sealed class FileSessionStorageTests : IDisposable
 
     public void Dispose() => _env.Dispose();
 
-    private FileSessionStorage Open(FileOperations? ops = null, FileDurability durability = FileDurability.PowerLoss) =>
-        new(_dir, durability, _env.Clock, ops ?? FileOperations.Default);
+    // The background sweep is off unless a test is about it: these tests watch expired records on their own.
+    private FileSessionStorage Open(FileOperations? ops = null, FileDurability durability = FileDurability.PowerLoss, string? directory = null) =>
+        new(directory ?? _dir, new FileSessionStorageOptions { Durability = durability, TimeProvider = _env.Clock, SweepInterval = TimeSpan.Zero }, ops ?? FileOperations.Default);
+
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDirectory = Private | UnixFileMode.UserExecute;
+
+    private string RecordFile => Path.Combine(_dir, Key + ".session");
 
     [Fact]
     public void WriteThenReadRoundTripsValueVersionAndExpiry()
@@ -87,6 +97,7 @@ public sealed class FileSessionStorageTests : IDisposable
         s.TryWrite(live, new byte[] { 1 }, _env.Clock.GetUtcNow().AddHours(1), SessionStorage.Absent, 1);
         _env.Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(1, s.PurgeExpired());
+        Assert.False(File.Exists(RecordFile));
         Assert.NotNull(s.Read(live));
     }
 
@@ -176,10 +187,227 @@ public sealed class FileSessionStorageTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir, "*.session"));
     }
 
+    // ---- private by default ------------------------------------------------------------------------------------
+
+    [Fact]
+    public void DirectoriesAre0700AndRecordsLocksAndTempFiles0600()
+    {
+        var ops = new FailingOperations();
+        using var s = Open(ops);
+        s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+
+        Assert.Equal(PrivateDirectory, File.GetUnixFileMode(_dir));
+        Assert.Equal(PrivateDirectory, File.GetUnixFileMode(Path.Combine(_dir, ".tmp")));
+        Assert.Equal(PrivateDirectory, File.GetUnixFileMode(Path.Combine(_dir, ".locks")));
+        Assert.Equal(Private, File.GetUnixFileMode(RecordFile));
+        Assert.Equal(Private, ops.TempFileModes.Single());
+        string lockFile = Assert.Single(Directory.GetFiles(Path.Combine(_dir, ".locks")));
+        Assert.Equal(Private, File.GetUnixFileMode(lockFile));
+    }
+
+    [Fact]
+    public void AnExistingStoreDirectoryOpenToOthersIsTightened()
+    {
+        Directory.CreateDirectory(_dir);
+        File.SetUnixFileMode(_dir, PrivateDirectory | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        using var s = Open();
+
+        Assert.Equal(PrivateDirectory, File.GetUnixFileMode(_dir));
+    }
+
+    [Fact]
+    public void AStoreDirectoryThatIsASymbolicLinkIsRefused()
+    {
+        string elsewhere = Path.Combine(_env.Directory, "elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        Directory.CreateSymbolicLink(_dir, elsewhere);
+
+        var e = Assert.Throws<SessionStorageException>(() => Open());
+
+        Assert.Contains("symbolic link", e.Message);
+        Assert.Contains(_dir, e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere)); // nothing created through the link
+    }
+
+    [Theory]
+    [InlineData(".tmp")]
+    [InlineData(".locks")]
+    public void AStoreWhoseTmpOrLocksIsASymbolicLinkIsRefusedAndNothingOutsideIsDeleted(string name)
+    {
+        string elsewhere = Path.Combine(_env.Directory, "victim");
+        Directory.CreateDirectory(elsewhere);
+        string victim = Path.Combine(elsewhere, "precious.tmp");
+        File.WriteAllBytes(victim, new byte[] { 42 });
+        Directory.CreateDirectory(_dir);
+        Directory.CreateSymbolicLink(Path.Combine(_dir, name), elsewhere);
+        if (name == ".locks") Directory.CreateDirectory(Path.Combine(_dir, ".tmp"));
+
+        var e = Assert.Throws<SessionStorageException>(() => Open());
+
+        Assert.Contains("symbolic link", e.Message);
+        Assert.True(File.Exists(victim));
+        Assert.Single(Directory.GetFileSystemEntries(elsewhere));
+    }
+
+    [Fact]
+    public void AStoreOwnedByAnotherUserIsRefused()
+    {
+        string foreign = UnixTestFiles.ForeignDirectory(_env.Directory);
+
+        var e = Assert.Throws<SessionStorageException>(() => Open(directory: foreign));
+
+        Assert.Contains("owned by user id", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(foreign, ".tmp")));
+    }
+
+    [Fact]
+    public void ALockFileThatIsASymbolicLinkIsRefusedNotFollowed()
+    {
+        using (Open()) { }
+        string outside = Path.Combine(_env.Directory, "not-a-lock");
+        string locks = Path.Combine(_dir, ".locks");
+        for (int i = 0; i < 64; i++) File.CreateSymbolicLink(Path.Combine(locks, i.ToString("D2") + ".lock"), outside);
+        using var s = Open();
+
+        var e = Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1));
+
+        Assert.Contains(locks, e.Message);
+        Assert.False(File.Exists(outside)); // open(O_CREAT) through the link would have created it
+        Assert.False(File.Exists(RecordFile));
+    }
+
+    // ---- typed failures -----------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task ADirectoryWhereARecordShouldBeIsATypedErrorNamingThePath()
+    {
+        using var s = Open();
+        Directory.CreateDirectory(RecordFile);
+
+        var read = Assert.Throws<SessionStorageException>(() => s.Read(Key));
+        var readAsync = await Assert.ThrowsAsync<SessionStorageException>(async () => await s.ReadAsync(Key));
+        var write = Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.AnyVersion, 1));
+        var delete = await Assert.ThrowsAsync<SessionStorageException>(async () => await s.DeleteAsync(Key));
+
+        foreach (SessionStorageException e in new[] { read, readAsync, write, delete })
+        {
+            Assert.Contains(RecordFile, e.Message);
+            Assert.NotNull(e.InnerException);
+        }
+    }
+
+    [Theory]
+    [InlineData("/dev/null/sessions")]
+    [InlineData("/proc/self/sessions")]
+    public void AnUnusableRootIsATypedErrorNamingThePath(string root)
+    {
+        var e = Assert.Throws<SessionStorageException>(() => Open(directory: root));
+        Assert.Contains(root, e.Message);
+    }
+
+    [Fact]
+    public void AnIoErrorNamesThePathAndTheCause()
+    {
+        using var s = Open(new FailingOperations { FailWrite = true });
+
+        var e = Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, new byte[] { 8 }, null, SessionStorage.AnyVersion, 2));
+
+        Assert.Contains(RecordFile, e.Message);
+        Assert.Contains("No space left on device", e.Message);
+    }
+
+    [Fact]
+    public void AFailedDirectoryFlushAfterADeleteIsATypedError()
+    {
+        using (var ok = Open()) ok.TryWrite(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
+        using var s = Open(new FailingOperations { FailDirectoryFlush = true });
+
+        var e = Assert.Throws<SessionStorageException>(() => s.Delete(Key));
+
+        Assert.Contains(_dir, e.Message);
+        Assert.IsType<IOException>(e.InnerException);
+    }
+
+    // ---- durable logout -----------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task ADurableDeleteFsyncsTheDirectoryAfterTheUnlink()
+    {
+        var ops = new FailingOperations();
+        using var s = Open(ops);
+        s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        string other = "D" + Key[1..];
+        s.TryWrite(other, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        int before = ops.DirectoryFlushes;
+
+        Assert.True(s.Delete(Key));
+        Assert.True(await s.DeleteAsync(other));
+
+        Assert.Equal(before + 2, ops.DirectoryFlushes);
+        Assert.False(File.Exists(RecordFile));
+
+        var fast = new FailingOperations();
+        using var p = Open(fast, FileDurability.ProcessCrash);
+        p.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 3);
+        Assert.True(p.Delete(Key));
+        Assert.Equal(0, fast.DirectoryFlushes);
+    }
+
+    // ---- sweeping -----------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void TheSweepRemovesExpiredRecordsABoundedBatchPerTickAndNeverLiveOnes()
+    {
+        using var s = new FileSessionStorage(_dir, new FileSessionStorageOptions
+        {
+            Durability = FileDurability.ProcessCrash, TimeProvider = _env.Clock, SweepInterval = TimeSpan.FromMinutes(1), SweepBatchSize = 10,
+        });
+        string[] expiring = Keys(25, 'E');
+        string[] live = Keys(5, 'L');
+        foreach (string k in expiring) s.TryWrite(k, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(10), SessionStorage.Absent, 1);
+        foreach (string k in live) s.TryWrite(k, new byte[] { 1 }, _env.Clock.GetUtcNow().AddHours(2), SessionStorage.Absent, 1);
+
+        _env.Clock.Advance(TimeSpan.FromSeconds(59)); // expired, but no tick yet: nothing is swept before an interval
+        Assert.Equal(30, RecordCount());
+
+        _env.Clock.Advance(TimeSpan.FromSeconds(1)); // tick 1: looks at 10 files, at most 10 go
+        int afterOne = RecordCount();
+        Assert.InRange(afterOne, 30 - 10, 30 - 5);
+
+        _env.Clock.Advance(TimeSpan.FromMinutes(3)); // ticks 2-4: the pass completes (30 files, 10 a tick)
+        Assert.Equal(live.Select(k => k + ".session").Order(), Directory.GetFiles(_dir, "*.session").Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void OpeningAStoreDoesNotSweepItAndTheSweepCanBeTurnedOff()
+    {
+        using (var s = Open(durability: FileDurability.ProcessCrash))
+        {
+            foreach (string k in Keys(20, 'X')) s.TryWrite(k, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(1), SessionStorage.Absent, 1);
+        }
+
+        _env.Clock.Advance(TimeSpan.FromMinutes(5));
+        using var swept = new FileSessionStorage(_dir, new FileSessionStorageOptions { TimeProvider = _env.Clock, SweepInterval = TimeSpan.FromMinutes(1) });
+        using var off = new FileSessionStorage(_dir, new FileSessionStorageOptions { TimeProvider = _env.Clock, SweepInterval = TimeSpan.Zero });
+        Assert.Equal(20, RecordCount()); // opening scanned nothing
+
+        off.Dispose();
+        swept.Dispose(); // a disposed store's timer is stopped
+        _env.Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(20, RecordCount());
+    }
+
+    private int RecordCount() => Directory.GetFiles(_dir, "*.session").Length;
+
+    private static string[] Keys(int count, char prefix) =>
+        Enumerable.Range(0, count).Select(i => prefix + i.ToString("D3") + Key[4..]).ToArray();
+
     private sealed class FailingOperations : FileOperations
     {
-        public bool FailWrite, FailFlush, FailRename;
+        public bool FailWrite, FailFlush, FailRename, FailDirectoryFlush;
         public int Flushes, DirectoryFlushes;
+        public List<UnixFileMode> TempFileModes { get; } = new();
 
         public override void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, bool durable)
         {
@@ -202,12 +430,14 @@ public sealed class FileSessionStorageTests : IDisposable
         public override void Rename(string source, string destination)
         {
             if (FailRename) throw new IOException("rename failed");
+            TempFileModes.Add(File.GetUnixFileMode(source));
             base.Rename(source, destination);
         }
 
         public override void FlushDirectory(string directory)
         {
             DirectoryFlushes++;
+            if (FailDirectoryFlush) throw new IOException("Input/output error");
             base.FlushDirectory(directory);
         }
     }

@@ -18,19 +18,23 @@ public enum SessionFormat : byte
 public sealed class SessionConnectorOptions
 {
     /// <summary>
-    /// The keys that encrypt sessions. When null, a development key is used (see <see cref="DevelopmentKeyFile"/>)
-    /// and a warning is written, unless <see cref="RequireConfiguredKey"/> is set.
+    /// The keys that encrypt sessions. When null, the key list in the <c>SESSIONCONNECTOR_KEYS</c> environment variable is
+    /// used; when that is unset too, the connector refuses to start (<see cref="SessionStorageConnectorException"/>)
+    /// unless <see cref="UseDevelopmentKey"/> is set.
     /// </summary>
     public SessionKeyRing? Keys { get; set; }
 
-    /// <summary>Production switch: refuse to start (throw) when <see cref="Keys"/> is not configured.</summary>
-    public bool RequireConfiguredKey { get; set; }
-
     /// <summary>
-    /// Where a development key is kept when <see cref="Keys"/> is null, so development sessions survive restarts.
-    /// Null: a random in-memory key (sessions die with the process).
+    /// For local development only: when no key is configured (neither <see cref="Keys"/> nor <c>SESSIONCONNECTOR_KEYS</c>),
+    /// use a development key instead of refusing to start, and warn. For a file store the key is kept per user, outside
+    /// the store (<c>$XDG_DATA_HOME/SessionConnector/dev-keys/</c>, by default <c>~/.local/share/…</c>, one 0600 file per
+    /// store path), so development sessions survive restarts but a copy of the store does not carry its key; for other
+    /// stores it is a random in-memory key. Default false: production never runs on a development key by accident.
     /// </summary>
-    public string? DevelopmentKeyFile { get; set; }
+    public bool UseDevelopmentKey { get; set; }
+
+    /// <summary>Where development keys are kept; null: the per-user data directory. Tests point it at a scratch folder.</summary>
+    internal string? DevelopmentKeyDirectory { get; set; }
 
     /// <summary>Where warnings go (e.g. the development-key warning). Defaults to standard error.</summary>
     public Action<string>? Warn { get; set; }

@@ -46,7 +46,10 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private SessionKeyRing? _ownedKeys;
 
     /// <summary>Creates a connector over <paramref name="storage"/>; the connector owns and closes it.</summary>
-    /// <exception cref="SessionStorageConnectorException">No key is configured and <see cref="SessionConnectorOptions.RequireConfiguredKey"/> is set.</exception>
+    /// <exception cref="SessionStorageConnectorException">
+    /// No key is configured (neither <see cref="SessionConnectorOptions.Keys"/> nor <c>SESSIONCONNECTOR_KEYS</c>) and
+    /// <see cref="SessionConnectorOptions.UseDevelopmentKey"/> is not set, or the development key is unusable.
+    /// </exception>
     public SessionStorageConnector(SessionStorage storage, SessionConnectorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
@@ -125,61 +128,9 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
     private SessionKeyRing ResolveKeys(SessionConnectorOptions options)
     {
-        if (options.Keys is not null) return options.Keys;
-
-        // Production deployments usually inject keys through the environment; no code change needed.
-        if (SessionKeyRing.FromEnvironment() is { } fromEnvironment)
-        {
-            _ownedKeys = fromEnvironment;
-            return fromEnvironment;
-        }
-
-        if (options.RequireConfiguredKey)
-        {
-            throw new SessionStorageConnectorException(
-                "No session encryption key is configured and RequireConfiguredKey is set. Set SessionConnectorOptions.Keys (e.g. SessionKeyRing.FromSecret(...)) or the SESSIONCONNECTOR_KEYS environment variable (format: '1:base64key,*2:base64key', oldest first, * = primary).");
-        }
-
-        Action<string> warn = options.Warn ?? (message => Console.Error.WriteLine(message));
-        if (options.DevelopmentKeyFile is { } path)
-        {
-            options.Observer?.DevelopmentKeyInUse($"development key file '{path}'");
-            warn($"WARNING: SessionConnector is using a DEVELOPMENT key from '{path}'. Do not use it in production: configure SessionConnectorOptions.Keys and set RequireConfiguredKey.");
-            return _ownedKeys = SessionKeyRing.FromSecret(LoadOrCreateDevelopmentKey(path));
-        }
-
-        options.Observer?.DevelopmentKeyInUse("random in-memory development key");
-        warn("WARNING: SessionConnector generated a random DEVELOPMENT key; sessions will not survive a restart. Configure SessionConnectorOptions.Keys for production.");
-        return _ownedKeys = SessionKeyRing.CreateDevelopment();
-    }
-
-    private static byte[] LoadOrCreateDevelopmentKey(string path)
-    {
-        if (File.Exists(path))
-        {
-            byte[] existing = File.ReadAllBytes(path);
-            if (existing.Length == 32) return existing;
-            throw new SessionStorageConnectorException($"The development key file '{path}' is {existing.Length} bytes; expected 32. Delete it to generate a new one.");
-        }
-
-        byte[] key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        try
-        {
-            using var stream = new FileStream(path, fileOptions);
-            stream.Write(key);
-            stream.Flush(flushToDisk: true);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another process created it first; use theirs so both can read each other's sessions.
-            return LoadOrCreateDevelopmentKey(path);
-        }
-
-        return key;
+        SessionKeyRing keys = DevelopmentKeys.Resolve(_storage, options, out bool owned);
+        if (owned) _ownedKeys = keys;
+        return keys;
     }
 
     private void EnsureOpen()

@@ -20,6 +20,8 @@ public static class Sessions
 
     private static readonly object s_configureLock = new();
     private static SessionStorageConnector? s_connector;
+    // What the connector was configured with, to compare later calls against; guarded by s_configureLock.
+    private static Configuration? s_configuration;
 
     /// <summary>True once <see cref="Configure"/> has run (and <see cref="Close"/> has not).</summary>
     public static bool IsConfigured => Volatile.Read(ref s_connector) is not null;
@@ -38,46 +40,68 @@ public static class Sessions
     }
 
     /// <summary>
-    /// Configures the connector once. Configuring again with a storage of the same <see cref="SessionStorage.Kind"/> is a
-    /// no-op (the new storage is not used and stays the caller's); with another kind it throws, so two parts of an app
-    /// cannot silently disagree about where sessions live.
+    /// Configures the connector once. Configuring again with the same arguments (a storage of the same kind and
+    /// <see cref="SessionStorage.Location"/>, the same keys and options) is a no-op: the new storage is not used and stays
+    /// the caller's. Configuring again with anything else throws and names what differs, so two parts of an app cannot
+    /// silently disagree about where sessions live or how they are encrypted.
     /// </summary>
     /// <returns>The connector in use.</returns>
-    /// <exception cref="SessionStorageConnectorException">Already configured with a different storage kind.</exception>
+    /// <exception cref="SessionStorageConnectorException">
+    /// Already configured differently; or no key is configured (see <see cref="SessionConnectorOptions.Keys"/>).
+    /// </exception>
     public static SessionStorageConnector Configure(SessionStorage storage, SessionConnectorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         lock (s_configureLock)
         {
-            SessionStorageConnector? existing = s_connector;
-            if (existing is not null)
-            {
-                if (string.Equals(existing.StorageKind, storage.Kind, StringComparison.Ordinal)) return existing;
-                throw new SessionStorageConnectorException(
-                    $"SessionConnector is already configured with '{existing.StorageKind}' storage; it cannot be reconfigured with '{storage.Kind}' storage. Call Sessions.Close() first to switch.");
-            }
-
-            var connector = new SessionStorageConnector(storage, options);
-            Volatile.Write(ref s_connector, connector);
-            return connector;
+            var wanted = Configuration.Of(storage.Kind, storage.Location, options);
+            if (s_connector is { } existing) return SameOrThrow(existing, wanted);
+            return Publish(new SessionStorageConnector(storage, options), wanted);
         }
     }
 
     /// <summary>
-    /// The embedded default: file storage in <paramref name="directory"/> with a development key kept in
-    /// <c>directory/.devkey</c> (a warning is printed). For production pass a configured key ring to <see cref="Configure"/>.
+    /// The embedded default, for local development and samples: file storage in <paramref name="directory"/> with a
+    /// development key (see <see cref="SessionConnectorOptions.UseDevelopmentKey"/>: kept per user outside the store, with
+    /// a warning). Keys configured in <c>SESSIONCONNECTOR_KEYS</c> take precedence. For production call
+    /// <see cref="Configure"/> with configured keys instead.
     /// </summary>
+    /// <exception cref="SessionStorageConnectorException">Already configured differently.</exception>
     public static SessionStorageConnector ConfigureDefault(string directory = DefaultDirectory, Action<string>? warn = null)
     {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
         lock (s_configureLock)
         {
-            if (s_connector is { } existing && existing.StorageKind == "file") return existing;
-            return Configure(new FileSessionStorage(directory), new SessionConnectorOptions
+            var options = new SessionConnectorOptions { UseDevelopmentKey = true, Warn = warn };
+            var wanted = Configuration.Of("file", Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), options);
+            if (s_connector is { } existing) return SameOrThrow(existing, wanted);
+            var storage = new FileSessionStorage(directory);
+            try
             {
-                DevelopmentKeyFile = Path.Combine(directory, ".devkey"),
-                Warn = warn,
-            });
+                return Publish(new SessionStorageConnector(storage, options), wanted);
+            }
+            catch
+            {
+                storage.Dispose(); // ours: the caller never saw it
+                throw;
+            }
         }
+    }
+
+    private static SessionStorageConnector Publish(SessionStorageConnector connector, Configuration configuration)
+    {
+        s_configuration = configuration;
+        // Volatile: readers on other threads must see the connector fully constructed.
+        Volatile.Write(ref s_connector, connector);
+        return connector;
+    }
+
+    private static SessionStorageConnector SameOrThrow(SessionStorageConnector existing, Configuration wanted)
+    {
+        string? differences = s_configuration!.Differences(wanted);
+        if (differences is null) return existing;
+        throw new SessionStorageConnectorException(
+            $"SessionConnector is already configured differently: {differences}. Configure it once at start-up, or call Sessions.Close() first to switch.");
     }
 
     /// <summary>Returns a new session ID: 32 CSPRNG bytes as unpadded base64url.</summary>
@@ -156,6 +180,7 @@ public static class Sessions
         lock (s_configureLock)
         {
             connector = s_connector;
+            s_configuration = null;
             Volatile.Write(ref s_connector, null);
         }
 
@@ -169,9 +194,76 @@ public static class Sessions
         lock (s_configureLock)
         {
             connector = s_connector;
+            s_configuration = null;
             Volatile.Write(ref s_connector, null);
         }
 
         return connector?.CloseAsync() ?? default;
+    }
+
+    /// <summary>The arguments of the call that configured the connector: what a later call must match to be a no-op.</summary>
+    /// <remarks>A class, not a record: a record's generated ToString would link enum and TimeSpan formatting into every app.</remarks>
+    private sealed class Configuration(
+        string kind, string? location, SessionKeyRing? keys, bool useDevelopmentKey, SessionFormat format,
+        int cacheCapacity, TimeSpan cacheMaxAge, int maxUpdateAttempts, TimeProvider timeProvider)
+    {
+        public string Kind { get; } = kind;
+
+        public string? Location { get; } = location;
+
+        public SessionKeyRing? Keys { get; } = keys;
+
+        public bool UseDevelopmentKey { get; } = useDevelopmentKey;
+
+        public SessionFormat Format { get; } = format;
+
+        public int CacheCapacity { get; } = cacheCapacity;
+
+        public TimeSpan CacheMaxAge { get; } = cacheMaxAge;
+
+        public int MaxUpdateAttempts { get; } = maxUpdateAttempts;
+
+        public TimeProvider TimeProvider { get; } = timeProvider;
+
+        public static Configuration Of(string kind, string? location, SessionConnectorOptions? options)
+        {
+            options ??= new SessionConnectorOptions();
+            return new Configuration(kind, location, options.Keys, options.UseDevelopmentKey, options.Format,
+                options.CacheCapacity, options.CacheMaxAge, options.MaxUpdateAttempts, options.TimeProvider ?? TimeProvider.System);
+        }
+
+        /// <summary>What differs in <paramref name="now"/>, for the error message (never key material); null when nothing does.</summary>
+        public string? Differences(Configuration now)
+        {
+            var differences = new System.Collections.Generic.List<string>();
+            if (!string.Equals(Kind, now.Kind, StringComparison.Ordinal))
+            {
+                differences.Add($"storage kind ('{Kind}' configured, '{now.Kind}' now)");
+            }
+            else if (!string.Equals(Location, now.Location, StringComparison.Ordinal))
+            {
+                differences.Add($"storage location ('{Location}' configured, '{now.Location}' now)");
+            }
+
+            if (!ReferenceEquals(Keys, now.Keys) && !(Keys is not null && now.Keys is not null && Keys.HasSameKeysAs(now.Keys)))
+            {
+                differences.Add(Keys is not null && now.Keys is not null
+                    ? "keys (the two key rings hold different keys)"
+                    : $"keys ({KeySource(Keys)} configured, {KeySource(now.Keys)} now)");
+            }
+
+            if (UseDevelopmentKey != now.UseDevelopmentKey) differences.Add($"UseDevelopmentKey ({UseDevelopmentKey} configured, {now.UseDevelopmentKey} now)");
+            if (Format != now.Format) differences.Add($"Format ({Name(Format)} configured, {Name(now.Format)} now)");
+            if (CacheCapacity != now.CacheCapacity) differences.Add($"CacheCapacity ({CacheCapacity} configured, {now.CacheCapacity} now)");
+            if (CacheMaxAge != now.CacheMaxAge) differences.Add($"CacheMaxAge ({CacheMaxAge.TotalSeconds} s configured, {now.CacheMaxAge.TotalSeconds} s now)");
+            if (MaxUpdateAttempts != now.MaxUpdateAttempts) differences.Add($"MaxUpdateAttempts ({MaxUpdateAttempts} configured, {now.MaxUpdateAttempts} now)");
+            if (!ReferenceEquals(TimeProvider, now.TimeProvider)) differences.Add("TimeProvider (another instance)");
+            return differences.Count == 0 ? null : string.Join("; ", differences);
+        }
+
+        private static string Name(SessionFormat format) => format == SessionFormat.Json ? "Json" : "MessagePack";
+
+        private static string KeySource(SessionKeyRing? ring) =>
+            ring is null ? "no Keys in options: environment or development key" : "a key ring in options";
     }
 }

@@ -10,8 +10,10 @@ namespace SessionConnector;
 /// revoked keys that no longer do, and one stable naming key from which storage keys (file names, Redis keys) are derived.
 /// </summary>
 /// <remarks>
-/// <para>A 32-byte secret is used as the master key as is; any other length (at least 16 bytes) is turned into a
-/// 32-byte master key with HKDF-SHA256. Secrets shorter than 16 bytes are rejected.</para>
+/// <para>A 32-byte secret is used as the master key as is; a longer one is turned into a 32-byte master key with
+/// HKDF-SHA256. Raw secrets must be random: shorter than 32 bytes, all zero, one repeated byte or a short repeated pattern
+/// (fewer than 8 distinct byte values) are refused. A passphrase is not a key: derive one with
+/// <see cref="AddPassphraseKey"/> or <see cref="FromPassphrase"/>, which run PBKDF2.</para>
 /// <para>The naming key is the first key added unless <see cref="NamingKeyId"/> says otherwise. It does not change when
 /// the primary rotates, so rotation never renames (and so never logs out) existing sessions. Revoking the naming key
 /// stops it from decrypting, but its secret is kept for naming.</para>
@@ -23,8 +25,17 @@ public sealed class SessionKeyRing : IDisposable
     /// <summary>The environment variable read by <see cref="FromEnvironment(string)"/> when no name is given.</summary>
     public const string DefaultEnvironmentVariable = "SESSIONCONNECTOR_KEYS";
 
-    /// <summary>The shortest secret accepted, in bytes.</summary>
-    public const int MinimumSecretLength = 16;
+    /// <summary>The shortest raw secret accepted, in bytes.</summary>
+    public const int MinimumSecretLength = 32;
+
+    /// <summary>The fewest PBKDF2 iterations <see cref="AddPassphraseKey"/> accepts.</summary>
+    public const int MinimumPassphraseIterations = 100_000;
+
+    /// <summary>The PBKDF2-SHA256 iterations <see cref="AddPassphraseKey"/> uses by default (OWASP's 2023 figure).</summary>
+    public const int DefaultPassphraseIterations = 600_000;
+
+    // Random 32-byte keys have about 30 distinct byte values; fewer than this means a fixed or patterned secret.
+    private const int MinimumDistinctBytes = 8;
 
     internal const int MasterKeyLength = 32;
 
@@ -61,27 +72,85 @@ public sealed class SessionKeyRing : IDisposable
     }
 
     /// <summary>True when the ring was generated for development because no key was configured.</summary>
-    public bool IsDevelopmentKey { get; private set; }
+    public bool IsDevelopmentKey { get; internal set; }
 
     /// <summary>The number of keys that can still decrypt (added and not revoked).</summary>
     public int ActiveKeyCount => _snapshot.Active.Count;
 
     /// <summary>
-    /// Adds a key. A 32-byte secret is used as is; any other length (at least <see cref="MinimumSecretLength"/> bytes) is
-    /// derived into a 32-byte key with HKDF-SHA256. The secret is copied; the caller may clear its buffer afterwards.
+    /// Adds a key. A 32-byte secret is used as is; a longer one is derived into a 32-byte key with HKDF-SHA256. The
+    /// secret is copied; the caller may clear its buffer afterwards.
     /// </summary>
     /// <param name="keyId">The id written into every record this key encrypts. Ids are never reused.</param>
-    /// <param name="secret">The key material.</param>
+    /// <param name="secret">Random key material, at least <see cref="MinimumSecretLength"/> bytes (not a passphrase: see <see cref="AddPassphraseKey"/>).</param>
     /// <param name="primary">Make this the key that encrypts new records. The first key added is primary regardless.</param>
     /// <returns>This ring, for chaining.</returns>
-    /// <exception cref="ArgumentException">The secret is too short, or the id was already added or revoked.</exception>
+    /// <exception cref="ArgumentException">
+    /// The secret is shorter than 32 bytes or weak (all zero, one repeated byte, a short repeated pattern), or the id was
+    /// already added or revoked. The message names the key id.
+    /// </exception>
     public SessionKeyRing AddKey(uint keyId, ReadOnlySpan<byte> secret, bool primary = false)
+    {
+        if (WeaknessOf(keyId, secret) is { } weakness) throw new ArgumentException(weakness, nameof(secret));
+        return AddMasterKey(keyId, DeriveMasterKey(secret), primary);
+    }
+
+    /// <summary>
+    /// Adds a key derived from a passphrase with PBKDF2-HMAC-SHA256. Use it only for a human-chosen secret; a random key
+    /// belongs in <see cref="AddKey"/>. Deriving is slow on purpose (about 0.3 s at the default iterations), once per start.
+    /// </summary>
+    /// <param name="keyId">The id written into every record this key encrypts. Ids are never reused.</param>
+    /// <param name="passphrase">At least 12 characters.</param>
+    /// <param name="salt">At least 16 bytes, fixed per deployment (every node must derive the same key), not secret.</param>
+    /// <param name="iterations">PBKDF2 iterations, at least <see cref="MinimumPassphraseIterations"/>.</param>
+    /// <param name="primary">Make this the key that encrypts new records. The first key added is primary regardless.</param>
+    /// <returns>This ring, for chaining.</returns>
+    /// <exception cref="ArgumentException">The passphrase or salt is too short, iterations too few, or the id was already used.</exception>
+    public SessionKeyRing AddPassphraseKey(uint keyId, string passphrase, ReadOnlySpan<byte> salt, int iterations = DefaultPassphraseIterations, bool primary = false)
+    {
+        ArgumentNullException.ThrowIfNull(passphrase);
+        if (passphrase.Length < 12) throw new ArgumentException($"Key {keyId}: a passphrase must be at least 12 characters; got {passphrase.Length}.", nameof(passphrase));
+        if (salt.Length < 16) throw new ArgumentException($"Key {keyId}: the passphrase salt must be at least 16 bytes; got {salt.Length}.", nameof(salt));
+        if (iterations < MinimumPassphraseIterations)
+        {
+            throw new ArgumentException($"Key {keyId}: PBKDF2 needs at least {MinimumPassphraseIterations} iterations; got {iterations}.", nameof(iterations));
+        }
+
+        byte[] key = Rfc2898DeriveBytes.Pbkdf2(passphrase, salt, iterations, HashAlgorithmName.SHA256, MasterKeyLength);
+        return AddMasterKey(keyId, key, primary);
+    }
+
+    /// <summary>A ring holding one key (id 1, primary) derived from a passphrase; see <see cref="AddPassphraseKey"/>.</summary>
+    /// <param name="passphrase">At least 12 characters.</param>
+    /// <param name="salt">At least 16 bytes, fixed per deployment, not secret.</param>
+    /// <param name="iterations">PBKDF2 iterations, at least <see cref="MinimumPassphraseIterations"/>.</param>
+    public static SessionKeyRing FromPassphrase(string passphrase, ReadOnlySpan<byte> salt, int iterations = DefaultPassphraseIterations) =>
+        new SessionKeyRing().AddPassphraseKey(1, passphrase, salt, iterations, primary: true);
+
+    /// <summary>Why <paramref name="secret"/> cannot be key <paramref name="keyId"/>, or null when it can.</summary>
+    internal static string? WeaknessOf(uint keyId, ReadOnlySpan<byte> secret)
     {
         if (secret.Length < MinimumSecretLength)
         {
-            throw new ArgumentException($"A session key secret must be at least {MinimumSecretLength} bytes; got {secret.Length}.", nameof(secret));
+            return $"Key {keyId} is {secret.Length} bytes; a raw key must be at least {MinimumSecretLength} random bytes " +
+                "(e.g. 'openssl rand -base64 32'). For a passphrase use SessionKeyRing.AddPassphraseKey/FromPassphrase.";
         }
-        byte[] key = DeriveMasterKey(secret);
+
+        Span<bool> seen = stackalloc bool[256];
+        int distinct = 0;
+        foreach (byte b in secret)
+        {
+            if (!seen[b]) { seen[b] = true; distinct++; }
+        }
+
+        if (distinct >= MinimumDistinctBytes) return null;
+        return distinct == 1
+            ? $"Key {keyId} is weak: every byte is 0x{secret[0]:X2}. Use {MinimumSecretLength} random bytes (e.g. 'openssl rand -base64 32')."
+            : $"Key {keyId} is weak: only {distinct} distinct byte values (a fixed or repeated pattern). Use {MinimumSecretLength} random bytes (e.g. 'openssl rand -base64 32').";
+    }
+
+    private SessionKeyRing AddMasterKey(uint keyId, byte[] key, bool primary)
+    {
         lock (_gate)
         {
             if (_disposed)
@@ -146,8 +215,9 @@ public sealed class SessionKeyRing : IDisposable
         return this;
     }
 
-    /// <summary>A ring holding one key (id 1, primary) derived from <paramref name="secret"/>.</summary>
-    /// <param name="secret">At least <see cref="MinimumSecretLength"/> bytes; 32 bytes are used as is.</param>
+    /// <summary>A ring holding one key (id 1, primary) from <paramref name="secret"/>.</summary>
+    /// <param name="secret">At least <see cref="MinimumSecretLength"/> random bytes; 32 bytes are used as is.</param>
+    /// <exception cref="ArgumentException">The secret is too short or weak (see <see cref="AddKey"/>).</exception>
     public static SessionKeyRing FromSecret(ReadOnlySpan<byte> secret) => new SessionKeyRing().AddKey(1, secret, primary: true);
 
     /// <summary>A ring holding one key (id 1, primary) from a base64 or base64url secret.</summary>
@@ -213,11 +283,9 @@ public sealed class SessionKeyRing : IDisposable
                 }
                 try
                 {
+                    if (WeaknessOf(id, secret) is { } weakness) throw new FormatException(weakness);
+                    if (ring.KnowsKeyId(id)) throw new FormatException($"Key id {id} is listed twice; key ids are never reused.");
                     ring.AddKey(id, secret);
-                }
-                catch (ArgumentException e)
-                {
-                    throw new FormatException($"Key {id}: {e.Message}");
                 }
                 finally
                 {
@@ -249,11 +317,36 @@ public sealed class SessionKeyRing : IDisposable
     /// fall back to <see cref="CreateDevelopment"/>).
     /// </summary>
     /// <param name="variable">The variable name; <see cref="DefaultEnvironmentVariable"/> by default.</param>
-    /// <exception cref="FormatException">The variable is set but malformed.</exception>
+    /// <exception cref="FormatException">The variable is set but malformed or holds a weak key; the message names the variable and the key id.</exception>
     public static SessionKeyRing? FromEnvironment(string variable = DefaultEnvironmentVariable)
     {
         string? value = Environment.GetEnvironmentVariable(variable);
-        return string.IsNullOrWhiteSpace(value) ? null : Parse(value);
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        try
+        {
+            return Parse(value);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"The environment variable {variable} is not a usable key list: {e.Message}", e);
+        }
+    }
+
+    /// <summary>True when both rings hold the same key ids with the same key material, primary, naming key and revocations.</summary>
+    internal bool HasSameKeysAs(SessionKeyRing other)
+    {
+        Snapshot a = _snapshot, b = other._snapshot;
+        if (a.Primary != b.Primary || a.NamingKeyId != b.NamingKeyId || a.AllKeys.Count != b.AllKeys.Count || !a.Revoked.SetEquals(b.Revoked))
+        {
+            return false;
+        }
+
+        foreach ((uint id, byte[] key) in a.AllKeys)
+        {
+            if (!b.AllKeys.TryGetValue(id, out byte[]? otherKey) || !CryptographicOperations.FixedTimeEquals(key, otherKey)) return false;
+        }
+
+        return true;
     }
 
     /// <summary>A random, process-local key for development. Sessions do not survive a restart with it.</summary>

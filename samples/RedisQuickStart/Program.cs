@@ -21,7 +21,6 @@ try
     {
         // A real app loads its secret from configuration; a random one keeps the sample self-contained.
         Keys = SessionKeyRing.FromSecret(RandomNumberGenerator.GetBytes(32)),
-        RequireConfiguredKey = true,
     });
     Report("connect", step);
 

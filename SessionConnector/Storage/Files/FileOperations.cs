@@ -16,7 +16,10 @@ internal class FileOperations
     /// <summary>Creates <paramref name="path"/> (must not exist), writes <paramref name="data"/>, and fsyncs it when durable.</summary>
     public virtual void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, bool durable)
     {
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        // CreateNew is O_CREAT|O_EXCL: it never follows a symbolic link. 0600 from the start, not chmod-ed later.
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+        if (UnixFiles.IsUnix) options.UnixCreateMode = UnixFiles.PrivateFileMode;
+        using var stream = new FileStream(path, options);
         stream.Write(header);
         stream.Write(data);
         if (durable) Flush(stream);

@@ -64,51 +64,14 @@ public sealed partial class FileSessionStorage
     private async ValueTask<bool> TryDeleteCore(string key, long expectedVersion, bool async, CancellationToken cancellationToken)
     {
         int stripe = ValidateKey(key);
-        if (async) await _gates[stripe].WaitAsync(cancellationToken).ConfigureAwait(false);
-        else _gates[stripe].Wait(cancellationToken);
-        try
-        {
-            // Under the stripe's OS lock no writer of any process can replace the file between the compare and the unlink.
-            using FileStream osLock = AcquireOsLock(stripe);
-            string path = RecordPath(key);
-            byte[]? bytes = await ReadRecordFile(path, async, cancellationToken).ConfigureAwait(false);
-            if (bytes is null || ToRawRecord(bytes).Version != expectedVersion) return false;
-            try
-            {
-                DeleteFile(path);
-                if (_durable) _ops.FlushDirectory(_directory);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new SessionStorageException($"Deleting session record '{key}' failed.", e);
-            }
-
-            return true;
-        }
-        finally
-        {
-            _gates[stripe].Release();
-        }
-    }
-
-    private static async ValueTask<byte[]?> ReadRecordFile(string path, bool async, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return async ? await System.IO.File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false) : System.IO.File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SessionStorageException($"Reading session record file '{path}' failed.", e);
-        }
+        // Under the stripe's OS lock no writer of any process can replace the file between the compare and the unlink.
+        using StripeLock held = await LockStripe(stripe, async, cancellationToken).ConfigureAwait(false);
+        string path = RecordPath(key);
+        byte[]? bytes = await ReadRecordFile(path, async, cancellationToken).ConfigureAwait(false);
+        if (bytes is null || ToRawRecord(bytes).Version != expectedVersion) return false;
+        DeleteRecordFile(path);
+        FlushDirectoryIfDurable($"deleted ('{path}')");
+        return true;
     }
 
     /// <summary>The record as stored, expired or not; version 0 with the raw bytes when the container does not parse.</summary>

@@ -1,0 +1,29 @@
+using System;
+using System.Threading;
+
+namespace SessionConnector.Storage;
+
+/// <summary>Options for a <see cref="FileSessionStorage"/>.</summary>
+public sealed class FileSessionStorageOptions
+{
+    /// <summary>What a completed write or delete survives (default <see cref="FileDurability.PowerLoss"/>).</summary>
+    public FileDurability Durability { get; set; } = FileDurability.PowerLoss;
+
+    /// <summary>The clock for expiry and for the sweep; defaults to the system clock.</summary>
+    public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>
+    /// How often the background sweep removes expired records (default 30 s), so a store does not grow without bound
+    /// when sessions are abandoned rather than deleted. <see cref="TimeSpan.Zero"/> or
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns the sweep off (then call <see cref="SessionStorage.PurgeExpired"/>
+    /// yourself, e.g. from a cron job). The first sweep runs one interval after the store is opened: opening a store never
+    /// scans it.
+    /// </summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The most record files one sweep looks at (default 1000; each costs one 24-byte header read). The sweep resumes
+    /// where the previous one stopped, so a full pass over N records takes N / <see cref="SweepBatchSize"/> intervals.
+    /// </summary>
+    public int SweepBatchSize { get; set; } = 1000;
+}

@@ -1,0 +1,225 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace SessionConnector.Storage.Files;
+
+/// <summary>The kind of a file-system entry, as <c>lstat</c> sees it (a symbolic link is never followed).</summary>
+internal enum EntryKind
+{
+    Other,
+    Regular,
+    Directory,
+    SymbolicLink,
+}
+
+/// <summary>
+/// An entry's owner (<see cref="UnixFiles.UnknownOwner"/> where the OS call is not available), permission bits and kind.
+/// </summary>
+internal readonly record struct EntryStatus(uint OwnerId, UnixFileMode Mode, EntryKind Kind);
+
+/// <summary>
+/// The few POSIX calls the BCL does not offer and that private files need: the owner of an entry, <c>open</c> with
+/// <c>O_NOFOLLOW</c> (a symbolic link is refused, never followed) and <c>flock</c>. Linux gets all of them; other Unix
+/// systems get <c>O_NOFOLLOW</c> and locks but no owner check (their <c>stat</c> layouts differ); Windows none of it
+/// (callers use the BCL there, and its ACLs rather than mode bits make files private).
+/// </summary>
+internal static class UnixFiles
+{
+    public const uint UnknownOwner = uint.MaxValue;
+
+    public const UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    public const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public const UnixFileMode GroupOrOther =
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    private const int ENOENT = 2;
+    private const int EINTR = 4;
+    private const int AT_FDCWD = -100;
+    private const int AT_SYMLINK_NOFOLLOW = 0x100;
+    private const int AT_EMPTY_PATH = 0x1000;
+    private const uint STATX_TYPE_MODE_UID = 0x1 | 0x2 | 0x8;
+    private const int LOCK_EX = 2;
+    private const int LOCK_NB = 4;
+
+    /// <summary>True where mode bits, <c>O_NOFOLLOW</c> and <c>flock</c> apply (every Unix).</summary>
+    [UnsupportedOSPlatformGuard("windows")]
+    public static bool IsUnix => !OperatingSystem.IsWindows();
+
+    /// <summary>The effective user id of this process; <see cref="UnknownOwner"/> on Windows.</summary>
+    public static uint CurrentUserId => IsUnix ? Native.GetEUid() : UnknownOwner;
+
+    /// <summary>The status of <paramref name="path"/> itself (a symbolic link is reported, not followed); false when it does not exist.</summary>
+    /// <exception cref="IOException">The OS call failed for another reason.</exception>
+    public static bool TryGetStatus(string path, out EntryStatus status)
+    {
+        // OperatingSystem.IsLinux() itself, not a property over it: NativeAOT folds the call per target, so the
+        // fallback (and what it links) is left out of Linux binaries.
+        if (OperatingSystem.IsLinux())
+        {
+            byte[] buffer = new byte[256];
+            if (Native.StatX(AT_FDCWD, NulTerminated(path), AT_SYMLINK_NOFOLLOW, STATX_TYPE_MODE_UID, buffer) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                status = default;
+                if (errno == ENOENT) return false;
+                throw Error(errno, $"Could not read the status of '{path}'");
+            }
+
+            status = Parse(buffer);
+            return true;
+        }
+
+        FileAttributes attributes;
+        try
+        {
+            attributes = File.GetAttributes(path); // lstat: a link reports ReparsePoint
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            status = default;
+            return false;
+        }
+
+        EntryKind kind = (attributes & FileAttributes.ReparsePoint) != 0 ? EntryKind.SymbolicLink
+            : (attributes & FileAttributes.Directory) != 0 ? EntryKind.Directory
+            : EntryKind.Regular;
+        UnixFileMode mode = !OperatingSystem.IsWindows() && kind != EntryKind.SymbolicLink ? File.GetUnixFileMode(path) : default;
+        status = new EntryStatus(UnknownOwner, mode, kind);
+        return true;
+    }
+
+    /// <summary>The status of an open file (no path lookup, so no race with a rename).</summary>
+    public static EntryStatus GetStatus(SafeFileHandle handle)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            byte[] buffer = new byte[256];
+            if (Native.StatX((int)handle.DangerousGetHandle(), [0], AT_EMPTY_PATH, STATX_TYPE_MODE_UID, buffer) != 0)
+            {
+                throw Error(Marshal.GetLastPInvokeError(), "Could not read the status of an open file");
+            }
+
+            return Parse(buffer);
+        }
+
+        return new EntryStatus(UnknownOwner, !OperatingSystem.IsWindows() ? File.GetUnixFileMode(handle) : default, EntryKind.Regular);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> without following a symbolic link (<c>O_NOFOLLOW</c>: a link fails with <c>ELOOP</c>);
+    /// with <paramref name="create"/>, creates it with mode 0600 if missing. Returns null when it does not exist.
+    /// </summary>
+    /// <exception cref="IOException">The open failed (the message carries the OS error).</exception>
+    public static SafeFileHandle? OpenNoFollow(string path, bool write, bool create)
+    {
+        OpenFlags f = OpenFlags.Current;
+        int flags = f.NoFollow | f.CloseOnExec | (write ? 2 /* O_RDWR */ : 0 /* O_RDONLY */) | (create ? f.Create : 0);
+        byte[] nativePath = NulTerminated(path);
+        while (true)
+        {
+            int fd = Native.Open(nativePath, flags, (int)PrivateFileMode);
+            if (fd >= 0) return new SafeFileHandle(fd, ownsHandle: true);
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) continue;
+            if (errno == ENOENT && !create) return null;
+            throw Error(errno, $"Could not open '{path}' (symbolic links are refused)");
+        }
+    }
+
+    /// <summary>Takes an exclusive <c>flock</c> on the file without waiting; false when another holder has it.</summary>
+    public static bool TryLockExclusive(SafeFileHandle handle, string path)
+    {
+        while (true)
+        {
+            if (Native.Flock((int)handle.DangerousGetHandle(), LOCK_EX | LOCK_NB) == 0) return true;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) continue;
+            // EWOULDBLOCK is 11 on Linux, 35 on the BSDs and macOS.
+            if (errno == (OperatingSystem.IsLinux() ? 11 : 35)) return false;
+            throw Error(errno, $"Could not lock '{path}'");
+        }
+    }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> as a 0700 directory if missing, then checks it is a private directory of this user:
+    /// not a symbolic link, owned by the current user, no group or other permissions (a looser directory of ours is
+    /// tightened). Returns what is wrong, or null when it is fine.
+    /// </summary>
+    /// <exception cref="IOException">Creating or inspecting the directory failed.</exception>
+    /// <exception cref="UnauthorizedAccessException">Creating the directory was not permitted.</exception>
+    public static string? EnsurePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+            return null;
+        }
+
+        // A symbolic link is refused before anything is created through it.
+        if (TryGetStatus(path, out EntryStatus before) && before.Kind == EntryKind.SymbolicLink) return "is a symbolic link";
+        Directory.CreateDirectory(path, PrivateDirectoryMode);
+        if (!TryGetStatus(path, out EntryStatus status)) return "disappeared while it was being opened";
+        if (status.Kind == EntryKind.SymbolicLink) return "is a symbolic link";
+        if (status.Kind != EntryKind.Directory) return "is not a directory";
+        uint me = CurrentUserId;
+        if (status.OwnerId != UnknownOwner && status.OwnerId != me)
+        {
+            return $"is owned by user id {status.OwnerId}, not by the current user (id {me})";
+        }
+
+        if ((status.Mode & GroupOrOther) != 0) File.SetUnixFileMode(path, PrivateDirectoryMode);
+        return null;
+    }
+
+    private static EntryStatus Parse(byte[] statx)
+    {
+        // struct statx (native byte order): stx_uid at offset 20, stx_mode (u16) at 28, on every Linux architecture.
+        uint uid = BitConverter.ToUInt32(statx, 20);
+        ushort mode = BitConverter.ToUInt16(statx, 28);
+        EntryKind kind = (mode & 0xF000) switch
+        {
+            0x8000 => EntryKind.Regular,
+            0x4000 => EntryKind.Directory,
+            0xA000 => EntryKind.SymbolicLink,
+            _ => EntryKind.Other,
+        };
+        return new EntryStatus(uid, (UnixFileMode)(mode & 0xFFF), kind);
+    }
+
+    private static IOException Error(int errno, string what) =>
+        new($"{what}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
+
+    private static byte[] NulTerminated(string path) => Encoding.UTF8.GetBytes(path + "\0");
+
+    /// <summary><c>open(2)</c> flag values, which differ between kernels and even between Linux architectures.</summary>
+    private readonly record struct OpenFlags(int Create, int NoFollow, int CloseOnExec)
+    {
+        public static readonly OpenFlags Current =
+            OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() || OperatingSystem.IsFreeBSD() ? new(0x200, 0x100, OperatingSystem.IsFreeBSD() ? 0x100000 : 0x1000000)
+            : RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 or Architecture.Ppc64le ? new(0x40, 0x8000, 0x80000)
+            : new(0x40, 0x20000, 0x80000);
+    }
+
+    private static class Native
+    {
+        // Blittable signatures only: no runtime marshalling, so NativeAOT compiles the stubs ahead of time.
+        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        public static extern int Open(byte[] path, int flags, int mode);
+
+        [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+        public static extern int StatX(int dirfd, byte[] path, int flags, uint mask, [Out] byte[] buffer);
+
+        [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
+        public static extern int Flock(int fd, int operation);
+
+        [DllImport("libc", EntryPoint = "geteuid")]
+        public static extern uint GetEUid();
+    }
+}
