@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
 using SessionConnector;
+using SessionConnector.AspNetCore;
 using SessionConnector.Redis;
 using SessionConnector.Storage;
 
@@ -24,7 +25,15 @@ using (var connector = new SessionStorageConnector(new FileSessionStorage(direct
 
     // The Redis package resolves and its options type loads (no server needed for that).
     var redis = new RedisSessionStorageOptions { KeyPrefix = "consumer:" };
-    Console.WriteLine($"file round trip ok; redis options prefix '{redis.KeyPrefix}'");
+    // The ASP.NET Core package resolves with its framework reference, and its defaults are the safe ones.
+    var cookie = new SessionCookieOptions();
+    if (!cookie.Secure || cookie.Name.Length == 0)
+    {
+        Console.Error.WriteLine("the packaged ASP.NET Core cookie defaults are not the documented ones");
+        return 1;
+    }
+
+    Console.WriteLine($"file round trip ok; redis options prefix '{redis.KeyPrefix}'; cookie '{cookie.Name}'");
 }
 
 Directory.Delete(directory, recursive: true);
