@@ -28,7 +28,7 @@ public static class Sessionctl
     public static ChildProcess Start(string? keys, params string[] args)
     {
         if (!File.Exists(Assembly)) throw new InvalidOperationException($"sessionctl was not built at {Assembly}.");
-        return ChildProcess.StartDotnet(Keys(keys), discardOutput: false, [Assembly, .. args]);
+        return ChildProcess.StartDotnet(Keys(keys), [Assembly, .. args]);
     }
 
     /// <summary>Starts this test assembly as an application writer (see <see cref="AppWriter"/>): <c>worker populate|update …</c>.</summary>

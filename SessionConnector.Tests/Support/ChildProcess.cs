@@ -94,12 +94,12 @@ public sealed class ChildProcess : IDisposable
     public static ChildProcess StartWorker(IReadOnlyDictionary<string, string?>? environment, string mode, params string[] args)
     {
         string self = typeof(ChildProcess).Assembly.Location;
-        return StartDotnet(environment, discardOutput: false, ["--runtimeconfig", Path.ChangeExtension(self, ".runtimeconfig.json"), self, WorkerVerb, mode, .. args]);
+        return StartDotnet(environment, ["--runtimeconfig", Path.ChangeExtension(self, ".runtimeconfig.json"), self, WorkerVerb, mode, .. args]);
     }
 
     /// <summary>Runs <c>dotnet exec ARGS</c> (a built program's dll, say) with the host that runs the tests.</summary>
-    public static ChildProcess StartDotnet(IReadOnlyDictionary<string, string?>? environment, bool discardOutput, params string[] args) =>
-        Start(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", ["exec", .. args], environment, discardOutput);
+    public static ChildProcess StartDotnet(IReadOnlyDictionary<string, string?>? environment, params string[] args) =>
+        Start(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", ["exec", .. args], environment);
 
     /// <summary>
     /// Starts <paramref name="program"/> (a system tool, redis-server …); with <paramref name="discardOutput"/> its stdout
