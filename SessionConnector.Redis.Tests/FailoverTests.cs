@@ -13,9 +13,9 @@ using Xunit.Abstractions;
 namespace SessionConnector.Redis.Tests;
 
 /// <summary>
-/// Two app processes (SessionConnector.Redis.Tests.Node) update shared sessions while one cluster primary fails over,
+/// Two app processes (this assembly's `worker node` mode) update shared sessions while one cluster primary fails over,
 /// once without and once with <see cref="RedisSessionStorageOptions.WaitForReplicas"/>, and count acknowledged
-/// updates that were lost, stale reads and errors (see the Node's FailoverLoad for how). The figures go to the test
+/// updates that were lost, stale reads and errors (see Infrastructure/FailoverLoad.cs for how). The figures go to the test
 /// output; docs/redis.md quotes a long run (SESSIONCONNECTOR_LONG=1: 5 failovers per mode instead of 1).
 /// </summary>
 [Collection(RedisClusterCollection.Name)]

@@ -18,7 +18,7 @@ trap 'rm -rf "$work"; kill "${SESSIONCONNECTOR_REDIS_PID:-}" 2>/dev/null || true
 
 dotnet build SessionConnector.Cli.Tests/SessionConnector.Cli.Tests.csproj -c Release -nologo -v quiet >/dev/null
 tests_dll="SessionConnector.Cli.Tests/bin/Release/net10.0/SessionConnector.Cli.Tests.dll"
-writer() { dotnet exec --runtimeconfig "${tests_dll%.dll}.runtimeconfig.json" "$tests_dll" writer "$@"; }
+writer() { dotnet exec --runtimeconfig "${tests_dll%.dll}.runtimeconfig.json" "$tests_dll" worker "$@"; }
 if [ -n "${SESSIONCTL:-}" ]; then
   ctl=("$SESSIONCTL"); binary="$SESSIONCTL"
 elif [ -x artifacts/aot/sessionctl/sessionctl ]; then

@@ -5,29 +5,28 @@ using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Redis;
 using SessionConnector.Storage;
+using SessionConnector.Tests.Support;
 
 namespace SessionConnector.Cli.Tests.Infrastructure;
 
 /// <summary>
-/// Entry point when this test assembly runs as an application process (<c>dotnet exec SessionConnector.Cli.Tests.dll writer …</c>):
+/// Entry point when this test assembly runs as an application process (<c>dotnet exec SessionConnector.Cli.Tests.dll worker …</c>,
+/// started through <see cref="ChildProcess"/>):
 /// the real connector writing to the real store, with keys from SESSIONCONNECTOR_KEYS, while sessionctl works on it.
 /// </summary>
 /// <remarks>
-/// <c>writer populate STORE COUNT EXPIRY_SECONDS</c>: creates COUNT sessions (SessionBag n=0, user=user-i), prints their IDs.<br/>
-/// <c>writer update STORE IDS_FILE STOP_FILE</c>: increments n of random IDs until STOP_FILE exists, then prints
+/// <c>worker populate STORE COUNT EXPIRY_SECONDS</c>: creates COUNT sessions (SessionBag n=0, user=user-i), prints their IDs.<br/>
+/// <c>worker update STORE IDS_FILE STOP_FILE</c>: increments n of random IDs until STOP_FILE exists, then prints
 /// "ID successes" per ID and "absent N" (updates that found no session).<br/>
 /// STORE is <c>file:DIR</c>, <c>file-nofsync:DIR</c> or <c>redis:CONFIG|PREFIX</c>.
 /// </remarks>
 public static class AppWriter
 {
-    public static int Main(string[] args)
-    {
-        if (args.Length < 2 || args[0] != "writer")
-        {
-            Console.Error.WriteLine("usage: writer populate|update ...");
-            return 2;
-        }
+    public static int Main(string[] args) => ChildProcess.WorkerMain(args, Run);
 
+    private static int? Run(string[] args)
+    {
+        if (args[1] is not ("populate" or "update")) return null;
         using SessionStorageConnector connector = Open(args[2]);
         switch (args[1])
         {
@@ -78,8 +77,7 @@ public static class AppWriter
             }
 
             default:
-                Console.Error.WriteLine("unknown writer mode " + args[1]);
-                return 2;
+                return null;
         }
     }
 

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -8,6 +7,7 @@ using System.Threading;
 using SessionConnector.Storage;
 using Xunit;
 using Xunit.Abstractions;
+using SessionConnector.Tests.Support;
 
 namespace SessionConnector.Cli.Tests.Infrastructure;
 
@@ -32,7 +32,7 @@ public static class RotationScenario
             Assert.True(before.ExitCode == 0, before.ToString());
             Assert.Equal(sessions, before.Json.GetProperty("recordsByKeyId").GetProperty("1").GetInt64());
 
-            Process[] writers = [Sessionctl.StartWriter(TestKeys.Rotated, "update", writerStore, hotFile, stopFile), Sessionctl.StartWriter(TestKeys.Rotated, "update", writerStore, hotFile, stopFile)];
+            ChildProcess[] writers = [Sessionctl.StartWriter(TestKeys.Rotated, "update", writerStore, hotFile, stopFile), Sessionctl.StartWriter(TestKeys.Rotated, "update", writerStore, hotFile, stopFile)];
             Thread.Sleep(700); // the writers are starting and begin re-sealing hot sessions themselves
             // Small batches and little parallelism: the rotation runs long enough to race the writers on hot sessions.
             CliResult rotate = Sessionctl.Run(TestKeys.Rotated, ["rotate", "--json", "--parallel", "2", "--batch", "16", .. cliStore]);

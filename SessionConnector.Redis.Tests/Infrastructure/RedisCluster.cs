@@ -6,6 +6,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
+using SessionConnector.Tests.Support;
 using StackExchange.Redis;
 
 namespace SessionConnector.Redis.Tests.Infrastructure;
@@ -22,7 +23,7 @@ public sealed class RedisCluster : IDisposable
     private readonly string _server;
     private readonly string _cli;
     private readonly string _directory;
-    private readonly Dictionary<int, Process?> _processes = new();
+    private readonly Dictionary<int, ChildProcess?> _processes = new();
     private ConnectionMultiplexer? _admin;
 
     public RedisCluster()
@@ -115,10 +116,9 @@ public sealed class RedisCluster : IDisposable
     /// <summary>SIGKILL: the node stops at once, with whatever it had not yet sent to its replica.</summary>
     public void Kill(int port)
     {
-        Process? process = _processes[port];
+        ChildProcess? process = _processes[port];
         if (process is null) return;
         process.Kill();
-        process.WaitForExit();
         process.Dispose();
         _processes[port] = null;
     }
@@ -126,10 +126,10 @@ public sealed class RedisCluster : IDisposable
     /// <summary>SIGSTOP / SIGCONT: a paused replica stops reading the replication stream and falls behind its primary.</summary>
     public void Pause(int port, bool paused)
     {
-        Process process = _processes[port] ?? throw new InvalidOperationException($"Node {port} is not running.");
-        using Process kill = Process.Start("kill", [paused ? "-STOP" : "-CONT", process.Id.ToString()]) ?? throw new InvalidOperationException("kill did not start.");
-        kill.WaitForExit();
-        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill {(paused ? "-STOP" : "-CONT")} {process.Id} failed.");
+        ChildProcess process = _processes[port] ?? throw new InvalidOperationException($"Node {port} is not running.");
+        using ChildProcess kill = ChildProcess.Start("kill", [paused ? "-STOP" : "-CONT", process.Id.ToString()]);
+        ChildResult result = kill.WaitForExit(TimeSpan.FromSeconds(10));
+        if (result.ExitCode != 0) throw new InvalidOperationException($"kill {(paused ? "-STOP" : "-CONT")} {process.Id} failed: {result.StdErr}");
     }
 
     /// <summary>Makes the primary drop its replication links (CLIENT KILL TYPE replica): until a replica reconnects, nothing it writes reaches one.</summary>
@@ -138,7 +138,7 @@ public sealed class RedisCluster : IDisposable
     /// <summary>Starts a killed node again with its cluster config; it rejoins (as a replica once it was replaced).</summary>
     public void Restart(int port) => Start(port);
 
-    public bool IsRunning(int port) => _processes.TryGetValue(port, out Process? p) && p is { HasExited: false };
+    public bool IsRunning(int port) => _processes.TryGetValue(port, out ChildProcess? p) && p is { HasExited: false };
 
     /// <summary>Waits until every live node says cluster_state:ok, each live node agrees there are three primaries, and every replica is in sync.</summary>
     public void WaitHealthy(TimeSpan timeout)
@@ -193,34 +193,19 @@ public sealed class RedisCluster : IDisposable
     {
         string dir = Path.Combine(_directory, port.ToString());
         Directory.CreateDirectory(dir);
-        var start = new ProcessStartInfo(_server)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[]
-        {
+        ChildProcess process = ChildProcess.Start(_server,
+        [
             "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
             "--daemonize", "no", "--protected-mode", "no",
             "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
             // Any replica may take over, however long it was disconnected: the tests restart nodes freely.
             "--cluster-replica-validity-factor", "0",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        Process process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        ], discardOutput: true);
         _processes[port] = process;
         var watch = Stopwatch.StartNew();
         while (!Ping(port))
         {
-            if (process.HasExited) throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} on port {port}.");
+            if (process.HasExited) throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} on port {port}: {process.StandardError}");
             if (watch.Elapsed > TimeSpan.FromSeconds(10)) throw new InvalidOperationException($"redis-server did not answer on port {port} within 10 s.");
             Thread.Sleep(20);
         }
@@ -240,24 +225,19 @@ public sealed class RedisCluster : IDisposable
 
     private string Cli(IEnumerable<string> args, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(_cli)
+        using ChildProcess process = ChildProcess.Start(_cli, args);
+        ChildResult result;
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("redis-cli did not start.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(timeout))
+            result = process.WaitForExit(timeout);
+        }
+        catch (TimeoutException e)
         {
-            process.Kill();
-            throw new InvalidOperationException("redis-cli timed out: " + string.Join(' ', args));
+            throw new InvalidOperationException("redis-cli timed out: " + string.Join(' ', args), e);
         }
 
-        if (process.ExitCode != 0) throw new InvalidOperationException($"redis-cli {string.Join(' ', args)} failed: {output}{stderr.Result}");
-        return output;
+        if (result.ExitCode != 0) throw new InvalidOperationException($"redis-cli {string.Join(' ', args)} failed: {result.StdOut}{result.StdErr}");
+        return result.StdOut;
     }
 
     private static IReadOnlyList<int> FreePorts(int count)

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using SessionConnector.Tests.Support;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
@@ -17,7 +18,7 @@ public sealed class RedisServer : IDisposable
 {
     private readonly string _executable;
     private readonly string _directory;
-    private Process? _process;
+    private ChildProcess? _process;
     private ConnectionMultiplexer? _admin;
 
     public RedisServer()
@@ -43,27 +44,14 @@ public sealed class RedisServer : IDisposable
 
     public void Start()
     {
-        var start = new ProcessStartInfo(_executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory, "--daemonize", "no", "--protected-mode", "no" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        _process.OutputDataReceived += static (_, _) => { };
-        _process.ErrorDataReceived += static (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ChildProcess.Start(_executable,
+            ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory, "--daemonize", "no", "--protected-mode", "no"],
+            discardOutput: true);
 
         var deadline = Stopwatch.StartNew();
         while (!Ping())
         {
-            if (_process.HasExited) throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode} on port {Port}.");
+            if (_process.HasExited) throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode} on port {Port}: {_process.StandardError}");
             if (deadline.Elapsed > TimeSpan.FromSeconds(10)) throw new InvalidOperationException($"redis-server did not answer PING on port {Port} within 10 s.");
             Thread.Sleep(20);
         }
@@ -73,18 +61,19 @@ public sealed class RedisServer : IDisposable
     public void Stop(bool save)
     {
         if (_process is null) return;
-        if (save) Send("SHUTDOWN SAVE\r\n");
-        else _process.Kill();
-        if (!_process.WaitForExit(10_000)) _process.Kill();
-        _process.WaitForExit();
-        _process.Dispose();
+        if (save)
+        {
+            Send("SHUTDOWN SAVE\r\n");
+            _process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+
+        _process.Dispose(); // kills it unless it has exited
         _process = null;
     }
 
     public void Dispose()
     {
         _admin?.Dispose();
-        if (_process is { HasExited: false }) _process.Kill();
         _process?.Dispose();
         try
         {

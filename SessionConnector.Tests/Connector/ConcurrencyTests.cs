@@ -77,17 +77,16 @@ public sealed class ConcurrencyTests : IDisposable
         string id = SessionStorageConnector.GenerateId();
         using (var c = TestWorker.Open(dir)) c.Set(id, new Counter());
 
-        using var p1 = WorkerProcess.Start("update-file", dir, id, "300");
-        using var p2 = WorkerProcess.Start("update-file", dir, id, "300");
+        using var p1 = ChildProcess.StartWorker("update-file", dir, id, "300");
+        using var p2 = ChildProcess.StartWorker("update-file", dir, id, "300");
         // Meanwhile this process updates too: three writers, two of them in other processes.
         using (var c = TestWorker.Open(dir))
         {
             for (int i = 0; i < 300; i++) Assert.True(c.Update<Counter>(id, x => x.Value++));
         }
 
-        Assert.True(p1.WaitForExit(120_000) && p2.WaitForExit(120_000), "workers did not finish");
-        Assert.True(p1.ExitCode == 0, p1.StandardError.ReadToEnd());
-        Assert.True(p2.ExitCode == 0, p2.StandardError.ReadToEnd());
+        p1.WaitForSuccess(TimeSpan.FromMinutes(2));
+        p2.WaitForSuccess(TimeSpan.FromMinutes(2));
         using var check = TestWorker.Open(dir);
         Assert.Equal(900, check.Get<Counter>(id)!.Value);
     }

@@ -335,9 +335,8 @@ public sealed class SessionStorageConnectorTests : IDisposable
             json.Set(id, new Counter { Value = 1 });
         }
 
-        using var worker = WorkerProcess.Start("json-disabled", dir, id);
-        Assert.True(worker.WaitForExit(60_000), "worker hung");
-        Assert.True(worker.ExitCode == 0, $"exit {worker.ExitCode}: {worker.StandardError.ReadToEnd()}");
+        using var worker = ChildProcess.StartWorker("json-disabled", dir, id);
+        worker.WaitForSuccess(TimeSpan.FromMinutes(1));
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using SessionConnector;
@@ -32,11 +31,10 @@ public sealed class CrashSafetyTests : IDisposable
 
         for (int k = 0; k < kills; k++)
         {
-            using Process child = WorkerProcess.Start(new[] { "write-loop", dir, nameof(FileDurability.ProcessCrash) }.Concat(ids).ToArray());
-            Assert.Equal("ready", child.StandardOutput.ReadLine());
+            using ChildProcess child = ChildProcess.StartWorker("write-loop", [dir, nameof(FileDurability.ProcessCrash), .. ids]);
+            Assert.Equal("ready", child.ReadLine(TimeSpan.FromMinutes(1)));
             System.Threading.Thread.Sleep(rng.Next(5, 120));
             child.Kill(); // SIGKILL: no finally blocks, no flushes
-            child.WaitForExit();
 
             // Reopening cleans the dead writer's temp files; every record must be a whole old or new one.
             using var c = TestWorker.Open(dir);

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -337,10 +336,9 @@ public sealed class SessionStoreMergeTests : IDisposable
         seed.Commit();
         const int rounds = 60;
 
-        using Process worker = WorkerProcess.Start("store-merge", dir, seed.Id, "0", rounds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using ChildProcess worker = ChildProcess.StartWorker("store-merge", dir, seed.Id, "0", rounds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         MergeWorker.Run(c, seed.Id, member: 1, rounds);
-        Assert.True(worker.WaitForExit(120_000), "worker did not finish");
-        Assert.True(worker.ExitCode == 0, "worker failed: " + worker.StandardError.ReadToEnd());
+        worker.WaitForSuccess(TimeSpan.FromMinutes(2));
 
         MergeCounters final = c.Get<MergeCounters>(seed.Id)!;
         Assert.Equal((rounds, rounds, 1, 2L * rounds), (final.M0, final.M1, final.M7, final.Total));

@@ -11,14 +11,10 @@ namespace SessionConnector.Tests.Support;
 /// </summary>
 public static class TestWorker
 {
-    public static int Main(string[] args)
-    {
-        if (args.Length < 1 || args[0] != "worker")
-        {
-            Console.Error.WriteLine("usage: worker <mode> ...");
-            return 2;
-        }
+    public static int Main(string[] args) => ChildProcess.WorkerMain(args, Run);
 
+    private static int? Run(string[] args)
+    {
         switch (args[1])
         {
             case "update-file":
@@ -87,8 +83,7 @@ public static class TestWorker
                 return Merging.MergeWorker.RunWorker(args);
 
             default:
-                Console.Error.WriteLine("unknown worker mode " + args[1]);
-                return 2;
+                return null;
         }
     }
 

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using Xunit;
 
@@ -28,16 +27,14 @@ internal static class UnixTestFiles
 
     public static void ChownToNobody(string path)
     {
-        using var chown = Process.Start(new ProcessStartInfo("chown", ["-h", Nobody.ToString(), path]) { RedirectStandardError = true })!;
-        chown.WaitForExit();
-        Assert.True(chown.ExitCode == 0, "chown failed: " + chown.StandardError.ReadToEnd());
+        using ChildProcess chown = ChildProcess.Start("chown", ["-h", Nobody.ToString(), path]);
+        ChildResult result = chown.WaitForExit();
+        Assert.True(result.ExitCode == 0, "chown failed: " + result.StdErr);
     }
 
     private static string RunId(string flag)
     {
-        using var id = Process.Start(new ProcessStartInfo("id", flag) { RedirectStandardOutput = true })!;
-        string output = id.StandardOutput.ReadToEnd().Trim();
-        id.WaitForExit();
-        return output;
+        using ChildProcess id = ChildProcess.Start("id", [flag]);
+        return id.WaitForExit().StdOut.Trim();
     }
 }
