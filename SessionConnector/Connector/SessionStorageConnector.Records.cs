@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using SessionConnector.Internal;
 using SessionConnector.Serialization;
 using SessionConnector.Storage;
 
@@ -27,8 +28,7 @@ public sealed partial class SessionStorageConnector
         Undecodable,
     }
 
-    // Expiries are kept as ticks, not DateTimeOffset?: NativeAOT emits a field walker for struct equality, and a boxed
-    // DateTimeOffset field there drags date formatting and time-zone data (~60 KB) into every binary.
+    // Expiries are kept as ticks, not DateTimeOffset? (see ExpiryTicks).
     private readonly struct Opened<T>
     {
         private readonly long _expiresAtTicks;
@@ -37,15 +37,15 @@ public sealed partial class SessionStorageConnector
         public Opened(T value, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt)
         {
             Value = value;
-            _expiresAtTicks = expiresAt?.UtcTicks ?? 0;
-            _absoluteExpiresAtTicks = absoluteExpiresAt?.UtcTicks ?? 0;
+            _expiresAtTicks = ExpiryTicks.Of(expiresAt);
+            _absoluteExpiresAtTicks = ExpiryTicks.Of(absoluteExpiresAt);
         }
 
         public T Value { get; }
 
-        public DateTimeOffset? ExpiresAt => _expiresAtTicks == 0 ? null : new DateTimeOffset(_expiresAtTicks, TimeSpan.Zero);
+        public DateTimeOffset? ExpiresAt => ExpiryTicks.ToExpiry(_expiresAtTicks);
 
-        public DateTimeOffset? AbsoluteExpiresAt => _absoluteExpiresAtTicks == 0 ? null : new DateTimeOffset(_absoluteExpiresAtTicks, TimeSpan.Zero);
+        public DateTimeOffset? AbsoluteExpiresAt => ExpiryTicks.ToExpiry(_absoluteExpiresAtTicks);
     }
 
     /// <summary>Authenticates, decrypts and decodes a record. Never throws for bad bytes: they are "rejected".</summary>

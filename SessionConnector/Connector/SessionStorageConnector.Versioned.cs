@@ -8,7 +8,31 @@ using SessionConnector.Storage;
 namespace SessionConnector;
 
 /// <summary>A session as <see cref="SessionStore{T}"/> sees it: its data plus what a later compare-and-set needs.</summary>
-internal readonly record struct VersionedSession<T>(T Value, long Version, DateTimeOffset? ExpiresAt, DateTimeOffset? AbsoluteExpiresAt);
+/// <remarks>
+/// A plain struct keeping expiries as ticks, not a record struct of DateTimeOffset?: its field walker would box a
+/// DateTimeOffset and link date formatting and time-zone data (~220 KB) into every NativeAOT app (see ExpiryTicks).
+/// </remarks>
+internal readonly struct VersionedSession<T>
+{
+    private readonly long _expiresAtTicks;
+    private readonly long _absoluteExpiresAtTicks;
+
+    public VersionedSession(T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt)
+    {
+        Value = value;
+        Version = version;
+        _expiresAtTicks = ExpiryTicks.Of(expiresAt);
+        _absoluteExpiresAtTicks = ExpiryTicks.Of(absoluteExpiresAt);
+    }
+
+    public T Value { get; }
+
+    public long Version { get; }
+
+    public DateTimeOffset? ExpiresAt => ExpiryTicks.ToExpiry(_expiresAtTicks);
+
+    public DateTimeOffset? AbsoluteExpiresAt => ExpiryTicks.ToExpiry(_absoluteExpiresAtTicks);
+}
 
 /// <summary>The outcome of a write conditioned on the version a request loaded.</summary>
 internal enum VersionedWrite

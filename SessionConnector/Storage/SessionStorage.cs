@@ -1,4 +1,6 @@
 using System;
+using System.Globalization;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -148,4 +150,51 @@ public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
 /// <param name="Value">The envelope bytes.</param>
 /// <param name="Version">The connector-chosen version (non-zero).</param>
 /// <param name="ExpiresAt">When the record expires, or null for never.</param>
-public readonly record struct StoredRecord(byte[] Value, long Version, DateTimeOffset? ExpiresAt);
+public readonly record struct StoredRecord(byte[] Value, long Version, DateTimeOffset? ExpiresAt)
+{
+    // The expiry is kept as UTC ticks and an offset, not in a DateTimeOffset? field, and equality and ToString are
+    // written out: an app that awaits ValueTask<StoredRecord?> makes NativeAOT build the boxed StoredRecord, and its
+    // field walker and generated ToString would box and format a DateTimeOffset, linking date formatting and time-zone
+    // data (~220 KB) into every binary.
+    private const long NoExpiry = -1;
+
+    private readonly long _expiresAtUtcTicks = ExpiresAt?.UtcTicks ?? NoExpiry;
+    private readonly short _expiresAtOffsetMinutes = (short)(ExpiresAt?.Offset.Ticks / TimeSpan.TicksPerMinute ?? 0);
+
+    /// <summary>When the record expires, or null for never.</summary>
+    public DateTimeOffset? ExpiresAt
+    {
+        get => _expiresAtUtcTicks == NoExpiry
+            ? null
+            : new DateTimeOffset(_expiresAtUtcTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(_expiresAtOffsetMinutes));
+        init
+        {
+            _expiresAtUtcTicks = value?.UtcTicks ?? NoExpiry;
+            _expiresAtOffsetMinutes = (short)(value?.Offset.Ticks / TimeSpan.TicksPerMinute ?? 0);
+        }
+    }
+
+    /// <summary>Whether both records hold the same envelope array, version and expiry instant (offsets aside, as for DateTimeOffset).</summary>
+    /// <param name="other">The record to compare with.</param>
+    /// <returns>True if they are equal.</returns>
+    public bool Equals(StoredRecord other) =>
+        ReferenceEquals(Value, other.Value) && Version == other.Version && _expiresAtUtcTicks == other._expiresAtUtcTicks;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Value, Version, _expiresAtUtcTicks);
+
+    // ExpiresAt in the round-trip ("O") form, built from numbers so that no date formatting is linked.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"Value = {Value}, Version = {Version}, ExpiresAt = ");
+        if (ExpiresAt is { } at)
+        {
+            DateTime t = at.DateTime;
+            int offset = _expiresAtOffsetMinutes;
+            builder.Append(CultureInfo.InvariantCulture, $"{t.Year:D4}-{t.Month:D2}-{t.Day:D2}T{t.Hour:D2}:{t.Minute:D2}:{t.Second:D2}");
+            builder.Append(CultureInfo.InvariantCulture, $".{t.Ticks % TimeSpan.TicksPerSecond:D7}{(offset < 0 ? '-' : '+')}{Math.Abs(offset) / 60:D2}:{Math.Abs(offset) % 60:D2}");
+        }
+
+        return true;
+    }
+}
