@@ -66,7 +66,7 @@ public sealed partial class SessionStorageConnector
         string key = StorageKeyOf(id);
         long invalidations = InvalidationCount(key);
         if (await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not { } record) return default;
-        OpenResult result = TryOpen(id, record, out Opened<T> opened);
+        OpenResult result = TryOpen(key, record, out Opened<T> opened);
         if (result != OpenResult.Ok)
         {
             await RejectAsync(id, key, result, record.Version, async, ct).ConfigureAwait(false);
@@ -140,7 +140,7 @@ public sealed partial class SessionStorageConnector
 
                 long expected = current?.Version ?? SessionStorage.Absent;
                 long version = NextVersion(expected);
-                byte[] envelope = Seal(id, sealedValue, version, expiresAt, expiresAt);
+                byte[] envelope = Seal(key, sealedValue, version, expiresAt, expiresAt);
                 if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct).ConfigureAwait(false))
                 {
                     CachePut(id, key, snapshot!, version, expiresAt, expiresAt, invalidations);
@@ -237,7 +237,7 @@ public sealed partial class SessionStorageConnector
             {
                 long invalidations = InvalidationCount(key);
                 if (await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not { } current) return DeletedMeanwhile(id, key);
-                OpenResult opening = TryOpen(id, current, out Opened<T> opened);
+                OpenResult opening = TryOpen(key, current, out Opened<T> opened);
                 if (opening != OpenResult.Ok)
                 {
                     await RejectAsync(id, key, opening, current.Version, async, ct).ConfigureAwait(false);
@@ -247,7 +247,7 @@ public sealed partial class SessionStorageConnector
                 T updated = change(opened.Value);
                 if (updated is null) throw new InvalidOperationException("The update function returned null.");
                 long version = NextVersion(current.Version);
-                byte[] envelope = Seal(id, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
+                byte[] envelope = Seal(key, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
                 if (await _store.TryWriteAsync(key, envelope, opened.ExpiresAt, current.Version, version, async, ct).ConfigureAwait(false))
                 {
                     // The delegate saw `updated` and may have kept it: cache a copy of its own.

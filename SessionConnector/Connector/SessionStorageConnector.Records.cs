@@ -49,7 +49,7 @@ public sealed partial class SessionStorageConnector
     }
 
     /// <summary>Authenticates, decrypts and decodes a record. Never throws for bad bytes: they are "rejected".</summary>
-    private OpenResult TryOpen<T>(string id, in StoredRecord record, out Opened<T> opened) where T : ISessionData<T>
+    private OpenResult TryOpen<T>(string storageKey, in StoredRecord record, out Opened<T> opened) where T : ISessionData<T>
     {
         opened = default;
         if (!IsPlausibleVersion(record.Version))
@@ -60,7 +60,7 @@ public sealed partial class SessionStorageConnector
 
         // Bound to the storage key rather than the raw ID (see docs/envelope-format.md): maintenance tools see only
         // storage keys and must authenticate and re-seal records. The key is a keyed hash of the ID, so the binding holds.
-        if (!_protector.TryUnprotect(StorageKeyOf(id), record.Version, record.Value, out byte[]? payload, out _))
+        if (!_protector.TryUnprotect(storageKey, record.Version, record.Value, out byte[]? payload, out _))
         {
             if (_protector.IsFromUnknownKey(record.Value))
             {
@@ -99,10 +99,10 @@ public sealed partial class SessionStorageConnector
     }
 
     /// <summary>Encodes and encrypts a session for storage at <paramref name="version"/>, which the envelope authenticates.</summary>
-    private byte[] Seal<T>(string id, T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt) where T : ISessionData<T>
+    private byte[] Seal<T>(string storageKey, T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt) where T : ISessionData<T>
     {
         ReadOnlySpan<byte> payload = SessionPayload.Encode(value, _format, expiresAt, absoluteExpiresAt);
-        return _protector.Protect(StorageKeyOf(id), version, payload);
+        return _protector.Protect(storageKey, version, payload);
     }
 
     /// <summary>

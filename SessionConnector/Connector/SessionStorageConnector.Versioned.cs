@@ -87,7 +87,7 @@ public sealed partial class SessionStorageConnector
         string key = StorageKeyOf(id);
         long invalidations = InvalidationCount(key);
         long newVersion = NextVersion(expectedVersion);
-        byte[] envelope = Seal(id, value, newVersion, expiresAt, absoluteExpiresAt);
+        byte[] envelope = Seal(key, value, newVersion, expiresAt, absoluteExpiresAt);
         if (await _store.TryWriteAsync(key, envelope, expiresAt, expectedVersion, newVersion, async, ct).ConfigureAwait(false))
         {
             if (_cache is not null) CachePut(id, key, T.DeepClone(value), newVersion, expiresAt, absoluteExpiresAt, invalidations);
