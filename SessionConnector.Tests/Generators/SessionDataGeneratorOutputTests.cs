@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using System.Runtime.CompilerServices;
+using SessionConnector.Tests.Support;
 using Xunit;
 
 namespace SessionConnector.Tests.Generators;
@@ -83,12 +83,12 @@ public sealed class SessionDataGeneratorOutputTests
         AssertMatchesBaseline(source, "Shapes.Point.SessionData.g.cs", "Point.txt");
     }
 
-    internal static void AssertMatchesBaseline(string source, string hintName, string baselineName, [CallerFilePath] string callerPath = "")
+    internal static void AssertMatchesBaseline(string source, string hintName, string baselineName, string folder = "Generators")
     {
         var generated = GeneratorDriverHelper.GenerateClean(source);
         Assert.True(generated.ContainsKey(hintName), "Generated: " + string.Join(", ", generated.Keys));
         var actual = generated[hintName];
-        var path = Path.Combine(Path.GetDirectoryName(callerPath)!, "Baselines", baselineName);
+        var path = SourceTree.Path(folder, "Baselines", baselineName);
         if (Environment.GetEnvironmentVariable("SESSIONCONNECTOR_UPDATE_BASELINES") == "1")
         {
             File.WriteAllText(path, actual);

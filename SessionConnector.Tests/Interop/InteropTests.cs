@@ -1,12 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MessagePack;
 using MessagePack.Resolvers;
 using SessionConnector.Tests.Generators;
+using SessionConnector.Tests.Support;
 using Xunit;
 
 namespace SessionConnector.Tests.Interop;
@@ -62,9 +62,9 @@ public sealed class InteropTests
     };
 
     /// <summary>The committed fixture, after checking it is what <paramref name="writtenToday"/> is (or rewriting it).</summary>
-    private static byte[] Fixture(string name, byte[]? writtenToday, [CallerFilePath] string callerPath = "")
+    private static byte[] Fixture(string name, byte[]? writtenToday)
     {
-        var path = Path.Combine(Path.GetDirectoryName(callerPath)!, "fixtures", name);
+        var path = SourceTree.Path("Interop", "fixtures", name);
         if (writtenToday is not null && Environment.GetEnvironmentVariable("SESSIONCONNECTOR_UPDATE_FIXTURES") == "1")
         {
             File.WriteAllBytes(path, writtenToday);

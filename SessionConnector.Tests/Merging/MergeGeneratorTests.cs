@@ -1,5 +1,4 @@
 using System;
-using System.Runtime.CompilerServices;
 using SessionConnector.Tests.Generators;
 using Xunit;
 
@@ -120,7 +119,7 @@ public sealed class MergeGeneratorTests
         Assert.Contains("Good.Merge.g.cs", generated.Keys);
     }
 
-    // Baselines/ next to this file: the helper finds them from the caller's path.
-    private static void AssertMatchesBaseline(string source, string hintName, string baselineName, [CallerFilePath] string callerPath = "")
-        => SessionDataGeneratorOutputTests.AssertMatchesBaseline(source, hintName, baselineName, callerPath);
+    // The merge baselines live in Merging/Baselines, next to this file.
+    private static void AssertMatchesBaseline(string source, string hintName, string baselineName)
+        => SessionDataGeneratorOutputTests.AssertMatchesBaseline(source, hintName, baselineName, "Merging");
 }
