@@ -30,6 +30,13 @@ internal sealed class CachedSession : SieveEntry<string>
 
     public string StorageKey { get; }
 
+    /// <summary>
+    /// Until when (<see cref="System.Environment.TickCount64"/>) a hit may skip the session clock; 0 until the first
+    /// precise check. Written racily by readers: every value written was a correct deadline when computed, and a lost
+    /// write only sends one more hit through the precise check.
+    /// </summary>
+    internal long FreshUntilTick;
+
     /// <summary>Replace the cached entry only with a newer (or same-version, re-read) one.</summary>
     public static bool IsNewer(CachedSession existing, CachedSession candidate) =>
         candidate.Version > existing.Version || (candidate.Version == existing.Version && existing.Snapshot is not null);

@@ -10,17 +10,42 @@ namespace SessionConnector;
 // backend raises.
 public sealed partial class SessionStorageConnector
 {
+    // The hit path reads Environment.TickCount64 (a coarse monotonic clock, a few ns) instead of the session clock (a
+    // TimeProvider call and a real-time clock read, which costs more than the cache lookup itself). An entry is confirmed
+    // against the session clock at most once a second, and the monotonic deadline it then gets ends ClockMarginMs before
+    // the real one, which covers the coarse clock's resolution (≤ 15.6 ms): a hit never serves what the precise check
+    // would call expired. Only the system clock gets the fast path; a test's fake TimeProvider is always asked.
+    private const long ClockMarginMs = 32;
+    private const long MaxMonotonicWindowMs = 1000;
+
     /// <summary>A fresh cached copy the caller owns, or false (no cache, a miss, a marker, or an expired or stale entry).</summary>
     private bool TryGetCachedEntry<T>(string id, [NotNullWhen(true)] out CachedSession? entry, [MaybeNullWhen(false)] out T value)
         where T : ISessionData<T>
     {
-        if (_cache is not null && _cache.TryGet(id, out entry) && entry.Snapshot is T snapshot)
+        if (TryGetCachedSnapshot<T>(id, out entry, out T? snapshot))
         {
-            long now = NowTicks;
-            if (entry.ExpiresAtTicks > now && entry.AbsoluteExpiresAtTicks > now && entry.StaleAtTicks > now)
+            value = T.DeepClone(snapshot);
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
+
+    /// <summary>
+    /// The fresh cached snapshot itself, or false (no cache, a miss, a marker, or an expired or stale entry). The snapshot
+    /// is shared by every reader: callers get a deep copy of it or a read-only view over it, never the instance.
+    /// </summary>
+    private bool TryGetCachedSnapshot<T>(string id, [NotNullWhen(true)] out CachedSession? entry, [MaybeNullWhen(false)] out T snapshot)
+        where T : ISessionData<T>
+    {
+        if (_cache is not null && _cache.TryGet(id, out entry) && entry.Snapshot is T cached)
+        {
+            long tick = Environment.TickCount64;
+            if (tick < entry.FreshUntilTick || ConfirmFresh(entry, tick))
             {
                 _metrics.CacheHit();
-                value = T.DeepClone(snapshot);
+                snapshot = cached;
                 return true;
             }
 
@@ -28,8 +53,23 @@ public sealed partial class SessionStorageConnector
         }
 
         entry = null;
-        value = default;
+        snapshot = default;
         return false;
+    }
+
+    /// <summary>The precise check against the session clock; a fresh entry gets a monotonic deadline for the fast path.</summary>
+    private bool ConfirmFresh(CachedSession entry, long tick)
+    {
+        long now = NowTicks;
+        long deadline = Math.Min(entry.ExpiresAtTicks, Math.Min(entry.AbsoluteExpiresAtTicks, entry.StaleAtTicks));
+        if (deadline <= now) return false;
+        if (ReferenceEquals(_time, TimeProvider.System))
+        {
+            // tick was read before now, so the window is measured from no later than the precise read.
+            entry.FreshUntilTick = tick + Math.Min((deadline - now) / TimeSpan.TicksPerMillisecond - ClockMarginMs, MaxMonotonicWindowMs);
+        }
+
+        return true;
     }
 
     /// <summary>

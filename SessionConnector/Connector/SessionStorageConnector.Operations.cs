@@ -59,8 +59,11 @@ public sealed partial class SessionStorageConnector
         }
     }
 
-    /// <summary>A cache miss: reads, opens and caches the stored record. The caller has validated the ID.</summary>
-    private async ValueTask<(bool Found, VersionedSession<T> Session)> LoadCoreAsync<T>(string id, bool async, CancellationToken ct) where T : ISessionData<T>
+    /// <summary>
+    /// A cache miss: reads, opens and caches the stored record. The caller has validated the ID. With
+    /// <c>copy: false</c> (a read-only view) the caller gets the cached snapshot itself, which it must never mutate.
+    /// </summary>
+    private async ValueTask<(bool Found, VersionedSession<T> Session)> LoadCoreAsync<T>(string id, bool async, CancellationToken ct, bool copy = true) where T : ISessionData<T>
     {
         if (_cache is not null) _metrics.CacheMiss();
         string key = StorageKeyOf(id);
@@ -75,7 +78,7 @@ public sealed partial class SessionStorageConnector
 
         // The decoded instance becomes the cache's private snapshot; the caller gets its own copy.
         CachePut(id, key, opened.Value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations);
-        T value = _cache is null ? opened.Value : T.DeepClone(opened.Value);
+        T value = _cache is null || !copy ? opened.Value : T.DeepClone(opened.Value);
         return (true, new VersionedSession<T>(value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt));
     }
 

@@ -124,6 +124,14 @@ public static class Sessions
     public static ValueTask<(bool Found, T? Value)> TryGetAsync<T>(string id, CancellationToken cancellationToken = default) where T : ISessionData<T> =>
         Connector.TryGetAsync<T>(id, cancellationToken);
 
+    /// <inheritdoc cref="SessionStorageConnector.TryRead{TView}"/>
+    public static bool TryRead<TView>(string id, out TView view) where TView : struct, Reading.ISessionDataView<TView> => Connector.TryRead(id, out view);
+
+    /// <inheritdoc cref="SessionStorageConnector.TryReadAsync{TView}"/>
+    public static ValueTask<(bool Found, TView View)> TryReadAsync<TView>(string id, CancellationToken cancellationToken = default)
+        where TView : struct, Reading.ISessionDataView<TView> =>
+        Connector.TryReadAsync<TView>(id, cancellationToken);
+
     /// <inheritdoc cref="SessionStorageConnector.Set{T}"/>
     public static bool Set<T>(string id, T data, TimeSpan? expiry = null) where T : ISessionData<T> => Connector.Set(id, data, expiry);
 

@@ -1,0 +1,11 @@
+using System.ComponentModel;
+
+namespace SessionConnector.Reading;
+
+/// <summary>For use by generated code: builds a member's view without naming a private constructor.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class SessionViewRuntime
+{
+    /// <summary>The view <typeparamref name="TView"/> of <paramref name="source"/>.</summary>
+    public static TView Of<TSource, TView>(TSource source) where TView : struct, IReadOnlyView<TSource, TView> => TView.Create(source);
+}
