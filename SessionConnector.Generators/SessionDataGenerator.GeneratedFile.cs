@@ -50,6 +50,16 @@ public sealed partial class SessionDataGenerator
         }
     }
 
+    /// <summary>The hint name of another file of <paramref name="model"/>'s type: <c>Type.SessionData.g.cs</c> → <c>Type{suffix}</c>.</summary>
+    private static string SiblingHintName(SessionTypeModel model, string suffix)
+    {
+        const string codecSuffix = ".SessionData.g.cs";
+        var stem = model.HintName.EndsWith(codecSuffix, StringComparison.Ordinal)
+            ? model.HintName.Substring(0, model.HintName.Length - codecSuffix.Length)
+            : model.HintName;
+        return stem + suffix;
+    }
+
     /// <summary>An identifier as C# source: a keyword gets <c>@</c>.</summary>
     private static string Escape(string identifier)
         => SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;

@@ -74,14 +74,7 @@ public sealed partial class SessionDataGenerator
         private const string Context = "global::SessionConnector.SessionMergeContext";
         private const string Class = "__SessionDataMerge";
 
-        public static string HintName(SessionTypeModel model)
-        {
-            const string codecSuffix = ".SessionData.g.cs";
-            var stem = model.HintName.EndsWith(codecSuffix, System.StringComparison.Ordinal)
-                ? model.HintName.Substring(0, model.HintName.Length - codecSuffix.Length)
-                : model.HintName;
-            return stem + ".Merge.g.cs";
-        }
+        public static string HintName(SessionTypeModel model) => SiblingHintName(model, ".Merge.g.cs");
 
         public static string Emit(SessionTypeModel model)
         {

@@ -498,7 +498,8 @@ public sealed partial class SessionDataGenerator
 
                 if (!named.IsGenericType && IsSessionData(named))
                 {
-                    return Simple(ShapeKind.SessionData);
+                    // Hand-written ISessionData types (SessionBag) have no generated View.
+                    return Simple(ShapeKind.SessionData) with { HasView = HasAttribute(named, SessionDataAttributeName) };
                 }
             }
 

@@ -56,6 +56,15 @@ public sealed partial class SessionDataGenerator : IIncrementalGenerator
             }
         });
 
+        // The read-only View (<Type>.View.g.cs): TryRead's zero-copy reads of the cached snapshot.
+        context.RegisterSourceOutput(models, static (spc, model) =>
+        {
+            if (model is not null)
+            {
+                spc.AddSource(ViewEmitter.HintName(model), ViewEmitter.Emit(model));
+            }
+        });
+
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
             foreach (var diagnostic in list)

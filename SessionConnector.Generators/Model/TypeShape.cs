@@ -9,10 +9,12 @@ namespace SessionConnector.Generators.Model;
 /// <param name="IsReferenceType">Whether the value can be null without <see cref="System.Nullable{T}"/>.</param>
 /// <param name="Element">Element (arrays, lists, sets), value (dictionaries) or inner (Nullable) shape.</param>
 /// <param name="EnumUnderlying">For enums, the underlying integer kind.</param>
+/// <param name="HasView">For nested session types, whether the generator gives it a read-only <c>View</c> (it carries [SessionData]).</param>
 internal sealed record TypeShape(
     ShapeKind Kind,
     string TypeName,
     string CreateName,
     bool IsReferenceType,
     TypeShape? Element,
-    ShapeKind EnumUnderlying);
+    ShapeKind EnumUnderlying,
+    bool HasView = false);

@@ -116,7 +116,7 @@ public sealed class SessionDataGeneratorDiagnosticTests
     {
         var generated = GeneratorDriverHelper.GenerateClean(
             Usings + "[SessionData] public partial class Cart { [SessionIgnore] public object? Payload { get; set; } public int Count { get; set; } }");
-        Assert.Equal(2, generated.Count); // the codec and the merge
+        Assert.Equal(3, generated.Count); // the codec, the merge and the read-only view
         Assert.DoesNotContain("Payload", Codec(generated));
     }
 
