@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using SessionConnector.Caching;
 
@@ -36,6 +37,7 @@ public sealed partial class SessionStorageConnector
     /// The fresh cached snapshot itself, or false (no cache, a miss, a marker, or an expired or stale entry). The snapshot
     /// is shared by every reader: callers get a deep copy of it or a read-only view over it, never the instance.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryGetCachedSnapshot<T>(string id, [NotNullWhen(true)] out CachedSession? entry, [MaybeNullWhen(false)] out T snapshot)
         where T : ISessionData<T>
     {

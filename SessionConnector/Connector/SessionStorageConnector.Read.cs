@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Internal;
@@ -36,6 +37,15 @@ public sealed partial class SessionStorageConnector
             return true;
         }
 
+        return LoadView<T, TView>(id, out view);
+    }
+
+    // Out of line, so the hit path above stays small enough to inline the cache lookup into.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool LoadView<T, TView>(string id, out TView view)
+        where T : ISessionData<T>
+        where TView : struct, ISessionDataView<TView, T>
+    {
         (bool found, VersionedSession<T> session) = Sync.Result(LoadCoreAsync<T>(id, async: false, default, copy: false));
         view = found ? TView.Create(session.Value) : default;
         return found;
@@ -56,6 +66,7 @@ public sealed partial class SessionStorageConnector
     }
 
     /// <summary>The hit path of a view read; false sends the (validated) ID to the load core.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryReadCachedSnapshot<T>(string id, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T snapshot)
         where T : ISessionData<T>
     {

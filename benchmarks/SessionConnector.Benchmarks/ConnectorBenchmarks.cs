@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
@@ -23,6 +24,8 @@ namespace SessionConnector.Benchmarks;
 /// and the caller gets a deep copy. Get (memory storage): the memory backend bypasses the cache, so every read is a
 /// storage read + AES-GCM decrypt + decode. DistributedSession never caches across requests: each request loads
 /// the session dictionary from the distributed cache and the app deserializes the JSON value.
+/// Read (issue 18, read without copying): <see cref="SessionStorageConnector.TryRead{TView}"/> hands out a read-only view
+/// of the cached snapshot; its baseline is what a game server would write by hand, a ConcurrentDictionary of live objects.
 /// Set: the connector encrypts (AES-256-GCM) and compare-and-sets; DistributedSession stores plaintext. Set's
 /// baseline is its floor (issue 18): encoding the session plus one AES-GCM seal of those bytes, the work no
 /// encrypted Set can skip.
@@ -30,6 +33,7 @@ namespace SessionConnector.Benchmarks;
 [BenchmarkCategory(Categories.Connector)]
 [Comparison("3. Typed session Get and Set",
     "Get, cache hit: connector over storage that is not in-memory, so the SIEVE cache answers and returns a deep copy. Get, memory storage: the memory backend bypasses the cache, so each Get is storage read + AES-GCM decrypt + decode (informational). Get baseline: a new DistributedSession per request over MemoryDistributedCache, LoadAsync, TryGetValue, STJ source-gen deserialize. "
+    + "Read baseline: ConcurrentDictionary<string, BenchSession>.TryGetValue + one field read; connector TryRead<BenchSession.View> (cache hit, a read-only view of the cached snapshot, no copy) + the same field read. "
     + "Set baseline (SetFloor): the session encoded as Set encodes it (17-byte header + MessagePack) and sealed once with a reused AesGcm (counter nonce, the envelope's AAD, a fresh output array as a stored record needs). Connector Set: validate, storage key (memoised keyed hash), encode, seal, version, compare-and-set into memory storage, metrics. DistributedSession: LoadAsync + Set(STJ bytes) + CommitAsync, plaintext; _DataProtected: the same with IDataProtector.Protect over the JSON, i.e. what ASP.NET Core costs for an encrypted value like the connector's.")]
 public class ConnectorBenchmarks
 {
@@ -45,6 +49,7 @@ public class ConnectorBenchmarks
     private IDataProtector _dataProtector = null!;
     private string _keyDirectory = "";
     private FloorSeal _floor = null!;
+    private ConcurrentDictionary<string, BenchSession> _live = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -62,10 +67,13 @@ public class ConnectorBenchmarks
         _dataProtector = DataProtectionProvider.Create(new DirectoryInfo(_keyDirectory)).CreateProtector("SessionConnector.Benchmarks.Session");
         AspNetSet().GetAwaiter().GetResult();
         _floor = new FloorSeal(_id);
+        _live = new ConcurrentDictionary<string, BenchSession>(StringComparer.Ordinal) { [_id] = _value };
 
         if (_cached.Get<BenchSession>(_id)?.UserId != _value.UserId
             || _memory.Get<BenchSession>(_id)?.UserId != _value.UserId
-            || AspNetGet().GetAwaiter().GetResult()?.UserId != _value.UserId)
+            || AspNetGet().GetAwaiter().GetResult()?.UserId != _value.UserId
+            || Connector_TryRead_View() != _value.UserId
+            || Dictionary_TryGetValue() != _value.UserId)
         {
             throw new InvalidOperationException("A contender did not round-trip the session.");
         }
@@ -89,6 +97,15 @@ public class ConnectorBenchmarks
 
     [Benchmark, BenchmarkCategory(Categories.ConnectorGet)]
     public BenchSession? Connector_Get_MemoryStorage() => _memory.Get<BenchSession>(_id);
+
+    /// <summary>The hand-written alternative: live objects in a ConcurrentDictionary (no expiry, no encryption, no isolation).</summary>
+    [Benchmark(Baseline = true), BenchmarkCategory(Categories.ConnectorRead)]
+    public long Dictionary_TryGetValue() => _live.TryGetValue(_id, out BenchSession? s) ? s.UserId : 0;
+
+    [Benchmark, BenchmarkCategory(Categories.ConnectorRead)]
+    [Target("≤ 1.5×", Note = "issue 18: read without copying")]
+    [Target("0 B")]
+    public long Connector_TryRead_View() => _cached.TryRead(_id, out BenchSession.View v) ? v.UserId : 0;
 
     /// <summary>Set's floor (see <see cref="FloorSeal"/>): encode as Set does, then one AES-256-GCM seal.</summary>
     [Benchmark(Baseline = true), BenchmarkCategory(Categories.ConnectorSet)]
