@@ -33,11 +33,7 @@ public sealed class SessionStorageConnectorReadTests : IDisposable
     public void WhenMissTryReadLoadsThenCachesTheSnapshot()
     {
         var storage = new RecordingStorage(_env.CreateStorage(StorageKind.File));
-        string id = SessionStorageConnector.GenerateId();
-        using (SessionStorageConnector writer = _env.Create(_env.CreateStorage(StorageKind.File)))
-        {
-            Assert.True(writer.Set(id, ViewPlayer.Sample()));
-        }
+        string id = StoreElsewhere();
 
         using SessionStorageConnector c = _env.Create(storage);
         Assert.True(c.TryRead(id, out ViewPlayer.View first)); // a miss: one storage read
@@ -53,11 +49,7 @@ public sealed class SessionStorageConnectorReadTests : IDisposable
     public async Task WhenMissTryReadAsyncLoadsThenHitsTheCache()
     {
         var storage = new RecordingStorage(_env.CreateStorage(StorageKind.File));
-        string id = SessionStorageConnector.GenerateId();
-        using (SessionStorageConnector writer = _env.Create(_env.CreateStorage(StorageKind.File)))
-        {
-            Assert.True(writer.Set(id, ViewPlayer.Sample()));
-        }
+        string id = StoreElsewhere();
 
         await using SessionStorageConnector c = _env.Create(storage);
         (bool found, ViewPlayer.View view) = await c.TryReadAsync<ViewPlayer.View>(id);
@@ -79,9 +71,7 @@ public sealed class SessionStorageConnectorReadTests : IDisposable
     public void WhenCacheHitTryReadAllocatesNothing()
     {
         // The system clock, so the hit takes the monotonic fast path that production takes.
-        using SessionStorageConnector c = _env.Create(StorageKind.File, o => o.TimeProvider = TimeProvider.System);
-        string id = SessionStorageConnector.GenerateId();
-        Assert.True(c.Set(id, ViewPlayer.Sample()));
+        using SessionStorageConnector c = WithSample(out string id, o => o.TimeProvider = TimeProvider.System);
         long sum = ReadAll(c, id, 10); // warm up: JIT, the first precise freshness check
 
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -117,9 +107,7 @@ public sealed class SessionStorageConnectorReadTests : IDisposable
     [Fact]
     public void WhenSetAfterViewWasTakenTheOldViewKeepsTheVersionRead()
     {
-        using SessionStorageConnector c = _env.Create(StorageKind.File);
-        string id = SessionStorageConnector.GenerateId();
-        Assert.True(c.Set(id, ViewPlayer.Sample()));
+        using SessionStorageConnector c = WithSample(out string id);
         Assert.True(c.TryRead(id, out ViewPlayer.View old));
 
         ViewPlayer next = ViewPlayer.Sample();
@@ -172,10 +160,11 @@ public sealed class SessionStorageConnectorReadTests : IDisposable
     {
         using SessionStorageConnector c = _env.Create(StorageKind.File, o => o.TimeProvider = TimeProvider.System);
         string id = SessionStorageConnector.GenerateId();
-        Assert.True(c.Set(id, new ViewPos { X = 1 }, TimeSpan.FromMilliseconds(300)));
-        Assert.True(c.TryRead(id, out ViewPos.View _)); // arms the monotonic deadline (if the machine is fast enough to still be early)
+        Assert.True(c.Set(id, new ViewPos { X = 1 }, TimeSpan.FromSeconds(1)));
+        Assert.True(c.TryRead(id, out ViewPos.View _)); // the precise check arms a monotonic deadline before the expiry
+        Assert.True(c.TryRead(id, out ViewPos.View _)); // served by the fast path
 
-        Thread.Sleep(TimeSpan.FromMilliseconds(600));
+        Thread.Sleep(TimeSpan.FromMilliseconds(1300));
 
         Assert.False(c.TryRead(id, out ViewPos.View _));
     }
@@ -183,9 +172,7 @@ public sealed class SessionStorageConnectorReadTests : IDisposable
     [Fact]
     public void WhenSessionDeletedTryReadReturnsFalse()
     {
-        using SessionStorageConnector c = _env.Create(StorageKind.File);
-        string id = SessionStorageConnector.GenerateId();
-        Assert.True(c.Set(id, ViewPlayer.Sample()));
+        using SessionStorageConnector c = WithSample(out string id);
         Assert.True(c.TryRead(id, out ViewPlayer.View _));
 
         Assert.True(c.Delete(id));
@@ -197,12 +184,8 @@ public sealed class SessionStorageConnectorReadTests : IDisposable
     [Fact]
     public void WhenRecordFailsAuthenticationTryReadReturnsFalse()
     {
-        string id = SessionStorageConnector.GenerateId();
-        string store = "shared";
-        using (SessionStorageConnector writer = _env.Create(_env.CreateStorage(StorageKind.File, store)))
-        {
-            Assert.True(writer.Set(id, ViewPlayer.Sample()));
-        }
+        const string store = "shared";
+        string id = StoreElsewhere(store);
 
         // Same record names (first key), but the record was sealed under a key this node has revoked.
         using SessionStorageConnector reader = _env.Create(_env.CreateStorage(StorageKind.File, store), o =>
@@ -238,6 +221,24 @@ public sealed class SessionStorageConnectorReadTests : IDisposable
         Assert.True(c.Set(id, new ViewPos { X = 1 }));
         c.Close();
         Assert.Throws<SessionStorageConnectorException>(() => c.TryRead(id, out ViewPos.View _));
+    }
+
+    /// <summary>A file-backed connector holding <see cref="ViewPlayer.Sample"/> under a new ID, cached.</summary>
+    private SessionStorageConnector WithSample(out string id, Action<SessionConnectorOptions>? configure = null)
+    {
+        SessionStorageConnector c = _env.Create(StorageKind.File, configure);
+        id = SessionStorageConnector.GenerateId();
+        Assert.True(c.Set(id, ViewPlayer.Sample()));
+        return c;
+    }
+
+    /// <summary>Stores the sample through a connector of its own, so the returned ID is not in any other connector's cache.</summary>
+    private string StoreElsewhere(string? store = null)
+    {
+        using SessionStorageConnector writer = _env.Create(_env.CreateStorage(StorageKind.File, store));
+        string id = SessionStorageConnector.GenerateId();
+        Assert.True(writer.Set(id, ViewPlayer.Sample()));
+        return id;
     }
 
     private static long ReadAll(SessionStorageConnector c, string id, int times)

@@ -12,27 +12,28 @@ namespace SessionConnector.Reading;
 public readonly struct DictionaryView<TValue, TView> : IReadOnlyView<Dictionary<string, TValue>, DictionaryView<TValue, TView>>
     where TView : struct, IReadOnlyView<TValue, TView>
 {
-    private readonly Dictionary<string, TValue>? _dictionary;
+    // The value-typed view, kept private: it would hand out the mutable values themselves.
+    private readonly DictionaryView<TValue> _entries;
 
-    private DictionaryView(Dictionary<string, TValue>? dictionary) => _dictionary = dictionary;
+    private DictionaryView(DictionaryView<TValue> entries) => _entries = entries;
 
     /// <summary>The number of entries (0 when the dictionary is null).</summary>
-    public int Count => _dictionary?.Count ?? 0;
+    public int Count => _entries.Count;
 
     /// <summary>True when the stored dictionary is null.</summary>
-    public bool IsNull => _dictionary is null;
+    public bool IsNull => _entries.IsNull;
 
     /// <summary>A view of the value stored under <paramref name="key"/>.</summary>
     /// <exception cref="KeyNotFoundException">There is no such key.</exception>
-    public TView this[string key] => TryGetValue(key, out TView value) ? value : throw new KeyNotFoundException($"The key '{key}' is not in the dictionary.");
+    public TView this[string key] => TView.Create(_entries[key]);
 
     /// <summary>True when <paramref name="key"/> is present.</summary>
-    public bool ContainsKey(string key) => _dictionary?.ContainsKey(key) ?? false;
+    public bool ContainsKey(string key) => _entries.ContainsKey(key);
 
     /// <summary>Looks <paramref name="key"/> up; false (and a default view, which must not be read) when absent.</summary>
     public bool TryGetValue(string key, out TView value)
     {
-        if (_dictionary is not null && _dictionary.TryGetValue(key, out TValue? stored))
+        if (_entries.TryGetValue(key, out TValue? stored))
         {
             value = TView.Create(stored);
             return true;
@@ -43,21 +44,17 @@ public readonly struct DictionaryView<TValue, TView> : IReadOnlyView<Dictionary<
     }
 
     /// <summary>Enumerates the entries, each value as its view, without allocating.</summary>
-    public Enumerator GetEnumerator() => new(_dictionary);
+    public Enumerator GetEnumerator() => new(_entries.GetEnumerator());
 
-    static DictionaryView<TValue, TView> IReadOnlyView<Dictionary<string, TValue>, DictionaryView<TValue, TView>>.Create(Dictionary<string, TValue> source) => new(source);
+    static DictionaryView<TValue, TView> IReadOnlyView<Dictionary<string, TValue>, DictionaryView<TValue, TView>>.Create(Dictionary<string, TValue> source) =>
+        new(SessionViewRuntime.Of<Dictionary<string, TValue>, DictionaryView<TValue>>(source));
 
     /// <summary>Enumerates the entries of the dictionary (none when it is null).</summary>
     public struct Enumerator
     {
-        private Dictionary<string, TValue>.Enumerator _inner;
-        private readonly bool _any;
+        private DictionaryView<TValue>.Enumerator _inner;
 
-        internal Enumerator(Dictionary<string, TValue>? dictionary)
-        {
-            _any = dictionary is not null;
-            _inner = dictionary is null ? default : dictionary.GetEnumerator();
-        }
+        internal Enumerator(DictionaryView<TValue>.Enumerator inner) => _inner = inner;
 
         /// <summary>The current entry, its value as a view.</summary>
         public KeyValuePair<string, TView> Current
@@ -70,6 +67,6 @@ public readonly struct DictionaryView<TValue, TView> : IReadOnlyView<Dictionary<
         }
 
         /// <summary>Moves to the next entry.</summary>
-        public bool MoveNext() => _any && _inner.MoveNext();
+        public bool MoveNext() => _inner.MoveNext();
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.InteropServices;
 
 namespace SessionConnector.Reading;
 
@@ -14,33 +13,29 @@ namespace SessionConnector.Reading;
 public readonly struct ListView<T, TView> : IReadOnlyView<T[], ListView<T, TView>>, IReadOnlyView<List<T>, ListView<T, TView>>
     where TView : struct, IReadOnlyView<T, TView>
 {
-    private readonly T[]? _array;
-    private readonly List<T>? _list;
+    // The element-typed view, kept private: its span would hand out the mutable elements themselves.
+    private readonly ListView<T> _items;
 
-    private ListView(T[]? array, List<T>? list)
-    {
-        _array = array;
-        _list = list;
-    }
+    private ListView(ListView<T> items) => _items = items;
 
     /// <summary>The number of elements (0 when the collection is null).</summary>
-    public int Count => _array?.Length ?? _list?.Count ?? 0;
+    public int Count => _items.Count;
 
     /// <summary>True when the stored collection is null.</summary>
-    public bool IsNull => _array is null && _list is null;
+    public bool IsNull => _items.IsNull;
 
     /// <summary>A view of the element at <paramref name="index"/>.</summary>
     /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is outside the collection.</exception>
-    public TView this[int index] => TView.Create(Items[index]);
-
-    private ReadOnlySpan<T> Items => _array ?? (ReadOnlySpan<T>)CollectionsMarshal.AsSpan(_list);
+    public TView this[int index] => TView.Create(_items[index]);
 
     /// <summary>Enumerates views of the elements without allocating.</summary>
-    public Enumerator GetEnumerator() => new(Items);
+    public Enumerator GetEnumerator() => new(_items.AsSpan());
 
-    static ListView<T, TView> IReadOnlyView<T[], ListView<T, TView>>.Create(T[] source) => new(source, null);
+    static ListView<T, TView> IReadOnlyView<T[], ListView<T, TView>>.Create(T[] source) =>
+        new(SessionViewRuntime.Of<T[], ListView<T>>(source));
 
-    static ListView<T, TView> IReadOnlyView<List<T>, ListView<T, TView>>.Create(List<T> source) => new(null, source);
+    static ListView<T, TView> IReadOnlyView<List<T>, ListView<T, TView>>.Create(List<T> source) =>
+        new(SessionViewRuntime.Of<List<T>, ListView<T>>(source));
 
     /// <summary>Enumerates element views; a <c>ref struct</c> over the elements' span.</summary>
     public ref struct Enumerator
