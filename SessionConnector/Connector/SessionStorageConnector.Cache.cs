@@ -44,7 +44,8 @@ public sealed partial class SessionStorageConnector
         if (_cache is not null && _cache.TryGet(id, out entry) && entry.Snapshot is T cached)
         {
             long tick = Environment.TickCount64;
-            if (tick < entry.FreshUntilTick || ConfirmFresh(entry, tick))
+            // Volatile: a long is read and written whole even on 32-bit targets, so a torn deadline can never pass.
+            if (tick < Volatile.Read(ref entry.FreshUntilTick) || ConfirmFresh(entry, tick))
             {
                 _metrics.CacheHit();
                 snapshot = cached;
@@ -68,7 +69,7 @@ public sealed partial class SessionStorageConnector
         if (ReferenceEquals(_time, TimeProvider.System))
         {
             // tick was read before now, so the window is measured from no later than the precise read.
-            entry.FreshUntilTick = tick + Math.Min((deadline - now) / TimeSpan.TicksPerMillisecond - ClockMarginMs, MaxMonotonicWindowMs);
+            Volatile.Write(ref entry.FreshUntilTick, tick + Math.Min((deadline - now) / TimeSpan.TicksPerMillisecond - ClockMarginMs, MaxMonotonicWindowMs));
         }
 
         return true;
