@@ -7,6 +7,10 @@ namespace SessionConnector.Reading;
 /// A read-only view of <typeparamref name="TData"/>: the generated <c>View</c> implements only
 /// <see cref="IReadOnlyView{TSource, TSelf}.Create"/>; reading through the connector is written once, here.
 /// </summary>
+/// <remarks>
+/// For the generator: <c>Create</c> receives the cache's shared snapshot, which must never be mutated or handed out. A
+/// hand-written implementation gets that instance too, so leave implementing this to the generator.
+/// </remarks>
 /// <typeparam name="TSelf">The view type.</typeparam>
 /// <typeparam name="TData">The <c>[SessionData]</c> type it reads.</typeparam>
 public interface ISessionDataView<TSelf, TData> : ISessionDataView<TSelf>, IReadOnlyView<TData, TSelf>
