@@ -66,6 +66,16 @@ public sealed partial class SessionStorageConnector
         string key = StorageKeyOf(id);
         long invalidations = InvalidationCount(key);
         if (await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not { } record) return default;
+        return await AdoptAsync<T>(id, key, record, invalidations, async, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A record read from storage: opened and cached, or rejected and evicted (then "absent"). Shared by the load core
+    /// and by a versioned write that lost its compare-and-set, so both treat a bad record the same way.
+    /// </summary>
+    private async ValueTask<(bool Found, VersionedSession<T> Session)> AdoptAsync<T>(string id, string key, StoredRecord record, long invalidations, bool async, CancellationToken ct)
+        where T : ISessionData<T>
+    {
         OpenResult result = TryOpen(key, record, out Opened<T> opened);
         if (result != OpenResult.Ok)
         {
