@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Storage;
@@ -24,7 +23,7 @@ internal sealed class MeteredStorage
 
     public async ValueTask<StoredRecord?> ReadAsync(string key, bool async, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
+        long start = _metrics.StartStorageOperation();
         try
         {
             StoredRecord? record = async ? await _inner.ReadAsync(key, ct).ConfigureAwait(false) : _inner.Read(key);
@@ -39,7 +38,7 @@ internal sealed class MeteredStorage
 
     public async ValueTask<bool> TryWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
+        long start = _metrics.StartStorageOperation();
         try
         {
             bool written = async
@@ -56,7 +55,7 @@ internal sealed class MeteredStorage
 
     public async ValueTask<bool> DeleteAsync(string key, bool async, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
+        long start = _metrics.StartStorageOperation();
         try
         {
             bool deleted = async ? await _inner.DeleteAsync(key, ct).ConfigureAwait(false) : _inner.Delete(key);
@@ -72,7 +71,7 @@ internal sealed class MeteredStorage
     /// <summary>Deletes the record only at <paramref name="version"/> (see <see cref="SessionStorage.TryDelete"/>).</summary>
     public async ValueTask<bool> TryDeleteAsync(string key, long version, bool async, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
+        long start = _metrics.StartStorageOperation();
         try
         {
             bool deleted = async ? await _inner.TryDeleteAsync(key, version, ct).ConfigureAwait(false) : _inner.TryDelete(key, version);
