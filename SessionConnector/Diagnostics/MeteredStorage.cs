@@ -13,11 +13,14 @@ namespace SessionConnector.Diagnostics;
 internal sealed class MeteredStorage
 {
     private readonly SessionStorage _inner;
+    // The built-in memory store, when that is the backend: it can keep the connector's envelope without copying it.
+    private readonly MemorySessionStorage? _memory;
     private readonly SessionMetrics _metrics;
 
     public MeteredStorage(SessionStorage inner, SessionMetrics metrics)
     {
         _inner = inner;
+        _memory = inner as MemorySessionStorage;
         _metrics = metrics;
     }
 
@@ -36,14 +39,28 @@ internal sealed class MeteredStorage
         }
     }
 
+    /// <summary>
+    /// A compare-and-set write of <paramref name="envelope"/>, which the caller hands over: a fresh array it never touches
+    /// again, so a backend that keeps arrays (memory) may store it as is.
+    /// </summary>
     public async ValueTask<bool> TryWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct)
     {
         long start = _metrics.StartStorageOperation();
         try
         {
-            bool written = async
-                ? await _inner.TryWriteAsync(key, envelope, expiresAt, expected, version, ct).ConfigureAwait(false)
-                : _inner.TryWrite(key, envelope, expiresAt, expected, version);
+            bool written;
+            if (_memory is not null)
+            {
+                // The memory store's async twin is a cancellation check and its sync member: both take the no-copy write.
+                if (async) ct.ThrowIfCancellationRequested();
+                written = _memory.TryWriteOwned(key, envelope, expiresAt, expected, version);
+            }
+            else
+            {
+                written = async
+                    ? await _inner.TryWriteAsync(key, envelope, expiresAt, expected, version, ct).ConfigureAwait(false)
+                    : _inner.TryWrite(key, envelope, expiresAt, expected, version);
+            }
             _metrics.StorageOperation("write", start);
             return written;
         }

@@ -70,7 +70,16 @@ public sealed class MemorySessionStorage : SessionStorage
     public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
     {
         ArgumentNullException.ThrowIfNull(key);
-        byte[] copy = value.ToArray();
+        // The caller keeps its buffer and may reuse it: store a copy of our own.
+        return TryWriteOwned(key, value.ToArray(), expiresAt, expectedVersion, newVersion);
+    }
+
+    /// <summary>
+    /// <see cref="TryWrite"/> for a buffer the caller hands over and never touches again (the connector's fresh envelope):
+    /// stored as is, without the copy a public caller's buffer needs.
+    /// </summary>
+    internal bool TryWriteOwned(string key, byte[] value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+    {
         lock (_sync)
         {
             Entry? e = Live(key);
@@ -78,14 +87,14 @@ public sealed class MemorySessionStorage : SessionStorage
             if (expectedVersion != AnyVersion && expectedVersion != current) return false;
             if (e is null)
             {
-                e = new Entry { Key = key, Value = copy, Version = newVersion, ExpiresAt = expiresAt };
+                e = new Entry { Key = key, Value = value, Version = newVersion, ExpiresAt = expiresAt };
                 e.Node = _lru.AddFirst(e);
                 _entries[key] = e;
                 while (_entries.Count > MaxRecords) Remove(_lru.Last!.Value);
             }
             else
             {
-                e.Value = copy;
+                e.Value = value;
                 e.Version = newVersion;
                 e.ExpiresAt = expiresAt;
                 Touch(e);
