@@ -88,7 +88,7 @@ internal sealed class SessionProtector : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         byte[]? rented = null;
         Span<byte> buffer = sessionId.Length <= EnvelopeFormat.StackIdChars
-            ? stackalloc byte[EnvelopeFormat.StackIdChars * 3]
+            ? stackalloc byte[sessionId.Length * 3]
             : (rented = ArrayPool<byte>.Shared.Rent(sessionId.Length * 3));
         try
         {
@@ -135,7 +135,7 @@ internal sealed class SessionProtector : IDisposable
 
         byte[]? rented = null;
         Span<byte> aadBuffer = sessionId.Length <= EnvelopeFormat.StackIdChars
-            ? stackalloc byte[EnvelopeFormat.StackAadSize]
+            ? stackalloc byte[EnvelopeFormat.AadPrefixSize + sessionId.Length * 3]
             : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.AadPrefixSize + sessionId.Length * 3));
         try
         {
@@ -201,7 +201,7 @@ internal sealed class SessionProtector : IDisposable
 
         byte[]? rented = null;
         Span<byte> aadBuffer = sessionId.Length <= EnvelopeFormat.StackIdChars
-            ? stackalloc byte[EnvelopeFormat.StackAadSize]
+            ? stackalloc byte[EnvelopeFormat.AadPrefixSize + sessionId.Length * 3]
             : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.AadPrefixSize + sessionId.Length * 3));
         ProtectionEpoch? fresh = null;
         try
