@@ -102,15 +102,18 @@ public sealed partial class SessionStorageConnector
         SessionIds.Validate(id);
         if (data is null) Throw.ArgumentNull(nameof(data));
         ValidateExpiry(expiry);
-        DateTimeOffset? expiresAt = ExpiryFromNow(expiry);
-        string key = StorageKeyOf(id);
+        // One clock read per Set: the expiry and the version floor both come from it.
+        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset? expiresAt = expiry is { } e ? now + e : null;
+        StorageKeyEntry storageKey = StorageKeyEntryOf(id);
+        string key = storageKey.StorageKey;
         // Snapshot now for the cache: the caller may keep mutating its instance after we return. With a cache, the snapshot
         // is also what gets sealed, so storage and cache hold the same data whatever the caller does meanwhile.
         T? snapshot = _cache is null ? default : T.DeepClone(data);
         T sealedValue = _cache is null ? data : snapshot!;
 
         // Same gate as Update: writers of one session in this process queue instead of starving each other.
-        SemaphoreSlim gate = UpdateGate(key);
+        SemaphoreSlim gate = _updateGates[storageKey.Stripe];
         bool sawLive = false, observed = false;
         if (!gate.Wait(0))
         {
@@ -139,7 +142,7 @@ public sealed partial class SessionStorageConnector
                 }
 
                 long expected = current?.Version ?? SessionStorage.Absent;
-                long version = NextVersion(expected);
+                long version = NextVersion(expected, now.UtcTicks);
                 byte[] envelope = Seal(key, sealedValue, version, expiresAt, expiresAt);
                 if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct).ConfigureAwait(false))
                 {
@@ -224,11 +227,12 @@ public sealed partial class SessionStorageConnector
         EnsureOpen();
         SessionIds.Validate(id);
         ArgumentNullException.ThrowIfNull(change);
-        string key = StorageKeyOf(id);
+        StorageKeyEntry storageKey = StorageKeyEntryOf(id);
+        string key = storageKey.StorageKey;
 
         // Threads of this process queue on a stripe instead of burning compare-and-set retries against each
         // other; the compare-and-set below still guards against other processes.
-        SemaphoreSlim gate = UpdateGate(key);
+        SemaphoreSlim gate = _updateGates[storageKey.Stripe];
         if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
         else gate.Wait(ct);
         try
