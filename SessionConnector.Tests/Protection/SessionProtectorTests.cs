@@ -223,6 +223,30 @@ public sealed class SessionProtectorTests
         Assert.NotEqual(protector.DeriveStorageKey(id), protector.DeriveStorageKey(sibling));
     }
 
+    // The associated data is built in a stack buffer sized to the ID (3 UTF-8 bytes per char at most): IDs at and next to
+    // the stack limit, in characters that take all 3 bytes, must fill it exactly and still bind.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(43)]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(257)]
+    public void IdsOfThreeByteCharactersAroundTheStackLimitRoundTripAndStayBound(int length)
+    {
+        using var ring = SessionKeyRing.FromSecret(Secret(1));
+        using var protector = new SessionProtector(ring);
+        string id = new string('\u20AC', length);
+        string sibling = new string('\u20AC', length - 1) + "\u20AD";
+
+        byte[] envelope = protector.Protect(id, 1, Payload(30));
+
+        Assert.True(protector.TryUnprotect(id, 1, envelope, out byte[]? plaintext, out _));
+        Assert.Equal(Payload(30), plaintext);
+        Assert.False(protector.TryUnprotect(sibling, 1, envelope, out _, out _));
+        Assert.False(protector.TryUnprotect(id, 2, envelope, out _, out _));
+        Assert.NotEqual(protector.DeriveStorageKey(id), protector.DeriveStorageKey(sibling));
+    }
+
     [Fact]
     public void AnotherProtectorOnTheSameRingReadsTheEnvelope()
     {
