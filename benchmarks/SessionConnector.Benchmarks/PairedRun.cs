@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 
@@ -16,7 +17,7 @@ namespace SessionConnector.Benchmarks;
 /// </summary>
 internal static class PairedRun
 {
-    public sealed record Row(string Type, string Reference, string Subject, int Rounds, int Batch, double ReferenceMedianNs, double SubjectMedianNs, double MedianRatio);
+    public sealed record Row(string Type, string Reference, string Subject, int Rounds, int Batch, double ReferenceMedianNs, double SubjectMedianNs, double MedianRatio, double CpuMedianRatio = double.NaN);
 
     public static List<Row> Run(bool quick, IEnumerable<Type> types)
     {
@@ -34,7 +35,7 @@ internal static class PairedRun
                 foreach (DeclaredTarget t in pairs)
                 {
                     Row row = Pair(type.Name, t.Reference.Name, Bind(instance, t.Reference), t.Subject.Name, Bind(instance, t.Subject), rounds, OperationsPerInvoke(t.Subject));
-                    Console.WriteLine($"paired     {row.Type,-22} {row.Subject,-32} / {row.Reference,-30} {row.MedianRatio,6:F2}x  ({row.SubjectMedianNs:F0} ns vs {row.ReferenceMedianNs:F0} ns)");
+                    Console.WriteLine($"paired     {row.Type,-22} {row.Subject,-32} / {row.Reference,-30} {row.MedianRatio,6:F2}x  ({row.SubjectMedianNs:F0} ns vs {row.ReferenceMedianNs:F0} ns; thread CPU time {row.CpuMedianRatio:F2}x)");
                     rows.Add(row);
                 }
             }
@@ -105,32 +106,57 @@ internal static class PairedRun
         var referenceNs = new double[rounds];
         var subjectNs = new double[rounds];
         var ratios = new double[rounds];
+        var cpuRatios = new double[rounds];
         for (int r = 0; r < rounds; r++)
         {
+            double referenceCpu, subjectCpu;
             if (r % 2 == 0)
             {
-                referenceNs[r] = Time(reference, batch);
-                subjectNs[r] = Time(subject, batch);
+                referenceNs[r] = Time(reference, batch, out referenceCpu);
+                subjectNs[r] = Time(subject, batch, out subjectCpu);
             }
             else
             {
-                subjectNs[r] = Time(subject, batch);
-                referenceNs[r] = Time(reference, batch);
+                subjectNs[r] = Time(subject, batch, out subjectCpu);
+                referenceNs[r] = Time(reference, batch, out referenceCpu);
             }
 
             ratios[r] = subjectNs[r] / referenceNs[r];
+            cpuRatios[r] = subjectCpu / referenceCpu;
         }
 
         double perOp = (double)batch * operationsPerCall;
-        return new Row(type, referenceName, subjectName, rounds, batch, Median(referenceNs) / perOp, Median(subjectNs) / perOp, Median(ratios));
+        return new Row(type, referenceName, subjectName, rounds, batch, Median(referenceNs) / perOp, Median(subjectNs) / perOp, Median(ratios), Median(cpuRatios));
     }
 
-    private static double Time(Action action, int batch)
+    private static double Time(Action action, int batch) => Time(action, batch, out _);
+
+    /// <summary>Wall time of one batch; <paramref name="cpuNs"/> is the thread's CPU time over it (NaN off Linux).</summary>
+    private static double Time(Action action, int batch, out double cpuNs)
     {
+        double cpuStart = ThreadCpuNs();
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < batch; i++) action();
-        return (Stopwatch.GetTimestamp() - start) * (1e9 / Stopwatch.Frequency);
+        double wall = (Stopwatch.GetTimestamp() - start) * (1e9 / Stopwatch.Frequency);
+        cpuNs = ThreadCpuNs() - cpuStart;
+        return wall;
     }
+
+    // The thread's CPU time leaves out the time other processes held the core, which on a loaded machine is most of a
+    // batch's wall time; cache and frequency effects of the neighbours still show, so it narrows the noise, not removes it.
+    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID
+
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec time);
+
+    private static double ThreadCpuNs() =>
+        OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTime, out Timespec t) == 0 ? t.Seconds * 1e9 + t.Nanoseconds : double.NaN;
 
     private static double Median(double[] values)
     {
