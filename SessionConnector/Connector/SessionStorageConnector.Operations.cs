@@ -102,7 +102,9 @@ public sealed partial class SessionStorageConnector
         SessionIds.Validate(id);
         if (data is null) Throw.ArgumentNull(nameof(data));
         ValidateExpiry(expiry);
-        // One clock read per Set: the expiry and the version floor both come from it.
+        // One clock read per Set: the expiry, the version floor and (memory storage on the same clock) the store's expiry
+        // checks all take it. A record that expires while this call runs is then replaced as if still live, which is
+        // what the Set does to it either way.
         DateTimeOffset now = _time.GetUtcNow();
         DateTimeOffset? expiresAt = expiry is { } e ? now + e : null;
         StorageKeyEntry storageKey = StorageKeyEntryOf(id);
@@ -119,7 +121,7 @@ public sealed partial class SessionStorageConnector
         {
             // Queued behind another writer: note now whether the session is live, so a delete that lands while this call
             // waits still wins and the Set does not resurrect the session.
-            sawLive = await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not null;
+            sawLive = await _store.ReadAsync(key, async, ct, now).ConfigureAwait(false) is not null;
             observed = true;
             if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
             else gate.Wait(ct);
@@ -130,7 +132,7 @@ public sealed partial class SessionStorageConnector
             for (int attempt = 0; attempt < _maxAttempts; attempt++)
             {
                 long invalidations = InvalidationCount(key);
-                StoredRecord? current = await _store.ReadAsync(key, async, ct).ConfigureAwait(false);
+                StoredRecord? current = await _store.ReadAsync(key, async, ct, now).ConfigureAwait(false);
                 if (!observed)
                 {
                     sawLive = current is not null;
@@ -144,7 +146,7 @@ public sealed partial class SessionStorageConnector
                 long expected = current?.Version ?? SessionStorage.Absent;
                 long version = NextVersion(expected, now.UtcTicks);
                 byte[] envelope = Seal(key, sealedValue, version, expiresAt, expiresAt);
-                if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct).ConfigureAwait(false))
+                if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct, now).ConfigureAwait(false))
                 {
                     CachePut(id, key, snapshot!, version, expiresAt, expiresAt, invalidations);
                     return true;

@@ -70,7 +70,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _cacheMaxAgeTicks = options.CacheMaxAge.Ticks;
         _protector = new SessionProtector(ResolveKeys(options), _time);
         _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);
-        _store = new MeteredStorage(storage, _metrics);
+        _store = new MeteredStorage(storage, _metrics, _time);
 
         // As in the seed: a cache in front of a backend that is itself in memory would only double-store.
         UsesMemoryBackend = storage.IsInMemory;

@@ -15,21 +15,39 @@ internal sealed class MeteredStorage
     private readonly SessionStorage _inner;
     // The built-in memory store, when that is the backend: it can keep the connector's envelope without copying it.
     private readonly MemorySessionStorage? _memory;
+    // True when that store judges expiry by the connector's own clock, so a reading the connector took serves it too.
+    private readonly bool _memorySharesClock;
     private readonly SessionMetrics _metrics;
 
-    public MeteredStorage(SessionStorage inner, SessionMetrics metrics)
+    public MeteredStorage(SessionStorage inner, SessionMetrics metrics, TimeProvider connectorClock)
     {
         _inner = inner;
         _memory = inner as MemorySessionStorage;
+        _memorySharesClock = _memory is not null && ReferenceEquals(_memory.Time, connectorClock);
         _metrics = metrics;
     }
 
-    public async ValueTask<StoredRecord?> ReadAsync(string key, bool async, CancellationToken ct)
+    /// <summary>
+    /// Reads the live record. <paramref name="now"/>, a reading of the connector's clock the caller took anyway, saves the
+    /// memory store its own clock read when it shares that clock; other backends ignore it.
+    /// </summary>
+    public async ValueTask<StoredRecord?> ReadAsync(string key, bool async, CancellationToken ct, DateTimeOffset? now = null)
     {
         long start = _metrics.StartStorageOperation();
         try
         {
-            StoredRecord? record = async ? await _inner.ReadAsync(key, ct).ConfigureAwait(false) : _inner.Read(key);
+            StoredRecord? record;
+            if (_memory is not null)
+            {
+                // The memory store's async twin is a cancellation check and its sync member.
+                if (async) ct.ThrowIfCancellationRequested();
+                record = _memory.Read(key, _memorySharesClock ? now : null);
+            }
+            else
+            {
+                record = async ? await _inner.ReadAsync(key, ct).ConfigureAwait(false) : _inner.Read(key);
+            }
+
             _metrics.StorageOperation("read", start);
             return record;
         }
@@ -41,9 +59,10 @@ internal sealed class MeteredStorage
 
     /// <summary>
     /// A compare-and-set write of <paramref name="envelope"/>, which the caller hands over: a fresh array it never touches
-    /// again, so a backend that keeps arrays (memory) may store it as is.
+    /// again, so a backend that keeps arrays (memory) may store it as is. <paramref name="now"/> is as for
+    /// <see cref="ReadAsync"/>.
     /// </summary>
-    public async ValueTask<bool> TryWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct)
+    public async ValueTask<bool> TryWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct, DateTimeOffset? now = null)
     {
         long start = _metrics.StartStorageOperation();
         try
@@ -53,7 +72,7 @@ internal sealed class MeteredStorage
             {
                 // The memory store's async twin is a cancellation check and its sync member: both take the no-copy write.
                 if (async) ct.ThrowIfCancellationRequested();
-                written = _memory.TryWriteOwned(key, envelope, expiresAt, expected, version);
+                written = _memory.TryWriteOwned(key, envelope, expiresAt, expected, version, _memorySharesClock ? now : null);
             }
             else
             {

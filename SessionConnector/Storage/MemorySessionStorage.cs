@@ -54,12 +54,21 @@ public sealed class MemorySessionStorage : SessionStorage
     /// <inheritdoc />
     public override bool IsInMemory => true;
 
+    /// <summary>The clock expiry is judged by. A caller that reads this same clock anyway may hand its reading in.</summary>
+    internal TimeProvider Time => _time;
+
     /// <inheritdoc />
-    public override StoredRecord? Read(string key)
+    public override StoredRecord? Read(string key) => Read(key, now: null);
+
+    /// <summary>
+    /// <see cref="Read(string)"/> judging expiry at <paramref name="now"/>, a reading of <see cref="Time"/> the caller
+    /// already took (null: read the clock here, as the public member does).
+    /// </summary>
+    internal StoredRecord? Read(string key, DateTimeOffset? now)
     {
         lock (_sync)
         {
-            Entry? e = Live(key);
+            Entry? e = Live(key, now);
             if (e is null) return null;
             Touch(e);
             return new StoredRecord(e.Value, e.Version, e.ExpiresAt);
@@ -76,13 +85,14 @@ public sealed class MemorySessionStorage : SessionStorage
 
     /// <summary>
     /// <see cref="TryWrite"/> for a buffer the caller hands over and never touches again (the connector's fresh envelope):
-    /// stored as is, without the copy a public caller's buffer needs.
+    /// stored as is, without the copy a public caller's buffer needs. <paramref name="now"/> is as for
+    /// <see cref="Read(string, DateTimeOffset?)"/>.
     /// </summary>
-    internal bool TryWriteOwned(string key, byte[] value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+    internal bool TryWriteOwned(string key, byte[] value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, DateTimeOffset? now = null)
     {
         lock (_sync)
         {
-            Entry? e = Live(key);
+            Entry? e = Live(key, now);
             long current = e?.Version ?? Absent;
             if (expectedVersion != AnyVersion && expectedVersion != current) return false;
             if (e is null)
@@ -174,15 +184,15 @@ public sealed class MemorySessionStorage : SessionStorage
         }
     }
 
-    private Entry? Live(string key)
+    private Entry? Live(string key, DateTimeOffset? now)
     {
         if (!_entries.TryGetValue(key, out Entry? e)) return null;
-        if (!IsExpired(e)) return e;
+        if (!IsExpired(e, now)) return e;
         Remove(e);
         return null;
     }
 
-    private bool IsExpired(Entry e) => e.ExpiresAt is { } at && at <= _time.GetUtcNow();
+    private bool IsExpired(Entry e, DateTimeOffset? now = null) => e.ExpiresAt is { } at && at <= (now ?? _time.GetUtcNow());
 
     private void Touch(Entry e)
     {
