@@ -121,7 +121,7 @@ public sealed partial class SessionStorageConnector
         {
             // Queued behind another writer: note now whether the session is live, so a delete that lands while this call
             // waits still wins and the Set does not resurrect the session.
-            sawLive = await _store.ReadAsync(key, async, ct, now).ConfigureAwait(false) is not null;
+            sawLive = await _store.ReadVersionAsync(key, async, ct, now).ConfigureAwait(false) != SessionStorage.Absent;
             observed = true;
             if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
             else gate.Wait(ct);
@@ -132,18 +132,18 @@ public sealed partial class SessionStorageConnector
             for (int attempt = 0; attempt < _maxAttempts; attempt++)
             {
                 long invalidations = InvalidationCount(key);
-                StoredRecord? current = await _store.ReadAsync(key, async, ct, now).ConfigureAwait(false);
+                // Only the version: a Set replaces the record whatever it holds.
+                long expected = await _store.ReadVersionAsync(key, async, ct, now).ConfigureAwait(false);
                 if (!observed)
                 {
-                    sawLive = current is not null;
+                    sawLive = expected != SessionStorage.Absent;
                     observed = true;
                 }
-                else if (sawLive && current is null)
+                else if (sawLive && expected == SessionStorage.Absent)
                 {
                     return DeletedMeanwhile(id, key);
                 }
 
-                long expected = current?.Version ?? SessionStorage.Absent;
                 long version = NextVersion(expected, now.UtcTicks);
                 byte[] envelope = Seal(key, sealedValue, version, expiresAt, expiresAt);
                 if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct, now).ConfigureAwait(false))

@@ -58,21 +58,23 @@ public sealed class MemorySessionStorage : SessionStorage
     internal TimeProvider Time => _time;
 
     /// <inheritdoc />
-    public override StoredRecord? Read(string key) => Read(key, now: null);
-
-    /// <summary>
-    /// <see cref="Read(string)"/> judging expiry at <paramref name="now"/>, a reading of <see cref="Time"/> the caller
-    /// already took (null: read the clock here, as the public member does).
-    /// </summary>
-    internal StoredRecord? Read(string key, DateTimeOffset? now)
+    public override StoredRecord? Read(string key)
     {
         lock (_sync)
         {
-            Entry? e = Live(key, now);
-            if (e is null) return null;
-            Touch(e);
-            return new StoredRecord(e.Value, e.Version, e.ExpiresAt);
+            Entry? e = Used(key, now: null);
+            return e is null ? null : new StoredRecord(e.Value, e.Version, e.ExpiresAt);
         }
+    }
+
+    /// <summary>
+    /// The version of the live record (<see cref="SessionStorage.Absent"/> when there is none), as <see cref="Read"/> would
+    /// see it, judging expiry at <paramref name="now"/>: a reading of <see cref="Time"/> the caller already took (null:
+    /// read the clock here).
+    /// </summary>
+    internal long ReadVersion(string key, DateTimeOffset? now)
+    {
+        lock (_sync) return Used(key, now)?.Version ?? Absent;
     }
 
     /// <inheritdoc />
@@ -86,7 +88,7 @@ public sealed class MemorySessionStorage : SessionStorage
     /// <summary>
     /// <see cref="TryWrite"/> for a buffer the caller hands over and never touches again (the connector's fresh envelope):
     /// stored as is, without the copy a public caller's buffer needs. <paramref name="now"/> is as for
-    /// <see cref="Read(string, DateTimeOffset?)"/>.
+    /// <see cref="ReadVersion"/>.
     /// </summary>
     internal bool TryWriteOwned(string key, byte[] value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, DateTimeOffset? now = null)
     {
@@ -182,6 +184,14 @@ public sealed class MemorySessionStorage : SessionStorage
             cancellationToken.ThrowIfCancellationRequested();
             yield return snapshot[i];
         }
+    }
+
+    /// <summary>The live entry, marked most recently used; call under the lock.</summary>
+    private Entry? Used(string key, DateTimeOffset? now)
+    {
+        Entry? e = Live(key, now);
+        if (e is not null) Touch(e);
+        return e;
     }
 
     private Entry? Live(string key, DateTimeOffset? now)
