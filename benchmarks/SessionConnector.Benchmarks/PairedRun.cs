@@ -127,7 +127,7 @@ internal static class PairedRun
 
         double perOp = (double)batch * operationsPerCall;
         return new Row(type, referenceName, subjectName, rounds, batch, Median(referenceNs) / perOp, Median(subjectNs) / perOp, Median(ratios), Median(cpuRatios),
-            QuietRatio(reference, subject, referenceCall, subjectCall, quick ? 1000 : 3000));
+            QuietRatio(reference, subject, referenceCall, subjectCall, quick ? 3000 : 10000));
     }
 
     /// <summary>
@@ -138,6 +138,15 @@ internal static class PairedRun
     private static double QuietRatio(Action reference, Action subject, double referenceCall, double subjectCall, int rounds)
     {
         int batch = Math.Max(1, (int)(1e5 / Math.Max(1, Math.Max(referenceCall, subjectCall))));
+        // Warm up by CPU time, not wall time: under load a wall-clock warm-up may end before the tiered JIT has
+        // finished optimising the contender with more code, and that contender's batches would then lose unfairly.
+        double warmUntil = ThreadCpuNs() + 300e6;
+        while (ThreadCpuNs() < warmUntil)
+        {
+            Time(reference, batch);
+            Time(subject, batch);
+        }
+
         var referenceNs = new double[rounds];
         var subjectNs = new double[rounds];
         for (int r = 0; r < rounds; r++)
