@@ -26,6 +26,19 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public void ADatabaseOtherThanZeroIsRefusedAtConnectOnACluster()
+    {
+        var e = Assert.Throws<ArgumentException>(() => RedisSessionStorage.Connect(new RedisSessionStorageOptions
+        {
+            Configuration = _cluster.Configuration,
+            KeyPrefix = TestNodes.NewPrefix(),
+            Database = 2,
+        }));
+        Assert.Contains("Redis Cluster", e.Message);
+        Assert.Contains("Database", e.Message);
+    }
+
+    [Fact]
     public async Task EveryOperationWorksOnKeysSpreadOverEverySlotRangeWithoutCrossSlotErrors()
     {
         string prefix = TestNodes.NewPrefix();

@@ -160,6 +160,22 @@ public sealed class RedisSessionStorageTests
     }
 
     [Fact]
+    public void LocationNamesTheServerDatabaseAndPrefixSoConfigureCanTellTwoStoresApart()
+    {
+        string prefix = TestNodes.NewPrefix();
+        using var a = RedisSessionStorage.Connect(new RedisSessionStorageOptions { Multiplexer = _server.Admin, KeyPrefix = prefix });
+        using var same = RedisSessionStorage.Connect(new RedisSessionStorageOptions { Multiplexer = _server.Admin, KeyPrefix = prefix });
+        using var other = RedisSessionStorage.Connect(new RedisSessionStorageOptions { Multiplexer = _server.Admin, KeyPrefix = TestNodes.NewPrefix() });
+        using var otherDb = RedisSessionStorage.Connect(new RedisSessionStorageOptions { Multiplexer = _server.Admin, KeyPrefix = prefix, Database = 3 });
+
+        Assert.Equal("redis://" + _server.Endpoint + "/0/" + prefix, a.Location);
+        Assert.Equal(a.Location, same.Location);
+        Assert.NotEqual(a.Location, other.Location);
+        Assert.NotEqual(a.Location, otherDb.Location);
+        Assert.DoesNotContain("password", a.Location, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void SharedMultiplexerIsNotDisposedWithTheStorage()
     {
         string prefix = TestNodes.NewPrefix();

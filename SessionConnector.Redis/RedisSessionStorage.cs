@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
@@ -64,6 +65,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
         _metrics = new RedisMetrics(_keyPrefix, options.MeterFactory);
         // Random per instance, so a node recognises (and ignores) its own invalidations even when two run in one process.
         _nodeId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        Location = LocationOf(multiplexer, _database.Database, _keyPrefix);
     }
 
     /// <summary>
@@ -105,6 +107,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
         var storage = new RedisSessionStorage(options, owned ?? options.Multiplexer!, ownsMultiplexer: owned is not null);
         try
         {
+            storage.RefuseDatabaseOnCluster(options.Database);
             await storage.StartInvalidations(async, cancellationToken).ConfigureAwait(false);
             return storage;
         }
@@ -123,6 +126,12 @@ public sealed partial class RedisSessionStorage : SessionStorage
 
     /// <summary>The prefix of every key this storage owns.</summary>
     public string KeyPrefix => _keyPrefix;
+
+    /// <summary>
+    /// <c>redis://</c>, the configured endpoints (sorted; no password, no discovered cluster nodes), the database and the
+    /// key prefix: two storages with the same location share their records.
+    /// </summary>
+    public override string Location { get; }
 
     /// <summary>The pub/sub channel carrying invalidations.</summary>
     public string ChannelName { get; }
@@ -197,6 +206,42 @@ public sealed partial class RedisSessionStorage : SessionStorage
         {
             // WAIT holds the connection until it returns; a timeout past the command timeout would fail every write that waits that long.
             throw new ArgumentOutOfRangeException(nameof(options), "ReplicaWaitTimeout must be positive and shorter than OperationTimeout.");
+        }
+    }
+
+    private static string LocationOf(IConnectionMultiplexer multiplexer, int database, string keyPrefix)
+    {
+        EndPoint[] configured = multiplexer.GetEndPoints(configuredOnly: true);
+        var endpoints = new string[configured.Length];
+        for (int i = 0; i < configured.Length; i++)
+        {
+            endpoints[i] = configured[i] switch
+            {
+                DnsEndPoint dns => dns.Host + ":" + dns.Port.ToString(CultureInfo.InvariantCulture),
+                IPEndPoint ip => ip.ToString(),
+                EndPoint other => other.ToString() ?? "",
+            };
+        }
+
+        Array.Sort(endpoints, StringComparer.OrdinalIgnoreCase);
+        return "redis://" + string.Join(",", endpoints) + "/" + Math.Max(database, 0).ToString(CultureInfo.InvariantCulture) + "/" + keyPrefix;
+    }
+
+    /// <summary>
+    /// Redis Cluster has database 0 only. StackExchange.Redis would fail every command later with a generic error; refuse
+    /// the option at connect time instead, naming it.
+    /// </summary>
+    private void RefuseDatabaseOnCluster(int database)
+    {
+        if (database <= 0) return;
+        foreach (EndPoint endpoint in _multiplexer.GetEndPoints())
+        {
+            if (_multiplexer.GetServer(endpoint).ServerType == ServerType.Cluster)
+            {
+                throw new ArgumentException(
+                    $"RedisSessionStorageOptions.Database is {database.ToString(CultureInfo.InvariantCulture)}, but the server is a Redis Cluster, which has only database 0. " +
+                    "Leave Database unset and give each application its own KeyPrefix.", "options");
+            }
         }
     }
 

@@ -283,4 +283,28 @@ public sealed class SessionStorageConnectorIntegrityTests : IDisposable
 
         Assert.Equal(0, allocated);
     }
+
+    // Issue 18, "Set near its floor": a sync Set on memory storage allocates the envelope it stores and nothing else (the
+    // store keeps the connector's array instead of copying it; the gate, version clock and metrics allocate nothing).
+    [Fact]
+    public void ASyncSetOnMemoryStorageAllocatesOnlyTheStoredEnvelope()
+    {
+        var memory = new MemorySessionStorage(100, _env.Clock);
+        using SessionStorageConnector c = _env.Create(memory);
+        string id = SessionStorageConnector.GenerateId();
+        Assert.True(c.Set(id, new Point { X = 1, Y = 2 }, TimeSpan.FromHours(1))); // warm up: JIT, storage key, epoch
+        Assert.True(c.Set(id, new Point { X = 3, Y = 4 }, TimeSpan.FromHours(1)));
+        int envelopeLength = memory.Read(KeyOf(id))!.Value.Value.Length;
+
+        const int Sets = 100;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Sets; i++) c.Set(id, new Point { X = i, Y = 2 }, TimeSpan.FromHours(1));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // One byte[] per Set: its length plus the array header (24 bytes on 64-bit), rounded up to 8.
+        long perEnvelope = (24 + envelopeLength + 7) / 8 * 8;
+        Assert.Equal(Sets * perEnvelope, allocated);
+        Assert.True(c.TryGet(id, out Point last));
+        Assert.Equal(Sets - 1, last.X);
+    }
 }

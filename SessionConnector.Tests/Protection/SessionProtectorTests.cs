@@ -205,21 +205,30 @@ public sealed class SessionProtectorTests
         Assert.False(protector.TryUnprotect(null!, 1, envelope, out _, out _));
     }
 
+    // The associated data is built in a stack buffer sized to the ID (3 UTF-8 bytes per char at most) up to 256 chars,
+    // in a rented one beyond: IDs at and next to that limit, in characters that take 2 and 3 bytes, must fill it exactly
+    // and still bind the ID and the record version.
     [Theory]
-    [InlineData(257)]
-    [InlineData(5000)]
-    public void LongAndNonAsciiSessionIdsRoundTripAndStayBound(int length)
+    [InlineData(257, '\u00E9')]
+    [InlineData(5000, '\u00E9')]
+    [InlineData(1, '\u20AC')]
+    [InlineData(43, '\u20AC')]
+    [InlineData(255, '\u20AC')]
+    [InlineData(256, '\u20AC')]
+    [InlineData(257, '\u20AC')]
+    public void LongAndNonAsciiSessionIdsRoundTripAndStayBound(int length, char character)
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));
         using var protector = new SessionProtector(ring);
-        string id = new string('é', length);
-        string sibling = new string('é', length - 1) + "e";
+        string id = new string(character, length);
+        string sibling = new string(character, length - 1) + "e";
 
         byte[] envelope = protector.Protect(id, 1, Payload(30));
 
         Assert.True(protector.TryUnprotect(id, 1, envelope, out byte[]? plaintext, out _));
         Assert.Equal(Payload(30), plaintext);
         Assert.False(protector.TryUnprotect(sibling, 1, envelope, out _, out _));
+        Assert.False(protector.TryUnprotect(id, 2, envelope, out _, out _));
         Assert.NotEqual(protector.DeriveStorageKey(id), protector.DeriveStorageKey(sibling));
     }
 

@@ -184,11 +184,15 @@ public sealed class SessionStoreMergeTests : IDisposable
         Assert.Null(c.Get<MergeProfile>(id));
     }
 
-    [Fact]
-    public void AMergeNeverResurrectsASessionDeletedBetweenTheConflictAndTheReRead()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AMergeNeverResurrectsASessionDeletedBetweenTheConflictAndTheRetry(bool cache)
     {
-        var storage = new DeleteBeforeReReadStorage(_env.CreateStorage(StorageKind.Memory));
-        using SessionStorageConnector c = _env.Create(storage);
+        // With a cache the conflict is seen before sealing (the other request's commit is cached); without one the
+        // compare-and-set is lost and the record read back. Either way the merged retry must not recreate a deleted session.
+        var storage = new DeleteBeforeRetryStorage(_env.CreateStorage(StorageKind.Memory));
+        using SessionStorageConnector c = _env.Create(storage, o => o.CacheCapacity = cache ? 1024 : 0);
         string id = NewSession(c);
         var a = new SessionStore<MergeProfile>(id, Options(), c);
         a.Data.Level = 1;
@@ -198,43 +202,74 @@ public sealed class SessionStoreMergeTests : IDisposable
 
         storage.Armed = true;
         Assert.Equal(SessionCommitResult.Deleted, a.Commit());
-        Assert.True(storage.Deleted, "the delete was not staged between the lost write and the re-read");
+        Assert.True(storage.Deleted, "the delete was not staged before the merged retry");
         Assert.Null(c.Get<MergeProfile>(id));
     }
 
-    /// <summary>Once armed, deletes the record after a lost compare-and-set, just before the merge re-reads it.</summary>
-    private sealed class DeleteBeforeReReadStorage(SessionConnector.Storage.SessionStorage inner) : SessionConnector.Storage.SessionStorage
+    [Fact]
+    public void ALostCompareAndSetReadsTheRecordOnceAndMergesWhatItRead()
     {
-        private int _readsSinceLostWrite = -1;
+        // Before: the write read the record to tell a conflict from a delete, then the store read (and decrypted) it again.
+        var storage = new RecordingStorage(_env.CreateStorage(StorageKind.Memory));
+        using SessionStorageConnector c = _env.Create(storage, o => o.CacheCapacity = 0);
+        string id = NewSession(c);
+        var a = new SessionStore<MergeProfile>(id, Options(), c);
+        a.Data.Level = 1;
+        var b = new SessionStore<MergeProfile>(id, Options(), c);
+        b.Data.Name = "b";
+        Assert.Equal(SessionCommitResult.Saved, b.Commit());
 
+        int keys = storage.Keys.Count, writes = storage.Values.Count;
+        Assert.Equal(SessionCommitResult.Saved, a.Commit());
+        int commitWrites = storage.Values.Count - writes;
+        Assert.Equal(2, commitWrites); // the lost compare-and-set and the merged retry
+        Assert.Equal(1, storage.Keys.Count - keys - commitWrites);
+        MergeProfile merged = c.Get<MergeProfile>(id)!;
+        Assert.Equal((1, "b"), (merged.Level, merged.Name));
+    }
+
+    [Fact]
+    public void ACommitBehindTheCachedVersionSealsOnlyTheMergedRecord()
+    {
+        // Another request of this process committed a newer version: the cache knows the compare-and-set would fail,
+        // so the commit merges with the cached copy and writes once (before: a sealed record thrown away, then a read).
+        var storage = new RecordingStorage(_env.CreateStorage(StorageKind.Memory));
+        using SessionStorageConnector c = _env.Create(storage);
+        string id = NewSession(c);
+        var a = new SessionStore<MergeProfile>(id, Options(), c);
+        a.Data.Level = 1;
+        var b = new SessionStore<MergeProfile>(id, Options(), c);
+        b.Data.Name = "b";
+        Assert.Equal(SessionCommitResult.Saved, b.Commit());
+
+        int keys = storage.Keys.Count, writes = storage.Values.Count;
+        Assert.Equal(SessionCommitResult.Saved, a.Commit());
+        Assert.Equal(1, storage.Values.Count - writes);
+        Assert.Equal(1, storage.Keys.Count - keys); // that write, and no read
+        MergeProfile merged = c.Get<MergeProfile>(id)!;
+        Assert.Equal((1, "b"), (merged.Level, merged.Name));
+    }
+
+    /// <summary>Once armed, deletes the record just before the first write that would succeed: the merged retry.</summary>
+    private sealed class DeleteBeforeRetryStorage(SessionConnector.Storage.SessionStorage inner) : SessionConnector.Storage.SessionStorage
+    {
         public bool Armed { get; set; }
 
         public bool Deleted { get; private set; }
 
         public override string Kind => inner.Kind;
 
-        public override SessionConnector.Storage.StoredRecord? Read(string key)
-        {
-            // Read 1 is the connector's own look after the lost write; read 2 is SessionStore's re-read for the merge.
-            if (_readsSinceLostWrite >= 0 && ++_readsSinceLostWrite == 2)
-            {
-                Deleted = inner.Delete(key);
-                _readsSinceLostWrite = -1;
-            }
-
-            return inner.Read(key);
-        }
+        public override SessionConnector.Storage.StoredRecord? Read(string key) => inner.Read(key);
 
         public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
         {
-            bool written = inner.TryWrite(key, value, expiresAt, expectedVersion, newVersion);
-            if (!written && Armed)
+            if (Armed && inner.Read(key)?.Version == expectedVersion)
             {
                 Armed = false;
-                _readsSinceLostWrite = 0;
+                Deleted = inner.Delete(key);
             }
 
-            return written;
+            return inner.TryWrite(key, value, expiresAt, expectedVersion, newVersion);
         }
 
         public override bool Delete(string key) => inner.Delete(key);

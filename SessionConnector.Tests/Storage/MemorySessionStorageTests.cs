@@ -57,4 +57,35 @@ public sealed class MemorySessionStorageTests
         value[0] = 9;
         Assert.Equal(1, s.Read("a")!.Value.Value[0]);
     }
+
+    // The connector hands over a fresh envelope it never touches again; copying it would double every Set's allocation.
+    [Fact]
+    public void AnOwnedWriteKeepsTheHandedOverArray()
+    {
+        var s = new MemorySessionStorage(10, _clock);
+        byte[] first = { 1, 2 }, second = { 3, 4 };
+
+        Assert.True(s.TryWriteOwned("a", first, null, SessionStorage.Absent, 1));
+        Assert.Same(first, s.Read("a")!.Value.Value);
+        Assert.True(s.TryWriteOwned("a", second, null, 1, 2));
+        Assert.Same(second, s.Read("a")!.Value.Value);
+    }
+
+    [Fact]
+    public void AnOwnedWriteIsTheSameCompareAndSet()
+    {
+        var s = new MemorySessionStorage(10, _clock);
+        byte[] stored = { 1 };
+        Assert.True(s.TryWriteOwned("a", stored, _clock.GetUtcNow().AddSeconds(5), SessionStorage.Absent, 7));
+
+        Assert.False(s.TryWriteOwned("a", new byte[] { 2 }, null, SessionStorage.Absent, 8)); // live: not absent
+        Assert.False(s.TryWriteOwned("a", new byte[] { 2 }, null, 6, 8)); // stale expected version
+        Assert.Same(stored, s.Read("a")!.Value.Value); // a failed write leaves the record intact
+        Assert.Equal(7, s.Read("a")!.Value.Version);
+
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.False(s.TryWriteOwned("a", new byte[] { 2 }, null, 7, 8)); // expired counts as absent
+        Assert.True(s.TryWriteOwned("a", new byte[] { 3 }, null, SessionStorage.AnyVersion, 9));
+        Assert.Equal(9, s.Read("a")!.Value.Version);
+    }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using SessionConnector.Internal;
@@ -45,14 +46,13 @@ public static class SessionIds
         if (id.Length == 0) Throw.InvalidId("it is empty.");
         if (id.Length > MaxLength) Throw.InvalidId($"it is {id.Length} characters long; the limit is {MaxLength}.");
         if (id[0] == '.') Throw.InvalidId("it starts with '.'.");
-        foreach (char c in id)
+        int bad = id.AsSpan().IndexOfAnyExcept(s_allowed);
+        if (bad >= 0)
         {
-            if (!IsAllowed(c))
-            {
-                Throw.InvalidId(c < 0x20 || c == 0x7F
-                    ? $"it contains the control character U+{(int)c:X4}."
-                    : $"it contains '{(c > 0x7E ? "U+" + ((int)c).ToString("X4") : c.ToString())}'; only ASCII letters, digits and - _ . ~ are allowed.");
-            }
+            char c = id[bad];
+            Throw.InvalidId(c < 0x20 || c == 0x7F
+                ? $"it contains the control character U+{(int)c:X4}."
+                : $"it contains '{(c > 0x7E ? "U+" + ((int)c).ToString("X4") : c.ToString())}'; only ASCII letters, digits and - _ . ~ are allowed.");
         }
     }
 
@@ -64,15 +64,11 @@ public static class SessionIds
     public static bool IsValid([NotNullWhen(true)] string? id)
     {
         if (id is null || id.Length == 0 || id.Length > MaxLength || id[0] == '.') return false;
-        foreach (char c in id)
-        {
-            if (!IsAllowed(c)) return false;
-        }
-
-        return true;
+        return !id.AsSpan().ContainsAnyExcept(s_allowed);
     }
 
-    private static bool IsAllowed(char c) =>
-        (uint)(c - 'a') <= 'z' - 'a' || (uint)(c - 'A') <= 'Z' - 'A' || (uint)(c - '0') <= 9 ||
-        c == '-' || c == '_' || c == '.' || c == '~';
+    // Checked on every operation: a vectorised scan takes a 43-character ID in a few instructions instead of a loop of
+    // branches per character.
+    private static readonly SearchValues<char> s_allowed =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~");
 }

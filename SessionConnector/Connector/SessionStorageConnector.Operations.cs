@@ -69,6 +69,16 @@ public sealed partial class SessionStorageConnector
         string key = StorageKeyOf(id);
         long invalidations = InvalidationCount(key);
         if (await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not { } record) return default;
+        return await AdoptAsync<T>(id, key, record, invalidations, async, ct, copy).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A record read from storage: opened and cached, or rejected and evicted (then "absent"). Shared by the load core
+    /// and by a versioned write that lost its compare-and-set, so both treat a bad record the same way.
+    /// </summary>
+    private async ValueTask<(bool Found, VersionedSession<T> Session)> AdoptAsync<T>(string id, string key, StoredRecord record, long invalidations, bool async, CancellationToken ct, bool copy = true)
+        where T : ISessionData<T>
+    {
         OpenResult result = TryOpen(key, record, out Opened<T> opened);
         if (result != OpenResult.Ok)
         {
@@ -105,21 +115,26 @@ public sealed partial class SessionStorageConnector
         SessionIds.Validate(id);
         if (data is null) Throw.ArgumentNull(nameof(data));
         ValidateExpiry(expiry);
-        DateTimeOffset? expiresAt = ExpiryFromNow(expiry);
-        string key = StorageKeyOf(id);
+        // One clock read per Set: the expiry, the version floor and (memory storage on the same clock) the store's expiry
+        // checks all take it. A record that expires while this call runs is then replaced as if still live, which is
+        // what the Set does to it either way.
+        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset? expiresAt = expiry is { } e ? now + e : null;
+        StorageKeyEntry storageKey = StorageKeyEntryOf(id);
+        string key = storageKey.StorageKey;
         // Snapshot now for the cache: the caller may keep mutating its instance after we return. With a cache, the snapshot
         // is also what gets sealed, so storage and cache hold the same data whatever the caller does meanwhile.
         T? snapshot = _cache is null ? default : T.DeepClone(data);
         T sealedValue = _cache is null ? data : snapshot!;
 
         // Same gate as Update: writers of one session in this process queue instead of starving each other.
-        SemaphoreSlim gate = UpdateGate(key);
+        SemaphoreSlim gate = _updateGates[storageKey.Stripe];
         bool sawLive = false, observed = false;
         if (!gate.Wait(0))
         {
             // Queued behind another writer: note now whether the session is live, so a delete that lands while this call
             // waits still wins and the Set does not resurrect the session.
-            sawLive = await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not null;
+            sawLive = await _store.ReadVersionAsync(key, async, ct, now).ConfigureAwait(false) != SessionStorage.Absent;
             observed = true;
             if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
             else gate.Wait(ct);
@@ -130,21 +145,21 @@ public sealed partial class SessionStorageConnector
             for (int attempt = 0; attempt < _maxAttempts; attempt++)
             {
                 long invalidations = InvalidationCount(key);
-                StoredRecord? current = await _store.ReadAsync(key, async, ct).ConfigureAwait(false);
+                // Only the version: a Set replaces the record whatever it holds.
+                long expected = await _store.ReadVersionAsync(key, async, ct, now).ConfigureAwait(false);
                 if (!observed)
                 {
-                    sawLive = current is not null;
+                    sawLive = expected != SessionStorage.Absent;
                     observed = true;
                 }
-                else if (sawLive && current is null)
+                else if (sawLive && expected == SessionStorage.Absent)
                 {
                     return DeletedMeanwhile(id, key);
                 }
 
-                long expected = current?.Version ?? SessionStorage.Absent;
-                long version = NextVersion(expected);
+                long version = NextVersion(expected, now.UtcTicks);
                 byte[] envelope = Seal(key, sealedValue, version, expiresAt, expiresAt);
-                if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct).ConfigureAwait(false))
+                if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct, now).ConfigureAwait(false))
                 {
                     CachePut(id, key, snapshot!, version, expiresAt, expiresAt, invalidations);
                     return true;
@@ -227,11 +242,12 @@ public sealed partial class SessionStorageConnector
         EnsureOpen();
         SessionIds.Validate(id);
         ArgumentNullException.ThrowIfNull(change);
-        string key = StorageKeyOf(id);
+        StorageKeyEntry storageKey = StorageKeyEntryOf(id);
+        string key = storageKey.StorageKey;
 
         // Threads of this process queue on a stripe instead of burning compare-and-set retries against each
         // other; the compare-and-set below still guards against other processes.
-        SemaphoreSlim gate = UpdateGate(key);
+        SemaphoreSlim gate = _updateGates[storageKey.Stripe];
         if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
         else gate.Wait(ct);
         try

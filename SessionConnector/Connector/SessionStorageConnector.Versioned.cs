@@ -42,6 +42,38 @@ internal enum VersionedWrite
     Deleted,
 }
 
+/// <summary>
+/// A versioned write's outcome; after a lost compare-and-set it also carries what the other writer committed (a copy the
+/// caller owns), so the caller merges without reading the record again.
+/// </summary>
+internal readonly struct VersionedWriteResult<T>
+{
+    private VersionedWriteResult(VersionedWrite outcome, long newVersion, bool hasTheirs, VersionedSession<T> theirs)
+    {
+        Outcome = outcome;
+        NewVersion = newVersion;
+        HasTheirs = hasTheirs;
+        Theirs = theirs;
+    }
+
+    public VersionedWrite Outcome { get; }
+
+    /// <summary>The version written (<see cref="VersionedWrite.Written"/> only).</summary>
+    public long NewVersion { get; }
+
+    /// <summary>True when <see cref="Theirs"/> holds the committed session a <see cref="VersionedWrite.Conflict"/> lost to.</summary>
+    public bool HasTheirs { get; }
+
+    public VersionedSession<T> Theirs { get; }
+
+    public static VersionedWriteResult<T> Deleted => new(VersionedWrite.Deleted, 0, false, default);
+
+    public static VersionedWriteResult<T> Written(long newVersion) => new(VersionedWrite.Written, newVersion, false, default);
+
+    public static VersionedWriteResult<T> Conflicted(VersionedSession<T> theirs, bool hasTheirs = true) =>
+        new(VersionedWrite.Conflict, 0, hasTheirs, theirs);
+}
+
 // Versioned load/write: the primitives behind the per-request SessionStore<T>.
 public sealed partial class SessionStorageConnector
 {
@@ -68,41 +100,61 @@ public sealed partial class SessionStorageConnector
     }
 
     /// <summary>Writes only if the stored version is still <paramref name="expectedVersion"/> (<see cref="SessionStorage.Absent"/> for a new session).</summary>
-    internal VersionedWrite WriteVersioned<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, out long newVersion)
-        where T : ISessionData<T>
-    {
-        (VersionedWrite outcome, newVersion) = Sync.Result(WriteVersionedCoreAsync(id, value, expectedVersion, expiresAt, absoluteExpiresAt, async: false, default));
-        return outcome;
-    }
+    internal VersionedWriteResult<T> WriteVersioned<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt)
+        where T : ISessionData<T> =>
+        Sync.Result(WriteVersionedCoreAsync(id, value, expectedVersion, expiresAt, absoluteExpiresAt, async: false, default));
 
-    internal ValueTask<(VersionedWrite Outcome, long NewVersion)> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, CancellationToken ct)
+    internal ValueTask<VersionedWriteResult<T>> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, CancellationToken ct)
         where T : ISessionData<T> =>
         WriteVersionedCoreAsync(id, value, expectedVersion, expiresAt, absoluteExpiresAt, async: true, ct);
 
-    private async ValueTask<(VersionedWrite Outcome, long NewVersion)> WriteVersionedCoreAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, bool async, CancellationToken ct)
+    private async ValueTask<VersionedWriteResult<T>> WriteVersionedCoreAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, bool async, CancellationToken ct)
         where T : ISessionData<T>
     {
         EnsureOpen();
         SessionIds.Validate(id);
         string key = StorageKeyOf(id);
+
+        // Another request of this process already committed a newer version (it is in the cache): the compare-and-set
+        // would fail, so skip sealing a record that can never be written and hand back what that request committed.
+        if (expectedVersion != SessionStorage.Absent && TryGetCachedEntry<T>(id, out CachedSession? newer, out T? cached))
+        {
+            if (newer.Version > expectedVersion)
+            {
+                var theirs = new VersionedSession<T>(cached, newer.Version, FromTicks(newer.ExpiresAtTicks), FromTicks(newer.AbsoluteExpiresAtTicks));
+                return VersionedWriteResult<T>.Conflicted(theirs);
+            }
+        }
+
         long invalidations = InvalidationCount(key);
         long newVersion = NextVersion(expectedVersion);
         byte[] envelope = Seal(key, value, newVersion, expiresAt, absoluteExpiresAt);
         if (await _store.TryWriteAsync(key, envelope, expiresAt, expectedVersion, newVersion, async, ct).ConfigureAwait(false))
         {
             if (_cache is not null) CachePut(id, key, T.DeepClone(value), newVersion, expiresAt, absoluteExpiresAt, invalidations);
-            return (VersionedWrite.Written, newVersion);
+            return VersionedWriteResult<T>.Written(newVersion);
         }
 
+        // Lost the compare-and-set. The record read here is the one the caller has to merge with: open it now (one read,
+        // not a second one by the caller), so a conflict costs one storage round trip and one decrypt.
+        invalidations = InvalidationCount(key);
         StoredRecord? current = await _store.ReadAsync(key, async, ct).ConfigureAwait(false);
-        if (current is null && expectedVersion != SessionStorage.Absent)
+        if (current is { } record)
+        {
+            (bool found, VersionedSession<T> theirs) = await AdoptAsync<T>(id, key, record, invalidations, async, ct).ConfigureAwait(false);
+            // A record that fails authentication was rejected and evicted: to this request the session is gone.
+            return found ? VersionedWriteResult<T>.Conflicted(theirs) : VersionedWriteResult<T>.Deleted;
+        }
+
+        if (expectedVersion != SessionStorage.Absent)
         {
             CacheMarkDeleted(id, key);
-            return (VersionedWrite.Deleted, newVersion);
+            return VersionedWriteResult<T>.Deleted;
         }
 
+        // A new session's ID was taken and released again meanwhile: nothing to merge with.
         _cache?.Remove(id);
-        return (VersionedWrite.Conflict, newVersion);
+        return VersionedWriteResult<T>.Conflicted(default, hasTheirs: false);
     }
 
     /// <summary>Serializes a value the way it would be stored, for change detection.</summary>

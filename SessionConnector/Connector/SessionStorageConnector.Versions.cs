@@ -28,10 +28,17 @@ public sealed partial class SessionStorageConnector
     /// this process no version is ever issued twice. A <paramref name="previous"/> that no connector could have written
     /// (above <see cref="MaxRecordVersion"/>) counts as absent, so a planted record cannot drive the clock to overflow.
     /// </summary>
-    private long NextVersion(long previous)
+    private long NextVersion(long previous) => NextVersion(previous, NowTicks);
+
+    /// <summary>
+    /// <see cref="NextVersion(long)"/> with the clock already read by the caller: a Set reads it once, for its expiry and
+    /// its version. A reading taken a moment earlier only lowers the time floor; every other guarantee comes from
+    /// <paramref name="previous"/> and the process-wide last version.
+    /// </summary>
+    private static long NextVersion(long previous, long nowTicks)
     {
         if (previous > MaxRecordVersion) previous = SessionStorage.Absent;
-        long floor = Math.Max(previous + 1, Math.Max(NowTicks, 1));
+        long floor = Math.Max(previous + 1, Math.Max(nowTicks, 1));
         if (previous == SessionStorage.Absent) floor += Random.Shared.NextInt64(1, 1L << 32);
         while (true)
         {

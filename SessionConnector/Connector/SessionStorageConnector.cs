@@ -70,7 +70,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _cacheMaxAgeTicks = options.CacheMaxAge.Ticks;
         _protector = new SessionProtector(ResolveKeys(options), _time);
         _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);
-        _store = new MeteredStorage(storage, _metrics);
+        _store = new MeteredStorage(storage, _metrics, _time);
 
         // As in the seed: a cache in front of a backend that is itself in memory would only double-store.
         UsesMemoryBackend = storage.IsInMemory;
@@ -140,30 +140,33 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
     private long NowTicks => _time.GetUtcNow().UtcTicks;
 
-    private string StorageKeyOf(string id)
+    private string StorageKeyOf(string id) => StorageKeyEntryOf(id).StorageKey;
+
+    /// <summary>The storage key of <paramref name="id"/> with its stripe, both computed once per ID and remembered.</summary>
+    private StorageKeyEntry StorageKeyEntryOf(string id)
     {
-        if (_storageKeys.TryGet(id, out StorageKeyEntry? known)) return known.StorageKey;
+        if (_storageKeys.TryGet(id, out StorageKeyEntry? known)) return known;
         string key = _protector.DeriveStorageKey(id);
-        _storageKeys.Set(id, new StorageKeyEntry(key));
-        return key;
+        var entry = new StorageKeyEntry(key);
+        _storageKeys.Set(id, entry);
+        return entry;
     }
 
     private sealed class StorageKeyEntry(string storageKey) : SieveEntry<string>
     {
         public string StorageKey { get; } = storageKey;
+
+        // Kept with the key: hashing 43 characters again on every write would cost as much as the memo lookup itself.
+        public int Stripe { get; } = StripeOf(storageKey);
     }
 
     // Writers of one session share a stripe (and its gate and invalidation count); 256 stripes keep unrelated sessions apart.
     private static int StripeOf(string storageKey) => (int)((uint)StringComparer.Ordinal.GetHashCode(storageKey) % UpdateStripes);
 
-    private SemaphoreSlim UpdateGate(string storageKey) => _updateGates[StripeOf(storageKey)];
-
     private static void ValidateExpiry(TimeSpan? expiry)
     {
         if (expiry is { } e && e <= TimeSpan.Zero) Throw.BadExpiry(e);
     }
-
-    private DateTimeOffset? ExpiryFromNow(TimeSpan? expiry) => expiry is { } e ? _time.GetUtcNow() + e : null;
 
     /// <summary>Closes the connector and its storage.</summary>
     public void Dispose() => Close();

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Storage;
@@ -14,17 +13,23 @@ namespace SessionConnector.Diagnostics;
 internal sealed class MeteredStorage
 {
     private readonly SessionStorage _inner;
+    // The built-in memory store, when that is the backend: it can keep the connector's envelope without copying it.
+    private readonly MemorySessionStorage? _memory;
+    // True when that store judges expiry by the connector's own clock, so a reading the connector took serves it too.
+    private readonly bool _memorySharesClock;
     private readonly SessionMetrics _metrics;
 
-    public MeteredStorage(SessionStorage inner, SessionMetrics metrics)
+    public MeteredStorage(SessionStorage inner, SessionMetrics metrics, TimeProvider connectorClock)
     {
         _inner = inner;
+        _memory = inner as MemorySessionStorage;
+        _memorySharesClock = _memory is not null && ReferenceEquals(_memory.Time, connectorClock);
         _metrics = metrics;
     }
 
     public async ValueTask<StoredRecord?> ReadAsync(string key, bool async, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
+        long start = _metrics.StartStorageOperation();
         try
         {
             StoredRecord? record = async ? await _inner.ReadAsync(key, ct).ConfigureAwait(false) : _inner.Read(key);
@@ -37,9 +42,30 @@ internal sealed class MeteredStorage
         }
     }
 
-    public async ValueTask<bool> TryWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct)
+    /// <summary>
+    /// The version of the live record, or <see cref="SessionStorage.Absent"/> when there is none (a live record's version
+    /// is never Absent): what a write that replaces the record needs, without the record. <paramref name="now"/>, a reading
+    /// of the connector's clock the caller took anyway, spares the memory store its own clock read when they share it.
+    /// </summary>
+    public ValueTask<long> ReadVersionAsync(string key, bool async, CancellationToken ct, DateTimeOffset now) =>
+        _memory is not null ? new ValueTask<long>(MemoryReadVersion(key, async, ct, now)) : VersionOf(ReadAsync(key, async, ct));
+
+    private static async ValueTask<long> VersionOf(ValueTask<StoredRecord?> read) =>
+        (await read.ConfigureAwait(false))?.Version ?? SessionStorage.Absent;
+
+    /// <summary>
+    /// A compare-and-set write of <paramref name="envelope"/>, which the caller hands over: a fresh array it never touches
+    /// again, so a backend that keeps arrays (memory) may store it as is. <paramref name="now"/> is as for
+    /// <see cref="ReadVersionAsync"/> (null: the store reads its clock).
+    /// </summary>
+    public ValueTask<bool> TryWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct, DateTimeOffset? now = null) =>
+        _memory is not null
+            ? new ValueTask<bool>(MemoryTryWrite(key, envelope, expiresAt, expected, version, async, ct, now))
+            : TryWriteCoreAsync(key, envelope, expiresAt, expected, version, async, ct);
+
+    private async ValueTask<bool> TryWriteCoreAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
+        long start = _metrics.StartStorageOperation();
         try
         {
             bool written = async
@@ -54,9 +80,43 @@ internal sealed class MeteredStorage
         }
     }
 
+    // The memory store answers synchronously whatever `async` says (its async twins are a cancellation check and the sync
+    // member), so its calls on the write path skip the async state machines, which cost a Set more than the store's own work.
+    private long MemoryReadVersion(string key, bool async, CancellationToken ct, DateTimeOffset now)
+    {
+        long start = _metrics.StartStorageOperation();
+        try
+        {
+            if (async) ct.ThrowIfCancellationRequested();
+            long version = _memory!.ReadVersion(key, _memorySharesClock ? now : null);
+            _metrics.StorageOperation("read", start);
+            return version;
+        }
+        catch (Exception e) when (ObserveFailure("read", e))
+        {
+            throw; // unreachable: the filter only observes
+        }
+    }
+
+    private bool MemoryTryWrite(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct, DateTimeOffset? now)
+    {
+        long start = _metrics.StartStorageOperation();
+        try
+        {
+            if (async) ct.ThrowIfCancellationRequested();
+            bool written = _memory!.TryWriteOwned(key, envelope, expiresAt, expected, version, _memorySharesClock ? now : null);
+            _metrics.StorageOperation("write", start);
+            return written;
+        }
+        catch (Exception e) when (ObserveFailure("write", e))
+        {
+            throw; // unreachable: the filter only observes
+        }
+    }
+
     public async ValueTask<bool> DeleteAsync(string key, bool async, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
+        long start = _metrics.StartStorageOperation();
         try
         {
             bool deleted = async ? await _inner.DeleteAsync(key, ct).ConfigureAwait(false) : _inner.Delete(key);
@@ -72,7 +132,7 @@ internal sealed class MeteredStorage
     /// <summary>Deletes the record only at <paramref name="version"/> (see <see cref="SessionStorage.TryDelete"/>).</summary>
     public async ValueTask<bool> TryDeleteAsync(string key, long version, bool async, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
+        long start = _metrics.StartStorageOperation();
         try
         {
             bool deleted = async ? await _inner.TryDeleteAsync(key, version, ct).ConfigureAwait(false) : _inner.TryDelete(key, version);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace SessionConnector.Diagnostics;
@@ -54,16 +55,25 @@ internal sealed class SessionMetrics : IDisposable
 
     public void StorageFailed(string operation, Exception exception) => _observer?.StorageFailed(operation, exception);
 
-    /// <summary>Records one storage operation; <paramref name="startTimestamp"/> comes from Stopwatch.GetTimestamp.</summary>
+    /// <summary>
+    /// The start timestamp of a storage operation, or 0 when nobody listens to the duration histogram: the clock is read
+    /// only for a listener, so a process without one pays nothing per call.
+    /// </summary>
+    public long StartStorageOperation() => _storageDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+
+    /// <summary>Records one storage operation; <paramref name="startTimestamp"/> comes from <see cref="StartStorageOperation"/>.</summary>
     public void StorageOperation(string operation, long startTimestamp)
     {
-        var op = new KeyValuePair<string, object?>("sessionconnector.storage.operation", operation);
-        _storageOps.Add(1, _kindTag, op);
-        if (_storageDuration.Enabled)
+        // Enabled first: without a listener the tag list is never built (Add would build it only to drop it).
+        if (_storageOps.Enabled) _storageOps.Add(1, _kindTag, OperationTag(operation));
+        // A listener that subscribed after the start has no start time to measure from: skip that one sample.
+        if (startTimestamp != 0 && _storageDuration.Enabled)
         {
-            _storageDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, _kindTag, op);
+            _storageDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, _kindTag, OperationTag(operation));
         }
     }
+
+    private static KeyValuePair<string, object?> OperationTag(string operation) => new("sessionconnector.storage.operation", operation);
 
     public void Dispose()
     {

@@ -35,11 +35,12 @@ internal static class EnvelopeFormat
     /// <summary>Associated data before the session ID: bound header and record version.</summary>
     public const int AadPrefixSize = BoundHeaderSize + RecordVersionSize; // 30
 
-    /// <summary>Session IDs up to this many UTF-16 chars build their associated data on the stack.</summary>
+    /// <summary>
+    /// Session IDs up to this many UTF-16 chars build their associated data on the stack, in a buffer sized to the ID
+    /// (prefix + at most 3 UTF-8 bytes per char): the runtime zeroes a stack buffer, so one sized for the longest ID would
+    /// cost a 43-character ID five times the zeroing it needs, on every seal and open.
+    /// </summary>
     public const int StackIdChars = 256;
-
-    /// <summary>Stack buffer for the associated data: prefix + UTF-8 of a 256-char ID (at most 3 bytes per char).</summary>
-    public const int StackAadSize = AadPrefixSize + StackIdChars * 3;
 
     public static void WriteHeader(Span<byte> envelope, uint keyId, ReadOnlySpan<byte> salt, ulong counter)
     {

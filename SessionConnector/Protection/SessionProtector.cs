@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text.Unicode;
@@ -88,7 +87,7 @@ internal sealed class SessionProtector : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         byte[]? rented = null;
         Span<byte> buffer = sessionId.Length <= EnvelopeFormat.StackIdChars
-            ? stackalloc byte[EnvelopeFormat.StackIdChars * 3]
+            ? stackalloc byte[sessionId.Length * 3]
             : (rented = ArrayPool<byte>.Shared.Rent(sessionId.Length * 3));
         try
         {
@@ -135,7 +134,7 @@ internal sealed class SessionProtector : IDisposable
 
         byte[]? rented = null;
         Span<byte> aadBuffer = sessionId.Length <= EnvelopeFormat.StackIdChars
-            ? stackalloc byte[EnvelopeFormat.StackAadSize]
+            ? stackalloc byte[EnvelopeFormat.AadPrefixSize + sessionId.Length * 3]
             : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.AadPrefixSize + sessionId.Length * 3));
         try
         {
@@ -201,7 +200,7 @@ internal sealed class SessionProtector : IDisposable
 
         byte[]? rented = null;
         Span<byte> aadBuffer = sessionId.Length <= EnvelopeFormat.StackIdChars
-            ? stackalloc byte[EnvelopeFormat.StackAadSize]
+            ? stackalloc byte[EnvelopeFormat.AadPrefixSize + sessionId.Length * 3]
             : (rented = ArrayPool<byte>.Shared.Rent(EnvelopeFormat.AadPrefixSize + sessionId.Length * 3));
         ProtectionEpoch? fresh = null;
         try
@@ -369,7 +368,12 @@ internal sealed class SessionProtector : IDisposable
     }
 
     /// <summary>Wall clock minus monotonic clock, in ticks: constant while the process runs, shifted by a restore.</summary>
-    private long ClockOffset() => _clock.GetUtcNow().UtcTicks - Stopwatch.GetElapsedTime(0, Stopwatch.GetTimestamp()).Ticks;
+    /// <remarks>
+    /// The monotonic half is the coarse monotonic clock (<see cref="Environment.TickCount64"/>, milliseconds), cheaper to
+    /// read than <see cref="System.Diagnostics.Stopwatch"/> on every seal; its few milliseconds of granularity are nothing
+    /// against <see cref="ClockJumpTicks"/>, and it moves with a restore as the fine monotonic clock does.
+    /// </remarks>
+    private long ClockOffset() => _clock.GetUtcNow().UtcTicks - Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
 
     /// <summary>
     /// AAD = envelope bytes [0, 22) (magic, version, key id, salt) || uint64be(record version) || strict UTF-8 of the

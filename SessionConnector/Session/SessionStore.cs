@@ -193,31 +193,25 @@ public sealed class SessionStore<T> where T : ISessionData<T>
         for (int attempt = 1; ; attempt++)
         {
             DateTimeOffset? expiresAt = NextExpiry(_connector.Time.GetUtcNow());
-            VersionedWrite outcome;
-            long version;
-            if (async)
-            {
-                (outcome, version) = await _connector
-                    .WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                outcome = _connector.WriteVersioned(_id, _data!, _version, expiresAt, _absoluteExpiresAt, out version);
-            }
-
-            if (outcome != VersionedWrite.Conflict) return Committed(outcome, version, expiresAt);
+            VersionedWriteResult<T> written = async
+                ? await _connector.WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, ct).ConfigureAwait(false)
+                : _connector.WriteVersioned(_id, _data!, _version, expiresAt, _absoluteExpiresAt);
+            if (written.Outcome != VersionedWrite.Conflict) return Committed(written.Outcome, written.NewVersion, expiresAt);
             if (_options.ConflictPolicy == SessionConflictPolicy.Reject || attempt >= attempts) return SessionCommitResult.Conflict;
 
-            // Lost the compare-and-set: re-read what the other request committed and retry on top of it.
-            VersionedSession<T> theirs;
-            bool found;
-            if (async)
+            // Lost the compare-and-set: retry on top of what the other request committed (the write hands it back).
+            VersionedSession<T> theirs = written.Theirs;
+            bool found = written.HasTheirs;
+            if (!found)
             {
-                (found, theirs) = await _connector.TryLoadVersionedAsync<T>(_id, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                found = _connector.TryLoadVersioned(_id, out theirs);
+                if (async)
+                {
+                    (found, theirs) = await _connector.TryLoadVersionedAsync<T>(_id, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    found = _connector.TryLoadVersioned(_id, out theirs);
+                }
             }
 
             // Gone meanwhile (a logout, or expired): a merge never brings a session back.

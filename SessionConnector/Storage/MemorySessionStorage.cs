@@ -54,38 +54,59 @@ public sealed class MemorySessionStorage : SessionStorage
     /// <inheritdoc />
     public override bool IsInMemory => true;
 
+    /// <summary>The clock expiry is judged by. A caller that reads this same clock anyway may hand its reading in.</summary>
+    internal TimeProvider Time => _time;
+
     /// <inheritdoc />
     public override StoredRecord? Read(string key)
     {
         lock (_sync)
         {
-            Entry? e = Live(key);
-            if (e is null) return null;
-            Touch(e);
-            return new StoredRecord(e.Value, e.Version, e.ExpiresAt);
+            Entry? e = Used(key, now: null);
+            return e is null ? null : new StoredRecord(e.Value, e.Version, e.ExpiresAt);
         }
+    }
+
+    /// <summary>
+    /// The version of the live record (<see cref="SessionStorage.Absent"/> when there is none), as <see cref="Read"/> would
+    /// see it, judging expiry at <paramref name="now"/>: a reading of <see cref="Time"/> the caller already took (null:
+    /// read the clock here).
+    /// </summary>
+    internal long ReadVersion(string key, DateTimeOffset? now)
+    {
+        lock (_sync) return Used(key, now)?.Version ?? Absent;
     }
 
     /// <inheritdoc />
     public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
     {
         ArgumentNullException.ThrowIfNull(key);
-        byte[] copy = value.ToArray();
+        // The caller keeps its buffer and may reuse it: store a copy of our own.
+        return TryWriteOwned(key, value.ToArray(), expiresAt, expectedVersion, newVersion);
+    }
+
+    /// <summary>
+    /// <see cref="TryWrite"/> for a buffer the caller hands over and never touches again (the connector's fresh envelope):
+    /// stored as is, without the copy a public caller's buffer needs. <paramref name="now"/> is as for
+    /// <see cref="ReadVersion"/>.
+    /// </summary>
+    internal bool TryWriteOwned(string key, byte[] value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, DateTimeOffset? now = null)
+    {
         lock (_sync)
         {
-            Entry? e = Live(key);
+            Entry? e = Live(key, now);
             long current = e?.Version ?? Absent;
             if (expectedVersion != AnyVersion && expectedVersion != current) return false;
             if (e is null)
             {
-                e = new Entry { Key = key, Value = copy, Version = newVersion, ExpiresAt = expiresAt };
+                e = new Entry { Key = key, Value = value, Version = newVersion, ExpiresAt = expiresAt };
                 e.Node = _lru.AddFirst(e);
                 _entries[key] = e;
                 while (_entries.Count > MaxRecords) Remove(_lru.Last!.Value);
             }
             else
             {
-                e.Value = copy;
+                e.Value = value;
                 e.Version = newVersion;
                 e.ExpiresAt = expiresAt;
                 Touch(e);
@@ -165,15 +186,23 @@ public sealed class MemorySessionStorage : SessionStorage
         }
     }
 
-    private Entry? Live(string key)
+    /// <summary>The live entry, marked most recently used; call under the lock.</summary>
+    private Entry? Used(string key, DateTimeOffset? now)
+    {
+        Entry? e = Live(key, now);
+        if (e is not null) Touch(e);
+        return e;
+    }
+
+    private Entry? Live(string key, DateTimeOffset? now)
     {
         if (!_entries.TryGetValue(key, out Entry? e)) return null;
-        if (!IsExpired(e)) return e;
+        if (!IsExpired(e, now)) return e;
         Remove(e);
         return null;
     }
 
-    private bool IsExpired(Entry e) => e.ExpiresAt is { } at && at <= _time.GetUtcNow();
+    private bool IsExpired(Entry e, DateTimeOffset? now = null) => e.ExpiresAt is { } at && at <= (now ?? _time.GetUtcNow());
 
     private void Touch(Entry e)
     {

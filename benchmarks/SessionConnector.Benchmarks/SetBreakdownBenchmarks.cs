@@ -1,5 +1,5 @@
 using System;
-using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Threading;
 using BenchmarkDotNet.Attributes;
 using SessionConnector.Caching;
@@ -18,7 +18,7 @@ namespace SessionConnector.Benchmarks;
 /// </summary>
 [BenchmarkCategory(Categories.SetBreakdown)]
 [Comparison("3c. Profile of Set on memory storage (informational)",
-    "Each step of SessionStorageConnector.Set timed alone; Ratio is its share of one full Set. SetFloor = EncodePayload + RawSeal (the baseline of comparison 3's Set target). Protect is the product's seal (RawSeal plus the envelope header, the per-epoch nonce counter, the AesGcm pool and the revocation re-check). The steps do not add up exactly (call overhead and the connector's own branches are not listed). See benchmarks/ANALYSIS.md.")]
+    "Each step of SessionStorageConnector.Set timed alone; Ratio is its share of one full Set. SetFloor = EncodePayload + RawSeal (the baseline of comparison 3's Set target). Protect is the product's seal (RawSeal plus the envelope header, the per-epoch nonce counter, the AesGcm pool and the revocation re-check); the Protect* rows time those parts alone. The steps do not add up exactly (call overhead and the connector's own branches are not listed). See benchmarks/ANALYSIS.md.")]
 public class SetBreakdownBenchmarks
 {
     private static long s_lastVersion;
@@ -29,6 +29,10 @@ public class SetBreakdownBenchmarks
     private MemorySessionStorage _storage = null!;
     private ConcurrentSieveCache<string, KeyEntry> _storageKeys = null!;
     private SemaphoreSlim[] _gates = null!;
+    private int _stripe;
+    private InstancePool<AesGcm> _ciphers = null!;
+    private long _counter;
+    private long _nowTicks;
     private SessionMetrics _metrics = null!;
     private FloorSeal _floor = null!;
     private BenchSession _value = null!;
@@ -55,16 +59,19 @@ public class SetBreakdownBenchmarks
         _key = _protector.DeriveStorageKey(_id);
         _storageKeys = new ConcurrentSieveCache<string, KeyEntry>(4096, StringComparer.Ordinal);
         _storageKeys.Set(_id, new KeyEntry(_key));
-        // As the connector: 256 stripes of SemaphoreSlim(1, 1), picked by the storage key's hash.
+        // As the connector: 256 stripes of SemaphoreSlim(1, 1); the stripe is hashed once per ID and kept with its storage key.
         _gates = new SemaphoreSlim[256];
         for (int i = 0; i < _gates.Length; i++) _gates[i] = new SemaphoreSlim(1, 1);
+        _stripe = (int)((uint)StringComparer.Ordinal.GetHashCode(_key) % (uint)_gates.Length);
+        _ciphers = new InstancePool<AesGcm>(() => new AesGcm(Shared.FixedSecret, EnvelopeFormat.TagSize));
+        _nowTicks = DateTimeOffset.UtcNow.UtcTicks;
         _metrics = new SessionMetrics("memory");
         _floor = new FloorSeal(_id);
         DateTimeOffset expires = DateTimeOffset.UtcNow.AddHours(1);
         _payload = SessionPayload.Encode(_value, SessionFormat.MessagePack, expires, expires).ToArray();
         _envelope = _protector.Protect(_id, 1, _payload);
         _storage = new MemorySessionStorage();
-        _storage.TryWrite(_key, _envelope, null, SessionStorage.AnyVersion, _version);
+        _storage.TryWrite(_key, _envelope, expires, SessionStorage.AnyVersion, _version);
     }
 
     [GlobalCleanup]
@@ -75,6 +82,7 @@ public class SetBreakdownBenchmarks
         _ring.Dispose();
         _metrics.Dispose();
         _floor.Dispose();
+        _ciphers.Dispose();
     }
 
     [Benchmark(Baseline = true)]
@@ -83,7 +91,7 @@ public class SetBreakdownBenchmarks
     [Benchmark]
     public byte[] SetFloor() => _floor.EncodeAndSeal(_value);
 
-    /// <summary>Argument checks and the expiry's clock read (EnsureOpen, SessionIds.Validate, ValidateExpiry, now + expiry).</summary>
+    /// <summary>Argument checks and the one clock read of a Set (EnsureOpen, SessionIds.Validate, ValidateExpiry, now + expiry; the version floor reuses it).</summary>
     [Benchmark]
     public DateTimeOffset ValidateAndExpiry()
     {
@@ -109,21 +117,21 @@ public class SetBreakdownBenchmarks
     [Benchmark]
     public byte[] Protect() => _protector.Protect(_id, 1, _payload);
 
-    /// <summary>The per-session writer gate: hash of the 43-char storage key, uncontended SemaphoreSlim Wait + Release.</summary>
+    /// <summary>The per-session writer gate: the stripe kept with the storage key, uncontended SemaphoreSlim Wait + Release.</summary>
     [Benchmark]
     public int UpdateGate()
     {
-        SemaphoreSlim gate = _gates[(uint)StringComparer.Ordinal.GetHashCode(_key) % (uint)_gates.Length];
+        SemaphoreSlim gate = _gates[_stripe];
         gate.Wait();
         gate.Release();
         return 0;
     }
 
-    /// <summary>The version clock: a clock read and a compare-and-swap on the process-wide last version.</summary>
+    /// <summary>The version clock: a compare-and-swap on the process-wide last version (the clock reading is the expiry's).</summary>
     [Benchmark]
     public long NextVersion()
     {
-        long floor = Math.Max(_version + 1, TimeProvider.System.GetUtcNow().UtcTicks);
+        long floor = Math.Max(_version + 1, _nowTicks);
         while (true)
         {
             long last = Volatile.Read(ref s_lastVersion);
@@ -132,19 +140,49 @@ public class SetBreakdownBenchmarks
         }
     }
 
-    /// <summary>Storage metrics of one Set: two timestamps and two tagged counter adds (read and write).</summary>
+    /// <summary>Storage metrics of one Set with no listener (read and write): an Enabled check per instrument and call.</summary>
     [Benchmark]
     public int Metrics()
     {
-        _metrics.StorageOperation("read", Stopwatch.GetTimestamp());
-        _metrics.StorageOperation("write", Stopwatch.GetTimestamp());
+        _metrics.StorageOperation("read", _metrics.StartStorageOperation());
+        _metrics.StorageOperation("write", _metrics.StartStorageOperation());
         return 0;
     }
 
+    /// <summary>
+    /// The memory store's version read, then its compare-and-set write of the envelope the connector hands over (no copy), both
+    /// judging expiry by the Set's clock reading (the record has an expiry, as a Set with one writes it).
+    /// </summary>
     [Benchmark]
     public bool StorageReadThenWrite()
     {
-        StoredRecord? current = _storage.Read(_key);
-        return _storage.TryWrite(_key, _envelope, null, current?.Version ?? SessionStorage.Absent, ++_version);
+        var now = new DateTimeOffset(_nowTicks, TimeSpan.Zero);
+        long current = _storage.ReadVersion(_key, now);
+        return _storage.TryWriteOwned(_key, _envelope, now.AddHours(1), current, ++_version, now);
+    }
+
+    /// <summary>Inside Protect: the epoch check (wall minus monotonic clock against the epoch's, for snapshot restores) and the nonce counter.</summary>
+    [Benchmark]
+    public long ProtectEpochCheck()
+    {
+        long offset = TimeProvider.System.GetUtcNow().UtcTicks - Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
+        return Math.Abs(offset - _nowTicks) + Interlocked.Increment(ref _counter);
+    }
+
+    /// <summary>Inside Protect: renting the epoch's AesGcm from its pool and returning it (two interlocked operations).</summary>
+    [Benchmark]
+    public int ProtectCipherPool()
+    {
+        AesGcm gcm = _ciphers.Rent();
+        _ciphers.Return(gcm);
+        return 0;
+    }
+
+    /// <summary>Inside Protect, after the seal (fail-closed, kept): the full fence before the disposed flag, and the revocation re-check of the key id.</summary>
+    [Benchmark]
+    public bool ProtectFenceAndRecheck()
+    {
+        Interlocked.MemoryBarrier();
+        return _ring.GetKey(_ring.PrimaryKeyId) is null;
     }
 }
