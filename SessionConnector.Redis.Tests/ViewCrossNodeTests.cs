@@ -28,44 +28,54 @@ public sealed class ViewCrossNodeTests
     [Fact]
     public void WhenAnotherNodeWritesTheViewReaderSeesTheNewVersion()
     {
-        string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestNodes.NewSecret();
-        using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
-        using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
-        string id = SessionStorageConnector.GenerateId();
-        Assert.True(a.Set(id, new ViewScore { Value = 1 }));
-        Assert.True(b.TryRead(id, out ViewScore.View first));
-        Assert.True(b.TryRead(id, out ViewScore.View _)); // cached in b, fast path armed
-
-        for (int round = 2; round < 12; round++)
+        (SessionStorageConnector a, SessionStorageConnector b, string id) = TwoNodes();
+        using (a)
+        using (b)
         {
-            Assert.True(a.Update<ViewScore>(id, s => s.Value = round));
-            Assert.True(WaitFor(() => b.TryRead(id, out ViewScore.View v) && v.Value == round), $"round {round}: b never saw the update");
-        }
+            Assert.True(b.TryRead(id, out ViewScore.View first));
+            Assert.True(b.TryRead(id, out ViewScore.View _)); // cached in b, fast path armed
 
-        Assert.Equal(1, first.Value); // the first view still reads the version it was taken from
+            for (int round = 2; round < 12; round++)
+            {
+                Assert.True(a.Update<ViewScore>(id, s => s.Value = round));
+                Assert.True(WaitFor(() => b.TryRead(id, out ViewScore.View v) && v.Value == round), $"round {round}: b never saw the update");
+            }
+
+            Assert.Equal(1, first.Value); // the first view still reads the version it was taken from
+        }
     }
 
     [Fact]
     public void WhenAnotherNodeDeletesTheViewReaderStopsServingIt()
     {
+        (SessionStorageConnector a, SessionStorageConnector b, string id) = TwoNodes();
+        using (a)
+        using (b)
+        {
+            Assert.True(b.TryRead(id, out ViewScore.View _));
+            Assert.True(b.TryRead(id, out ViewScore.View _));
+
+            Assert.True(a.Delete(id));
+
+            Assert.True(WaitFor(() => !b.TryRead(id, out ViewScore.View _)), "b kept serving the deleted session");
+            for (int i = 0; i < 200; i++)
+            {
+                Assert.False(b.TryRead(id, out ViewScore.View _));
+                Thread.Sleep(1);
+            }
+        }
+    }
+
+    /// <summary>Two nodes over one prefix with long-lived caches, and a session node a wrote.</summary>
+    private (SessionStorageConnector A, SessionStorageConnector B, string Id) TwoNodes()
+    {
         string prefix = TestNodes.NewPrefix();
         byte[] secret = TestNodes.NewSecret();
-        using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
-        using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
+        SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
+        SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
         string id = SessionStorageConnector.GenerateId();
         Assert.True(a.Set(id, new ViewScore { Value = 1 }));
-        Assert.True(b.TryRead(id, out ViewScore.View _));
-        Assert.True(b.TryRead(id, out ViewScore.View _));
-
-        Assert.True(a.Delete(id));
-
-        Assert.True(WaitFor(() => !b.TryRead(id, out ViewScore.View _)), "b kept serving the deleted session");
-        for (int i = 0; i < 200; i++)
-        {
-            Assert.False(b.TryRead(id, out ViewScore.View _));
-            Thread.Sleep(1);
-        }
+        return (a, b, id);
     }
 
     // A correctness bound, not a latency goal: the invalidation must arrive at all.
