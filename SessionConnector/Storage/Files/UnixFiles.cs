@@ -172,10 +172,15 @@ internal static class UnixFiles
             return null;
         }
 
-        // A symbolic link is refused before anything is created through it.
-        if (TryGetStatus(path, out EntryStatus before) && before.Kind == EntryKind.SymbolicLink) return "is a symbolic link";
-        Directory.CreateDirectory(path, PrivateDirectoryMode);
-        if (!TryGetStatus(path, out EntryStatus status)) return "disappeared while it was being opened";
+        // One lstat when the directory exists (every start but the first): a symbolic link is refused before anything is
+        // created through it, and what exists is checked as it is. Only a missing directory is created (0700, with any
+        // missing parents) and then looked at again.
+        if (!TryGetStatus(path, out EntryStatus status))
+        {
+            Directory.CreateDirectory(path, PrivateDirectoryMode);
+            if (!TryGetStatus(path, out status)) return "disappeared while it was being opened";
+        }
+
         if (status.Kind == EntryKind.SymbolicLink) return "is a symbolic link";
         if (status.Kind != EntryKind.Directory) return "is not a directory";
         uint me = CurrentUserId;
