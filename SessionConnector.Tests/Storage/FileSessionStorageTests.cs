@@ -251,6 +251,33 @@ public sealed class FileSessionStorageTests : IDisposable
     }
 
     [Fact]
+    public void AStorePathThatIsARegularFileIsATypedRefusal()
+    {
+        Directory.CreateDirectory(_env.Directory);
+        File.WriteAllBytes(_dir, new byte[] { 42 });
+
+        var e = Assert.Throws<SessionStorageException>(() => Open());
+
+        Assert.Contains("not a directory", e.Message);
+        Assert.Contains(_dir, e.Message);
+        Assert.Equal(new byte[] { 42 }, File.ReadAllBytes(_dir));
+    }
+
+    [Fact]
+    public void AStoreUnderMissingParentsIsCreatedWithItsOwnDirectoriesPrivate()
+    {
+        string nested = Path.Combine(_env.Directory, "a", "b", "store");
+
+        using var s = Open(directory: nested);
+
+        Assert.True(s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1));
+        foreach (string d in new[] { nested, Path.Combine(nested, ".tmp"), Path.Combine(nested, ".locks") })
+        {
+            Assert.Equal(PrivateDirectory, File.GetUnixFileMode(d));
+        }
+    }
+
+    [Fact]
     public void AStoreOwnedByAnotherUserIsRefused()
     {
         string foreign = UnixTestFiles.ForeignDirectory(_env.Directory);

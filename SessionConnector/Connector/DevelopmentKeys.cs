@@ -125,8 +125,8 @@ internal static class DevelopmentKeys
         string? problem;
         try
         {
-            // Missing parents (…/SessionConnector) are created 0700 too; only the key's own directory must pass the checks.
-            problem = UnixFiles.EnsurePrivateDirectory(directory);
+            // The parent (…/SessionConnector) is created 0700 too; only the key's own directory must pass the checks.
+            problem = UnixFiles.EnsurePrivateDirectory(directory, privateParent: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

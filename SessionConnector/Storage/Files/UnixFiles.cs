@@ -158,13 +158,14 @@ internal static class UnixFiles
     }
 
     /// <summary>
-    /// Creates <paramref name="path"/> as a 0700 directory if missing, then checks it is a private directory of this user:
+    /// Creates <paramref name="path"/> as a 0700 directory if missing (its parent too with <paramref name="privateParent"/>;
+    /// other missing ancestors get the default mode), then checks it is a private directory of this user:
     /// not a symbolic link, owned by the current user, no group or other permissions (a looser directory of ours is
     /// tightened). Returns what is wrong, or null when it is fine.
     /// </summary>
     /// <exception cref="IOException">Creating or inspecting the directory failed.</exception>
     /// <exception cref="UnauthorizedAccessException">Creating the directory was not permitted.</exception>
-    public static string? EnsurePrivateDirectory(string path)
+    public static string? EnsurePrivateDirectory(string path, bool privateParent = false)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -173,10 +174,11 @@ internal static class UnixFiles
         }
 
         // One lstat when the directory exists (every start but the first): a symbolic link is refused before anything is
-        // created through it, and what exists is checked as it is. Only a missing directory is created (0700, with any
-        // missing parents) and then looked at again.
+        // created through it, and what exists is checked as it is. Only a missing directory is created, and then looked at
+        // again.
         if (!TryGetStatus(path, out EntryStatus status))
         {
+            if (privateParent && Path.GetDirectoryName(path) is { } parent) Directory.CreateDirectory(parent, PrivateDirectoryMode);
             Directory.CreateDirectory(path, PrivateDirectoryMode);
             if (!TryGetStatus(path, out status)) return "disappeared while it was being opened";
         }
