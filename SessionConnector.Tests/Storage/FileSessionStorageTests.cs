@@ -324,6 +324,19 @@ public sealed class FileSessionStorageTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AMissingRecordReadsAsAbsentEvenWhenItsFolderIsGone()
+    {
+        using var s = Open();
+        Assert.Null(s.Read(Key));
+        Assert.Null(await s.ReadAsync(Key));
+
+        Directory.Delete(_dir, recursive: true);
+
+        Assert.Null(s.Read(Key));
+        Assert.Null(await s.ReadAsync(Key));
+    }
+
     [Theory]
     [InlineData("/dev/null/sessions")]
     [InlineData("/proc/self/sessions")]

@@ -41,6 +41,7 @@ internal static class UnixFiles
 
     private const int ENOENT = 2;
     private const int EINTR = 4;
+    private const int ENOTDIR = 20;
     private const int AT_FDCWD = -100;
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const int AT_EMPTY_PATH = 0x1000;
@@ -124,6 +125,11 @@ internal static class UnixFiles
         return Open(path, flags, missingIsNull: !create, "(symbolic links are refused)");
     }
 
+    /// <summary>Opens <paramref name="path"/> read-only, following links as the BCL does; null when it or its folder does not exist.</summary>
+    /// <exception cref="IOException">The open failed for another reason (the message carries the OS error).</exception>
+    public static SafeFileHandle? OpenForRead(string path) =>
+        Open(path, OpenFlags.Current.CloseOnExec /* | O_RDONLY (0) */, missingIsNull: true, "for reading");
+
     /// <summary>Opens a directory read-only, for <c>fsync</c> (the BCL opens no directories).</summary>
     /// <exception cref="IOException">The open failed (the message carries the OS error).</exception>
     public static SafeFileHandle OpenDirectory(string path) =>
@@ -138,7 +144,7 @@ internal static class UnixFiles
             if (fd >= 0) return new SafeFileHandle(fd, ownsHandle: true);
             int errno = Marshal.GetLastPInvokeError();
             if (errno == EINTR) continue;
-            if (errno == ENOENT && missingIsNull) return null;
+            if (missingIsNull && errno is ENOENT or ENOTDIR) return null;
             throw Error(errno, $"Could not open '{path}' {why}");
         }
     }
