@@ -37,9 +37,6 @@ internal static class LibC
     [DllImport(Library, EntryPoint = "open", SetLastError = true)]
     public static extern int Open(byte[] path, int flags, int mode);
 
-    [DllImport(Library, EntryPoint = "close", SetLastError = true)]
-    public static extern int Close(int fd);
-
     [DllImport(Library, EntryPoint = "fsync", SetLastError = true)]
     public static extern int FSync(int fd);
 
