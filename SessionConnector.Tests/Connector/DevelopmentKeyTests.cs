@@ -159,6 +159,54 @@ public sealed class DevelopmentKeyTests : IDisposable
     }
 
     [Fact]
+    public void ADanglingSymbolicLinkAsTheKeyFileIsRefusedAndNothingIsCreatedThroughIt()
+    {
+        string store = Store("dangling");
+        string target = Path.Combine(_env.Directory, "planted.key");
+        Directory.CreateDirectory(_keys);
+        File.CreateSymbolicLink(DevelopmentKeys.KeyPath(_keys, Path.GetFullPath(store)), target);
+
+        var e = Assert.Throws<SessionStorageConnectorException>(() => OpenWithDevelopmentKey(store));
+
+        Assert.Contains("symbolic link", e.Message);
+        Assert.False(File.Exists(target)); // no key was written where the link points
+    }
+
+    [Fact]
+    public void ASymbolicLinkAsTheKeyDirectoryIsRefusedAndNothingIsCreatedThroughIt()
+    {
+        string store = Store("linked-dir");
+        string elsewhere = Path.Combine(_env.Directory, "elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        Directory.CreateDirectory(Path.GetDirectoryName(_keys)!);
+        Directory.CreateSymbolicLink(_keys, elsewhere);
+
+        var e = Assert.Throws<SessionStorageConnectorException>(() => OpenWithDevelopmentKey(store));
+
+        Assert.Contains("symbolic link", e.Message);
+        Assert.Contains(_keys, e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
+    }
+
+    [Fact]
+    public void MissingKeyDirectoriesAreCreatedPrivateAndALooseExistingOneIsTightened()
+    {
+        using (OpenWithDevelopmentKey(Store("fresh")))
+        {
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_keys));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(_keys)!));
+
+        File.SetUnixFileMode(_keys, File.GetUnixFileMode(_keys) | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        using (OpenWithDevelopmentKey(Store("fresh")))
+        {
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_keys));
+    }
+
+    [Fact]
     public void AKeyFileOthersCanReadIsRefused()
     {
         string store = Store("loose");

@@ -251,6 +251,33 @@ public sealed class FileSessionStorageTests : IDisposable
     }
 
     [Fact]
+    public void AStorePathThatIsARegularFileIsATypedRefusal()
+    {
+        Directory.CreateDirectory(_env.Directory);
+        File.WriteAllBytes(_dir, new byte[] { 42 });
+
+        var e = Assert.Throws<SessionStorageException>(() => Open());
+
+        Assert.Contains("not a directory", e.Message);
+        Assert.Contains(_dir, e.Message);
+        Assert.Equal(new byte[] { 42 }, File.ReadAllBytes(_dir));
+    }
+
+    [Fact]
+    public void AStoreUnderMissingParentsIsCreatedWithItsOwnDirectoriesPrivate()
+    {
+        string nested = Path.Combine(_env.Directory, "a", "b", "store");
+
+        using var s = Open(directory: nested);
+
+        Assert.True(s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1));
+        foreach (string d in new[] { nested, Path.Combine(nested, ".tmp"), Path.Combine(nested, ".locks") })
+        {
+            Assert.Equal(PrivateDirectory, File.GetUnixFileMode(d));
+        }
+    }
+
+    [Fact]
     public void AStoreOwnedByAnotherUserIsRefused()
     {
         string foreign = UnixTestFiles.ForeignDirectory(_env.Directory);
@@ -295,6 +322,19 @@ public sealed class FileSessionStorageTests : IDisposable
             Assert.Contains(RecordFile, e.Message);
             Assert.NotNull(e.InnerException);
         }
+    }
+
+    [Fact]
+    public async Task AMissingRecordReadsAsAbsentEvenWhenItsFolderIsGone()
+    {
+        using var s = Open();
+        Assert.Null(s.Read(Key));
+        Assert.Null(await s.ReadAsync(Key));
+
+        Directory.Delete(_dir, recursive: true);
+
+        Assert.Null(s.Read(Key));
+        Assert.Null(await s.ReadAsync(Key));
     }
 
     [Theory]

@@ -126,9 +126,7 @@ internal static class DevelopmentKeys
         try
         {
             // The parent (…/SessionConnector) is created 0700 too; only the key's own directory must pass the checks.
-            string? parent = Path.GetDirectoryName(directory);
-            if (parent is not null && UnixFiles.IsUnix) Directory.CreateDirectory(parent, UnixFiles.PrivateDirectoryMode);
-            problem = UnixFiles.EnsurePrivateDirectory(directory);
+            problem = UnixFiles.EnsurePrivateDirectory(directory, privateParent: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -157,20 +155,15 @@ internal static class DevelopmentKeys
 
     private static byte[]? TryRead(string path)
     {
-        if (UnixFiles.IsUnix && UnixFiles.TryGetStatus(path, out EntryStatus link) && link.Kind == EntryKind.SymbolicLink)
-        {
-            throw Refused(path, "file", "is a symbolic link");
-        }
-
-        // O_NOFOLLOW: a link swapped in after the check above still fails rather than being followed.
+        // One open and one status call on the open file: O_NOFOLLOW refuses a symbolic link (the path is looked at again
+        // only to say so), and the checks below see the very file that is read, not whatever the path names later.
         using SafeFileHandle? handle = UnixFiles.IsUnix
-            ? UnixFiles.OpenNoFollow(path, write: false, create: false)
+            ? OpenNoFollow(path)
             : File.Exists(path) ? File.OpenHandle(path) : null;
         if (handle is null) return null;
 
         if (UnixFiles.IsUnix)
         {
-            // Checked on the open file, not the path, so what is checked is what is read.
             EntryStatus status = UnixFiles.GetStatus(handle);
             if (status.Kind != EntryKind.Regular) throw Refused(path, "file", "is not a regular file");
             uint me = UnixFiles.CurrentUserId;
@@ -194,6 +187,18 @@ internal static class DevelopmentKeys
         byte[] key = new byte[SessionKeyRing.MasterKeyLength];
         if (RandomAccess.Read(handle, key, 0) != key.Length) throw new IOException("The file shrank while it was read.");
         return key;
+    }
+
+    private static SafeFileHandle? OpenNoFollow(string path)
+    {
+        try
+        {
+            return UnixFiles.OpenNoFollow(path, write: false, create: false);
+        }
+        catch (IOException) when (UnixFiles.TryGetStatus(path, out EntryStatus status) && status.Kind == EntryKind.SymbolicLink)
+        {
+            throw Refused(path, "file", "is a symbolic link");
+        }
     }
 
     private static byte[] Create(string path)

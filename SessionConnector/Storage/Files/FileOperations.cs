@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
-using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace SessionConnector.Storage.Files;
 
@@ -34,33 +34,12 @@ internal class FileOperations
     /// <summary>Fsyncs a directory so a rename in it survives power loss. A no-op where the OS cannot do it.</summary>
     public virtual void FlushDirectory(string directory)
     {
-        if (OperatingSystem.IsWindows()) return;
-        byte[] path = Encoding.UTF8.GetBytes(directory + "\0");
-        int fd = Native.Open(path, 0 /* O_RDONLY */);
-        if (fd < 0) throw new IOException($"Could not open directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
-        try
+        if (!UnixFiles.IsUnix) return;
+        // The BCL opens no directories (File.OpenHandle refuses them), so this one fsync is a libc call.
+        using SafeFileHandle handle = UnixFiles.OpenDirectory(directory);
+        if (LibC.FSync((int)handle.DangerousGetHandle()) != 0)
         {
-            if (Native.FSync(fd) != 0)
-            {
-                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
-            }
+            throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
         }
-        finally
-        {
-            _ = Native.Close(fd);
-        }
-    }
-
-    private static class Native
-    {
-        // Blittable signatures only: no runtime marshalling, so NativeAOT compiles the stubs ahead of time.
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        public static extern int Open(byte[] path, int flags);
-
-        [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        public static extern int FSync(int fd);
-
-        [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-        public static extern int Close(int fd);
     }
 }

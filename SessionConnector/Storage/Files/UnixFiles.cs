@@ -41,6 +41,7 @@ internal static class UnixFiles
 
     private const int ENOENT = 2;
     private const int EINTR = 4;
+    private const int ENOTDIR = 20;
     private const int AT_FDCWD = -100;
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const int AT_EMPTY_PATH = 0x1000;
@@ -53,7 +54,7 @@ internal static class UnixFiles
     public static bool IsUnix => !OperatingSystem.IsWindows();
 
     /// <summary>The effective user id of this process; <see cref="UnknownOwner"/> on Windows.</summary>
-    public static uint CurrentUserId => IsUnix ? Native.GetEUid() : UnknownOwner;
+    public static uint CurrentUserId => IsUnix ? LibC.GetEUid() : UnknownOwner;
 
     /// <summary>The status of <paramref name="path"/> itself (a symbolic link is reported, not followed); false when it does not exist.</summary>
     /// <exception cref="IOException">The OS call failed for another reason.</exception>
@@ -64,7 +65,7 @@ internal static class UnixFiles
         if (OperatingSystem.IsLinux())
         {
             byte[] buffer = new byte[256];
-            if (Native.StatX(AT_FDCWD, NulTerminated(path), AT_SYMLINK_NOFOLLOW, STATX_TYPE_MODE_UID, buffer) != 0)
+            if (LibC.StatX(AT_FDCWD, NulTerminated(path), AT_SYMLINK_NOFOLLOW, STATX_TYPE_MODE_UID, buffer) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
                 status = default;
@@ -101,7 +102,7 @@ internal static class UnixFiles
         if (OperatingSystem.IsLinux())
         {
             byte[] buffer = new byte[256];
-            if (Native.StatX((int)handle.DangerousGetHandle(), [0], AT_EMPTY_PATH, STATX_TYPE_MODE_UID, buffer) != 0)
+            if (LibC.StatX((int)handle.DangerousGetHandle(), [0], AT_EMPTY_PATH, STATX_TYPE_MODE_UID, buffer) != 0)
             {
                 throw Error(Marshal.GetLastPInvokeError(), "Could not read the status of an open file");
             }
@@ -121,15 +122,30 @@ internal static class UnixFiles
     {
         OpenFlags f = OpenFlags.Current;
         int flags = f.NoFollow | f.CloseOnExec | (write ? 2 /* O_RDWR */ : 0 /* O_RDONLY */) | (create ? f.Create : 0);
+        return Open(path, flags, missingIsNull: !create, "(symbolic links are refused)");
+    }
+
+    /// <summary>Opens <paramref name="path"/> read-only, following links as the BCL does; null when it or its folder does not exist.</summary>
+    /// <exception cref="IOException">The open failed for another reason (the message carries the OS error).</exception>
+    public static SafeFileHandle? OpenForRead(string path) =>
+        Open(path, OpenFlags.Current.CloseOnExec /* | O_RDONLY (0) */, missingIsNull: true, "for reading");
+
+    /// <summary>Opens a directory read-only, for <c>fsync</c> (the BCL opens no directories).</summary>
+    /// <exception cref="IOException">The open failed (the message carries the OS error).</exception>
+    public static SafeFileHandle OpenDirectory(string path) =>
+        Open(path, OpenFlags.Current.CloseOnExec /* | O_RDONLY (0) */, missingIsNull: false, "to flush it")!;
+
+    private static SafeFileHandle? Open(string path, int flags, bool missingIsNull, string why)
+    {
         byte[] nativePath = NulTerminated(path);
         while (true)
         {
-            int fd = Native.Open(nativePath, flags, (int)PrivateFileMode);
+            int fd = LibC.Open(nativePath, flags, (int)PrivateFileMode);
             if (fd >= 0) return new SafeFileHandle(fd, ownsHandle: true);
             int errno = Marshal.GetLastPInvokeError();
             if (errno == EINTR) continue;
-            if (errno == ENOENT && !create) return null;
-            throw Error(errno, $"Could not open '{path}' (symbolic links are refused)");
+            if (missingIsNull && errno is ENOENT or ENOTDIR) return null;
+            throw Error(errno, $"Could not open '{path}' {why}");
         }
     }
 
@@ -138,7 +154,7 @@ internal static class UnixFiles
     {
         while (true)
         {
-            if (Native.Flock((int)handle.DangerousGetHandle(), LOCK_EX | LOCK_NB) == 0) return true;
+            if (LibC.Flock((int)handle.DangerousGetHandle(), LOCK_EX | LOCK_NB) == 0) return true;
             int errno = Marshal.GetLastPInvokeError();
             if (errno == EINTR) continue;
             // EWOULDBLOCK is 11 on Linux, 35 on the BSDs and macOS.
@@ -148,13 +164,14 @@ internal static class UnixFiles
     }
 
     /// <summary>
-    /// Creates <paramref name="path"/> as a 0700 directory if missing, then checks it is a private directory of this user:
+    /// Creates <paramref name="path"/> as a 0700 directory if missing (its parent too with <paramref name="privateParent"/>;
+    /// other missing ancestors get the default mode), then checks it is a private directory of this user:
     /// not a symbolic link, owned by the current user, no group or other permissions (a looser directory of ours is
     /// tightened). Returns what is wrong, or null when it is fine.
     /// </summary>
     /// <exception cref="IOException">Creating or inspecting the directory failed.</exception>
     /// <exception cref="UnauthorizedAccessException">Creating the directory was not permitted.</exception>
-    public static string? EnsurePrivateDirectory(string path)
+    public static string? EnsurePrivateDirectory(string path, bool privateParent = false)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -162,10 +179,16 @@ internal static class UnixFiles
             return null;
         }
 
-        // A symbolic link is refused before anything is created through it.
-        if (TryGetStatus(path, out EntryStatus before) && before.Kind == EntryKind.SymbolicLink) return "is a symbolic link";
-        Directory.CreateDirectory(path, PrivateDirectoryMode);
-        if (!TryGetStatus(path, out EntryStatus status)) return "disappeared while it was being opened";
+        // One lstat when the directory exists (every start but the first): a symbolic link is refused before anything is
+        // created through it, and what exists is checked as it is. Only a missing directory is created, and then looked at
+        // again.
+        if (!TryGetStatus(path, out EntryStatus status))
+        {
+            if (privateParent && Path.GetDirectoryName(path) is { } parent) Directory.CreateDirectory(parent, PrivateDirectoryMode);
+            Directory.CreateDirectory(path, PrivateDirectoryMode);
+            if (!TryGetStatus(path, out status)) return "disappeared while it was being opened";
+        }
+
         if (status.Kind == EntryKind.SymbolicLink) return "is a symbolic link";
         if (status.Kind != EntryKind.Directory) return "is not a directory";
         uint me = CurrentUserId;
@@ -205,21 +228,5 @@ internal static class UnixFiles
             OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() || OperatingSystem.IsFreeBSD() ? new(0x200, 0x100, OperatingSystem.IsFreeBSD() ? 0x100000 : 0x1000000)
             : RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 or Architecture.Ppc64le ? new(0x40, 0x8000, 0x80000)
             : new(0x40, 0x20000, 0x80000);
-    }
-
-    private static class Native
-    {
-        // Blittable signatures only: no runtime marshalling, so NativeAOT compiles the stubs ahead of time.
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        public static extern int Open(byte[] path, int flags, int mode);
-
-        [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-        public static extern int StatX(int dirfd, byte[] path, int flags, uint mask, [Out] byte[] buffer);
-
-        [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
-        public static extern int Flock(int fd, int operation);
-
-        [DllImport("libc", EntryPoint = "geteuid")]
-        public static extern uint GetEUid();
     }
 }
