@@ -121,8 +121,41 @@ internal static class UnixFiles
     public static SafeFileHandle? OpenNoFollow(string path, bool write, bool create)
     {
         OpenFlags f = OpenFlags.Current;
+        bool missingIsNull = !create;
+        if (create && VariadicArgumentsOnStack && !OperatingSystem.IsWindows())
+        {
+            CreateExclusive(path);
+            create = false;
+        }
+
         int flags = f.NoFollow | f.CloseOnExec | (write ? 2 /* O_RDWR */ : 0 /* O_RDONLY */) | (create ? f.Create : 0);
-        return Open(path, flags, missingIsNull: !create, "(symbolic links are refused)");
+        return Open(path, flags, missingIsNull, "(symbolic links are refused)");
+    }
+
+    /// <summary>
+    /// open(2) takes its mode as a variadic argument. Apple's arm64 ABI passes variadic arguments on the stack, where a
+    /// fixed-argument P/Invoke never puts them, so the mode <c>O_CREAT</c> would read is garbage. There the file is
+    /// created by the BCL instead (see <see cref="CreateExclusive"/>) and then opened without <c>O_CREAT</c>.
+    /// </summary>
+    /// <remarks>Settable so the tests run the Apple path on Linux too (both paths give the same result everywhere).</remarks>
+    internal static bool VariadicArgumentsOnStack { get; set; } =
+        (OperatingSystem.IsMacOS() || OperatingSystem.IsIOS()) && RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+
+    /// <summary>Creates the file 0600 if it does not exist. <c>O_CREAT | O_EXCL</c> never follows a symbolic link.</summary>
+    [UnsupportedOSPlatform("windows")]
+    private static void CreateExclusive(string path)
+    {
+        try
+        {
+            new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.ReadWrite, UnixCreateMode = PrivateFileMode,
+            }).Dispose();
+        }
+        catch (IOException)
+        {
+            // Already there (or not creatable): the O_NOFOLLOW open that follows refuses a link and reports any other failure.
+        }
     }
 
     /// <summary>Opens <paramref name="path"/> read-only, following links as the BCL does; null when it or its folder does not exist.</summary>
