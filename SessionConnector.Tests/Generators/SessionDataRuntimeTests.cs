@@ -114,6 +114,87 @@ public sealed class SessionDataRuntimeTests
         Assert.Equal(new byte[] { 0xa3, (byte)'h', 0xc3, 0xa9, 0xc0 }, buffer.WrittenSpan.ToArray());
     }
 
+    // Lengths around every header boundary (fixstr 31, str8 255, the one-pass limit of 1024 chars) in 1-, 2- and
+    // 3-byte UTF-8, where the reserved header and the actual one differ.
+    [Theory]
+    [InlineData("a", 0)]
+    [InlineData("a", 1)]
+    [InlineData("a", 10)]
+    [InlineData("a", 11)]
+    [InlineData("a", 31)]
+    [InlineData("a", 32)]
+    [InlineData("a", 85)]
+    [InlineData("a", 86)]
+    [InlineData("a", 255)]
+    [InlineData("a", 256)]
+    [InlineData("a", 1024)]
+    [InlineData("a", 1025)]
+    [InlineData("\u00e9", 15)]
+    [InlineData("\u00e9", 16)]
+    [InlineData("\u00e9", 127)]
+    [InlineData("\u00e9", 128)]
+    [InlineData("\u20ac", 10)]
+    [InlineData("\u20ac", 11)]
+    [InlineData("\u20ac", 85)]
+    [InlineData("\u20ac", 86)]
+    [InlineData("\u20ac", 1024)]
+    [InlineData("\ud83d\ude00", 8)]
+    [InlineData("\ud83d\ude00", 512)]
+    public void WriteStringWritesTheShortestHeaderThenUtf8(string unit, int repeat)
+    {
+        string value = "x" + string.Concat(System.Linq.Enumerable.Repeat(unit, repeat));
+        Assert.Equal(HeaderThenUtf8(value, oldSpec: false), Written(value, oldSpec: false));
+        Assert.Equal(HeaderThenUtf8(value, oldSpec: true), Written(value, oldSpec: true));
+    }
+
+    [Fact]
+    public void WriteStringOfAnUnpairedSurrogateWritesTheReplacementCharacter()
+    {
+        Assert.Equal(new byte[] { 0xa4, (byte)'a', 0xef, 0xbf, 0xbd }, Written("a\ud800", oldSpec: false));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(300)]
+    public void WriteKeyWritesAStrHeaderThenTheKey(int length)
+    {
+        byte[] key = Encoding.UTF8.GetBytes(new string('k', length));
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        SessionDataRuntime.WriteKey(ref writer, key);
+        writer.Flush();
+        var reader = new MessagePackReader(buffer.WrittenMemory);
+        Assert.Equal(new string('k', length), reader.ReadString());
+        Assert.True(reader.End);
+        Assert.Equal(length <= 31 ? 1 + length : length <= 255 ? 2 + length : 3 + length, buffer.WrittenCount);
+    }
+
+    private static byte[] Written(string value, bool oldSpec)
+    {
+        // A small first buffer, so the writer also has to ask for more room in the middle of the payload.
+        var buffer = new ArrayBufferWriter<byte>(1);
+        var writer = new MessagePackWriter(buffer) { OldSpec = oldSpec };
+        writer.WriteNil();
+        SessionDataRuntime.WriteString(ref writer, value);
+        writer.Flush();
+        return buffer.WrittenSpan[1..].ToArray();
+    }
+
+    // The reference: MessagePack's own header writer, then the UTF-8 bytes.
+    private static byte[] HeaderThenUtf8(string value, bool oldSpec)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(value);
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer) { OldSpec = oldSpec };
+        writer.WriteStringHeader(utf8.Length);
+        writer.WriteRaw(utf8);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
     [Fact]
     public void JsonContainersDeeperThanMaxDepthAreRejected()
     {

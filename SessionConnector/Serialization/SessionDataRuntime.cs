@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
@@ -65,14 +66,68 @@ public static class SessionDataRuntime
             return;
         }
 
-        int byteCount = Encoding.UTF8.GetByteCount(value);
-        writer.WriteStringHeader(byteCount);
-        writer.Advance(Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount)));
+        // Short strings (what sessions hold) are encoded once: into room for the longest possible encoding after
+        // the longest header it could need; the bytes move back when the actual length takes a shorter header.
+        // Long strings are counted first rather than reserving three bytes per char; the old spec (no str8) is
+        // left to MessagePack's own header writer.
+        if (value.Length > MaxSinglePassChars || writer.OldSpec)
+        {
+            int byteCount = Encoding.UTF8.GetByteCount(value);
+            writer.WriteStringHeader(byteCount);
+            writer.Advance(Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount)));
+            return;
+        }
+
+        int reserved = StringHeaderSize(value.Length * 3);
+        Span<byte> span = writer.GetSpan(reserved + (value.Length * 3));
+        int length = Encoding.UTF8.GetBytes(value, span.Slice(reserved));
+        int header = StringHeaderSize(length);
+        if (header != reserved)
+        {
+            span.Slice(reserved, length).CopyTo(span.Slice(header));
+        }
+
+        WriteStringHeader(span, length, header);
+        writer.Advance(header + length);
+    }
+
+    // Up to this many chars a string is encoded in one pass (at most 3 UTF-8 bytes per UTF-16 char: 3 KB reserved).
+    private const int MaxSinglePassChars = 1024;
+
+    // The shortest str header for a byte length, as MessagePackWriter.WriteStringHeader picks it (fixstr, str8, str16).
+    private static int StringHeaderSize(int byteLength) => byteLength <= 31 ? 1 : byteLength <= byte.MaxValue ? 2 : 3;
+
+    private static void WriteStringHeader(Span<byte> span, int byteLength, int headerSize)
+    {
+        switch (headerSize)
+        {
+            case 1:
+                span[0] = (byte)(MessagePackCode.MinFixStr | byteLength);
+                break;
+            case 2:
+                span[0] = MessagePackCode.Str8;
+                span[1] = (byte)byteLength;
+                break;
+            default:
+                span[0] = MessagePackCode.Str16;
+                BinaryPrimitives.WriteUInt16BigEndian(span.Slice(1), (ushort)byteLength);
+                break;
+        }
     }
 
     /// <summary>Writes a member key, already UTF-8, as a MessagePack str.</summary>
     public static void WriteKey(ref MessagePackWriter writer, ReadOnlySpan<byte> utf8Key)
     {
+        // Member names fit a fixstr: header and key go into the buffer with one span request.
+        if (utf8Key.Length <= 31)
+        {
+            Span<byte> span = writer.GetSpan(utf8Key.Length + 1);
+            span[0] = (byte)(MessagePackCode.MinFixStr | utf8Key.Length);
+            utf8Key.CopyTo(span.Slice(1));
+            writer.Advance(utf8Key.Length + 1);
+            return;
+        }
+
         writer.WriteStringHeader(utf8Key.Length);
         writer.WriteRaw(utf8Key);
     }
