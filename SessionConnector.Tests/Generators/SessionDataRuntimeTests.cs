@@ -153,6 +153,42 @@ public sealed class SessionDataRuntimeTests
         Assert.Equal(new byte[] { 0xa4, (byte)'a', 0xef, 0xbf, 0xbd }, Written("a\ud800", oldSpec: false));
     }
 
+    // ASCII, 2- to 4-byte UTF-8, malformed UTF-8 (replacement characters), empty, nil, and a str8 header.
+    [Theory]
+    [InlineData(new byte[] { 0xa5, (byte)'t', (byte)'h', (byte)'e', (byte)'m', (byte)'e' })]
+    [InlineData(new byte[] { 0xa3, (byte)'h', 0xc3, 0xa9 })]
+    [InlineData(new byte[] { 0xa7, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80 })]
+    [InlineData(new byte[] { 0xa4, (byte)'a', 0xff, 0x80, (byte)'b' })]
+    [InlineData(new byte[] { 0xa2, 0xc3, (byte)'x' })]
+    [InlineData(new byte[] { 0xa0 })]
+    [InlineData(new byte[] { 0xc0 })]
+    [InlineData(new byte[] { 0xd9, 0x02, (byte)'o', (byte)'k' })]
+    public void ReadStringDecodesAsMessagePackDoes(byte[] payload)
+    {
+        var expected = new MessagePackReader(payload);
+        var reader = new MessagePackReader(payload);
+        Assert.Equal(expected.ReadString(), SessionDataRuntime.ReadString(ref reader));
+        Assert.True(reader.End);
+    }
+
+    [Fact]
+    public void ReadStringOfANonStringThrowsADecodeError()
+    {
+        Exception? ex = null;
+        try
+        {
+            var reader = new MessagePackReader(new byte[] { 0x01 });
+            SessionDataRuntime.ReadString(ref reader);
+        }
+        catch (Exception e)
+        {
+            ex = e;
+        }
+
+        Assert.NotNull(ex);
+        Assert.True(SessionDataRuntime.IsDecodeError(ex));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(3)]

@@ -364,7 +364,7 @@ public static partial class SessionCodecs
             var result = new Dictionary<string, T>(count);
             for (int i = 0; i < count; i++)
             {
-                string key = reader.ReadString() ?? throw SessionDataRuntime.Invalid("A dictionary key is nil.");
+                string key = SessionDataRuntime.ReadString(ref reader) ?? throw SessionDataRuntime.Invalid("A dictionary key is nil.");
                 result[key] = TCodec.Read(ref reader);
             }
 

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using MessagePack;
@@ -114,6 +115,27 @@ public static class SessionDataRuntime
                 break;
         }
     }
+
+    /// <summary>
+    /// Reads a MessagePack str (or nil) as a string. The same result as <c>MessagePackReader.ReadString</c>, faster for
+    /// the short ASCII strings sessions hold.
+    /// </summary>
+    public static string? ReadString(ref MessagePackReader reader)
+    {
+        if (reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8))
+        {
+            // ASCII bytes decode to the same chars in Latin-1 as in UTF-8, and Latin-1 only widens them: one cheap
+            // check and one pass instead of UTF-8's count-and-validate pass and its transcoding pass.
+            return Ascii.IsValid(utf8) ? Encoding.Latin1.GetString(utf8) : Encoding.UTF8.GetString(utf8);
+        }
+
+        return ReadStringSlow(ref reader);
+    }
+
+    // Nil, or a string split across buffer segments (rare). Kept out of line: MessagePack's ReadString is marked for
+    // aggressive inlining, and a copy of it at every string member would crowd the hot path out of the inliner's budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string? ReadStringSlow(ref MessagePackReader reader) => reader.ReadString();
 
     /// <summary>Writes a member key, already UTF-8, as a MessagePack str.</summary>
     public static void WriteKey(ref MessagePackWriter writer, ReadOnlySpan<byte> utf8Key)
