@@ -140,6 +140,8 @@ public sealed class SessionDataRuntimeTests
     [InlineData("\u20ac", 1024)]
     [InlineData("\ud83d\ude00", 8)]
     [InlineData("\ud83d\ude00", 512)]
+    [InlineData("\u00e9a", 20)]
+    [InlineData("a\ud83d\ude00b", 30)]
     public void WriteStringWritesTheShortestHeaderThenUtf8(string unit, int repeat)
     {
         string value = "x" + string.Concat(System.Linq.Enumerable.Repeat(unit, repeat));
@@ -151,6 +153,7 @@ public sealed class SessionDataRuntimeTests
     public void WriteStringOfAnUnpairedSurrogateWritesTheReplacementCharacter()
     {
         Assert.Equal(new byte[] { 0xa4, (byte)'a', 0xef, 0xbf, 0xbd }, Written("a\ud800", oldSpec: false));
+        Assert.Equal(new byte[] { 0xa4, 0xef, 0xbf, 0xbd, (byte)'a' }, Written("\udc00a", oldSpec: false));
     }
 
     // ASCII, 2- to 4-byte UTF-8, malformed UTF-8 (replacement characters), empty, nil, and a str8 header.

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -81,7 +82,13 @@ public static class SessionDataRuntime
 
         int reserved = StringHeaderSize(value.Length * 3);
         Span<byte> span = writer.GetSpan(reserved + (value.Length * 3));
-        int length = Encoding.UTF8.GetBytes(value, span.Slice(reserved));
+        Span<byte> utf8 = span.Slice(reserved);
+        if (Ascii.FromUtf16(value, utf8, out int length) != OperationStatus.Done)
+        {
+            // Narrowing stopped at the first non-ASCII char (never inside a surrogate pair): UTF-8 for the rest.
+            length += Encoding.UTF8.GetBytes(value.AsSpan(length), utf8.Slice(length));
+        }
+
         int header = StringHeaderSize(length);
         if (header != reserved)
         {
@@ -159,7 +166,7 @@ public static class SessionDataRuntime
     {
         if (++reader.Depth > MaxDepth)
         {
-            throw Invalid("The payload nests deeper than " + MaxDepth + " levels.");
+            ThrowTooDeep();
         }
     }
 
@@ -174,9 +181,16 @@ public static class SessionDataRuntime
     {
         if (count < 0 || (long)count * minBytes > reader.Sequence.Length - reader.Consumed)
         {
-            throw Invalid("A length prefix of " + count + " exceeds the remaining payload.");
+            ThrowPrefixTooLong(count);
         }
     }
+
+    // Throws live out of line so that Enter and EnsureItems stay small enough to inline into every reader.
+    [DoesNotReturn]
+    private static void ThrowTooDeep() => throw Invalid("The payload nests deeper than " + MaxDepth + " levels.");
+
+    [DoesNotReturn]
+    private static void ThrowPrefixTooLong(int count) => throw Invalid("A length prefix of " + count + " exceeds the remaining payload.");
 
     /// <summary>Reads a map header, checks its count and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>.</summary>
     public static int EnterMap(ref MessagePackReader reader)
