@@ -68,10 +68,11 @@ public static class SessionDataRuntime
             return;
         }
 
-        // Short strings (what sessions hold) are encoded once: into room for the longest possible encoding after
-        // the longest header it could need; the bytes move back when the actual length takes a shorter header.
-        // Long strings are counted first rather than reserving three bytes per char; the old spec (no str8) is
-        // left to MessagePack's own header writer.
+        // Short strings (what sessions hold) are encoded once, straight after a header sized for their char count:
+        // exact for ASCII, the common case. A non-ASCII string can only be longer in UTF-8, so its bytes move
+        // forward when the actual length needs a longer header; room for the longest encoding and header is
+        // reserved up front. Long strings are counted first rather than reserving three bytes per char; the old
+        // spec (no str8) is left to MessagePack's own header writer.
         if (value.Length > MaxSinglePassChars || writer.OldSpec)
         {
             int byteCount = Encoding.UTF8.GetByteCount(value);
@@ -80,8 +81,9 @@ public static class SessionDataRuntime
             return;
         }
 
-        int reserved = StringHeaderSize(value.Length * 3);
-        Span<byte> span = writer.GetSpan(reserved + (value.Length * 3));
+        int maxBytes = value.Length * 3;
+        Span<byte> span = writer.GetSpan(StringHeaderSize(maxBytes) + maxBytes);
+        int reserved = StringHeaderSize(value.Length);
         Span<byte> utf8 = span.Slice(reserved);
         if (Ascii.FromUtf16(value, utf8, out int length) != OperationStatus.Done)
         {
