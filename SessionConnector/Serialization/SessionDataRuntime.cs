@@ -256,21 +256,24 @@ public static class SessionDataRuntime
     {
         if (reader.TryReadStringSpan(out ReadOnlySpan<byte> key))
         {
-            return IndexOf(key, position, keys);
+            return (uint)position < (uint)keys.Length && key.SequenceEqual(keys[position]) ? position : IndexOf(key, keys);
         }
 
-        // Split across buffer segments (rare): copy. A nil key matches no member and its value is skipped.
-        ReadOnlySequence<byte>? sequence = reader.ReadStringSequence();
-        return sequence is { } s ? IndexOf(s.ToArray(), position, keys) : -1;
+        return ReadKeySlow(ref reader, keys);
     }
 
-    private static int IndexOf(ReadOnlySpan<byte> key, int position, byte[][] keys)
+    // Split across buffer segments (rare): copy. A nil key matches no member and its value is skipped. Out of line,
+    // like the scan below, so that the in-order case is all that gets inlined into each reader.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReadKeySlow(ref MessagePackReader reader, byte[][] keys)
     {
-        if ((uint)position < (uint)keys.Length && key.SequenceEqual(keys[position]))
-        {
-            return position;
-        }
+        ReadOnlySequence<byte>? sequence = reader.ReadStringSequence();
+        return sequence is { } s ? IndexOf(s.ToArray(), keys) : -1;
+    }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int IndexOf(ReadOnlySpan<byte> key, byte[][] keys)
+    {
         for (int i = 0; i < keys.Length; i++)
         {
             if (key.SequenceEqual(keys[i]))
