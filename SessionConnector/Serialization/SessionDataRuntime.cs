@@ -131,15 +131,15 @@ public static class SessionDataRuntime
     /// </summary>
     public static string? ReadString(ref MessagePackReader reader)
     {
-        if (reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8))
-        {
-            // ASCII bytes decode to the same chars in Latin-1 as in UTF-8, and Latin-1 only widens them: one cheap
-            // check and one pass instead of UTF-8's count-and-validate pass and its transcoding pass.
-            return Ascii.IsValid(utf8) ? Encoding.Latin1.GetString(utf8) : Encoding.UTF8.GetString(utf8);
-        }
-
-        return ReadStringSlow(ref reader);
+        return reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8) ? Decode(utf8) : ReadStringSlow(ref reader);
     }
+
+    // ASCII bytes decode to the same chars in Latin-1 as in UTF-8, and Latin-1 only widens them: one cheap check and
+    // one pass instead of UTF-8's count-and-validate pass and its transcoding pass. Out of line: one call costs less
+    // than a copy of this in every string member's case of every reader.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string Decode(ReadOnlySpan<byte> utf8)
+        => Ascii.IsValid(utf8) ? Encoding.Latin1.GetString(utf8) : Encoding.UTF8.GetString(utf8);
 
     // Nil, or a string split across buffer segments (rare). Kept out of line: MessagePack's ReadString is marked for
     // aggressive inlining, and a copy of it at every string member would crowd the hot path out of the inliner's budget.
@@ -195,6 +195,7 @@ public static class SessionDataRuntime
     private static void ThrowPrefixTooLong(int count) => throw Invalid("A length prefix of " + count + " exceeds the remaining payload.");
 
     /// <summary>Reads a map header, checks its count and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static int EnterMap(ref MessagePackReader reader)
     {
         int count = reader.ReadMapHeader();
