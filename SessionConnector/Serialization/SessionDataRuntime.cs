@@ -147,6 +147,7 @@ public static class SessionDataRuntime
     private static string? ReadStringSlow(ref MessagePackReader reader) => reader.ReadString();
 
     /// <summary>Writes a member key, already UTF-8, as a MessagePack str.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WriteKey(ref MessagePackWriter writer, ReadOnlySpan<byte> utf8Key)
     {
         // Member names fit a fixstr: header and key go into the buffer with one span request.
