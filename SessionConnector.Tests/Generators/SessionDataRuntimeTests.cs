@@ -13,13 +13,36 @@ public sealed class SessionDataRuntimeTests
 {
     private static readonly byte[][] Keys = { "a"u8.ToArray(), "bb"u8.ToArray(), "ccc"u8.ToArray() };
 
-    [Fact]
-    public void WhenCountCannotFitInRemainingBytesEnsureItemsThrows()
+    // The readers rely on MessagePack's header reads to reject a count the remaining bytes cannot hold (two bytes per
+    // map entry, one per array item) before anything is allocated for it; a MessagePack upgrade that dropped the
+    // check would fail here.
+    [Theory]
+    [InlineData(0xdf, 5, 10, false)]
+    [InlineData(0xdf, 6, 10, true)]
+    [InlineData(0xdf, int.MaxValue, 10, true)]
+    [InlineData(0xdd, 10, 10, false)]
+    [InlineData(0xdd, 11, 10, true)]
+    [InlineData(0xdd, int.MaxValue, 0, true)]
+    public void EnterMapAndEnterArrayRejectACountTheRemainingBytesCannotHold(byte code, int count, int remaining, bool throws)
     {
-        var reader = new MessagePackReader(new byte[10]);
-        SessionDataRuntime.EnsureItems(ref reader, 5, 2);
-        Assert.Throws<SessionFormatException>(() => { var r = new MessagePackReader(new byte[10]); SessionDataRuntime.EnsureItems(ref r, 6, 2); });
-        Assert.Throws<SessionFormatException>(() => { var r = new MessagePackReader(new byte[10]); SessionDataRuntime.EnsureItems(ref r, -1, 1); });
+        var bytes = new byte[5 + remaining];
+        bytes[0] = code;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(1), count);
+        Exception? ex = null;
+        try
+        {
+            var reader = new MessagePackReader(bytes);
+            int read = code == 0xdf ? SessionDataRuntime.EnterMap(ref reader) : SessionDataRuntime.EnterArray(ref reader);
+            Assert.Equal(count, read);
+            Assert.Equal(1, reader.Depth);
+        }
+        catch (Exception e)
+        {
+            ex = e;
+        }
+
+        Assert.Equal(throws, ex is not null);
+        Assert.True(ex is null || SessionDataRuntime.IsDecodeError(ex), ex?.ToString());
     }
 
     [Fact]

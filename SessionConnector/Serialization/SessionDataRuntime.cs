@@ -176,40 +176,30 @@ public static class SessionDataRuntime
     /// <summary>Leaves a level counted by <see cref="Enter(ref MessagePackReader)"/>.</summary>
     public static void Leave(ref MessagePackReader reader) => reader.Depth--;
 
-    /// <summary>
-    /// Rejects a length prefix the remaining bytes cannot hold. A prefix is untrusted: every item takes at least
-    /// <paramref name="minBytes"/>, so an impossible count is rejected before anything is allocated for it.
-    /// </summary>
-    public static void EnsureItems(ref MessagePackReader reader, int count, int minBytes)
-    {
-        if (count < 0 || (long)count * minBytes > reader.Sequence.Length - reader.Consumed)
-        {
-            ThrowPrefixTooLong(count);
-        }
-    }
-
-    // Throws live out of line so that Enter and EnsureItems stay small enough to inline into every reader.
+    // Thrown out of line so that Enter stays small enough to inline into every reader.
     [DoesNotReturn]
     private static void ThrowTooDeep() => throw Invalid("The payload nests deeper than " + MaxDepth + " levels.");
 
-    [DoesNotReturn]
-    private static void ThrowPrefixTooLong(int count) => throw Invalid("A length prefix of " + count + " exceeds the remaining payload.");
-
-    /// <summary>Reads a map header, checks its count and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>.</summary>
+    /// <summary>
+    /// Reads a map header and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>. A count is
+    /// untrusted: MessagePack's <c>ReadMapHeader</c> rejects one the remaining bytes cannot hold (two per entry), so
+    /// nothing is allocated for an impossible count (SessionDataRuntimeTests pins this down).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int EnterMap(ref MessagePackReader reader)
     {
         int count = reader.ReadMapHeader();
-        EnsureItems(ref reader, count, 2);
         Enter(ref reader);
         return count;
     }
 
-    /// <summary>Reads an array header, checks its count and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>.</summary>
+    /// <summary>
+    /// Reads an array header and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>. MessagePack's
+    /// <c>ReadArrayHeader</c> rejects a count the remaining bytes cannot hold (one per item).
+    /// </summary>
     public static int EnterArray(ref MessagePackReader reader)
     {
         int count = reader.ReadArrayHeader();
-        EnsureItems(ref reader, count, 1);
         Enter(ref reader);
         return count;
     }
