@@ -13,13 +13,36 @@ public sealed class SessionDataRuntimeTests
 {
     private static readonly byte[][] Keys = { "a"u8.ToArray(), "bb"u8.ToArray(), "ccc"u8.ToArray() };
 
-    [Fact]
-    public void WhenCountCannotFitInRemainingBytesEnsureItemsThrows()
+    // The readers rely on MessagePack's header reads to reject a count the remaining bytes cannot hold (two bytes per
+    // map entry, one per array item) before anything is allocated for it; a MessagePack upgrade that dropped the
+    // check would fail here.
+    [Theory]
+    [InlineData(0xdf, 5, 10, false)]
+    [InlineData(0xdf, 6, 10, true)]
+    [InlineData(0xdf, int.MaxValue, 10, true)]
+    [InlineData(0xdd, 10, 10, false)]
+    [InlineData(0xdd, 11, 10, true)]
+    [InlineData(0xdd, int.MaxValue, 0, true)]
+    public void EnterMapAndEnterArrayRejectACountTheRemainingBytesCannotHold(byte code, int count, int remaining, bool throws)
     {
-        var reader = new MessagePackReader(new byte[10]);
-        SessionDataRuntime.EnsureItems(ref reader, 5, 2);
-        Assert.Throws<SessionFormatException>(() => { var r = new MessagePackReader(new byte[10]); SessionDataRuntime.EnsureItems(ref r, 6, 2); });
-        Assert.Throws<SessionFormatException>(() => { var r = new MessagePackReader(new byte[10]); SessionDataRuntime.EnsureItems(ref r, -1, 1); });
+        var bytes = new byte[5 + remaining];
+        bytes[0] = code;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(1), count);
+        Exception? ex = null;
+        try
+        {
+            var reader = new MessagePackReader(bytes);
+            int read = code == 0xdf ? SessionDataRuntime.EnterMap(ref reader) : SessionDataRuntime.EnterArray(ref reader);
+            Assert.Equal(count, read);
+            Assert.Equal(1, reader.Depth);
+        }
+        catch (Exception e)
+        {
+            ex = e;
+        }
+
+        Assert.Equal(throws, ex is not null);
+        Assert.True(ex is null || SessionDataRuntime.IsDecodeError(ex), ex?.ToString());
     }
 
     [Fact]
@@ -112,6 +135,126 @@ public sealed class SessionDataRuntimeTests
         SessionDataRuntime.WriteString(ref writer, null);
         writer.Flush();
         Assert.Equal(new byte[] { 0xa3, (byte)'h', 0xc3, 0xa9, 0xc0 }, buffer.WrittenSpan.ToArray());
+    }
+
+    // Lengths around every header boundary (fixstr 31, str8 255, the one-pass limit of 1024 chars) in 1-, 2- and
+    // 3-byte UTF-8, where the reserved header and the actual one differ.
+    [Theory]
+    [InlineData("a", 0)]
+    [InlineData("a", 1)]
+    [InlineData("a", 10)]
+    [InlineData("a", 11)]
+    [InlineData("a", 31)]
+    [InlineData("a", 32)]
+    [InlineData("a", 85)]
+    [InlineData("a", 86)]
+    [InlineData("a", 255)]
+    [InlineData("a", 256)]
+    [InlineData("a", 1024)]
+    [InlineData("a", 1025)]
+    [InlineData("\u00e9", 15)]
+    [InlineData("\u00e9", 16)]
+    [InlineData("\u00e9", 127)]
+    [InlineData("\u00e9", 128)]
+    [InlineData("\u20ac", 10)]
+    [InlineData("\u20ac", 11)]
+    [InlineData("\u20ac", 85)]
+    [InlineData("\u20ac", 86)]
+    [InlineData("\u20ac", 1024)]
+    [InlineData("\ud83d\ude00", 8)]
+    [InlineData("\ud83d\ude00", 512)]
+    [InlineData("\u00e9a", 20)]
+    [InlineData("a\ud83d\ude00b", 30)]
+    public void WriteStringWritesTheShortestHeaderThenUtf8(string unit, int repeat)
+    {
+        string value = "x" + string.Concat(System.Linq.Enumerable.Repeat(unit, repeat));
+        Assert.Equal(HeaderThenUtf8(value, oldSpec: false), Written(value, oldSpec: false));
+        Assert.Equal(HeaderThenUtf8(value, oldSpec: true), Written(value, oldSpec: true));
+    }
+
+    [Fact]
+    public void WriteStringOfAnUnpairedSurrogateWritesTheReplacementCharacter()
+    {
+        Assert.Equal(new byte[] { 0xa4, (byte)'a', 0xef, 0xbf, 0xbd }, Written("a\ud800", oldSpec: false));
+        Assert.Equal(new byte[] { 0xa4, 0xef, 0xbf, 0xbd, (byte)'a' }, Written("\udc00a", oldSpec: false));
+    }
+
+    // ASCII, 2- to 4-byte UTF-8, malformed UTF-8 (replacement characters), empty, nil, and a str8 header.
+    [Theory]
+    [InlineData(new byte[] { 0xa5, (byte)'t', (byte)'h', (byte)'e', (byte)'m', (byte)'e' })]
+    [InlineData(new byte[] { 0xa3, (byte)'h', 0xc3, 0xa9 })]
+    [InlineData(new byte[] { 0xa7, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80 })]
+    [InlineData(new byte[] { 0xa4, (byte)'a', 0xff, 0x80, (byte)'b' })]
+    [InlineData(new byte[] { 0xa2, 0xc3, (byte)'x' })]
+    [InlineData(new byte[] { 0xa0 })]
+    [InlineData(new byte[] { 0xc0 })]
+    [InlineData(new byte[] { 0xd9, 0x02, (byte)'o', (byte)'k' })]
+    public void ReadStringDecodesAsMessagePackDoes(byte[] payload)
+    {
+        var expected = new MessagePackReader(payload);
+        var reader = new MessagePackReader(payload);
+        Assert.Equal(expected.ReadString(), SessionDataRuntime.ReadString(ref reader));
+        Assert.True(reader.End);
+    }
+
+    [Fact]
+    public void ReadStringOfANonStringThrowsADecodeError()
+    {
+        Exception? ex = null;
+        try
+        {
+            var reader = new MessagePackReader(new byte[] { 0x01 });
+            SessionDataRuntime.ReadString(ref reader);
+        }
+        catch (Exception e)
+        {
+            ex = e;
+        }
+
+        Assert.NotNull(ex);
+        Assert.True(SessionDataRuntime.IsDecodeError(ex));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(300)]
+    public void WriteKeyWritesAStrHeaderThenTheKey(int length)
+    {
+        byte[] key = Encoding.UTF8.GetBytes(new string('k', length));
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        SessionDataRuntime.WriteKey(ref writer, key);
+        writer.Flush();
+        var reader = new MessagePackReader(buffer.WrittenMemory);
+        Assert.Equal(new string('k', length), reader.ReadString());
+        Assert.True(reader.End);
+        Assert.Equal(length <= 31 ? 1 + length : length <= 255 ? 2 + length : 3 + length, buffer.WrittenCount);
+    }
+
+    private static byte[] Written(string value, bool oldSpec)
+    {
+        // A small first buffer, so the writer also has to ask for more room in the middle of the payload.
+        var buffer = new ArrayBufferWriter<byte>(1);
+        var writer = new MessagePackWriter(buffer) { OldSpec = oldSpec };
+        writer.WriteNil();
+        SessionDataRuntime.WriteString(ref writer, value);
+        writer.Flush();
+        return buffer.WrittenSpan[1..].ToArray();
+    }
+
+    // The reference: MessagePack's own header writer, then the UTF-8 bytes.
+    private static byte[] HeaderThenUtf8(string value, bool oldSpec)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(value);
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer) { OldSpec = oldSpec };
+        writer.WriteStringHeader(utf8.Length);
+        writer.WriteRaw(utf8);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
     }
 
     [Fact]

@@ -224,7 +224,10 @@ public static partial class SessionCodecs
         {
             if (reader.TryReadNil()) return null!;
             int count = SessionDataRuntime.EnterArray(ref reader);
-            return ReadItems<List<T>, T, TCodec>(ref reader, count, new List<T>(count));
+            var result = new List<T>(count);
+            for (int i = 0; i < count; i++) result.Add(TCodec.Read(ref reader));
+            SessionDataRuntime.Leave(ref reader);
+            return result;
         }
 
         /// <inheritdoc/>
@@ -283,7 +286,10 @@ public static partial class SessionCodecs
         {
             if (reader.TryReadNil()) return null!;
             int count = SessionDataRuntime.EnterArray(ref reader);
-            return ReadItems<HashSet<T>, T, TCodec>(ref reader, count, new HashSet<T>(count));
+            var result = new HashSet<T>(count);
+            for (int i = 0; i < count; i++) result.Add(TCodec.Read(ref reader));
+            SessionDataRuntime.Leave(ref reader);
+            return result;
         }
 
         /// <inheritdoc/>
@@ -314,16 +320,6 @@ public static partial class SessionCodecs
             foreach (T item in value) result.Add(TCodec.DeepClone(item));
             return result;
         }
-    }
-
-    // List and HashSet read alike.
-    private static TCollection ReadItems<TCollection, T, TCodec>(ref MessagePackReader reader, int count, TCollection result)
-        where TCollection : ICollection<T>
-        where TCodec : ISessionCodec<T>
-    {
-        for (int i = 0; i < count; i++) result.Add(TCodec.Read(ref reader));
-        SessionDataRuntime.Leave(ref reader);
-        return result;
     }
 
     private static TCollection ReadJsonItems<TCollection, T, TCodec>(ref Utf8JsonReader reader, TCollection result)
@@ -364,7 +360,7 @@ public static partial class SessionCodecs
             var result = new Dictionary<string, T>(count);
             for (int i = 0; i < count; i++)
             {
-                string key = reader.ReadString() ?? throw SessionDataRuntime.Invalid("A dictionary key is nil.");
+                string key = SessionDataRuntime.ReadString(ref reader) ?? throw SessionDataRuntime.Invalid("A dictionary key is nil.");
                 result[key] = TCodec.Read(ref reader);
             }
 

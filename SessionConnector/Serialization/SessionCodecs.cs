@@ -272,7 +272,7 @@ public static partial class SessionCodecs
         /// <inheritdoc/>
         public static void Write(ref MessagePackWriter writer, string value) => SessionDataRuntime.WriteString(ref writer, value);
         /// <inheritdoc/>
-        public static string Read(ref MessagePackReader reader) => reader.ReadString()!;
+        public static string Read(ref MessagePackReader reader) => SessionDataRuntime.ReadString(ref reader)!;
         /// <inheritdoc/>
         public static void WriteJson(Utf8JsonWriter writer, string value)
         {

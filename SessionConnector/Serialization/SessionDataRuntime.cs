@@ -1,6 +1,9 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using MessagePack;
@@ -65,14 +68,98 @@ public static class SessionDataRuntime
             return;
         }
 
-        int byteCount = Encoding.UTF8.GetByteCount(value);
-        writer.WriteStringHeader(byteCount);
-        writer.Advance(Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount)));
+        // Short strings (what sessions hold) are encoded once, straight after a header sized for their char count:
+        // exact for ASCII, the common case. A non-ASCII string can only be longer in UTF-8, so its bytes move
+        // forward when the actual length needs a longer header; room for the longest encoding and header is
+        // reserved up front. Long strings are counted first rather than reserving three bytes per char; the old
+        // spec (no str8) is left to MessagePack's own header writer.
+        if (value.Length > MaxSinglePassChars || writer.OldSpec)
+        {
+            int byteCount = Encoding.UTF8.GetByteCount(value);
+            writer.WriteStringHeader(byteCount);
+            writer.Advance(Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount)));
+            return;
+        }
+
+        int maxBytes = value.Length * 3;
+        Span<byte> span = writer.GetSpan(StringHeaderSize(maxBytes) + maxBytes);
+        int reserved = StringHeaderSize(value.Length);
+        Span<byte> utf8 = span.Slice(reserved);
+        if (Ascii.FromUtf16(value, utf8, out int length) != OperationStatus.Done)
+        {
+            // Narrowing stopped at the first non-ASCII char (never inside a surrogate pair): UTF-8 for the rest.
+            length += Encoding.UTF8.GetBytes(value.AsSpan(length), utf8.Slice(length));
+        }
+
+        int header = StringHeaderSize(length);
+        if (header != reserved)
+        {
+            span.Slice(reserved, length).CopyTo(span.Slice(header));
+        }
+
+        WriteStringHeader(span, length, header);
+        writer.Advance(header + length);
     }
 
+    // Up to this many chars a string is encoded in one pass (at most 3 UTF-8 bytes per UTF-16 char: 3 KB reserved).
+    private const int MaxSinglePassChars = 1024;
+
+    // The shortest str header for a byte length, as MessagePackWriter.WriteStringHeader picks it (fixstr, str8, str16).
+    private static int StringHeaderSize(int byteLength) => byteLength <= 31 ? 1 : byteLength <= byte.MaxValue ? 2 : 3;
+
+    private static void WriteStringHeader(Span<byte> span, int byteLength, int headerSize)
+    {
+        switch (headerSize)
+        {
+            case 1:
+                span[0] = (byte)(MessagePackCode.MinFixStr | byteLength);
+                break;
+            case 2:
+                span[0] = MessagePackCode.Str8;
+                span[1] = (byte)byteLength;
+                break;
+            default:
+                span[0] = MessagePackCode.Str16;
+                BinaryPrimitives.WriteUInt16BigEndian(span.Slice(1), (ushort)byteLength);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Reads a MessagePack str (or nil) as a string. The same result as <c>MessagePackReader.ReadString</c>, faster for
+    /// the short ASCII strings sessions hold.
+    /// </summary>
+    public static string? ReadString(ref MessagePackReader reader)
+    {
+        return reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8) ? Decode(utf8) : ReadStringSlow(ref reader);
+    }
+
+    // ASCII bytes decode to the same chars in Latin-1 as in UTF-8, and Latin-1 only widens them: one cheap check and
+    // one pass instead of UTF-8's count-and-validate pass and its transcoding pass. Out of line: one call costs less
+    // than a copy of this in every string member's case of every reader.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string Decode(ReadOnlySpan<byte> utf8)
+        => Ascii.IsValid(utf8) ? Encoding.Latin1.GetString(utf8) : Encoding.UTF8.GetString(utf8);
+
+    // Nil, or a string split across buffer segments (rare). Kept out of line: MessagePack's ReadString is marked for
+    // aggressive inlining, and a copy of it at every string member would crowd the hot path out of the inliner's budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string? ReadStringSlow(ref MessagePackReader reader) => reader.ReadString();
+
     /// <summary>Writes a member key, already UTF-8, as a MessagePack str.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WriteKey(ref MessagePackWriter writer, ReadOnlySpan<byte> utf8Key)
     {
+        // Member names fit a fixstr: header and key go into the buffer with one span request.
+        if (utf8Key.Length <= 31)
+        {
+            Span<byte> span = writer.GetSpan(utf8Key.Length + 1);
+            span[0] = (byte)(MessagePackCode.MinFixStr | utf8Key.Length);
+            utf8Key.CopyTo(span.Slice(1));
+            writer.Advance(utf8Key.Length + 1);
+            return;
+        }
+
         writer.WriteStringHeader(utf8Key.Length);
         writer.WriteRaw(utf8Key);
     }
@@ -82,39 +169,37 @@ public static class SessionDataRuntime
     {
         if (++reader.Depth > MaxDepth)
         {
-            throw Invalid("The payload nests deeper than " + MaxDepth + " levels.");
+            ThrowTooDeep();
         }
     }
 
     /// <summary>Leaves a level counted by <see cref="Enter(ref MessagePackReader)"/>.</summary>
     public static void Leave(ref MessagePackReader reader) => reader.Depth--;
 
-    /// <summary>
-    /// Rejects a length prefix the remaining bytes cannot hold. A prefix is untrusted: every item takes at least
-    /// <paramref name="minBytes"/>, so an impossible count is rejected before anything is allocated for it.
-    /// </summary>
-    public static void EnsureItems(ref MessagePackReader reader, int count, int minBytes)
-    {
-        if (count < 0 || (long)count * minBytes > reader.Sequence.Length - reader.Consumed)
-        {
-            throw Invalid("A length prefix of " + count + " exceeds the remaining payload.");
-        }
-    }
+    // Thrown out of line so that Enter stays small enough to inline into every reader.
+    [DoesNotReturn]
+    private static void ThrowTooDeep() => throw Invalid("The payload nests deeper than " + MaxDepth + " levels.");
 
-    /// <summary>Reads a map header, checks its count and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>.</summary>
+    /// <summary>
+    /// Reads a map header and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>. A count is
+    /// untrusted: MessagePack's <c>ReadMapHeader</c> rejects one the remaining bytes cannot hold (two per entry), so
+    /// nothing is allocated for an impossible count (SessionDataRuntimeTests pins this down).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static int EnterMap(ref MessagePackReader reader)
     {
         int count = reader.ReadMapHeader();
-        EnsureItems(ref reader, count, 2);
         Enter(ref reader);
         return count;
     }
 
-    /// <summary>Reads an array header, checks its count and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>.</summary>
+    /// <summary>
+    /// Reads an array header and enters one level. Pair with <see cref="Leave(ref MessagePackReader)"/>. MessagePack's
+    /// <c>ReadArrayHeader</c> rejects a count the remaining bytes cannot hold (one per item).
+    /// </summary>
     public static int EnterArray(ref MessagePackReader reader)
     {
         int count = reader.ReadArrayHeader();
-        EnsureItems(ref reader, count, 1);
         Enter(ref reader);
         return count;
     }
@@ -163,21 +248,24 @@ public static class SessionDataRuntime
     {
         if (reader.TryReadStringSpan(out ReadOnlySpan<byte> key))
         {
-            return IndexOf(key, position, keys);
+            return (uint)position < (uint)keys.Length && key.SequenceEqual(keys[position]) ? position : IndexOf(key, keys);
         }
 
-        // Split across buffer segments (rare): copy. A nil key matches no member and its value is skipped.
-        ReadOnlySequence<byte>? sequence = reader.ReadStringSequence();
-        return sequence is { } s ? IndexOf(s.ToArray(), position, keys) : -1;
+        return ReadKeySlow(ref reader, keys);
     }
 
-    private static int IndexOf(ReadOnlySpan<byte> key, int position, byte[][] keys)
+    // Split across buffer segments (rare): copy. A nil key matches no member and its value is skipped. Out of line,
+    // like the scan below, so that the in-order case is all that gets inlined into each reader.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReadKeySlow(ref MessagePackReader reader, byte[][] keys)
     {
-        if ((uint)position < (uint)keys.Length && key.SequenceEqual(keys[position]))
-        {
-            return position;
-        }
+        ReadOnlySequence<byte>? sequence = reader.ReadStringSequence();
+        return sequence is { } s ? IndexOf(s.ToArray(), keys) : -1;
+    }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int IndexOf(ReadOnlySpan<byte> key, byte[][] keys)
+    {
         for (int i = 0; i < keys.Length; i++)
         {
             if (key.SequenceEqual(keys[i]))
