@@ -193,12 +193,7 @@ public sealed class SessionStoreMergeTests : IDisposable
         // compare-and-set is lost and the record read back. Either way the merged retry must not recreate a deleted session.
         var storage = new DeleteBeforeRetryStorage(_env.CreateStorage(StorageKind.Memory));
         using SessionStorageConnector c = _env.Create(storage, o => o.CacheCapacity = cache ? 1024 : 0);
-        string id = NewSession(c);
-        var a = new SessionStore<MergeProfile>(id, Options(), c);
-        a.Data.Level = 1;
-        var b = new SessionStore<MergeProfile>(id, Options(), c);
-        b.Data.Name = "b";
-        Assert.Equal(SessionCommitResult.Saved, b.Commit());
+        (string id, SessionStore<MergeProfile> a) = LoadedByTwoRequestsTheOtherCommittedFirst(c);
 
         storage.Armed = true;
         Assert.Equal(SessionCommitResult.Deleted, a.Commit());
@@ -212,12 +207,7 @@ public sealed class SessionStoreMergeTests : IDisposable
         // Before: the write read the record to tell a conflict from a delete, then the store read (and decrypted) it again.
         var storage = new RecordingStorage(_env.CreateStorage(StorageKind.Memory));
         using SessionStorageConnector c = _env.Create(storage, o => o.CacheCapacity = 0);
-        string id = NewSession(c);
-        var a = new SessionStore<MergeProfile>(id, Options(), c);
-        a.Data.Level = 1;
-        var b = new SessionStore<MergeProfile>(id, Options(), c);
-        b.Data.Name = "b";
-        Assert.Equal(SessionCommitResult.Saved, b.Commit());
+        (string id, SessionStore<MergeProfile> a) = LoadedByTwoRequestsTheOtherCommittedFirst(c);
 
         int keys = storage.Keys.Count, writes = storage.Values.Count;
         Assert.Equal(SessionCommitResult.Saved, a.Commit());
@@ -235,12 +225,7 @@ public sealed class SessionStoreMergeTests : IDisposable
         // so the commit merges with the cached copy and writes once (before: a sealed record thrown away, then a read).
         var storage = new RecordingStorage(_env.CreateStorage(StorageKind.Memory));
         using SessionStorageConnector c = _env.Create(storage);
-        string id = NewSession(c);
-        var a = new SessionStore<MergeProfile>(id, Options(), c);
-        a.Data.Level = 1;
-        var b = new SessionStore<MergeProfile>(id, Options(), c);
-        b.Data.Name = "b";
-        Assert.Equal(SessionCommitResult.Saved, b.Commit());
+        (string id, SessionStore<MergeProfile> a) = LoadedByTwoRequestsTheOtherCommittedFirst(c);
 
         int keys = storage.Keys.Count, writes = storage.Values.Count;
         Assert.Equal(SessionCommitResult.Saved, a.Commit());
@@ -248,6 +233,18 @@ public sealed class SessionStoreMergeTests : IDisposable
         Assert.Equal(1, storage.Keys.Count - keys); // that write, and no read
         MergeProfile merged = c.Get<MergeProfile>(id)!;
         Assert.Equal((1, "b"), (merged.Level, merged.Name));
+    }
+
+    /// <summary>Two requests load one session; the other one (setting Name) commits first, so a's commit (Level) conflicts.</summary>
+    private static (string Id, SessionStore<MergeProfile> A) LoadedByTwoRequestsTheOtherCommittedFirst(SessionStorageConnector c)
+    {
+        string id = NewSession(c);
+        var a = new SessionStore<MergeProfile>(id, Options(), c);
+        a.Data.Level = 1;
+        var b = new SessionStore<MergeProfile>(id, Options(), c);
+        b.Data.Name = "b";
+        Assert.Equal(SessionCommitResult.Saved, b.Commit());
+        return (id, a);
     }
 
     /// <summary>Once armed, deletes the record just before the first write that would succeed: the merged retry.</summary>
