@@ -82,6 +82,36 @@ public sealed class SessionStorageConnectorReadTests : IDisposable
         Assert.Equal(1010 * (42 + 3 + 5 + 100 + 1), sum);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OnMemoryStorageTryReadDecryptsEachTimeUnlessTheCacheIsAskedFor(bool cacheMemoryStorage)
+    {
+        using SessionStorageConnector c = _env.Create(StorageKind.Memory, o =>
+        {
+            o.TimeProvider = TimeProvider.System;
+            o.CacheMemoryStorage = cacheMemoryStorage;
+        });
+        string id = SessionStorageConnector.GenerateId();
+        Assert.True(c.Set(id, ViewPlayer.Sample()));
+        long sum = ReadAll(c, id, 10);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        sum += ReadAll(c, id, 100);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(110 * (42 + 3 + 5 + 100 + 1), sum);
+        if (cacheMemoryStorage) Assert.Equal(0, allocated); // the cached snapshot, no copy
+        else Assert.True(allocated > 100 * 100, $"{allocated} B: each read should decrypt and decode a fresh copy");
+
+        // Writes and deletes reach the cached reader at once.
+        Assert.True(c.Update<ViewPlayer>(id, p => p.Id = 7));
+        Assert.True(c.TryRead(id, out ViewPlayer.View updated));
+        Assert.Equal(7, updated.Id);
+        Assert.True(c.Delete(id));
+        Assert.False(c.TryRead(id, out ViewPlayer.View _));
+    }
+
     [Fact]
     public async Task WhenCacheHitTryReadAsyncAllocatesNothing()
     {

@@ -52,6 +52,16 @@ public sealed class SessionConnectorOptions
     /// </summary>
     public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Also keep the cache in front of <c>MemorySessionStorage</c> (default false: as in the seed, that store is read
+    /// directly, since it already answers in microseconds and a cache would hold a second copy of every session).
+    /// Turn it on where reads dominate, such as a game server reading sessions every tick: hits then skip the decrypt and
+    /// decode, and <c>TryRead</c> reads the cached snapshot with no copy. The cost: memory for the decoded copies, and
+    /// every Set and Update clones its value into the cache. A session the memory store evicts to stay within its
+    /// capacity can still be served from the cache for up to <see cref="CacheMaxAge"/>.
+    /// </summary>
+    public bool CacheMemoryStorage { get; set; }
+
     /// <summary>How many compare-and-set attempts an update makes before it throws <see cref="SessionConflictException"/> (default 100).</summary>
     public int MaxUpdateAttempts { get; set; } = 100;
 

@@ -126,8 +126,7 @@ public sealed partial class SessionStorageConnector
             }
         }
 
-        // Memory storage (which has no cache) answers a version read in tens of nanoseconds: look before sealing, so a lost
-        // race wastes no seal. On file and Redis storage that look would be a second I/O on every commit, dearer than the
+        // Memory storage answers a version read in tens of nanoseconds: look before sealing, so a lost race wastes no seal. On file and Redis storage that look would be a second I/O on every commit, dearer than the
         // seal it saves on the rare conflict.
         bool behind = UsesMemoryBackend &&
             await _store.ReadVersionAsync(key, async, ct, _time.GetUtcNow()).ConfigureAwait(false) != expectedVersion;

@@ -72,9 +72,10 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);
         _store = new MeteredStorage(storage, _metrics, _time);
 
-        // As in the seed: a cache in front of a backend that is itself in memory would only double-store.
+        // As in the seed: a cache in front of a backend that is itself in memory would only double-store, unless the
+        // application asks for it (reads that must skip the decrypt, see CacheMemoryStorage).
         UsesMemoryBackend = storage.IsInMemory;
-        if (!UsesMemoryBackend && options.CacheCapacity > 0 && options.CacheMaxAge > TimeSpan.Zero)
+        if ((!UsesMemoryBackend || options.CacheMemoryStorage) && options.CacheCapacity > 0 && options.CacheMaxAge > TimeSpan.Zero)
         {
             if (storage.RaisesInvalidations)
             {

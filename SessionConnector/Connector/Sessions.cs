@@ -213,7 +213,7 @@ public static class Sessions
     /// <remarks>A class, not a record: a record's generated ToString would link enum and TimeSpan formatting into every app.</remarks>
     private sealed class Configuration(
         string kind, string? location, SessionKeyRing? keys, bool useDevelopmentKey, SessionFormat format,
-        int cacheCapacity, TimeSpan cacheMaxAge, int maxUpdateAttempts, TimeProvider timeProvider)
+        int cacheCapacity, TimeSpan cacheMaxAge, bool cacheMemoryStorage, int maxUpdateAttempts, TimeProvider timeProvider)
     {
         public string Kind { get; } = kind;
 
@@ -229,6 +229,8 @@ public static class Sessions
 
         public TimeSpan CacheMaxAge { get; } = cacheMaxAge;
 
+        public bool CacheMemoryStorage { get; } = cacheMemoryStorage;
+
         public int MaxUpdateAttempts { get; } = maxUpdateAttempts;
 
         public TimeProvider TimeProvider { get; } = timeProvider;
@@ -237,7 +239,7 @@ public static class Sessions
         {
             options ??= new SessionConnectorOptions();
             return new Configuration(kind, location, options.Keys, options.UseDevelopmentKey, options.Format,
-                options.CacheCapacity, options.CacheMaxAge, options.MaxUpdateAttempts, options.TimeProvider ?? TimeProvider.System);
+                options.CacheCapacity, options.CacheMaxAge, options.CacheMemoryStorage, options.MaxUpdateAttempts, options.TimeProvider ?? TimeProvider.System);
         }
 
         /// <summary>What differs in <paramref name="now"/>, for the error message (never key material); null when nothing does.</summary>
@@ -264,6 +266,7 @@ public static class Sessions
             if (Format != now.Format) differences.Add($"Format ({Name(Format)} configured, {Name(now.Format)} now)");
             if (CacheCapacity != now.CacheCapacity) differences.Add($"CacheCapacity ({CacheCapacity} configured, {now.CacheCapacity} now)");
             if (CacheMaxAge != now.CacheMaxAge) differences.Add($"CacheMaxAge ({CacheMaxAge.TotalSeconds} s configured, {now.CacheMaxAge.TotalSeconds} s now)");
+            if (CacheMemoryStorage != now.CacheMemoryStorage) differences.Add($"CacheMemoryStorage ({CacheMemoryStorage} configured, {now.CacheMemoryStorage} now)");
             if (MaxUpdateAttempts != now.MaxUpdateAttempts) differences.Add($"MaxUpdateAttempts ({MaxUpdateAttempts} configured, {now.MaxUpdateAttempts} now)");
             if (!ReferenceEquals(TimeProvider, now.TimeProvider)) differences.Add("TimeProvider (another instance)");
             return differences.Count == 0 ? null : string.Join("; ", differences);
