@@ -22,6 +22,8 @@ public static class SessionConnectorServiceCollectionExtensions
         // Factories, not type registrations: the container needs no constructor reflection.
         services.TryAddSingleton(static sp => new SessionConnectorHost(sp));
         services.TryAddSingleton(static sp => sp.GetRequiredService<SessionConnectorHost>().Connector);
+        // The connector is built at UseSessionConnector; its crypto library can load meanwhile, off the start-up path.
+        CryptoWarmUp.Start();
         return services;
     }
 
