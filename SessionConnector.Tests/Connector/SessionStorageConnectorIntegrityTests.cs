@@ -185,17 +185,20 @@ public sealed class SessionStorageConnectorIntegrityTests : IDisposable
         using var updating = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
 
-        Task<bool> update = Task.Run(() => c.Update<Counter>(id, x =>
+        // Dedicated threads (LongRunning), not pool threads: on a busy 2-core machine the pool may not start the Set
+        // before the Delete, and then the test would check nothing.
+        Task<bool> update = Task.Factory.StartNew(() => c.Update<Counter>(id, x =>
         {
             updating.Set();
             release.Wait();
             x.Value++;
-        }));
+        }), TaskCreationOptions.LongRunning);
         updating.Wait();
         int readsBefore = hooked.Reads;
-        Task<bool> set = Task.Run(() => c.Set(id, new Counter { Value = 42 }));
-        // The Set is queued behind the Update (it has been called); give it time to reach the gate.
-        SpinWait.SpinUntil(() => hooked.Reads > readsBefore || set.IsCompleted, TimeSpan.FromSeconds(2));
+        Task<bool> set = Task.Factory.StartNew(() => c.Set(id, new Counter { Value = 42 }), TaskCreationOptions.LongRunning);
+        // The Set is queued behind the Update: it has looked at storage (noting the session live) before it waits.
+        Assert.True(SpinWait.SpinUntil(() => hooked.Reads > readsBefore || set.IsCompleted, TimeSpan.FromSeconds(30)), "the Set never reached storage");
+        Assert.False(set.IsCompleted, "the Set did not queue behind the Update");
         Thread.Sleep(50);
         Assert.True(c.Delete(id));
         release.Set();
