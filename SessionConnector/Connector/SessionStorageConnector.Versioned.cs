@@ -117,17 +117,17 @@ public sealed partial class SessionStorageConnector
 
         // Another request of this process already committed a newer version (it is in the cache): the compare-and-set
         // would fail, so skip sealing a record that can never be written and hand back what that request committed.
-        if (expectedVersion != SessionStorage.Absent && TryGetCachedEntry<T>(id, out CachedSession? newer, out T? cached))
+        // Only the snapshot is looked at here; it is copied only on a conflict, so a commit that is not behind pays no clone.
+        if (expectedVersion != SessionStorage.Absent &&
+            TryGetCachedSnapshot<T>(id, out CachedSession? newer, out T? cached) && newer.Version > expectedVersion)
         {
-            if (newer.Version > expectedVersion)
-            {
-                var theirs = new VersionedSession<T>(cached, newer.Version, FromTicks(newer.ExpiresAtTicks), FromTicks(newer.AbsoluteExpiresAtTicks));
-                return VersionedWriteResult<T>.Conflicted(theirs);
-            }
+            var theirs = new VersionedSession<T>(T.DeepClone(cached), newer.Version, FromTicks(newer.ExpiresAtTicks), FromTicks(newer.AbsoluteExpiresAtTicks));
+            return VersionedWriteResult<T>.Conflicted(theirs);
         }
 
-        // Memory storage answers a version read in tens of nanoseconds: look before sealing, so a lost race wastes no seal. On file and Redis storage that look would be a second I/O on every commit, dearer than the
-        // seal it saves on the rare conflict.
+        // Memory storage answers a version read in tens of nanoseconds: look before sealing, so a lost race wastes no
+        // seal. On file and Redis storage that look would be a second I/O on every commit, dearer than the seal it saves
+        // on the rare conflict.
         bool behind = UsesMemoryBackend &&
             await _store.ReadVersionAsync(key, async, ct, _time.GetUtcNow()).ConfigureAwait(false) != expectedVersion;
         if (!behind)
@@ -142,8 +142,8 @@ public sealed partial class SessionStorageConnector
             }
         }
 
-        // Lost the compare-and-set (or would have). The record read here is the one the caller has to merge with: open it now (one read,
-        // not a second one by the caller), so a conflict costs one storage round trip and one decrypt.
+        // Lost the compare-and-set (or would have). The record read here is the one the caller has to merge with: open it
+        // now (one read, not a second one by the caller), so a conflict costs one storage round trip and one decrypt.
         long readInvalidations = InvalidationCount(key);
         StoredRecord? current = await _store.ReadAsync(key, async, ct).ConfigureAwait(false);
         if (current is { } record)
