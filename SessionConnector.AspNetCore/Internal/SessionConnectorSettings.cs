@@ -34,7 +34,7 @@ internal sealed class SessionCookieSettings
 
     public string? Path { get; set; }
 
-    public bool? Secure { get; set; }
+    public CookieSecurePolicy? SecurePolicy { get; set; }
 
     public SameSiteMode? SameSite { get; set; }
 
