@@ -14,8 +14,13 @@ public sealed class CookieTests
     [Fact]
     public async Task DefaultCookieIsHttpOnlySecureLaxHostPathBrowserSession()
     {
-        // Secure stays at its default here: the header is read raw, no cookie container involved.
-        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.Secure = true);
+        // Secure stays at its default here (Production): the header is read raw, no cookie container involved. The
+        // prefix is explicitly off: the default prefix has its own test.
+        await using TestApp app = await TestApp.StartAsync(o =>
+        {
+            o.Cookie.SecurePolicy = null;
+            o.Cookie.UseHostPrefix = false;
+        });
         using HttpClient client = app.Raw();
         HttpResponseMessage login = await client.PostAsync("/login?user=ada", null);
 
@@ -62,7 +67,7 @@ public sealed class CookieTests
     {
         await using TestApp app = await TestApp.StartAsync(o =>
         {
-            o.Cookie.Secure = true;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.Always;
             o.Cookie.UseHostPrefix = true;
         });
         using HttpClient client = app.Raw();
@@ -78,15 +83,16 @@ public sealed class CookieTests
     }
 
     [Theory]
-    [InlineData(false, null, "/")]
-    [InlineData(true, "example.test", "/")]
-    [InlineData(true, null, "/app")]
-    public async Task HostPrefixThatBrowsersWouldDropFailsStartUp(bool secure, string? domain, string path)
+    [InlineData(CookieSecurePolicy.None, null, "/")]
+    [InlineData(CookieSecurePolicy.SameAsRequest, null, "/")]
+    [InlineData(CookieSecurePolicy.Always, "example.test", "/")]
+    [InlineData(CookieSecurePolicy.Always, null, "/app")]
+    public async Task HostPrefixThatBrowsersWouldDropFailsStartUp(CookieSecurePolicy secure, string? domain, string path)
     {
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => TestApp.StartAsync(o =>
         {
             o.Cookie.UseHostPrefix = true;
-            o.Cookie.Secure = secure;
+            o.Cookie.SecurePolicy = secure;
             o.Cookie.Domain = domain;
             o.Cookie.Path = path;
         }));

@@ -2,6 +2,7 @@ using System;
 using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
 using SessionConnector.AspNetCore.Tests.Support;
 using Xunit;
 
@@ -52,7 +53,7 @@ public sealed class HostileCookieTests
     [Fact]
     public async Task AttackerChosenIdIsReplacedAndNeverStored()
     {
-        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.Secure = false);
+        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.SecurePolicy = CookieSecurePolicy.None);
         using HttpClient client = app.Raw();
         const string planted = "attacker-chosen-session-id_0123456789abcdefg";
         Assert.True(SessionIds.IsValid(planted));

@@ -47,7 +47,7 @@ public sealed class StartupTests
             ["SessionConnector:Lifetime"] = "02:00:00",
             ["SessionConnector:ConflictPolicy"] = "Reject",
             ["SessionConnector:Cookie:Name"] = "app-session",
-            ["SessionConnector:Cookie:Secure"] = "false",
+            ["SessionConnector:Cookie:SecurePolicy"] = "None",
             ["SessionConnector:Cookie:SameSite"] = "Strict",
             ["SessionConnector:Cookie:Persistent"] = "true",
         }).Build();

@@ -1,3 +1,4 @@
+using System;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -83,6 +84,34 @@ internal static class TestEndpoints
             data.Note = "mine";
             if (explicitCommit) await session.CommitAsync();
             return Results.Text("raced");
+        });
+
+        // Changes the session, then fails: nothing of it may be committed, whatever answers for the exception.
+        app.MapPost("/note-then-throw", async (HttpContext context, string note) =>
+        {
+            RequestSession<TestSession> session = context.GetSession<TestSession>();
+            (await session.GetAsync()).Note = note;
+            context.Items["session"] = session;
+            throw new InvalidOperationException("the endpoint failed after changing the session");
+        });
+
+        app.Map("/error", () => Results.Text("handled", statusCode: StatusCodes.Status500InternalServerError));
+
+        app.MapPost("/clear", async (HttpContext context, bool load) =>
+        {
+            RequestSession<TestSession> session = context.GetSession<TestSession>();
+            if (load) await session.LoadAsync();
+            session.Clear();
+            return Results.NoContent();
+        });
+
+        // Leaves the loaded session where an outer middleware can find it after the response.
+        app.MapGet("/stash", async (HttpContext context) =>
+        {
+            RequestSession<TestSession> session = context.GetSession<TestSession>();
+            await session.LoadAsync();
+            context.Items["session"] = session;
+            return Results.Text("stashed");
         });
     }
 }
