@@ -1,4 +1,5 @@
 using System;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 
 namespace SessionConnector.AspNetCore.Internal;
@@ -45,6 +46,7 @@ internal static class SettingsApplier
             if (c.Domain is not null) options.Cookie.Domain = c.Domain.Length == 0 ? null : c.Domain;
             if (c.Path is not null) options.Cookie.Path = c.Path;
             if (c.SecurePolicy is { } policy) options.Cookie.SecurePolicy = policy;
+            else if (c.Secure is { } secure) options.Cookie.SecurePolicy = secure ? CookieSecurePolicy.Always : CookieSecurePolicy.None;
             if (c.SameSite is { } sameSite) options.Cookie.SameSite = sameSite;
             if (c.Persistent is { } persistent) options.Cookie.Persistent = persistent;
             if (c.UseHostPrefix is { } prefix) options.Cookie.UseHostPrefix = prefix;
