@@ -164,6 +164,18 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task OnceTheResponseHasStartedTheSessionReadsButRefusesChanges()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using HttpClient client = app.Raw();
+        string id = (await client.PostAsync("/login?user=ada", null)).IssuedId()!;
+
+        HttpResponseMessage streamed = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/stream").WithCookie(id));
+        Assert.Equal("streaming;ada;refused", await streamed.Content.ReadAsStringAsync());
+        Assert.Null((await app.Connector.GetAsync<TestSession>(id))?.Note);
+    }
+
+    [Fact]
     public async Task HealthCheckStaysHealthyUnderParallelProbes()
     {
         await using TestApp app = await TestApp.StartAsync(o => o.UseMemoryStorage());

@@ -188,9 +188,12 @@ public sealed class LifecycleTests
         HttpResponseMessage whoami = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(id));
         Assert.Equal(HttpStatusCode.Unauthorized, whoami.StatusCode);
 
-        // A visitor with no session who clears it gets no record and no cookie.
+        // A visitor with no session who clears it (even after changing it) gets no record and no cookie.
         HttpResponseMessage stranger = await app.Raw().PostAsync($"/clear?load={load}", null);
         Assert.Empty(stranger.SetCookies());
+        HttpResponseMessage changedThenCleared = await app.Raw().PostAsync("/clear?load=true&note=x", null);
+        Assert.Equal(HttpStatusCode.NoContent, changedThenCleared.StatusCode);
+        Assert.Empty(changedThenCleared.SetCookies());
     }
 
     [Theory]

@@ -104,8 +104,16 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
             return;
         }
 
-        // A new session already holds the defaults: replacing them would write an empty record for nothing.
-        if (!_store.IsNew) _store.Data = T.CreateDefault();
+        if (_store.IsNew)
+        {
+            // Never stored: start over on a fresh unwritten store (no I/O), so the cleared session stays unstored
+            // instead of being written as an empty record.
+            _store = NewStore(null);
+            _store.Load();
+            return;
+        }
+
+        _store.Data = T.CreateDefault();
     }
 
     /// <summary>

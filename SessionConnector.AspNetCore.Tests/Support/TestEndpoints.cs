@@ -97,12 +97,32 @@ internal static class TestEndpoints
 
         app.Map("/error", () => Results.Text("handled", statusCode: StatusCodes.Status500InternalServerError));
 
-        app.MapPost("/clear", async (HttpContext context, bool load) =>
+        app.MapPost("/clear", async (HttpContext context, bool load, string? note) =>
         {
             RequestSession<TestSession> session = context.GetSession<TestSession>();
             if (load) await session.LoadAsync();
+            if (note is not null) session.Data.Note = note; // a change the clear must undo
             session.Clear();
             return Results.NoContent();
+        });
+
+        // Streams first, then uses the session: reads work, changes are refused (their commit point has passed).
+        app.MapPost("/stream", async (HttpContext context) =>
+        {
+            await context.Response.WriteAsync("streaming;");
+            await context.Response.Body.FlushAsync();
+            RequestSession<TestSession> session = context.GetSession<TestSession>();
+            TestSession data = await session.GetAsync();
+            await context.Response.WriteAsync((data.User ?? "nobody") + ";");
+            try
+            {
+                await session.UpdateAsync(s => s.Note = "late");
+                await context.Response.WriteAsync("saved");
+            }
+            catch (InvalidOperationException)
+            {
+                await context.Response.WriteAsync("refused");
+            }
         });
 
         // Leaves the loaded session where an outer middleware can find it after the response.

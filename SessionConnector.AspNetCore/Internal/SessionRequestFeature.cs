@@ -48,15 +48,11 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
             throw new InvalidOperationException($"This request's session was already opened as another type than {typeof(T).Name}: one session cookie holds one session type.");
         }
 
-        if (ResponseStarted)
-        {
-            // Its commit point has passed: a session opened now could neither be saved nor reach the cookie.
-            throw new InvalidOperationException("The response has started: the session can no longer be opened in this request. Open it before writing the response.");
-        }
-
         var session = new RequestSession<T>(this, SessionCookie.Presented(Context, Host));
         _session = session;
-        Register();
+        // Opened after the response started (a streaming endpoint): readable, and every change throws, so there is
+        // no commit to register (and OnStarting could no longer take one).
+        if (!ResponseStarted) Register();
         return session;
     }
 
