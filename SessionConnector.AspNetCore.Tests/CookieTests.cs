@@ -3,7 +3,9 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using SessionConnector.AspNetCore.Tests.Support;
 using Xunit;
 
@@ -14,8 +16,13 @@ public sealed class CookieTests
     [Fact]
     public async Task DefaultCookieIsHttpOnlySecureLaxHostPathBrowserSession()
     {
-        // Secure stays at its default here: the header is read raw, no cookie container involved.
-        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.Secure = true);
+        // Secure stays at its default here (Production): the header is read raw, no cookie container involved. The
+        // prefix is explicitly off: the default prefix has its own test.
+        await using TestApp app = await TestApp.StartAsync(o =>
+        {
+            o.Cookie.SecurePolicy = null;
+            o.Cookie.UseHostPrefix = false;
+        });
         using HttpClient client = app.Raw();
         HttpResponseMessage login = await client.PostAsync("/login?user=ada", null);
 
@@ -62,7 +69,7 @@ public sealed class CookieTests
     {
         await using TestApp app = await TestApp.StartAsync(o =>
         {
-            o.Cookie.Secure = true;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.Always;
             o.Cookie.UseHostPrefix = true;
         });
         using HttpClient client = app.Raw();
@@ -78,15 +85,16 @@ public sealed class CookieTests
     }
 
     [Theory]
-    [InlineData(false, null, "/")]
-    [InlineData(true, "example.test", "/")]
-    [InlineData(true, null, "/app")]
-    public async Task HostPrefixThatBrowsersWouldDropFailsStartUp(bool secure, string? domain, string path)
+    [InlineData(CookieSecurePolicy.None, null, "/")]
+    [InlineData(CookieSecurePolicy.SameAsRequest, null, "/")]
+    [InlineData(CookieSecurePolicy.Always, "example.test", "/")]
+    [InlineData(CookieSecurePolicy.Always, null, "/app")]
+    public async Task HostPrefixThatBrowsersWouldDropFailsStartUp(CookieSecurePolicy secure, string? domain, string path)
     {
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => TestApp.StartAsync(o =>
         {
             o.Cookie.UseHostPrefix = true;
-            o.Cookie.Secure = secure;
+            o.Cookie.SecurePolicy = secure;
             o.Cookie.Domain = domain;
             o.Cookie.Path = path;
         }));
@@ -142,5 +150,83 @@ public sealed class CookieTests
         HttpResponseMessage count = await client.PostAsync("/counter", null);
         Assert.Equal("1", await count.Content.ReadAsStringAsync());
         Assert.Empty(count.SetCookies());
+    }
+
+    [Fact]
+    public async Task InProductionTheCookieIsSecureAndHostPrefixedByDefault()
+    {
+        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.SecurePolicy = null); // every default, Production
+        using HttpClient client = app.Raw();
+        HttpResponseMessage login = await client.PostAsync("/login?user=ada", null);
+        string[] parts = Assert.Single(login.SetCookies()).Split(';', StringSplitOptions.TrimEntries);
+        Assert.StartsWith("__Host-sid=", parts[0]);
+        Assert.Contains("secure", parts, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("path=/", parts, StringComparer.OrdinalIgnoreCase);
+        Assert.DoesNotContain(parts, p => p.StartsWith("domain", StringComparison.OrdinalIgnoreCase));
+        string id = login.IssuedId("__Host-sid")!;
+        HttpResponseMessage whoami = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(id, "__Host-sid"));
+        Assert.Equal("ada", await whoami.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData(false, null, "/")]             // the documented opt-out
+    [InlineData(null, "example.test", "/")]    // a Domain cookie cannot be __Host-: the default leaves the name alone
+    [InlineData(null, null, "/app")]           // nor can a cookie for a sub-path
+    public async Task TheHostPrefixIsLeftOutWhenOptedOutOrInvalid(bool? prefix, string? domain, string path)
+    {
+        await using TestApp app = await TestApp.StartAsync(o =>
+        {
+            o.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            o.Cookie.UseHostPrefix = prefix;
+            o.Cookie.Domain = domain;
+            o.Cookie.Path = path;
+        });
+        using HttpClient client = app.Raw();
+        var login = new HttpRequestMessage(HttpMethod.Post, "/login?user=ada");
+        HttpResponseMessage response = await client.SendAsync(login);
+        Assert.StartsWith("sid=", Assert.Single(response.SetCookies()));
+    }
+
+    [Fact]
+    public async Task InDevelopmentOverPlainHttpABrowserKeepsItsSession()
+    {
+        // The new user's first run: Development, every cookie default, http://127.0.0.1, a cookie-keeping client.
+        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.SecurePolicy = null, environment: "Development");
+        using HttpClient client = app.Browser(out _);
+        HttpResponseMessage login = await client.PostAsync("/login?user=ada", null);
+        Assert.DoesNotContain("secure", Assert.Single(login.SetCookies()), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("ada", await (await client.GetAsync("/whoami")).Content.ReadAsStringAsync());
+        Assert.Equal("1", await (await client.PostAsync("/counter", null)).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task InDevelopmentASecureCookieOverPlainHttpIsLoggedWithTheFix()
+    {
+        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.SecurePolicy = CookieSecurePolicy.Always, environment: "Development");
+        using HttpClient client = app.Browser(out _);
+        await client.PostAsync("/login?user=ada", null);
+        Assert.Contains(app.Logs.Entries, e => e.Id.Id == 14 && e.Message.Contains("SameAsRequest", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(CookieSecurePolicy.Always, false, true)]
+    [InlineData(CookieSecurePolicy.None, true, false)]
+    [InlineData(CookieSecurePolicy.SameAsRequest, false, false)]
+    [InlineData(CookieSecurePolicy.SameAsRequest, true, true)]
+    public async Task SecurePolicyDecidesTheSecureAttribute(CookieSecurePolicy policy, bool https, bool secure)
+    {
+        // HTTPS as a TLS-terminating proxy reports it (X-Forwarded-Proto from loopback, through UseForwardedHeaders).
+        await using TestApp app = await TestApp.StartAsync(
+            o =>
+            {
+                o.Cookie.SecurePolicy = policy;
+                o.Cookie.UseHostPrefix = false;
+            },
+            outer: a => a.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto }));
+        using HttpClient client = app.Raw();
+        var login = new HttpRequestMessage(HttpMethod.Post, "/login?user=ada");
+        if (https) login.Headers.Add("X-Forwarded-Proto", "https");
+        string[] parts = Assert.Single((await client.SendAsync(login)).SetCookies()).Split(';', StringSplitOptions.TrimEntries);
+        Assert.Equal(secure, parts.Contains("secure", StringComparer.OrdinalIgnoreCase));
     }
 }

@@ -1,6 +1,10 @@
+using System;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using SessionConnector.AspNetCore.Tests.Support;
 using Xunit;
 
@@ -91,11 +95,121 @@ public sealed class FailureTests
         using HttpClient client = app.Raw();
 
         Assert.Equal("Healthy", await (await client.GetAsync("/health")).Content.ReadAsStringAsync());
-        Assert.Null(app.Connector.Storage.Read(HealthChecks.SessionStorageHealthCheck.ProbeKey));
 
         System.IO.Directory.Delete(root, recursive: true);
         System.IO.File.WriteAllText(root, "not a directory"); // the storage path is now unusable
         Assert.Equal("Unhealthy", await (await client.GetAsync("/health")).Content.ReadAsStringAsync());
         System.IO.File.Delete(root);
+    }
+
+    [Theory]
+    [InlineData(false)] // nothing handles the exception: Kestrel answers 500
+    [InlineData(true)]  // UseExceptionHandler, the usual production set-up, re-runs the pipeline for its answer
+    public async Task AnEndpointThatThrowsCommitsNothing(bool exceptionHandler)
+    {
+        await using TestApp app = await TestApp.StartAsync(outer: exceptionHandler ? a => a.UseExceptionHandler("/error") : null);
+        using HttpClient client = app.Raw();
+        string id = (await client.PostAsync("/login?user=ada", null)).IssuedId()!;
+        await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/note?note=before").WithCookie(id));
+
+        HttpResponseMessage failed = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/note-then-throw?note=half-done").WithCookie(id));
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        if (exceptionHandler) Assert.Equal("handled", await failed.Content.ReadAsStringAsync());
+        Assert.Empty(failed.SetCookies());
+        Assert.Equal("before", (await app.Connector.GetAsync<TestSession>(id))?.Note);
+
+        // A new visitor's first change, then a throw: no record, no cookie.
+        using HttpClient stranger = app.Raw();
+        HttpResponseMessage first = await stranger.PostAsync("/note-then-throw?note=x", null);
+        Assert.Equal(HttpStatusCode.InternalServerError, first.StatusCode);
+        Assert.Empty(first.SetCookies());
+    }
+
+    [Theory]
+    [InlineData("/stash", false)]           // the endpoint ended normally
+    [InlineData("/note-then-throw?note=x", true)] // the endpoint threw (an outer middleware catches it)
+    public async Task TheSessionIsUnusableOnceTheRequestLeavesTheSessionMiddleware(string path, bool throws)
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using TestApp app = await TestApp.StartAsync(outer: a => a.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (InvalidOperationException) when (throws)
+            {
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            }
+
+            // An outer middleware after the response: reading, changing and committing must all refuse.
+            seen.Enqueue(Outcome(() => context.GetSession<TestSession>()));
+            if (context.Items["session"] is RequestSession<TestSession> stashed)
+            {
+                seen.Enqueue(Outcome(() => stashed.Data.Note = "late"));
+                seen.Enqueue(await OutcomeAsync(() => stashed.CommitAsync().AsTask()));
+                seen.Enqueue(await OutcomeAsync(() => stashed.UpdateAsync(s => s.Note = "late").AsTask()));
+            }
+        }));
+        using HttpClient client = app.Raw();
+        string id = (await client.PostAsync("/login?user=ada", null)).IssuedId()!;
+        while (seen.TryDequeue(out _)) { } // the login's own pass through the outer middleware
+
+        HttpResponseMessage response = await client.SendAsync(new HttpRequestMessage(throws ? HttpMethod.Post : HttpMethod.Get, path).WithCookie(id));
+        Assert.Equal(throws ? HttpStatusCode.InternalServerError : HttpStatusCode.OK, response.StatusCode);
+        Assert.NotEmpty(seen);
+        Assert.All(seen, outcome => Assert.Equal(nameof(InvalidOperationException), outcome));
+        TestSession? saved = await app.Connector.GetAsync<TestSession>(id);
+        Assert.Equal(("ada", null), (saved?.User, saved?.Note));
+    }
+
+    [Fact]
+    public async Task OnceTheResponseHasStartedTheSessionReadsButRefusesChanges()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using HttpClient client = app.Raw();
+        string id = (await client.PostAsync("/login?user=ada", null)).IssuedId()!;
+
+        HttpResponseMessage streamed = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/stream").WithCookie(id));
+        Assert.Equal("streaming;ada;refused", await streamed.Content.ReadAsStringAsync());
+        Assert.Null((await app.Connector.GetAsync<TestSession>(id))?.Note);
+    }
+
+    [Fact]
+    public async Task HealthCheckStaysHealthyUnderParallelProbes()
+    {
+        await using TestApp app = await TestApp.StartAsync(o => o.UseMemoryStorage());
+        using HttpClient client = app.Raw();
+        string[] answers = await Task.WhenAll(Enumerable.Range(0, 32).Select(async _ => await (await client.GetAsync("/health")).Content.ReadAsStringAsync()));
+        Assert.All(answers, a => Assert.Equal("Healthy", a));
+        int left = 0;
+        await foreach (var _ in app.Connector.Storage.EnumerateAsync()) left++;
+        Assert.Equal(0, left); // every probe deleted its own record
+    }
+
+    private static string Outcome(Action action)
+    {
+        try
+        {
+            action();
+            return "none";
+        }
+        catch (Exception e)
+        {
+            return e.GetType().Name;
+        }
+    }
+
+    private static async Task<string> OutcomeAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return "none";
+        }
+        catch (Exception e)
+        {
+            return e.GetType().Name;
+        }
     }
 }

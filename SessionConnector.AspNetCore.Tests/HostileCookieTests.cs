@@ -2,6 +2,7 @@ using System;
 using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
 using SessionConnector.AspNetCore.Tests.Support;
 using Xunit;
 
@@ -52,7 +53,7 @@ public sealed class HostileCookieTests
     [Fact]
     public async Task AttackerChosenIdIsReplacedAndNeverStored()
     {
-        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.Secure = false);
+        await using TestApp app = await TestApp.StartAsync(o => o.Cookie.SecurePolicy = CookieSecurePolicy.None);
         using HttpClient client = app.Raw();
         const string planted = "attacker-chosen-session-id_0123456789abcdefg";
         Assert.True(SessionIds.IsValid(planted));
@@ -65,5 +66,38 @@ public sealed class HostileCookieTests
         Assert.NotEqual(planted, issued);
         Assert.Null(await app.Connector.GetAsync<TestSession>(planted));
         Assert.Equal("x", (await app.Connector.GetAsync<TestSession>(issued))?.Note);
+    }
+
+    [Theory]
+    [InlineData(true)]  // the planted cookie first (a Domain cookie from a sibling subdomain)
+    [InlineData(false)] // the planted cookie last
+    public async Task DuplicateSessionCookiesAreNoSessionSoThePlantedOneNeverWins(bool plantedFirst)
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using HttpClient client = app.Raw();
+        string victim = (await client.PostAsync("/login?user=victim", null)).IssuedId()!;
+        string planted = (await client.PostAsync("/login?user=attacker", null)).IssuedId()!;
+        string header = plantedFirst ? $"sid={planted}; sid={victim}" : $"sid={victim}; SID={planted}";
+
+        var whoami = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        whoami.Headers.TryAddWithoutValidation("Cookie", header);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(whoami)).StatusCode);
+
+        // A change made with the ambiguous header lands in a fresh session, never in either presented one.
+        var note = new HttpRequestMessage(HttpMethod.Post, "/note?note=secret");
+        note.Headers.TryAddWithoutValidation("Cookie", header);
+        HttpResponseMessage noted = await client.SendAsync(note);
+        string? fresh = noted.IssuedId();
+        Assert.NotNull(fresh);
+        Assert.NotEqual(planted, fresh);
+        Assert.NotEqual(victim, fresh);
+        Assert.Null((await app.Connector.GetAsync<TestSession>(planted))?.Note);
+        Assert.Null((await app.Connector.GetAsync<TestSession>(victim))?.Note);
+        Assert.True(app.Logs.Has(13));
+
+        // The same ID sent twice is not ambiguous.
+        var twice = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        twice.Headers.TryAddWithoutValidation("Cookie", $"sid={victim}; other=1; sid={victim}");
+        Assert.Equal("victim", await (await client.SendAsync(twice)).Content.ReadAsStringAsync());
     }
 }

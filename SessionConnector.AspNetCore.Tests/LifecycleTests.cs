@@ -115,6 +115,115 @@ public sealed class LifecycleTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/whoami")).StatusCode);
     }
 
+    [Fact]
+    public async Task RenewThatAWriterOnTheOldIdKeepsDefeatingFailsWith409AndTheOldIdDies()
+    {
+        ObservedStorage? storage = null;
+        await using TestApp app = await TestApp.StartAsync(o => storage = TestApp.Observed(o));
+        using HttpClient client = app.Raw();
+        // The attacker's own session, planted in the victim's browser (cookie tossing, a shared machine, ...).
+        string planted = (await client.PostAsync("/note?note=attacker", null)).IssuedId()!;
+
+        // The attacker keeps writing the planted ID: every conditional delete of the old ID meets a newer version.
+        int writes = 0;
+        storage!.BeforeTryDelete = async () => await app.Connector.UpdateAsync<TestSession>(planted, s => s.Counter = ++writes);
+
+        HttpResponseMessage login = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/login?user=victim").WithCookie(planted));
+        Assert.Equal(HttpStatusCode.Conflict, login.StatusCode);
+        Assert.Null(login.IssuedId());
+        Assert.True(writes >= 1);
+        // The victim's login landed nowhere the attacker can reach: the planted ID is gone.
+        Assert.Null(await app.Connector.GetAsync<TestSession>(planted));
+        Assert.True(app.Logs.Has(15));
+
+        // Signing in again (the planted cookie now finds nothing) works.
+        storage.BeforeTryDelete = null;
+        HttpResponseMessage again = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/login?user=victim").WithCookie(planted));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        string fresh = again.IssuedId()!;
+        Assert.NotEqual(planted, fresh);
+        Assert.Equal("victim", (await app.Connector.GetAsync<TestSession>(fresh))?.User);
+        Assert.Null(await app.Connector.GetAsync<TestSession>(planted));
+    }
+
+    [Fact]
+    public async Task RenewMergesOneConcurrentChangeOnTheOldIdAndMoves()
+    {
+        ObservedStorage? storage = null;
+        await using TestApp app = await TestApp.StartAsync(o => storage = TestApp.Observed(o));
+        using HttpClient client = app.Raw();
+        string anonymous = (await client.PostAsync("/note?note=cart", null)).IssuedId()!;
+
+        // Another tab commits once while the login copies the session: merged, then the old ID is deleted.
+        int writes = 0;
+        storage!.BeforeTryDelete = async () =>
+        {
+            if (writes++ == 0) await app.Connector.UpdateAsync<TestSession>(anonymous, s => s.Counter = 7);
+        };
+
+        HttpResponseMessage login = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/login?user=ada").WithCookie(anonymous));
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        string renewed = login.IssuedId()!;
+        TestSession? saved = await app.Connector.GetAsync<TestSession>(renewed);
+        Assert.Equal(("ada", "cart", 7), (saved?.User, saved?.Note, saved?.Counter));
+        Assert.Null(await app.Connector.GetAsync<TestSession>(anonymous));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // Clear() before any load: applied when the response commits
+    public async Task ClearEmptiesTheSessionAndKeepsItsId(bool load)
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using HttpClient client = app.Raw();
+        string id = (await client.PostAsync("/login?user=ada", null)).IssuedId()!;
+        await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/note?note=x").WithCookie(id));
+
+        HttpResponseMessage cleared = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/clear?load={load}").WithCookie(id));
+        Assert.Equal(HttpStatusCode.NoContent, cleared.StatusCode);
+        Assert.Empty(cleared.SetCookies());
+        TestSession? saved = await app.Connector.GetAsync<TestSession>(id);
+        Assert.NotNull(saved);
+        Assert.Equal((null, null), (saved.User, saved.Note));
+        HttpResponseMessage whoami = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/whoami").WithCookie(id));
+        Assert.Equal(HttpStatusCode.Unauthorized, whoami.StatusCode);
+
+        // A visitor with no session who clears it (even after changing it) gets no record and no cookie.
+        HttpResponseMessage stranger = await app.Raw().PostAsync($"/clear?load={load}", null);
+        Assert.Empty(stranger.SetCookies());
+        HttpResponseMessage changedThenCleared = await app.Raw().PostAsync("/clear?load=true&note=x", null);
+        Assert.Equal(HttpStatusCode.NoContent, changedThenCleared.StatusCode);
+        Assert.Empty(changedThenCleared.SetCookies());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RefreshOnEveryRequestKeepsASessionAliveOnRequestsThatDoNotTouchIt(bool refresh)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using TestApp app = await TestApp.StartAsync(o =>
+        {
+            o.Connector.TimeProvider = time;
+            o.UseMemoryStorage();
+            o.Session.IdleTimeout = TimeSpan.FromMinutes(20);
+            if (refresh) o.RefreshOnEveryRequest<TestSession>();
+        });
+        using HttpClient client = await LoggedIn(app);
+
+        // Only /ping (which never asks for the session) for 45 minutes, more than twice the idle timeout.
+        for (int i = 0; i < 3; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(15));
+            Assert.Equal("pong", await (await client.GetAsync("/ping")).Content.ReadAsStringAsync());
+        }
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        HttpResponseMessage whoami = await client.GetAsync("/whoami");
+        if (refresh) Assert.Equal("ada", await whoami.Content.ReadAsStringAsync());
+        else Assert.Equal(HttpStatusCode.Unauthorized, whoami.StatusCode);
+    }
+
     private static Task<TestApp> StartOnClock(FakeTimeProvider time, TimeSpan idle, TimeSpan lifetime, bool persistent = false) =>
         TestApp.StartAsync(o =>
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Security.Cryptography;
@@ -47,7 +48,7 @@ public sealed class StartupTests
             ["SessionConnector:Lifetime"] = "02:00:00",
             ["SessionConnector:ConflictPolicy"] = "Reject",
             ["SessionConnector:Cookie:Name"] = "app-session",
-            ["SessionConnector:Cookie:Secure"] = "false",
+            ["SessionConnector:Cookie:SecurePolicy"] = "None",
             ["SessionConnector:Cookie:SameSite"] = "Strict",
             ["SessionConnector:Cookie:Persistent"] = "true",
         }).Build();
@@ -66,6 +67,25 @@ public sealed class StartupTests
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SessionConnectorWebOptions>>().Value;
         Assert.Equal(SessionConflictPolicy.Reject, options.Session.ConflictPolicy);
         Assert.Equal(7u, options.Connector.Keys!.PrimaryKeyId);
+    }
+
+    [Theory]
+    [InlineData("SecurePolicy", "Always", true)]
+    [InlineData("SecurePolicy", "None", false)]
+    [InlineData("Secure", "false", false)] // the older boolean stays as shorthand (scripts/bench-web.sh sets it)
+    [InlineData("Secure", "true", true)]
+    public async Task TheCookiesSecurePolicyIsBoundFromConfiguration(string setting, string value, bool secure)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["SessionConnector:Keys"] = "*1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["SessionConnector:Storage"] = "Memory",
+            ["SessionConnector:Cookie:" + setting] = value,
+        }).Build();
+        await using TestApp app = await TestApp.StartAsync(configuration: configuration, withKeys: false);
+        string header = Assert.Single((await app.Raw().PostAsync("/login?user=ada", null)).SetCookies());
+        Assert.Equal(secure, header.Split(';', StringSplitOptions.TrimEntries).Contains("secure", StringComparer.OrdinalIgnoreCase));
+        Assert.StartsWith(secure ? "__Host-sid=" : "sid=", header); // Production: the prefix follows whenever it is valid
     }
 
     [Fact]

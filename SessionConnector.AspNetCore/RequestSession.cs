@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using SessionConnector.AspNetCore.Internal;
 
 namespace SessionConnector.AspNetCore;
@@ -10,6 +11,9 @@ namespace SessionConnector.AspNetCore;
 /// One request's session, from <see cref="HttpContextSessionExtensions.GetSession{T}"/>. Nothing is read until the
 /// endpoint asks for the data; changes are committed (compare-and-set) when the response starts, and the cookie is
 /// written only when the session ID is new or changed, or when a persistent cookie's expiry slides.
+/// A request that throws commits nothing (whatever handles the exception). Once the response has started the
+/// session is read-only, and once the request has left <c>app.UseSessionConnector()</c> every member that reads or
+/// writes it throws <see cref="InvalidOperationException"/>.
 /// Not thread-safe: one request, one flow of control.
 /// </summary>
 /// <typeparam name="T">The session data type (a <c>[SessionData]</c> type or <see cref="SessionBag"/>).</typeparam>
@@ -20,6 +24,8 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     private SessionStore<T> _store;
     private bool _signedOut;
     private bool _expirySlid;
+    private bool _clearPending;
+    private bool _missLogged;
 
     internal RequestSession(SessionRequestFeature feature, string? presentedId)
     {
@@ -47,17 +53,19 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     /// The loaded data; mutate it and the change is committed when the response starts. Load it first with
     /// <see cref="GetAsync"/> or <see cref="LoadAsync"/>: this property never does blocking storage I/O.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The session is not loaded yet, or was signed out.</exception>
+    /// <exception cref="InvalidOperationException">The session is not loaded yet, or was signed out; or (set) the response has started.</exception>
     public T Data
     {
         get
         {
+            _feature.ThrowIfClosed();
             ThrowIfUnusable();
             return _store.Data;
         }
 
         set
         {
+            _feature.ThrowIfStarted();
             ThrowIfUnusable();
             _store.Data = value;
         }
@@ -73,8 +81,39 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     /// <summary>Loads the session if it is not loaded yet.</summary>
     public ValueTask LoadAsync(CancellationToken cancellationToken = default)
     {
+        _feature.ThrowIfClosed();
         ThrowIfSignedOut();
-        return _store.LoadAsync(cancellationToken);
+        return LoadCoreAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Empties the session: its data becomes <typeparamref name="T"/>'s defaults, committed like any change when the
+    /// response starts. The ID and the cookie stay (use <see cref="SignOutAsync"/> to end the session, or
+    /// <see cref="RenewAsync"/> to move it to a new ID). Needs no load first: an unloaded session is cleared when it is
+    /// loaded or committed. A session that was never stored stays unstored.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The session was signed out, or the response has started.</exception>
+    public void Clear()
+    {
+        _feature.ThrowIfStarted();
+        ThrowIfSignedOut();
+        if (!_store.IsLoaded)
+        {
+            // Clearing must not block on storage I/O: the clear is applied when the data is loaded.
+            _clearPending = true;
+            return;
+        }
+
+        if (_store.IsNew)
+        {
+            // Never stored: start over on a fresh unwritten store (no I/O), so the cleared session stays unstored
+            // instead of being written as an empty record.
+            _store = NewStore(null);
+            _store.Load();
+            return;
+        }
+
+        _store.Data = T.CreateDefault();
     }
 
     /// <summary>
@@ -87,6 +126,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public ValueTask<T> UpdateAsync(Action<T> change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
+        _feature.ThrowIfStarted();
         // A struct would be mutated in a copy and the change silently dropped.
         if (typeof(T).IsValueType) throw new InvalidOperationException($"{typeof(T).Name} is a struct: use UpdateAsync(Func<{typeof(T).Name}, {typeof(T).Name}>).");
         return UpdateAsync(value =>
@@ -101,7 +141,9 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public async ValueTask<T> UpdateAsync(Func<T, T> change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
+        _feature.ThrowIfStarted();
         ThrowIfSignedOut();
+        if (_clearPending) await LoadCoreAsync(cancellationToken).ConfigureAwait(false); // the clear is this request's change: it goes first
         if (_store.IsLoaded && _store.IsModified) await CommitAsync(cancellationToken).ConfigureAwait(false);
 
         if (!_store.IsNew)
@@ -112,15 +154,16 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
             {
                 // Reload so Data, the expiry and the response's idle slide reflect what was saved (a cache hit).
                 _store = NewStore(id);
-                await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+                await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
                 if (!_store.IsNew) return _store.Data;
             }
 
             // Missing, expired or signed out meanwhile: the change starts a fresh session under a fresh ID.
+            LogMiss(id);
             _store = NewStore(null);
         }
 
-        await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         T updated = change(_store.Data);
         if (updated is null) throw new InvalidOperationException("The update function returned null.");
         _store.Data = updated;
@@ -131,21 +174,49 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
 
     /// <summary>
     /// Gives the session a new ID, keeping its data, and deletes the old ID. Call it at login and at every privilege
-    /// change, so an ID planted or seen before is worthless after it. The response carries the new cookie.
+    /// change, so an ID planted or seen before is worthless after it. The response carries the new cookie. It never
+    /// leaves the session on the old ID: a change committed on the old ID meanwhile is merged in as commits merge;
+    /// when that cannot be done (a true conflict, the merge retries exhausted, the old session signed out), the old
+    /// ID is deleted anyway, this request's session is signed out (nothing of it is saved) and
+    /// <see cref="SessionConflictException"/> is thrown (unhandled: a 409); the user signs in again on a fresh session.
     /// </summary>
+    /// <exception cref="SessionConflictException">The session could not be moved to a new ID; the old ID is deleted and nothing was saved.</exception>
+    /// <exception cref="Storage.SessionStorageException">The storage failed.</exception>
     public async ValueTask RenewAsync(CancellationToken cancellationToken = default)
     {
+        _feature.ThrowIfStarted();
         ThrowIfSignedOut();
-        // Awaited rather than returned: the core's CycleIdAsync is gaining a result (the merge work), and this stays source-compatible.
-        await _store.CycleIdAsync(cancellationToken).ConfigureAwait(false);
+        await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
+        string oldId = _store.Id;
+        bool stored = !_store.IsNew;
+        SessionCommitResult result = await _store.CycleIdAsync(cancellationToken).ConfigureAwait(false);
+        ILogger logger = _feature.Host.Logger;
+        if (result == SessionCommitResult.Saved)
+        {
+            if (!stored) LogStarted(_store.Id);
+            else if (logger.IsEnabled(LogLevel.Information)) Log.SessionRenewed(logger, _feature.Host.LogId(oldId), _feature.Host.LogId(_store.Id));
+            return;
+        }
+
+        // A renewal is a privilege change: the old ID dies whatever it holds now, so a planted ID never carries the
+        // login (a writer on the old ID can make the move fail, never make the login land on its ID).
+        if (logger.IsEnabled(LogLevel.Warning)) Log.RenewFailed(logger, _feature.Host.LogId(oldId), result.ToString());
+        await _feature.Host.Connector.DeleteAsync(oldId, cancellationToken).ConfigureAwait(false);
+        _signedOut = true;
+        throw new SessionConflictException(result == SessionCommitResult.Deleted
+            ? "The session was signed out by another request while it was being renewed; nothing was saved."
+            : "Another request kept changing this session while it was being renewed; its old ID is deleted and nothing was saved. Sign in again.");
     }
 
     /// <summary>Deletes the session now and expires the cookie with the response; a replayed old cookie finds nothing.</summary>
     public async ValueTask SignOutAsync(CancellationToken cancellationToken = default)
     {
+        _feature.ThrowIfStarted();
         if (_signedOut) return;
         await _store.DestroyAsync(cancellationToken).ConfigureAwait(false);
         _signedOut = true;
+        ILogger logger = _feature.Host.Logger;
+        if (logger.IsEnabled(LogLevel.Information)) Log.SessionSignedOut(logger, _feature.Host.LogId(_store.Id));
     }
 
     /// <summary>
@@ -156,6 +227,8 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     /// <exception cref="Storage.SessionStorageException">The storage failed; the previous record is intact.</exception>
     public async ValueTask CommitAsync(CancellationToken cancellationToken = default)
     {
+        _feature.ThrowIfStarted();
+        if (_clearPending) await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         if (await CommitCoreAsync(cancellationToken).ConfigureAwait(false) == SessionCommitResult.Conflict)
         {
             throw new SessionConflictException("Another request changed this session after it was loaded, and the change could not be merged; nothing was written.");
@@ -166,10 +239,12 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     {
         HttpContext context = _feature.Context;
         SessionConnectorHost host = _feature.Host;
-        if (!_signedOut && _store.IsLoaded)
+        if (!_signedOut && (_store.IsLoaded || _clearPending))
         {
             try
             {
+                // Clear() on a session the endpoint never loaded: load it now so the clear is committed.
+                if (_clearPending) await LoadCoreAsync(CancellationToken.None).ConfigureAwait(false);
                 // The response is about to go out: the commit must finish, a client disconnect must not tear it.
                 if (await CommitCoreAsync(CancellationToken.None).ConfigureAwait(false) == SessionCommitResult.Conflict)
                 {
@@ -202,6 +277,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
         if (_signedOut) return SessionCommitResult.Deleted;
         if (!_store.NeedsUpdate) return SessionCommitResult.Unchanged; // reads never queue on the gate below
         DateTimeOffset? before = _store.ExpiresAt;
+        bool wasNew = _store.IsNew;
         // Commits of one session from this process queue on a stripe: each then loses its compare-and-set at most to
         // other processes, instead of 50 parallel requests burning the store's bounded merge retries on each other.
         SemaphoreSlim gate = _feature.Host.CommitGate(_store.Id);
@@ -216,7 +292,14 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
             gate.Release();
         }
 
-        if (result == SessionCommitResult.Saved && _store.ExpiresAt != before) _expirySlid = true;
+        if (result == SessionCommitResult.Saved)
+        {
+            if (_store.ExpiresAt != before) _expirySlid = true;
+            if (wasNew) LogStarted(_store.Id);
+            ILogger logger = _feature.Host.Logger;
+            if (logger.IsEnabled(LogLevel.Debug)) Log.SessionStored(logger, _feature.Host.LogId(_store.Id));
+        }
+
         if (result == SessionCommitResult.Deleted)
         {
             // A logout in another request wins: this request's changes are dropped on purpose and the cookie expired.
@@ -225,6 +308,36 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
         }
 
         return result;
+    }
+
+    /// <summary>The keep-alive's load (<see cref="SessionConnectorWebOptions.RefreshOnEveryRequest{T}"/>): it runs when the response starts, after the middleware may have returned.</summary>
+    internal ValueTask LoadForRefreshAsync() => LoadCoreAsync(CancellationToken.None);
+
+    private async ValueTask LoadCoreAsync(CancellationToken cancellationToken)
+    {
+        if (_store.IsLoaded) return;
+        await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (_store.IsNew && _presentedId is not null) LogMiss(_presentedId);
+        if (_clearPending)
+        {
+            _clearPending = false;
+            if (!_store.IsNew) _store.Data = T.CreateDefault();
+        }
+    }
+
+    // Once per request: the presented ID matched no live session (expired, signed out, or never issued here).
+    private void LogMiss(string id)
+    {
+        if (_missLogged) return;
+        _missLogged = true;
+        ILogger logger = _feature.Host.Logger;
+        if (logger.IsEnabled(LogLevel.Information)) Log.SessionExpired(logger, _feature.Host.LogId(id));
+    }
+
+    private void LogStarted(string id)
+    {
+        ILogger logger = _feature.Host.Logger;
+        if (logger.IsEnabled(LogLevel.Information)) Log.SessionStarted(logger, _feature.Host.LogId(id));
     }
 
     private SessionStore<T> NewStore(string? id) => new(id, _feature.Host.Session, _feature.Host.Connector);

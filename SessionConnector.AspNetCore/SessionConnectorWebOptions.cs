@@ -25,6 +25,24 @@ public sealed class SessionConnectorWebOptions
     /// </summary>
     public Func<IServiceProvider, SessionStorage>? Storage { get; set; }
 
+    // The refresh of sessions a request did not touch (RefreshOnEveryRequest<T>); null: off.
+    internal Func<Internal.SessionRequestFeature, System.Threading.Tasks.Task>? KeepAlive { get; private set; }
+
+    /// <summary>
+    /// Keeps a session alive on every request that carries its cookie, also when the endpoint never asks for the
+    /// session (as ASP.NET Core's <c>AddSession</c> does). Off by default (as Django): then only requests that use the
+    /// session slide its idle expiry, and a request that never touches it does no storage I/O at all. On, each such
+    /// request reads the session when its response starts (one storage read, a cache hit on a single instance) and
+    /// writes it when the idle expiry is due to slide (at most once per half <see cref="SessionStoreOptions.IdleTimeout"/>
+    /// per session). Has no effect without an idle timeout. A failure of that refresh is logged and never fails the
+    /// request. <typeparamref name="T"/> is the app's session type (one per cookie).
+    /// </summary>
+    public SessionConnectorWebOptions RefreshOnEveryRequest<T>() where T : ISessionData<T>
+    {
+        KeepAlive = static feature => feature.RefreshUntouchedAsync<T>();
+        return this;
+    }
+
     // A ring parsed from configuration belongs to the host, which disposes it (a ring set in code stays the caller's).
     internal SessionKeyRing? KeysFromConfiguration { get; set; }
 

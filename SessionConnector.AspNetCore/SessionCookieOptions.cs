@@ -12,7 +12,7 @@ public sealed class SessionCookieOptions
     /// <summary>The prefix browsers reserve for host-only, secure, path-"/" cookies.</summary>
     public const string HostPrefix = "__Host-";
 
-    /// <summary>The cookie name (default <c>sid</c>); <see cref="UseHostPrefix"/> adds <c>__Host-</c> in front.</summary>
+    /// <summary>The cookie name (default <c>sid</c>); <see cref="UseHostPrefix"/> decides whether <c>__Host-</c> goes in front.</summary>
     public string Name { get; set; } = "sid";
 
     /// <summary>The cookie's <c>Domain</c>; null (the default) makes it host-only, which is what <c>__Host-</c> requires.</summary>
@@ -22,12 +22,17 @@ public sealed class SessionCookieOptions
     public string Path { get; set; } = "/";
 
     /// <summary>
-    /// Sends the cookie only over HTTPS (default true). Turn it off only for plain-HTTP development or a loopback
-    /// test; a session ID sent in clear text can be stolen on the wire.
+    /// When the cookie carries <c>Secure</c>, as ASP.NET Core's <c>CookieBuilder.SecurePolicy</c>:
+    /// <see cref="CookieSecurePolicy.Always"/>, <see cref="CookieSecurePolicy.SameAsRequest"/> (Secure on HTTPS requests
+    /// only) or <see cref="CookieSecurePolicy.None"/>. Null (the default): <see cref="CookieSecurePolicy.Always"/>,
+    /// except <see cref="CookieSecurePolicy.SameAsRequest"/> in the Development environment, so a plain-HTTP development
+    /// endpoint keeps its session (a client never sends a Secure cookie back over HTTP). Behind a proxy that terminates
+    /// TLS, keep <see cref="CookieSecurePolicy.Always"/> or forward the scheme (<c>UseForwardedHeaders</c>) before
+    /// choosing <see cref="CookieSecurePolicy.SameAsRequest"/>: a session ID sent in clear text can be stolen on the wire.
     /// </summary>
-    public bool Secure { get; set; } = true;
+    public CookieSecurePolicy? SecurePolicy { get; set; }
 
-    /// <summary>The cookie's <c>SameSite</c> (default <see cref="SameSiteMode.Lax"/>); <see cref="SameSiteMode.None"/> requires <see cref="Secure"/>.</summary>
+    /// <summary>The cookie's <c>SameSite</c> (default <see cref="SameSiteMode.Lax"/>); <see cref="SameSiteMode.None"/> requires a Secure cookie.</summary>
     public SameSiteMode SameSite { get; set; } = SameSiteMode.Lax;
 
     /// <summary>
@@ -38,16 +43,18 @@ public sealed class SessionCookieOptions
 
     /// <summary>
     /// Prefix the name with <c>__Host-</c>: browsers then accept the cookie only when it is Secure, host-only and for
-    /// path "/", so a sibling subdomain cannot plant or overwrite it (cookie tossing). Start-up fails when
-    /// <see cref="Secure"/>, <see cref="Domain"/> or <see cref="Path"/> contradict it.
+    /// path "/", so a sibling subdomain cannot plant or overwrite it (cookie tossing). Null (the default): prefixed
+    /// whenever that is valid (the Secure policy resolves to <see cref="CookieSecurePolicy.Always"/>, no
+    /// <see cref="Domain"/>, <see cref="Path"/> "/"). True: required, and start-up fails when the other settings
+    /// contradict it. False: the documented opt-out (for example, to keep a cookie name that clients already hold).
     /// </summary>
-    public bool UseHostPrefix { get; set; }
+    public bool? UseHostPrefix { get; set; }
 
-    /// <summary>The name the cookie is written and read under.</summary>
-    public string EffectiveName => UseHostPrefix && !Name.StartsWith(HostPrefix, StringComparison.Ordinal) ? HostPrefix + Name : Name;
-
-    /// <summary>Throws <see cref="InvalidOperationException"/> when the settings contradict each other.</summary>
-    internal void Validate()
+    /// <summary>
+    /// Resolves the environment-dependent defaults and checks that the settings agree; throws
+    /// <see cref="InvalidOperationException"/> (start-up) when they contradict each other.
+    /// </summary>
+    internal (CookieSecurePolicy Policy, string Name) Resolve(bool development)
     {
         if (string.IsNullOrEmpty(Name)) throw new InvalidOperationException("SessionConnector: the cookie name is empty.");
         foreach (char c in Name)
@@ -60,11 +67,27 @@ public sealed class SessionCookieOptions
         }
 
         if (string.IsNullOrEmpty(Path) || Path[0] != '/') throw new InvalidOperationException("SessionConnector: the cookie path must start with '/'.");
-        if (SameSite == SameSiteMode.None && !Secure) throw new InvalidOperationException("SessionConnector: SameSite=None requires a Secure cookie; browsers reject it otherwise.");
-        bool prefixed = UseHostPrefix || Name.StartsWith(HostPrefix, StringComparison.Ordinal);
-        if (prefixed && (!Secure || Domain is not null || Path != "/"))
+        CookieSecurePolicy policy = SecurePolicy ?? (development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always);
+        if (policy is not (CookieSecurePolicy.Always or CookieSecurePolicy.SameAsRequest or CookieSecurePolicy.None))
         {
-            throw new InvalidOperationException("SessionConnector: a __Host- cookie must be Secure, have no Domain and have Path \"/\"; browsers drop it otherwise.");
+            throw new InvalidOperationException($"SessionConnector: the cookie's SecurePolicy '{policy}' is not Always, SameAsRequest or None.");
         }
+
+        if (SameSite == SameSiteMode.None && policy == CookieSecurePolicy.None)
+        {
+            throw new InvalidOperationException("SessionConnector: SameSite=None requires a Secure cookie (SecurePolicy Always or SameAsRequest); browsers reject it otherwise.");
+        }
+
+        bool prefixValid = policy == CookieSecurePolicy.Always && Domain is null && Path == "/";
+        bool named = Name.StartsWith(HostPrefix, StringComparison.Ordinal);
+        bool prefixed = named || (UseHostPrefix ?? prefixValid);
+        if (prefixed && !prefixValid)
+        {
+            throw new InvalidOperationException(
+                "SessionConnector: a __Host- cookie must be Secure on every response (Cookie:SecurePolicy Always), have no Domain and have Path \"/\"; browsers drop it otherwise. " +
+                "Fix the settings, or set Cookie:UseHostPrefix to false (and do not start the name with __Host-) to opt out of the prefix.");
+        }
+
+        return (policy, prefixed && !named ? HostPrefix + Name : Name);
     }
 }

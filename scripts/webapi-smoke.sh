@@ -9,7 +9,7 @@ port=$((20000 + RANDOM % 20000))
 base="http://127.0.0.1:$port"
 key=$(head -c 32 /dev/urandom | base64 -w0)
 # Production environment (the default): a key is required, so pass one; plain HTTP on loopback, so no Secure flag.
-(cd "$work" && SESSIONCONNECTOR_KEYS="*1:$key" SessionConnector__Cookie__Secure=false ASPNETCORE_URLS="$base" exec "$bin") >"$work/app.log" 2>&1 &
+(cd "$work" && SESSIONCONNECTOR_KEYS="*1:$key" SessionConnector__Cookie__SecurePolicy=None ASPNETCORE_URLS="$base" exec "$bin") >"$work/app.log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT

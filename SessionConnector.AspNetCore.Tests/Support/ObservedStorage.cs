@@ -21,6 +21,9 @@ internal sealed class ObservedStorage(SessionStorage inner) : SessionStorage
 
     public volatile bool WritesFail;
 
+    /// <summary>Runs before every conditional delete reaches the backend (a writer racing the delete).</summary>
+    public Func<ValueTask>? BeforeTryDelete;
+
     public override string Kind => inner.Kind;
 
     public override StoredRecord? Read(string key)
@@ -40,6 +43,20 @@ internal sealed class ObservedStorage(SessionStorage inner) : SessionStorage
     {
         Enter(write: true);
         return inner.Delete(key);
+    }
+
+    public override bool TryDelete(string key, long expectedVersion)
+    {
+        Enter(write: true);
+        BeforeTryDelete?.Invoke().AsTask().GetAwaiter().GetResult();
+        return inner.TryDelete(key, expectedVersion);
+    }
+
+    public override async ValueTask<bool> TryDeleteAsync(string key, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        Enter(write: true);
+        if (BeforeTryDelete is { } race) await race();
+        return await inner.TryDeleteAsync(key, expectedVersion, cancellationToken);
     }
 
     public override void Clear()

@@ -51,7 +51,9 @@ internal sealed class TestApp : IAsyncDisposable
         string environment = "Production",
         IConfiguration? configuration = null,
         bool withKeys = true,
-        Action<WebApplicationBuilder>? builderHook = null)
+        Action<WebApplicationBuilder>? builderHook = null,
+        Action<WebApplication>? outer = null,
+        Action<WebApplication>? endpoints = null)
     {
         string root = NewRoot();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment, ContentRootPath = root });
@@ -67,7 +69,7 @@ internal sealed class TestApp : IAsyncDisposable
         Action<SessionConnectorWebOptions> setup = o =>
         {
             if (withKeys) o.Connector.Keys = keys;
-            o.Cookie.Secure = false; // plain HTTP on loopback: CookieContainer would not send a Secure cookie
+            o.Cookie.SecurePolicy = CookieSecurePolicy.None; // plain HTTP on loopback: CookieContainer would not send a Secure cookie
             configure?.Invoke(o);
         };
         if (configuration is null) builder.Services.AddSessionConnector(setup);
@@ -78,8 +80,10 @@ internal sealed class TestApp : IAsyncDisposable
         WebApplication app = builder.Build();
         try
         {
+            outer?.Invoke(app); // middleware that runs around the session middleware
             app.UseSessionConnector();
             TestEndpoints.Map(app);
+            endpoints?.Invoke(app);
             await app.StartAsync();
         }
         catch

@@ -1,3 +1,4 @@
+using System;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -83,6 +84,54 @@ internal static class TestEndpoints
             data.Note = "mine";
             if (explicitCommit) await session.CommitAsync();
             return Results.Text("raced");
+        });
+
+        // Changes the session, then fails: nothing of it may be committed, whatever answers for the exception.
+        app.MapPost("/note-then-throw", async (HttpContext context, string note) =>
+        {
+            RequestSession<TestSession> session = context.GetSession<TestSession>();
+            (await session.GetAsync()).Note = note;
+            context.Items["session"] = session;
+            throw new InvalidOperationException("the endpoint failed after changing the session");
+        });
+
+        app.Map("/error", () => Results.Text("handled", statusCode: StatusCodes.Status500InternalServerError));
+
+        app.MapPost("/clear", async (HttpContext context, bool load, string? note) =>
+        {
+            RequestSession<TestSession> session = context.GetSession<TestSession>();
+            if (load) await session.LoadAsync();
+            if (note is not null) session.Data.Note = note; // a change the clear must undo
+            session.Clear();
+            return Results.NoContent();
+        });
+
+        // Streams first, then uses the session: reads work, changes are refused (their commit point has passed).
+        app.MapPost("/stream", async (HttpContext context) =>
+        {
+            await context.Response.WriteAsync("streaming;");
+            await context.Response.Body.FlushAsync();
+            RequestSession<TestSession> session = context.GetSession<TestSession>();
+            TestSession data = await session.GetAsync();
+            await context.Response.WriteAsync((data.User ?? "nobody") + ";");
+            try
+            {
+                await session.UpdateAsync(s => s.Note = "late");
+                await context.Response.WriteAsync("saved");
+            }
+            catch (InvalidOperationException)
+            {
+                await context.Response.WriteAsync("refused");
+            }
+        });
+
+        // Leaves the loaded session where an outer middleware can find it after the response.
+        app.MapGet("/stash", async (HttpContext context) =>
+        {
+            RequestSession<TestSession> session = context.GetSession<TestSession>();
+            await session.LoadAsync();
+            context.Items["session"] = session;
+            return Results.Text("stashed");
         });
     }
 }

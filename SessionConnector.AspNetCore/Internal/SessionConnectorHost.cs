@@ -1,7 +1,9 @@
 using System;
 using System.Diagnostics.Metrics;
 using System.IO;
+using System.Security.Cryptography;
 using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +23,7 @@ internal sealed class SessionConnectorHost : IDisposable
 
     private readonly SessionKeyRing? _ownedKeys;
     private readonly SemaphoreSlim[] _commitGates = CreateGates();
+    private readonly byte[] _logKey = RandomNumberGenerator.GetBytes(32);
 
     public SessionConnectorHost(IServiceProvider services)
     {
@@ -28,10 +31,12 @@ internal sealed class SessionConnectorHost : IDisposable
         IHostEnvironment environment = services.GetRequiredService<IHostEnvironment>();
         Logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger(Log.Category);
 
-        options.Cookie.Validate();
+        IsDevelopment = environment.IsDevelopment();
+        (SecurePolicy, CookieName) = options.Cookie.Resolve(IsDevelopment);
         Cookie = options.Cookie;
-        CookieName = options.Cookie.EffectiveName;
         Session = options.Session;
+        // Without an idle timeout there is no sliding expiry to keep alive: the option would only cost reads.
+        KeepAlive = options.Session.IdleTimeout is null ? null : options.KeepAlive;
         _ownedKeys = options.KeysFromConfiguration;
 
         SessionConnectorOptions c = options.Connector;
@@ -67,6 +72,17 @@ internal sealed class SessionConnectorHost : IDisposable
 
     public string CookieName { get; }
 
+    /// <summary>The cookie's Secure policy with the environment's default applied.</summary>
+    public CookieSecurePolicy SecurePolicy { get; }
+
+    public bool IsDevelopment { get; }
+
+    /// <summary>Set by <see cref="SessionConnectorWebOptions.RefreshOnEveryRequest{T}"/>: opens and refreshes a session the request did not touch.</summary>
+    public Func<SessionRequestFeature, Task>? KeepAlive { get; }
+
+    /// <summary>Set once the Secure-cookie-over-HTTP warning was logged (once per process is enough to be seen).</summary>
+    public int SecureOverHttpWarned;
+
     public SessionStoreOptions Session { get; }
 
     public ILogger Logger { get; }
@@ -81,6 +97,19 @@ internal sealed class SessionConnectorHost : IDisposable
     /// </summary>
     private static void ApplyKeyPolicy(SessionConnectorOptions c, IHostEnvironment environment) =>
         c.UseDevelopmentKey = environment.IsDevelopment();
+
+    /// <summary>
+    /// A short keyed hash of a session ID for logs: lines about one session correlate, and a log reader learns nothing
+    /// that opens it. The key is random per process and never leaves it.
+    /// </summary>
+    public string LogId(string id)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        Span<byte> utf8 = stackalloc byte[SessionIds.MaxLength];
+        int length = System.Text.Encoding.ASCII.GetBytes(id, utf8);
+        HMACSHA256.HashData(_logKey, utf8[..length], hash);
+        return Convert.ToHexString(hash[..6]);
+    }
 
     /// <summary>The gate commits of session <paramref name="id"/> queue on (striped: a collision only queues two sessions together).</summary>
     public SemaphoreSlim CommitGate(string id) => _commitGates[(uint)StringComparer.Ordinal.GetHashCode(id) % CommitStripes];

@@ -6,7 +6,8 @@ namespace SessionConnector.AspNetCore.Internal;
 
 /// <summary>
 /// Makes the session available to endpoints and turns session failures that escape them into honest statuses while
-/// the response can still change: storage down is 503 (not 500), an unmergeable concurrent change is 409.
+/// the response can still change: storage down is 503 (not 500), an unmergeable concurrent change is 409. A request
+/// that throws commits nothing, and once the request leaves this middleware its session can no longer be used.
 /// </summary>
 internal sealed class SessionConnectorMiddleware(RequestDelegate next, SessionConnectorHost host)
 {
@@ -14,6 +15,7 @@ internal sealed class SessionConnectorMiddleware(RequestDelegate next, SessionCo
     {
         var feature = new SessionRequestFeature(host, context);
         context.Features.Set(feature);
+        if (host.KeepAlive is not null) feature.Register();
         try
         {
             await next(context).ConfigureAwait(false);
@@ -28,12 +30,24 @@ internal sealed class SessionConnectorMiddleware(RequestDelegate next, SessionCo
             Log.CommitConflict(host.Logger, context.Request.Path, e);
             Answer(context, feature, StatusCodes.Status409Conflict);
         }
+        catch
+        {
+            // Whatever answers for the exception next (UseExceptionHandler re-running the pipeline, the developer
+            // page, Kestrel's own 500), the half-done request's session changes are never committed and no cookie is issued.
+            feature.Fail("the endpoint threw");
+            throw;
+        }
+        finally
+        {
+            // An outer middleware running after this point must not read or write the session.
+            feature.Close();
+        }
     }
 
     private static void Answer(HttpContext context, SessionRequestFeature feature, int status)
     {
         // Nothing of the failed request is committed and no cookie is issued for a session that was not saved.
-        feature.Failed = true;
+        feature.Fail($"answered {status}");
         context.Response.Clear();
         context.Response.StatusCode = status;
     }

@@ -34,6 +34,9 @@ internal sealed class SessionCookieSettings
 
     public string? Path { get; set; }
 
+    public CookieSecurePolicy? SecurePolicy { get; set; }
+
+    /// <summary>Shorthand kept for configurations written before SecurePolicy: true is Always, false is None.</summary>
     public bool? Secure { get; set; }
 
     public SameSiteMode? SameSite { get; set; }

@@ -1,4 +1,6 @@
 using System;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 
 namespace SessionConnector.AspNetCore.Internal;
@@ -10,30 +12,110 @@ namespace SessionConnector.AspNetCore.Internal;
 internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpContext context)
 {
     private IResponseCommitter? _session;
+    private bool _registered;
+    private bool _started;
 
     public SessionConnectorHost Host { get; } = host;
 
     public HttpContext Context { get; } = context;
 
-    /// <summary>Set when the middleware already answered 409/503: nothing more is committed or issued.</summary>
-    public bool Failed { get; set; }
+    /// <summary>
+    /// Set when the request failed (an exception left the endpoint, or the middleware answered 409/503): nothing more
+    /// is committed or issued, whatever handles the exception afterwards.
+    /// </summary>
+    public bool Failed { get; private set; }
+
+    /// <summary>Set when the response started: the session was committed then, and can no longer change.</summary>
+    public bool ResponseStarted => _started || Context.Response.HasStarted;
+
+    /// <summary>Set when the request left the session middleware: the session can no longer be used at all.</summary>
+    public bool Closed { get; private set; }
+
+    public void Fail(string reason)
+    {
+        if (!Failed && _session is not null) Log.SessionChangesDiscarded(Host.Logger, reason);
+        Failed = true;
+    }
+
+    public void Close() => Closed = true;
 
     public RequestSession<T> GetOrCreate<T>() where T : ISessionData<T>
     {
+        ThrowIfClosed();
         if (_session is RequestSession<T> existing) return existing;
         if (_session is not null)
         {
             throw new InvalidOperationException($"This request's session was already opened as another type than {typeof(T).Name}: one session cookie holds one session type.");
         }
 
-        // A malformed, oversized or hostile cookie is "no session": the request gets a fresh one, never an exception.
-        string? presented = Context.Request.Cookies[Host.CookieName];
-        var session = new RequestSession<T>(this, SessionIds.IsValid(presented) ? presented : null);
+        var session = new RequestSession<T>(this, SessionCookie.Presented(Context, Host));
         _session = session;
-        Context.Response.OnStarting(static state => ((SessionRequestFeature)state).OnResponseStartingAsync(), this);
+        // Opened after the response started (a streaming endpoint): readable, and every change throws, so there is
+        // no commit to register (and OnStarting could no longer take one).
+        if (!ResponseStarted) Register();
         return session;
     }
 
-    private System.Threading.Tasks.Task OnResponseStartingAsync() =>
-        Failed || _session is null ? System.Threading.Tasks.Task.CompletedTask : _session.OnResponseStartingAsync();
+    /// <summary>Registers the response-start callback once per request: when the session is opened, or up front when untouched sessions are refreshed.</summary>
+    public void Register()
+    {
+        if (_registered) return;
+        _registered = true;
+        Context.Response.OnStarting(static state => ((SessionRequestFeature)state).OnResponseStartingAsync(), this);
+    }
+
+    public void ThrowIfClosed()
+    {
+        if (Closed)
+        {
+            throw new InvalidOperationException(
+                "The request has left app.UseSessionConnector(): its session was committed (or discarded, if the request failed) and can no longer be read or changed. " +
+                "Use the session in endpoints or in middleware placed after app.UseSessionConnector().");
+        }
+    }
+
+    public void ThrowIfStarted()
+    {
+        ThrowIfClosed();
+        if (ResponseStarted)
+        {
+            throw new InvalidOperationException("The response has started: the session was committed then, and a change now could neither be saved with it nor reach the cookie. Change the session before writing the response.");
+        }
+    }
+
+    /// <summary>The keep-alive of <see cref="SessionConnectorWebOptions.RefreshOnEveryRequest{T}"/>: loads a session the request did not touch, so its commit slides the idle expiry.</summary>
+    internal async Task RefreshUntouchedAsync<T>() where T : ISessionData<T>
+    {
+        string? presented = SessionCookie.Presented(Context, Host);
+        if (presented is null) return;
+        var session = new RequestSession<T>(this, presented);
+        _session = session;
+        try
+        {
+            await session.LoadForRefreshAsync().ConfigureAwait(false);
+        }
+        catch (Storage.SessionStorageException e)
+        {
+            // A refresh nobody asked for must not fail a request that never used the session.
+            Log.StorageFailed(Host.Logger, "refresh", e);
+            _session = null;
+        }
+    }
+
+    private async Task OnResponseStartingAsync()
+    {
+        try
+        {
+            // An exception handler (UseExceptionHandler inside or outside this middleware) is answering for a request
+            // that threw: whatever the endpoint changed before the throw is discarded, as it is without a handler.
+            if (!Failed && Context.Features.Get<IExceptionHandlerFeature>() is not null) Fail("an exception handler is answering");
+            if (Failed) return;
+            if (_session is null && Host.KeepAlive is { } keepAlive) await keepAlive(this).ConfigureAwait(false);
+            if (_session is not null) await _session.OnResponseStartingAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _started = true;
+        }
+    }
 }

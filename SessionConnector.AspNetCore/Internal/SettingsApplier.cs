@@ -1,4 +1,5 @@
 using System;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 
 namespace SessionConnector.AspNetCore.Internal;
@@ -32,19 +33,20 @@ internal static class SettingsApplier
                 options.UseMemoryStorage();
                 break;
             default:
-                throw new InvalidOperationException($"SessionConnector:Storage is '{s.Storage}'; expected 'File' or 'Memory' (use SessionConnectorWebOptions.Storage in code for Redis or a custom backend).");
+                throw new InvalidOperationException($"SessionConnector:Storage is '{s.Storage}'; expected 'File' or 'Memory' (any case). For Redis or a custom backend set SessionConnectorWebOptions.Storage in code, e.g. o.Storage = sp => RedisSessionStorage.Connect(...).");
         }
 
         if (s.Lifetime is { } lifetime) options.Session.Lifetime = lifetime;
         if (s.IdleTimeout is { } idle) options.Session.IdleTimeout = idle;
-        if (s.ConflictPolicy is { } policy) options.Session.ConflictPolicy = policy;
+        if (s.ConflictPolicy is { } conflictPolicy) options.Session.ConflictPolicy = conflictPolicy;
 
         if (s.Cookie is { } c)
         {
             if (c.Name is not null) options.Cookie.Name = c.Name;
             if (c.Domain is not null) options.Cookie.Domain = c.Domain.Length == 0 ? null : c.Domain;
             if (c.Path is not null) options.Cookie.Path = c.Path;
-            if (c.Secure is { } secure) options.Cookie.Secure = secure;
+            if (c.SecurePolicy is { } policy) options.Cookie.SecurePolicy = policy;
+            else if (c.Secure is { } secure) options.Cookie.SecurePolicy = secure ? CookieSecurePolicy.Always : CookieSecurePolicy.None;
             if (c.SameSite is { } sameSite) options.Cookie.SameSite = sameSite;
             if (c.Persistent is { } persistent) options.Cookie.Persistent = persistent;
             if (c.UseHostPrefix is { } prefix) options.Cookie.UseHostPrefix = prefix;

@@ -27,7 +27,8 @@ using (var connector = new SessionStorageConnector(new FileSessionStorage(direct
     var redis = new RedisSessionStorageOptions { KeyPrefix = "consumer:" };
     // The ASP.NET Core package resolves with its framework reference, and its defaults are the safe ones.
     var cookie = new SessionCookieOptions();
-    if (!cookie.Secure || cookie.Name.Length == 0)
+    // Null Secure policy and host prefix: resolved at start-up (Secure and __Host- outside Development).
+    if (cookie.SecurePolicy is not null || cookie.UseHostPrefix is not null || cookie.Name.Length == 0)
     {
         Console.Error.WriteLine("the packaged ASP.NET Core cookie defaults are not the documented ones");
         return 1;
