@@ -34,6 +34,9 @@ internal sealed class SessionConnectorHost : IDisposable
         IsDevelopment = environment.IsDevelopment();
         (SecurePolicy, CookieName) = options.Cookie.Resolve(IsDevelopment);
         Cookie = options.Cookie;
+        HeaderTransport = options.HeaderTransport;
+        ResumeTokenLifetime = options.ResumeTokenLifetime > TimeSpan.Zero ? options.ResumeTokenLifetime
+            : throw new InvalidOperationException("SessionConnector: ResumeTokenLifetime must be positive.");
         Session = options.Session;
         // Without an idle timeout there is no sliding expiry to keep alive: the option would only cost reads.
         KeepAlive = options.Session.IdleTimeout is null ? null : options.KeepAlive;
@@ -71,6 +74,12 @@ internal sealed class SessionConnectorHost : IDisposable
     public SessionCookieOptions Cookie { get; }
 
     public string CookieName { get; }
+
+    /// <summary>The app-wide header transport (<see cref="SessionConnectorWebOptions.UseHeaderTransport"/>); null: the cookie, unless an endpoint says otherwise.</summary>
+    public SessionTokenHeader? HeaderTransport { get; }
+
+    /// <summary>How long an unredeemed resume token stays valid.</summary>
+    public TimeSpan ResumeTokenLifetime { get; }
 
     /// <summary>The cookie's Secure policy with the environment's default applied.</summary>
     public CookieSecurePolicy SecurePolicy { get; }

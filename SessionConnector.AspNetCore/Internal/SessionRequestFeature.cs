@@ -48,7 +48,8 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
             throw new InvalidOperationException($"This request's session was already opened as another type than {typeof(T).Name}: one session cookie holds one session type.");
         }
 
-        var session = new RequestSession<T>(this, SessionCookie.Presented(Context, Host));
+        SessionTokenHeader? header = SessionTransport.HeaderOf(Context, Host);
+        var session = new RequestSession<T>(this, SessionTransport.Presented(Context, Host, header), header);
         _session = session;
         // Opened after the response started (a streaming endpoint): readable, and every change throws, so there is
         // no commit to register (and OnStarting could no longer take one).
@@ -86,9 +87,10 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
     /// <summary>The keep-alive of <see cref="SessionConnectorWebOptions.RefreshOnEveryRequest{T}"/>: loads a session the request did not touch, so its commit slides the idle expiry.</summary>
     internal async Task RefreshUntouchedAsync<T>() where T : ISessionData<T>
     {
-        string? presented = SessionCookie.Presented(Context, Host);
+        SessionTokenHeader? header = SessionTransport.HeaderOf(Context, Host);
+        string? presented = SessionTransport.Presented(Context, Host, header);
         if (presented is null) return;
-        var session = new RequestSession<T>(this, presented);
+        var session = new RequestSession<T>(this, presented, header);
         _session = session;
         try
         {
