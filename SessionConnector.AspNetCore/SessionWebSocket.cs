@@ -33,6 +33,7 @@ public sealed class SessionWebSocket<T, TView> : IAsyncDisposable
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly Task _watcher;
     private int _ending;
+    private Task? _end;
 
     internal SessionWebSocket(WebSocket socket, SessionConnectorHost host, string sessionId, SessionWebSocketOptions options)
     {
@@ -50,7 +51,10 @@ public sealed class SessionWebSocket<T, TView> : IAsyncDisposable
     /// <summary>The bound session's ID (for the app's own bookkeeping; never send it to other clients).</summary>
     public string SessionId { get; }
 
-    /// <summary>Cancelled when the session ended and the connection is being closed: pass it to the receive loop.</summary>
+    /// <summary>
+    /// Cancelled once the session ended and the close frame is sent: stops the app's tick loops. The receive loop ends
+    /// by itself (the client's answering close frame); a receive cancelled by a token aborts the socket.
+    /// </summary>
     public CancellationToken SessionEnded { get; }
 
     /// <summary>True once the session ended (the connection is closing or closed).</summary>
@@ -114,10 +118,8 @@ public sealed class SessionWebSocket<T, TView> : IAsyncDisposable
             // stopped
         }
 
-        if (Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
-        }
+        if (Volatile.Read(ref _end) is { } end) await end.ConfigureAwait(false);
+        else if (Socket.State is WebSocketState.Open or WebSocketState.CloseReceived) await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
 
         Socket.Dispose();
         _stop.Dispose();
@@ -169,8 +171,15 @@ public sealed class SessionWebSocket<T, TView> : IAsyncDisposable
     private void End()
     {
         if (Interlocked.Exchange(ref _ending, 1) != 0) return;
+        // Kept, so DisposeAsync waits for it before disposing what it uses.
+        Volatile.Write(ref _end, EndAsync());
+    }
+
+    private async Task EndAsync()
+    {
+        await CloseAsync(WebSocketCloseStatus.PolicyViolation, EndedDescription).ConfigureAwait(false);
+        // After the close frame is out: a receive cancelled by this token aborts the socket, which would drop the frame.
         _ended.Cancel();
-        _ = CloseAsync(WebSocketCloseStatus.PolicyViolation, EndedDescription);
     }
 
     private async Task CloseAsync(WebSocketCloseStatus status, string? description)

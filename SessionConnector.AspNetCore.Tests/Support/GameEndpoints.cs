@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http;
 using System.Net.WebSockets;
 using System.Text;
+using System.Threading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -65,7 +66,7 @@ internal static class GameEndpoints
             {
                 while (true)
                 {
-                    ValueWebSocketReceiveResult received = await socket.Socket.ReceiveAsync(buffer.AsMemory(), socket.SessionEnded);
+                    ValueWebSocketReceiveResult received = await socket.Socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
                     if (received.MessageType == WebSocketMessageType.Close) break;
                     if (buffer.AsSpan(0, received.Count).SequenceEqual("inc"u8) && !await socket.UpdateAsync(s =>
                     {
