@@ -106,7 +106,12 @@ internal sealed class Node : IAsyncDisposable
                 while (true)
                 {
                     ValueWebSocketReceiveResult received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
-                    if (received.MessageType == WebSocketMessageType.Close) break;
+                    if (received.MessageType == WebSocketMessageType.Close)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                        break;
+                    }
+
                     BitConverter.TryWriteBytes(reply, 0);
                     await socket.SendAsync(reply.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None);
                 }
