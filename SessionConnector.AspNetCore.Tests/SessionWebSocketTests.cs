@@ -132,4 +132,32 @@ public sealed class SessionWebSocketTests
         using ClientWebSocket second = await ConnectAsync(app, resumed.Token());
         Assert.Equal("2", await AskAsync(second, "inc"));
     }
+
+    [Fact]
+    public async Task OnSharedFileStorageASignOutInAnotherAppClosesTheSocketWithinTheCacheAge()
+    {
+        // Two apps (two connectors, two caches, as two processes on one host) over one directory: no invalidation
+        // channel, so the bound is the check interval plus the cache's maximum age.
+        string directory = TestApp.NewRoot();
+        byte[] secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        void Shared(SessionConnectorWebOptions o)
+        {
+            o.Connector.Keys = SessionKeyRing.FromSecret(secret);
+            o.Connector.CacheMaxAge = TimeSpan.FromSeconds(1);
+            o.UseFileStorage(directory);
+        }
+
+        await using TestApp a = await StartAsync(Shared);
+        await using TestApp b = await StartAsync(Shared);
+        using HttpClient clientA = a.Raw();
+        string token = await LoginAsync(clientA);
+        using ClientWebSocket socket = await ConnectAsync(b, token);
+        Assert.Equal("0", await AskAsync(socket, "read"));
+
+        Task<(WebSocketCloseStatus? Status, TimeSpan After)> closed = AwaitCloseAsync(socket, TimeSpan.FromSeconds(10));
+        await clientA.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/game/logout").Bearer(token));
+        (WebSocketCloseStatus? status, TimeSpan after) = await closed;
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
+        Assert.True(after < TimeSpan.FromSeconds(5), $"closed after {after}");
+    }
 }
