@@ -143,10 +143,16 @@ public sealed class SessionWebSocket<T, TView> : IAsyncDisposable
                     return;
                 }
             }
-            catch (Storage.SessionStorageException e)
+            catch (Exception e) when (e is Storage.SessionStorageException or SessionConflictException)
             {
-                // Storage down is not "signed out": the connection stays, and the next check tries again.
+                // Storage down (or a keep-alive write that lost every race) is not "signed out": the connection stays,
+                // and the next check tries again.
                 Log.StorageFailed(_host.Logger, "websocket session check", e);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The app is shutting down and closed the connector: the server's shutdown ends the connection.
+                return;
             }
         }
     }
