@@ -35,7 +35,8 @@ internal sealed class PostgresSql
         WriteAny = $"WITH w AS ({upsert} RETURNING 1) SELECT pg_notify($5, $6) IS NOT NULL FROM w";
         // Absent: only an expired row may be replaced (NULL <= x is not true, so a row without expiry stays).
         WriteAbsent = $"WITH w AS ({upsert} WHERE t.expires_at <= {Now} RETURNING 1) SELECT pg_notify($5, $6) IS NOT NULL FROM w";
-        WriteVersion = $"WITH w AS ({upsert} WHERE t.version = $7 AND (t.expires_at IS NULL OR t.expires_at > {Now}) RETURNING 1) SELECT pg_notify($5, $6) IS NOT NULL FROM w";
+        // A versioned write never creates a row: a plain UPDATE, compared and applied under the row lock it takes.
+        WriteVersion = $"WITH w AS (UPDATE {q} SET version = $2, expires_at = $3, value = $4 WHERE key = $1 AND version = $7 AND {Live} RETURNING 1) SELECT pg_notify($5, $6) IS NOT NULL FROM w";
 
         // Delete reports whether a live record existed (an expired one is removed too, silently).
         Delete = $"WITH d AS (DELETE FROM {q} WHERE key = $1 RETURNING {Live} AS live) SELECT live, pg_notify($2, $3) IS NOT NULL FROM d";
