@@ -23,6 +23,9 @@ public sealed partial class PostgresSessionStorage
     /// <summary>How many expired rows this node's sweeps (and <see cref="PurgeExpired"/>) have deleted.</summary>
     public long RowsSwept => Interlocked.Read(ref _rowsSwept);
 
+    /// <summary>The advisory lock key of this table's sweep (the same on every node).</summary>
+    internal long SweepLockKey => _sql.SweepLockKey;
+
     private void StartSweep()
     {
         if (_sweepInterval == Timeout.InfiniteTimeSpan) return;
@@ -118,9 +121,11 @@ public sealed partial class PostgresSessionStorage
         return total;
     }
 
-    private static async ValueTask<bool> AdvisoryLock(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    private async ValueTask<bool> AdvisoryLock(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection);
+        command.CommandTimeout = _commandTimeoutSeconds;
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _sql.SweepLockKey, NpgsqlDbType = NpgsqlDbType.Bigint });
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 }

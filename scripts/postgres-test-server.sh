@@ -58,9 +58,10 @@ start_server() {
       || as_server_user "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
   fi
-  # Throwaway server: no fsync, sockets in the folder (not /var/run/postgresql), loopback only.
+  # Throwaway server: no fsync, sockets in the folder (not /var/run/postgresql), loopback only. Commits stay
+  # synchronous: the restart tests kill the server (-m immediate) and expect every acknowledged write to survive.
   as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >&2 \
+    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=off -c full_page_writes=off -c max_connections=300" >&2 \
     || { cat "$dir/server.log" >&2; exit 1; }
 }
 
