@@ -65,7 +65,9 @@ public sealed partial class PostgresSessionStorage
     {
         try
         {
-            await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            // The listen source: the lock is the session's, so behind a transaction-mode pooler the sweep needs the
+            // direct connection ListenConnectionString gives (it is the main data source when that is not set).
+            await using NpgsqlConnection connection = await _listenSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             if (!await AdvisoryLock(connection, _sql.TryLock, cancellationToken).ConfigureAwait(false)) return null;
             try
             {

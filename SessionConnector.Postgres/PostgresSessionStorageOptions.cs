@@ -21,9 +21,10 @@ public sealed class PostgresSessionStorageOptions
     public NpgsqlDataSource? DataSource { get; set; }
 
     /// <summary>
-    /// A connection string for the one long-lived connection that LISTENs for other nodes' invalidations; null uses
+    /// A connection string for the connections that need a session of their own: the one long-lived connection that
+    /// LISTENs for other nodes' invalidations, and the sweep's (it holds a session-level advisory lock). Null uses
     /// <see cref="ConnectionString"/> or <see cref="DataSource"/>. Set it to a direct server address when the other
-    /// connections go through PgBouncer in transaction mode, where LISTEN does not work (see docs/postgres.md).
+    /// connections go through PgBouncer in transaction mode, where neither works (see docs/postgres.md).
     /// </summary>
     public string? ListenConnectionString { get; set; }
 
