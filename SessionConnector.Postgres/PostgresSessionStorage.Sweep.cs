@@ -48,9 +48,10 @@ public sealed partial class PostgresSessionStorage
             {
                 return;
             }
-            catch (SessionStorageException)
+            catch (Exception)
             {
-                // The server is unreachable or the table missing: the requests report it; the sweep tries next round.
+                // The server unreachable, the table missing, a connection broken mid-round: requests report those to
+                // their callers; this background loop must outlive them and try again next round.
             }
 
             delay = _sweepInterval;

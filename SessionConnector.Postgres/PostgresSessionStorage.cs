@@ -429,6 +429,7 @@ public sealed partial class PostgresSessionStorage : SessionStorage
         if (Interlocked.Exchange(ref _disposed, 1) != 0 || !disposing) return;
         Task stopped = StopBackground();
         // Sync dispose: wait briefly for the loops so the listening connection is closed before the data source is.
+        // Both loops catch their own failures, so the wait can only time out, never throw.
         stopped.Wait(TimeSpan.FromSeconds(5));
         DisposeSources();
     }
@@ -444,6 +445,7 @@ public sealed partial class PostgresSessionStorage : SessionStorage
 
     private void DisposeSources()
     {
+        _stopping.Dispose();
         if (_ownsListenSource) _listenSource.Dispose();
         if (_ownsDataSource) _dataSource.Dispose();
     }

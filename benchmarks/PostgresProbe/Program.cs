@@ -62,6 +62,23 @@ async Task RawUpdate()
     version++;
 }
 
+// The raw UPDATE with the same pg_notify in the same statement: splits the write's cost into NOTIFY and the rest.
+string updateNotify = $"WITH w AS ({update} RETURNING 1) SELECT pg_notify($6, $7) IS NOT NULL FROM w";
+async Task RawUpdateNotify()
+{
+    await using NpgsqlCommand command = raw.CreateCommand(updateNotify);
+    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key, NpgsqlDbType = NpgsqlDbType.Text });
+    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version + 1, NpgsqlDbType = NpgsqlDbType.Bigint });
+    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds(), NpgsqlDbType = NpgsqlDbType.Bigint });
+    command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Bytea });
+    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version, NpgsqlDbType = NpgsqlDbType.Bigint });
+    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = storage.NotifyChannel, NpgsqlDbType = NpgsqlDbType.Text });
+    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "raw:" + key, NpgsqlDbType = NpgsqlDbType.Text });
+    await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+    if (!await reader.ReadAsync()) throw new InvalidOperationException("raw update refused");
+    version++;
+}
+
 async Task StorageWrite()
 {
     if (!await storage.TryWriteAsync(key, value, DateTimeOffset.UtcNow.AddHours(1), version, version + 1)) throw new InvalidOperationException("storage write refused");
@@ -87,6 +104,8 @@ Console.WriteLine($"PostgresProbe: {rounds} interleaved rounds x {perRound} ops,
 await Compare("storage ReadAsync (hit in the table, no cache)", StorageRead, "raw SELECT of the same row", RawSelect);
 await Compare("connector GetAsync miss (read + decrypt)", ConnectorMiss, "raw SELECT of the same row", RawSelect);
 await Compare("storage TryWriteAsync (CAS + NOTIFY)", StorageWrite, "raw UPDATE ... WHERE version = $v", RawUpdate);
+await Compare("storage TryWriteAsync (CAS + NOTIFY)", StorageWrite, "raw UPDATE ... WHERE version = $v + the same pg_notify", RawUpdateNotify);
+await Compare("raw UPDATE + pg_notify", RawUpdateNotify, "raw UPDATE ... WHERE version = $v", RawUpdate);
 
 foreach (int writers in new[] { 2, 8 }) await Counters(writers);
 return 0;
