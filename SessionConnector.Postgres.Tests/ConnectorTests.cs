@@ -1,10 +1,13 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Postgres.Tests.Infrastructure;
+using SessionConnector.Tests.Support;
 using Xunit;
 
 namespace SessionConnector.Postgres.Tests;
@@ -34,6 +37,39 @@ public sealed class ConnectorTests
         RunUpdates([a, b, a, b, a, b, a, b], id, 100);
         using SessionStorageConnector fresh = TestNodes.Connector(TestNodes.Storage(_server, table), secret, TimeSpan.Zero);
         Assert.Equal(800L, fresh.Get<SessionBag>(id)!["n"]);
+    }
+
+    [Fact]
+    public void TwoProcessesWithFourThreadsEachCountExactlyOnceUnderContention()
+    {
+        string table = TestNodes.NewTable();
+        byte[] secret = TestNodes.NewSecret();
+        using SessionStorageConnector setup = TestNodes.Connector(TestNodes.Storage(_server, table), secret, TimeSpan.Zero);
+        string id = SessionStorageConnector.GenerateId();
+        setup.Set(id, TestNodes.Bag("n", 0L));
+        var environment = new Dictionary<string, string?> { ["SESSIONCONNECTOR_POSTGRES"] = _server.ConnectionString };
+        const int PerThread = 60;
+        using ChildProcess first = ChildProcess.StartWorker(environment, "count", table, Convert.ToHexString(secret), id, "4", PerThread.ToString(CultureInfo.InvariantCulture));
+        using ChildProcess second = ChildProcess.StartWorker(environment, "count", table, Convert.ToHexString(secret), id, "4", PerThread.ToString(CultureInfo.InvariantCulture));
+        foreach (ChildProcess node in new[] { first, second })
+        {
+            Assert.True(node.ReadLine(TimeSpan.FromSeconds(60)) == "ready", node.StandardError);
+        }
+
+        // Both start together, so their increments interleave on the one row.
+        first.Send("go");
+        second.Send("go");
+        long total = 0;
+        foreach (ChildProcess node in new[] { first, second })
+        {
+            ChildResult result = node.WaitForSuccess(TimeSpan.FromMinutes(3));
+            string done = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
+            Assert.StartsWith("done ", done, StringComparison.Ordinal);
+            total += long.Parse(done["done ".Length..], CultureInfo.InvariantCulture);
+        }
+
+        Assert.Equal(2 * 4 * PerThread, total);
+        Assert.Equal((long)total, setup.Get<SessionBag>(id)!["n"]);
     }
 
     [Fact]
