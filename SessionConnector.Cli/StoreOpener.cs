@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using SessionConnector.Postgres;
 using SessionConnector.Redis;
 using SessionConnector.Storage;
 
@@ -13,7 +14,18 @@ internal static class StoreOpener
         string? dir = command.Value(Verbs.File.Name);
         string? redis = command.Value(Verbs.Redis.Name);
         string? prefix = command.Value(Verbs.Prefix.Name);
-        if ((dir is null) == (redis is null)) throw new UsageException("name the store with exactly one of --file DIR and --redis CONFIG --prefix P.");
+        string? postgres = command.Value(Verbs.Postgres.Name);
+        if ((dir is null ? 0 : 1) + (redis is null ? 0 : 1) + (postgres is null ? 0 : 1) != 1)
+        {
+            throw new UsageException("name the store with exactly one of --file DIR and --redis CONFIG --prefix P (or --postgres [SCHEMA.]TABLE).");
+        }
+
+        if (postgres is not null)
+        {
+            if (prefix is not null) throw new UsageException("--prefix applies to --redis only.");
+            return OpenPostgres(postgres);
+        }
+
         if (dir is not null)
         {
             if (prefix is not null) throw new UsageException("--prefix applies to --redis only.");
@@ -25,6 +37,37 @@ internal static class StoreOpener
         // No default prefix: a guess could walk (and purge) another application's keys.
         if (string.IsNullOrEmpty(prefix)) throw new UsageException("--redis needs --prefix P, the key prefix the applications use (e.g. sc:myapp:).");
         return RedisSessionStorage.Connect(new RedisSessionStorageOptions { Configuration = redis, KeyPrefix = prefix, OperationTimeout = TimeSpan.FromSeconds(10) });
+    }
+
+    /// <summary>Where --postgres reads its connection string: an environment variable, so a password never appears in the process list.</summary>
+    public const string PostgresEnvironmentVariable = "SESSIONCONNECTOR_POSTGRES";
+
+    private static PostgresSessionStorage OpenPostgres(string name)
+    {
+        string? connectionString = Environment.GetEnvironmentVariable(PostgresEnvironmentVariable);
+        if (string.IsNullOrEmpty(connectionString))
+        {
+            throw new UsageException($"--postgres reads the connection string from {PostgresEnvironmentVariable} (e.g. Host=db;Database=app;Username=ops;Password=...); it is not set.");
+        }
+
+        int dot = name.IndexOf('.', StringComparison.Ordinal);
+        var options = new PostgresSessionStorageOptions
+        {
+            ConnectionString = connectionString,
+            TableName = dot < 0 ? name : name[(dot + 1)..],
+            OperationTimeout = TimeSpan.FromSeconds(10),
+            // An operator tool: no background sweep of its own (purge is the explicit way).
+            SweepInterval = System.Threading.Timeout.InfiniteTimeSpan,
+        };
+        if (dot >= 0) options.Schema = name[..dot];
+        try
+        {
+            return PostgresSessionStorage.Connect(options);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--postgres {name}: {e.Message}");
+        }
     }
 
     /// <summary>The ring from --keys-file or SESSIONCONNECTOR_KEYS; null when neither is set and the verb can do without.</summary>

@@ -15,6 +15,8 @@ internal static class Verbs
     public static readonly OptionSpec File = new("--file", "DIR", "file store: the directory the applications use");
     public static readonly OptionSpec Redis = new("--redis", "CONFIG", "Redis store: a StackExchange.Redis configuration string (host:port,password=…)");
     public static readonly OptionSpec Prefix = new("--prefix", "P", "Redis store: the applications' key prefix (required with --redis)");
+    public static readonly OptionSpec Postgres = new("--postgres", "[SCHEMA.]TABLE",
+        "PostgreSQL store: the applications' table; the connection string comes from " + StoreOpener.PostgresEnvironmentVariable + " (never the command line: it may hold a password)");
     public static readonly OptionSpec KeysFile = new("--keys-file", "PATH", "key list file (mode 0600), instead of the SESSIONCONNECTOR_KEYS variable");
     public static readonly OptionSpec Json = new("--json", null, "print the result as JSON on stdout");
     public static readonly OptionSpec Quiet = new("--quiet", null, "no progress line on the terminal");
@@ -26,7 +28,7 @@ internal static class Verbs
     public static readonly OptionSpec KeyId = new("--key-id", "N", "delete every record sealed under key id N (revokes a leaked key's sessions)");
     public static readonly OptionSpec Help = new("--help", null, "show this help");
 
-    private static readonly OptionSpec[] s_store = [File, Redis, Prefix, KeysFile];
+    private static readonly OptionSpec[] s_store = [File, Redis, Prefix, Postgres, KeysFile];
     private static readonly OptionSpec[] s_pass = [Json, Quiet, Batch, Parallel];
 
     public static readonly VerbSpec[] All =
@@ -67,7 +69,7 @@ internal static class Verbs
     public static string GeneralHelp()
     {
         var text = new System.Text.StringBuilder();
-        text.AppendLine("sessionctl: operate a SessionConnector session store (file or Redis).");
+        text.AppendLine("sessionctl: operate a SessionConnector session store (file, Redis or PostgreSQL).");
         text.AppendLine();
         text.AppendLine("usage: sessionctl VERB [ID] STORE [options]      sessionctl VERB --help");
         text.AppendLine();

@@ -40,7 +40,9 @@ done
 
 # The consumer lives outside the tree: no Directory.Build.props, no central package versions, no project references.
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A throwaway PostgreSQL for the consumer's Postgres round trip (the package's Npgsql path under NativeAOT).
+eval "$(bash scripts/postgres-test-server.sh)"
+trap 'bash scripts/postgres-test-server.sh stop "$SESSIONCONNECTOR_POSTGRES_DIR" immediate; rm -rf "$work"' EXIT
 cp eng/consumer/Consumer.csproj eng/consumer/Program.cs "$work/"
 cat >"$work/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
