@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics.Metrics;
 using System.IO;
-using System.Threading;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,10 +16,7 @@ namespace SessionConnector.AspNetCore.Internal;
 /// </summary>
 internal sealed class SessionConnectorHost : IDisposable
 {
-    private const int CommitStripes = 256;
-
     private readonly SessionKeyRing? _ownedKeys;
-    private readonly SemaphoreSlim[] _commitGates = CreateGates();
 
     public SessionConnectorHost(IServiceProvider services)
     {
@@ -82,19 +78,5 @@ internal sealed class SessionConnectorHost : IDisposable
     private static void ApplyKeyPolicy(SessionConnectorOptions c, IHostEnvironment environment) =>
         c.UseDevelopmentKey = environment.IsDevelopment();
 
-    /// <summary>The gate commits of session <paramref name="id"/> queue on (striped: a collision only queues two sessions together).</summary>
-    public SemaphoreSlim CommitGate(string id) => _commitGates[(uint)StringComparer.Ordinal.GetHashCode(id) % CommitStripes];
-
-    private static SemaphoreSlim[] CreateGates()
-    {
-        var gates = new SemaphoreSlim[CommitStripes];
-        for (int i = 0; i < gates.Length; i++) gates[i] = new SemaphoreSlim(1, 1);
-        return gates;
-    }
-
-    public void Dispose()
-    {
-        _ownedKeys?.Dispose();
-        foreach (SemaphoreSlim gate in _commitGates) gate.Dispose();
-    }
+    public void Dispose() => _ownedKeys?.Dispose();
 }

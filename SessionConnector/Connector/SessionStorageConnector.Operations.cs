@@ -306,7 +306,7 @@ public sealed partial class SessionStorageConnector
     /// <summary>Async twin of <see cref="Delete"/>.</summary>
     public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) => DeleteCoreAsync(id, async: true, cancellationToken);
 
-    private async ValueTask<bool> DeleteCoreAsync(string id, bool async, CancellationToken ct)
+    internal async ValueTask<bool> DeleteCoreAsync(string id, bool async, CancellationToken ct)
     {
         EnsureOpen();
         SessionIds.Validate(id);
