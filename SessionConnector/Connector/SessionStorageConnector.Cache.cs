@@ -107,7 +107,7 @@ public sealed partial class SessionStorageConnector
         if (_cache is null) return;
         // Versions this process issues only grow, so a marker issued now outranks every write that reached storage before
         // this delete: a slower Set/Update/Get cannot put pre-delete data back in the cache. Writes issued after it outrank it.
-        long floor = Math.Max(Volatile.Read(ref s_lastVersion), 1);
+        long floor = Math.Max(Records.RecordVersions.LastIssued, 1);
         if (_cache.TryGet(id, out CachedSession? existing)) floor = Math.Max(floor, existing.Version);
         long version = NextVersion(floor);
         _cache.Set(id, new CachedSession(null, version, ExpiryTicks.None, ExpiryTicks.None, long.MaxValue, storageKey), CachedSession.IsNewer);

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Internal;
+using SessionConnector.Records;
 using SessionConnector.Storage;
 
 namespace SessionConnector;
