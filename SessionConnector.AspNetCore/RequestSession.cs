@@ -275,22 +275,11 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     private async ValueTask<SessionCommitResult> CommitCoreAsync(CancellationToken cancellationToken)
     {
         if (_signedOut) return SessionCommitResult.Deleted;
-        if (!_store.NeedsUpdate) return SessionCommitResult.Unchanged; // reads never queue on the gate below
         DateTimeOffset? before = _store.ExpiresAt;
         bool wasNew = _store.IsNew;
-        // Commits of one session from this process queue on a stripe: each then loses its compare-and-set at most to
-        // other processes, instead of 50 parallel requests burning the store's bounded merge retries on each other.
-        SemaphoreSlim gate = _feature.Host.CommitGate(_store.Id);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        SessionCommitResult result;
-        try
-        {
-            result = await _store.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        // Commits of one session queue on the connector's writer gate (SessionStore does it, for every host), and an
+        // unchanged session returns before it without queueing.
+        SessionCommitResult result = await _store.CommitAsync(cancellationToken).ConfigureAwait(false);
 
         if (result == SessionCommitResult.Saved)
         {

@@ -3,6 +3,7 @@
 # warning (ours or a dependency's), then run the native binary and check what it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/aot-publish.sh
 # Every sample and tool that ships or is measured as a native binary: name -> project. The binary is named after the
 # project's AssemblyName, which is the name here.
 declare -A projects=(
@@ -18,8 +19,7 @@ rc=0
 for s in QuickStart RedisQuickStart WebApi StartupProbe sessionctl; do
   log="$out/$s.publish.log"
   echo "-- publish $s (PublishAot=true, TrimMode=full)"
-  if ! dotnet publish "${projects[$s]}" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
-       -p:TreatWarningsAsErrors=false -o "$out/$s" -nologo >"$log" 2>&1; then
+  if ! aot_publish "${projects[$s]}" "$out/$s" >"$log" 2>&1; then
     echo "!! publish of $s failed:"; tail -30 "$log"; rc=1; continue
   fi
   warnings=$(grep -oE "warning IL[23][0-9]{3}[^[]*" "$log" | sort -u || true)

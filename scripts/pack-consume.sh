@@ -6,6 +6,7 @@
 # Expects `dotnet build SessionConnector.sln -c Release` to have run (test.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/aot-publish.sh
 root=$PWD
 out=$root/artifacts/pack
 rm -rf "$out"; mkdir -p "$out/feed"
@@ -61,8 +62,7 @@ fi
 (cd "$work" && dotnet bin/Release/net10.0/Consumer.dll) | tail -1
 
 echo "-- consumer: publish with NativeAOT (TrimMode=full) and run"
-if ! (cd "$work" && dotnet publish -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full -p:TreatWarningsAsErrors=false \
-      -p:SessionConnectorVersion="$version" -o "$work/aot" -nologo) >"$out/consumer.publish.log" 2>&1; then
+if ! (cd "$work" && aot_publish . "$work/aot" -p:SessionConnectorVersion="$version") >"$out/consumer.publish.log" 2>&1; then
   echo "!! consumer publish failed:"; tail -30 "$out/consumer.publish.log"; exit 1
 fi
 warnings=$(grep -oE "warning IL[23][0-9]{3}[^[]*" "$out/consumer.publish.log" | sort -u || true)

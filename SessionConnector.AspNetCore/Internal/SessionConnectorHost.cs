@@ -19,10 +19,7 @@ namespace SessionConnector.AspNetCore.Internal;
 /// </summary>
 internal sealed class SessionConnectorHost : IDisposable
 {
-    private const int CommitStripes = 256;
-
     private readonly SessionKeyRing? _ownedKeys;
-    private readonly SemaphoreSlim[] _commitGates = CreateGates();
     private readonly byte[] _logKey = RandomNumberGenerator.GetBytes(32);
 
     public SessionConnectorHost(IServiceProvider services)
@@ -111,19 +108,5 @@ internal sealed class SessionConnectorHost : IDisposable
         return Convert.ToHexString(hash[..6]);
     }
 
-    /// <summary>The gate commits of session <paramref name="id"/> queue on (striped: a collision only queues two sessions together).</summary>
-    public SemaphoreSlim CommitGate(string id) => _commitGates[(uint)StringComparer.Ordinal.GetHashCode(id) % CommitStripes];
-
-    private static SemaphoreSlim[] CreateGates()
-    {
-        var gates = new SemaphoreSlim[CommitStripes];
-        for (int i = 0; i < gates.Length; i++) gates[i] = new SemaphoreSlim(1, 1);
-        return gates;
-    }
-
-    public void Dispose()
-    {
-        _ownedKeys?.Dispose();
-        foreach (SemaphoreSlim gate in _commitGates) gate.Dispose();
-    }
+    public void Dispose() => _ownedKeys?.Dispose();
 }

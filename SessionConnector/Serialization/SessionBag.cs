@@ -238,7 +238,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
             if (reader.NextMessagePackType != MessagePackType.Map) throw new SessionFormatException("A session bag must be a MessagePack map.");
             return ReadMap(ref reader, 0);
         }
-        catch (Exception e) when (e is MessagePackSerializationException or System.IO.EndOfStreamException or OverflowException or InvalidOperationException)
+        catch (Exception e) when (SessionDataRuntime.IsDecodeError(e))
         {
             throw new SessionFormatException("The stored session bag is not valid MessagePack.", e);
         }
@@ -330,7 +330,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
         {
             throw new SessionFormatException("The stored session bag is not valid JSON.", e);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (SessionDataRuntime.IsDecodeError(e))
         {
             throw new SessionFormatException("The stored session bag has an unexpected JSON shape.", e);
         }
