@@ -25,6 +25,19 @@ internal class FileOperations
         if (durable) Flush(stream);
     }
 
+    /// <summary>
+    /// Fsyncs a file written earlier by <see cref="WriteNew"/> (not durable) and closed: a group commit flushes its batch's
+    /// records after they were written, each through <see cref="Flush"/>.
+    /// </summary>
+    public virtual void FlushFile(string path)
+    {
+        // Opened for writing (fsync of a read-only FileStream is skipped by the BCL), never truncated, never created: the
+        // temp file is ours, in the store's private .tmp.
+        var options = new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Write, Share = FileShare.ReadWrite, BufferSize = 0 };
+        using var stream = new FileStream(path, options);
+        Flush(stream);
+    }
+
     /// <summary>Forces the file's data and metadata to stable storage (fsync).</summary>
     public virtual void Flush(FileStream stream) => stream.Flush(flushToDisk: true);
 
