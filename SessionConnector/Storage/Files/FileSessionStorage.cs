@@ -280,8 +280,10 @@ public sealed partial class FileSessionStorage : SessionStorage
         written = true;
         try
         {
-            // With group commit the batch fsyncs the record (with the others that arrived meanwhile) before renaming it.
-            _ops.WriteNew(temp, header, value, _durable && _commit is null);
+            // The record's own fsync runs here, on the writer's thread: concurrent fsyncs of many writers join one journal
+            // commit in the kernel, where one thread fsyncing a batch's files in turn would pay a device flush for each.
+            // With group commit, the batch then renames the records and fsyncs the directory once for all of them.
+            _ops.WriteNew(temp, header, value, _durable);
             if (_commit is not null) return new GroupCommit.Entry(temp, path);
             _ops.Rename(temp, path);
         }

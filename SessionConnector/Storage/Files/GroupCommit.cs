@@ -140,22 +140,7 @@ internal sealed class GroupCommit
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _writes, batch.Count);
 
-        // 1. Every record's data. One failed fsync fails the whole batch: after a write-back error the kernel may have
-        //    dropped dirty pages of other files too, so nothing of this batch is renamed into place.
-        foreach (Entry e in batch)
-        {
-            try
-            {
-                _ops.FlushFile(e.Temp);
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-            {
-                foreach (Entry failed in batch) Fail(failed, Stage.Record, error);
-                return;
-            }
-        }
-
-        // 2. The renames: each atomic on its own; a failed one fails only its write (its record is untouched).
+        // 1. The renames (every record of the batch was fsynced by its writer before it queued): each atomic on its own; a failed one fails only its write (its record is untouched).
         bool renamed = false;
         foreach (Entry e in batch)
         {
@@ -170,7 +155,7 @@ internal sealed class GroupCommit
             }
         }
 
-        // 3. One directory fsync makes every rename above durable.
+        // 2. One directory fsync makes every rename above durable.
         if (!renamed) return;
         try
         {
@@ -182,6 +167,34 @@ internal sealed class GroupCommit
             {
                 if (e.Failed == Stage.None) Fail(e, Stage.Directory, error);
             }
+        }
+    }
+
+    /// <summary>Fsyncs every record of the batch; the first failure, or null.</summary>
+    private Exception? FlushRecords(List<Entry> batch)
+    {
+        var streams = new FileStream?[batch.Count];
+        try
+        {
+            // Write-back of all of them first, so one journal commit carries them all (see FileOperations.StartWriteback);
+            // fsynced one by one from a single thread, each would otherwise pay its own commit and device flush.
+            for (int i = 0; i < batch.Count; i++)
+            {
+                streams[i] = _ops.OpenWritten(batch[i].Temp);
+                _ops.StartWriteback(streams[i]!);
+            }
+
+            foreach (FileStream? stream in streams) _ops.Flush(stream!);
+            return null;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return error;
+        }
+        finally
+        {
+            // Closed before the renames: Windows cannot rename an open file.
+            foreach (FileStream? stream in streams) stream?.Dispose();
         }
     }
 
