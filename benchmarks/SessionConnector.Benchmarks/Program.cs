@@ -28,8 +28,8 @@ namespace SessionConnector.Benchmarks;
 ///   --only NAME[,NAME]  only the classes whose name contains NAME; prints verdicts, leaves RESULTS.md alone
 ///   --no-sim / --no-paired / --no-throughput   skip those parts (RESULTS.md is then not written either)
 ///   --sim | --paired | --throughput            run just that part and print it
-///   --group-commit      durable file writes/s, group commit vs one fsync pair per write, paired rounds (1 and 16
-///                       writers, 4 processes x 4 writers) and single-writer latency; prints only
+///   --durable-writes    PowerLoss file writes/s and median latency at 1 writer, 16 threads, 16 async writers and
+///                       4 processes x 4 threads; prints only
 ///   --noisy             mark the run as noisy in RESULTS.md (also automatic when the load average is high)
 ///   --bdn ARGS...       hand the remaining arguments to BenchmarkSwitcher (e.g. --bdn --filter *Sieve* --list flat)
 /// Exit code 2 when a target cannot be judged (a benchmark failed, did not run, or a target names no benchmark).
@@ -51,8 +51,8 @@ public static class Program
 
     private static int Run(string[] args)
     {
-        if (args.Contains("--group-commit-child")) return GroupCommitRun.Child(args);
-        if (args.Contains("--group-commit")) { GroupCommitRun.Run(!args.Contains("--full")); return 0; }
+        if (args.Contains("--durable-writes-child")) return DurableWriteRun.Child(args);
+        if (args.Contains("--durable-writes")) { DurableWriteRun.Run(!args.Contains("--full")); return 0; }
 
         string repoRoot = FindRepoRoot();
         string artifacts = Path.Combine(repoRoot, "benchmarks", "BenchmarkDotNet.Artifacts");

@@ -25,31 +25,6 @@ internal class FileOperations
         if (durable) Flush(stream);
     }
 
-    /// <summary>
-    /// Opens a file written earlier by <see cref="WriteNew"/> (not durable) and closed, for a group commit to flush it
-    /// through <see cref="StartWriteback"/> and <see cref="Flush"/>.
-    /// </summary>
-    public virtual FileStream OpenWritten(string path)
-    {
-        // Opened for writing (the BCL skips the fsync of a read-only FileStream), never truncated, never created: the temp
-        // file is ours, in the store's private .tmp.
-        var options = new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Write, Share = FileShare.ReadWrite, BufferSize = 0 };
-        return new FileStream(path, options);
-    }
-
-    /// <summary>
-    /// Starts writing the file's dirty pages to the device without waiting (Linux <c>sync_file_range</c>). A hint only:
-    /// started for every record of a batch before the first fsync, the pages of all of them are written (and their blocks
-    /// allocated) in the one journal commit that first fsync forces, so the fsyncs after it find little left to do. The
-    /// fsync of each file still follows, so durability never rests on this call; its errors are left to that fsync.
-    /// </summary>
-    public virtual void StartWriteback(FileStream stream)
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        const uint SyncFileRangeWrite = 2; // SYNC_FILE_RANGE_WRITE: start write-out of dirty pages, do not wait
-        _ = LibC.SyncFileRange((int)stream.SafeFileHandle.DangerousGetHandle(), 0, 0, SyncFileRangeWrite);
-    }
-
     /// <summary>Forces the file's data and metadata to stable storage (fsync).</summary>
     public virtual void Flush(FileStream stream) => stream.Flush(flushToDisk: true);
 

@@ -56,8 +56,6 @@ public sealed partial class FileSessionStorage : SessionStorage
     private readonly FileOperations _ops;
     private readonly TimeProvider _time;
     private readonly bool _durable;
-    // Durable stores only: the writes that arrive while an fsync is in flight share the next one.
-    private readonly GroupCommit? _commit;
     private readonly int _sweepBatchSize;
     private readonly ITimer? _sweepTimer;
     // The sweep's place in the directory between ticks; only the tick that holds _sweeping touches it.
@@ -92,11 +90,7 @@ public sealed partial class FileSessionStorage : SessionStorage
     {
     }
 
-    /// <param name="directory">The folder that holds the records.</param>
-    /// <param name="options">Durability, clock and sweep settings.</param>
-    /// <param name="ops">The file-system calls (tests substitute failing ones).</param>
-    /// <param name="groupCommit">False: every durable write pays its own fsyncs (the path before group commit; benchmarks compare the two).</param>
-    internal FileSessionStorage(string directory, FileSessionStorageOptions options, FileOperations ops, bool groupCommit = true)
+    internal FileSessionStorage(string directory, FileSessionStorageOptions options, FileOperations ops)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(options);
@@ -110,7 +104,6 @@ public sealed partial class FileSessionStorage : SessionStorage
         EnsurePrivateDirectory(_tempDirectory);
         EnsurePrivateDirectory(_lockDirectory);
         _durable = options.Durability == FileDurability.PowerLoss;
-        _commit = _durable && groupCommit ? new GroupCommit(ops, _directory) : null;
         _time = options.TimeProvider ?? TimeProvider.System;
         _ops = ops;
         _gates = new SemaphoreSlim[Stripes];
@@ -227,24 +220,7 @@ public sealed partial class FileSessionStorage : SessionStorage
         int stripe = ValidateKey(key);
         using StripeLock held = await LockStripe(stripe, async, cancellationToken).ConfigureAwait(false);
         // The rest is short, bounded file work; it runs on the thread that owns the stripe.
-        GroupCommit.Entry? pending = WriteLocked(key, value.Span, expiresAt, expectedVersion, newVersion, out bool written);
-        // Still holding the stripe: the batch renames this record, so the compare above and the rename stay one step.
-        // Not cancellable once written: the batch may already be renaming it.
-        if (pending is not null) await CommitDurably(pending, async).ConfigureAwait(false);
-        return written;
-    }
-
-    /// <summary>Group commit statistics of a durable store (commits, writes they carried); zeros otherwise.</summary>
-    internal (long Batches, long Writes) GroupCommitCounts => _commit is null ? default : (_commit.Batches, _commit.Writes);
-
-    private async ValueTask CommitDurably(GroupCommit.Entry pending, bool async)
-    {
-        await _commit!.CommitAsync(pending, async).ConfigureAwait(false);
-        switch (pending.Failed)
-        {
-            case GroupCommit.Stage.Record: throw RecordWriteFailed(pending.Path, pending.Error!);
-            case GroupCommit.Stage.Directory: throw DirectoryFlushFailed($"written ('{pending.Path}')", pending.Error!);
-        }
+        return WriteLocked(key, value.Span, expiresAt, expectedVersion, newVersion);
     }
 
     private async ValueTask<bool> DeleteCore(string key, bool async, CancellationToken cancellationToken)
@@ -259,15 +235,10 @@ public sealed partial class FileSessionStorage : SessionStorage
         return existed;
     }
 
-    /// <summary>
-    /// The compare and the write, under the stripe's locks. Without group commit the write completes here; with it, the
-    /// record is written to its temp file and returned for the caller to commit with its batch.
-    /// </summary>
-    private GroupCommit.Entry? WriteLocked(string key, ReadOnlySpan<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, out bool written)
+    private bool WriteLocked(string key, ReadOnlySpan<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
     {
         string path = RecordPath(key);
-        written = false;
-        if (expectedVersion != AnyVersion && CurrentVersion(path) != expectedVersion) return null;
+        if (expectedVersion != AnyVersion && CurrentVersion(path) != expectedVersion) return false;
 
         Span<byte> header = stackalloc byte[HeaderSize];
         Magic.CopyTo(header);
@@ -277,31 +248,20 @@ public sealed partial class FileSessionStorage : SessionStorage
 
         // The PID in the name lets a later open tell a dead writer's leftovers from a live writer's work.
         string temp = Path.Combine(_tempDirectory, $"{key}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        written = true;
         try
         {
-            // The record's own fsync runs here, on the writer's thread: concurrent fsyncs of many writers join one journal
-            // commit in the kernel, where one thread fsyncing a batch's files in turn would pay a device flush for each.
-            // With group commit, the batch then renames the records and fsyncs the directory once for all of them.
             _ops.WriteNew(temp, header, value, _durable);
-            if (_commit is not null) return new GroupCommit.Entry(temp, path);
             _ops.Rename(temp, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             DeleteQuietly(temp);
-            throw RecordWriteFailed(path, e);
+            throw new SessionStorageException($"Writing the session record '{path}' failed: {e.Message}; the previous record is intact.", e);
         }
 
         FlushDirectoryIfDurable($"written ('{path}')");
-        return null;
+        return true;
     }
-
-    private static SessionStorageException RecordWriteFailed(string path, Exception e) =>
-        new($"Writing the session record '{path}' failed: {e.Message}; the previous record is intact.", e);
-
-    private SessionStorageException DirectoryFlushFailed(string what, Exception e) =>
-        new($"The session store '{_directory}' was {what}, but flushing the directory failed: {e.Message}; the change may not survive power loss.", e);
 
     private enum HeaderState
     {
@@ -706,7 +666,7 @@ public sealed partial class FileSessionStorage : SessionStorage
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw DirectoryFlushFailed(what, e);
+            throw new SessionStorageException($"The session store '{_directory}' was {what}, but flushing the directory failed: {e.Message}; the change may not survive power loss.", e);
         }
     }
 

@@ -5,7 +5,7 @@ namespace SessionConnector.Storage.Files;
 
 /// <summary>
 /// The C library calls the BCL does not offer (Unix only), declared once for the whole assembly: file owners
-/// (<c>statx</c>), <c>open</c> with <c>O_NOFOLLOW</c>, <c>flock</c>, a directory <c>fsync</c>, and <c>sync_file_range</c> (a write-back hint).
+/// (<c>statx</c>), <c>open</c> with <c>O_NOFOLLOW</c>, <c>flock</c>, and a directory <c>fsync</c>.
 /// </summary>
 /// <remarks>
 /// "libc" is not a file name on Linux, so the runtime's default search would try <c>libc.so</c> (a linker script on glibc
@@ -39,9 +39,6 @@ internal static class LibC
 
     [DllImport(Library, EntryPoint = "fsync", SetLastError = true)]
     public static extern int FSync(int fd);
-
-    [DllImport(Library, EntryPoint = "sync_file_range", SetLastError = true)]
-    public static extern int SyncFileRange(int fd, long offset, long nbytes, uint flags);
 
     [DllImport(Library, EntryPoint = "statx", SetLastError = true)]
     public static extern int StatX(int dirfd, byte[] path, int flags, uint mask, [Out] byte[] buffer);
