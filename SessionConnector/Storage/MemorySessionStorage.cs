@@ -66,6 +66,9 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
     /// <summary>The number of records held, including expired ones not yet purged.</summary>
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>Entries in the eviction queue, removed ones not yet passed by the hand included (tests: it stays bounded).</summary>
+    internal int QueuedSlots => Volatile.Read(ref _queued);
+
     /// <inheritdoc />
     public override string Kind => "memory";
 

@@ -27,7 +27,8 @@ namespace SessionConnector.Benchmarks;
 ///   --full              the same with BenchmarkDotNet's default job (out of process) and longer simulations
 ///   --only NAME[,NAME]  only the classes whose name contains NAME; prints verdicts, leaves RESULTS.md alone
 ///   --no-sim / --no-paired / --no-throughput   skip those parts (RESULTS.md is then not written either)
-///   --sim | --paired | --throughput            run just that part and print it
+///   --sim | --paired | --throughput            run just that part and print it (--throughput memory: memory storage
+///                       only, with the Set/Get mix and the contention counters)
 ///   --durable-writes    PowerLoss file writes/s and median latency at 1 writer, 16 threads, 16 async writers and
 ///                       4 processes x 4 threads; prints only
 ///   --noisy             mark the run as noisy in RESULTS.md (also automatic when the load average is high)
@@ -87,7 +88,7 @@ public static class Program
 
         if (args.Contains("--sim")) { HitRatioSimulation.Run(quick); return 0; }
         if (args.Contains("--paired")) { PairedRun.Run(quick, types); return 0; }
-        if (args.Contains("--throughput")) { ThroughputRun.Run(quick); return 0; }
+        if (args.Contains("--throughput")) { ThroughputRun.Run(quick, memoryOnly: args.Contains("memory")); return 0; }
 
         DateTime started = DateTime.UtcNow;
         string loadAtStart = LoadAverage();
