@@ -9,7 +9,7 @@ namespace SessionConnector.Diagnostics;
 /// </summary>
 internal static class Contention
 {
-    /// <summary>A memory-store compare-and-set lost to another writer of the same key (or a concurrent add), and retried.</summary>
+    /// <summary>A memory-store writer found its key's slot lock taken, or lost a race to add the key.</summary>
     public static long MemoryStoreRetries;
 
     /// <summary>A memory-store writer over the bound found the eviction hand busy and left eviction to it.</summary>
@@ -27,7 +27,7 @@ internal static class Contention
     /// <summary>All counters, by name, for a report.</summary>
     public static (string Name, long Value)[] Snapshot() =>
     [
-        ("memory-store CAS retries", Interlocked.Read(ref MemoryStoreRetries)),
+        ("memory-store slot contended", Interlocked.Read(ref MemoryStoreRetries)),
         ("memory-store hand busy", Interlocked.Read(ref MemoryStoreHand)),
         ("session-cache lock contended", Interlocked.Read(ref SieveCacheLock)),
         ("nonce blocks taken", Interlocked.Read(ref NonceBlocks)),

@@ -14,32 +14,67 @@ namespace SessionConnector.Storage;
 /// envelopes. Sessions do not survive a restart; use it for tests, single-process game servers or as a template.
 /// </summary>
 /// <remarks>
-/// Reads take no lock and write nothing shared (a record's "used" bit is written only when it is clear); a write is a
-/// compare-and-set on its key's slot alone. Eviction is second chance (CLOCK): a hand walks the records in insertion
+/// Reads take no lock and write nothing shared (a record's "used" bit is written only when it is clear): they read the
+/// slot's fields under a sequence number and retry if a writer changed them meanwhile. A write is a compare-and-set under
+/// its key's slot lock alone, in place, so a Set allocates nothing beyond the stored array. Eviction is second chance (CLOCK): a hand walks the records in insertion
 /// order, clears the "used" bit of a record that has it, and evicts the first that has not; only the hand takes a lock,
-/// and only while the store is over its bound.
+/// and only while the store is over its bound. A writer that finds the hand busy leaves the eviction to it, so the store
+/// may hold a record or two past its bound (at most one per writer adding at that moment) until the next add.
 /// </remarks>
 public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
 {
-    /// <summary>One version of a record; immutable, replaced whole by a write.</summary>
-    private sealed class Record(byte[] value, long version, DateTimeOffset? expiresAt)
-    {
-        public readonly byte[] Value = value;
-        public readonly long Version = version;
-        public readonly DateTimeOffset? ExpiresAt = expiresAt;
-    }
+    /// <summary>One record as read: consistent, whatever writers did meanwhile.</summary>
+    private readonly record struct Snapshot(byte[] Value, long Version, DateTimeOffset? ExpiresAt);
 
-    /// <summary>A key's place in the store, stable while the key is present; its record is swapped by compare-and-set.</summary>
-    private sealed class Slot(string key, Record record)
+    /// <summary>
+    /// A key's place in the store, stable while the key is present. Its record fields change in place under the slot's own
+    /// lock (a thin monitor: no allocation uncontended), bracketed by <see cref="Sequence"/> for the lock-free readers.
+    /// </summary>
+    private sealed class Slot(string key, byte[] value, long version, DateTimeOffset? expiresAt)
     {
         public readonly string Key = key;
-        public Record Current = record;
+        // Odd while a writer changes the fields below; a reader that sees the same even value before and after read them whole.
+        public int Sequence;
+        public byte[] Value = value;
+        public long Version = version;
+        public DateTimeOffset? ExpiresAt = expiresAt;
+        // Set once, under the lock: the key left the store, and a writer that still finds this slot adds the key afresh.
+        public bool Removed;
         // The eviction hand's second chance: set by a read or write (only when clear, so a hot slot's line stays shared).
         public int Used;
-    }
 
-    // What a slot holds once it is removed: a writer that finds it retries on the dictionary, where the key is gone or new.
-    private static readonly Record Removed = new([], Absent, null);
+        /// <summary>The record, or false once the slot is removed. Lock-free: retries while a writer is mid-change.</summary>
+        public bool TryRead(out Snapshot record)
+        {
+            var spin = new SpinWait();
+            while (true)
+            {
+                int before = Volatile.Read(ref Sequence);
+                if ((before & 1) == 0)
+                {
+                    record = new Snapshot(Value, Version, ExpiresAt);
+                    bool removed = Removed;
+                    // A full fence: the field reads above complete before the sequence is read again (ARM reorders loads).
+                    Interlocked.MemoryBarrier();
+                    if (Volatile.Read(ref Sequence) == before) return !removed;
+                }
+
+                spin.SpinOnce();
+            }
+        }
+
+        /// <summary>Changes the fields; call holding the slot's lock.</summary>
+        public void Write(byte[] value, long version, DateTimeOffset? expiresAt, bool removed = false)
+        {
+            // Interlocked both times: a full fence keeps the field writes between the two increments on every CPU.
+            Interlocked.Increment(ref Sequence);
+            Value = value;
+            Version = version;
+            ExpiresAt = expiresAt;
+            Removed = removed;
+            Interlocked.Increment(ref Sequence);
+        }
+    }
 
     private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
     // Slots in insertion order for the hand; removed slots stay until the hand passes them.
@@ -86,14 +121,11 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
         TryWriteOwned(key, value, expiresAt, expectedVersion, newVersion, now);
 
     /// <inheritdoc />
-    public override StoredRecord? Read(string key)
-    {
-        Record? r = Live(key, now: null, markUsed: true);
-        return r is null ? null : new StoredRecord(r.Value, r.Version, r.ExpiresAt);
-    }
+    public override StoredRecord? Read(string key) =>
+        Live(key, now: null, out Snapshot r) ? new StoredRecord(r.Value, r.Version, r.ExpiresAt) : null;
 
     /// <inheritdoc cref="IInProcessStorage.ReadVersion"/>
-    internal long ReadVersion(string key, DateTimeOffset? now) => Live(key, now, markUsed: true)?.Version ?? Absent;
+    internal long ReadVersion(string key, DateTimeOffset? now) => Live(key, now, out Snapshot r) ? r.Version : Absent;
 
     /// <inheritdoc />
     public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
@@ -106,13 +138,12 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
     /// <inheritdoc cref="IInProcessStorage.TryWriteOwned"/>
     internal bool TryWriteOwned(string key, byte[] value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, DateTimeOffset? now = null)
     {
-        var record = new Record(value, newVersion, expiresAt);
         while (true)
         {
             if (!_slots.TryGetValue(key, out Slot? slot))
             {
                 if (expectedVersion != AnyVersion && expectedVersion != Absent) return false;
-                slot = new Slot(key, record);
+                slot = new Slot(key, value, newVersion, expiresAt);
                 if (!_slots.TryAdd(key, slot))
                 {
                     Contention.Count(ref Contention.MemoryStoreRetries); // another writer added the key first
@@ -127,77 +158,46 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
                 return true;
             }
 
-            Record current = Volatile.Read(ref slot.Current);
-            if (current == Removed)
+            Enter(slot);
+            try
             {
-                // Removed but maybe still in the dictionary: finish its removal, then add the key afresh.
-                Unlink(slot);
-                continue;
+                if (!slot.Removed)
+                {
+                    // The compare-and-set, under this key's lock only.
+                    long current = slot.ExpiresAt is { } at && at <= (now ?? _time.GetUtcNow()) ? Absent : slot.Version;
+                    if (expectedVersion != AnyVersion && expectedVersion != current) return false;
+                    slot.Write(value, newVersion, expiresAt);
+                    MarkUsed(slot);
+                    return true;
+                }
+            }
+            finally
+            {
+                Monitor.Exit(slot);
             }
 
-            long version = IsExpired(current, now) ? Absent : current.Version;
-            if (expectedVersion != AnyVersion && expectedVersion != version) return false;
-            // The compare-and-set itself: only a writer of the same key can make this fail, and then it compares again.
-            if (Interlocked.CompareExchange(ref slot.Current, record, current) == current)
-            {
-                MarkUsed(slot);
-                return true;
-            }
-
-            Contention.Count(ref Contention.MemoryStoreRetries);
+            // Removed but maybe still in the dictionary: finish its removal, then add the key afresh.
+            Unlink(slot);
         }
     }
 
     /// <inheritdoc />
     public override bool Delete(string key)
     {
-        while (_slots.TryGetValue(key, out Slot? slot))
-        {
-            Record current = Volatile.Read(ref slot.Current);
-            if (current == Removed)
-            {
-                Unlink(slot);
-                continue;
-            }
-
-            if (TryRemove(slot, current)) return !IsExpired(current, now: null);
-            Contention.Count(ref Contention.MemoryStoreRetries);
-        }
-
-        return false;
+        if (!_slots.TryGetValue(key, out Slot? slot)) return false;
+        // A removed slot found here was deleted by someone else: the key is absent either way.
+        return TryRemove(slot, AnyVersion, out Snapshot removed) && !IsExpired(removed.ExpiresAt, now: null);
     }
 
     /// <inheritdoc />
-    public override bool TryDelete(string key, long expectedVersion)
-    {
-        while (_slots.TryGetValue(key, out Slot? slot))
-        {
-            Record current = Volatile.Read(ref slot.Current);
-            if (current == Removed)
-            {
-                Unlink(slot);
-                continue;
-            }
-
-            // Expired or not: a record at the expected version is the one the caller refused.
-            if (current.Version != expectedVersion) return false;
-            if (TryRemove(slot, current)) return true;
-            Contention.Count(ref Contention.MemoryStoreRetries);
-        }
-
-        return false;
-    }
+    public override bool TryDelete(string key, long expectedVersion) =>
+        // Expired or not: a record at the expected version is the one the caller refused.
+        _slots.TryGetValue(key, out Slot? slot) && TryRemove(slot, expectedVersion, out _);
 
     /// <inheritdoc />
     public override void Clear()
     {
-        foreach (KeyValuePair<string, Slot> pair in _slots)
-        {
-            Record current;
-            while ((current = Volatile.Read(ref pair.Value.Current)) != Removed && !TryRemove(pair.Value, current))
-            {
-            }
-        }
+        foreach (KeyValuePair<string, Slot> pair in _slots) TryRemove(pair.Value, AnyVersion, out _);
     }
 
     /// <inheritdoc />
@@ -207,9 +207,8 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
         DateTimeOffset now = _time.GetUtcNow();
         foreach (KeyValuePair<string, Slot> pair in _slots)
         {
-            Record current = Volatile.Read(ref pair.Value.Current);
             // Only the expired record seen here: a write that replaced it meanwhile wins.
-            if (current != Removed && IsExpired(current, now) && TryRemove(pair.Value, current)) removed++;
+            if (pair.Value.TryRead(out Snapshot r) && IsExpired(r.ExpiresAt, now) && TryRemove(pair.Value, r.Version, out _)) removed++;
         }
 
         return removed;
@@ -223,8 +222,7 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
         var snapshot = new List<KeyValuePair<string, StoredRecord>>();
         foreach (KeyValuePair<string, Slot> pair in _slots)
         {
-            Record r = Volatile.Read(ref pair.Value.Current);
-            if (r != Removed) snapshot.Add(new(pair.Key, new StoredRecord(r.Value, r.Version, r.ExpiresAt)));
+            if (pair.Value.TryRead(out Snapshot r)) snapshot.Add(new(pair.Key, new StoredRecord(r.Value, r.Version, r.ExpiresAt)));
         }
 
         for (int i = 0; i < snapshot.Count; i++)
@@ -237,19 +235,22 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
     }
 
     /// <summary>The live record of <paramref name="key"/>; an expired one is removed on the way (unless a writer replaced it).</summary>
-    private Record? Live(string key, DateTimeOffset? now, bool markUsed)
+    private bool Live(string key, DateTimeOffset? now, out Snapshot record)
     {
-        if (!_slots.TryGetValue(key, out Slot? slot)) return null;
-        Record current = Volatile.Read(ref slot.Current);
-        if (current == Removed) return null;
-        if (IsExpired(current, now))
+        if (!_slots.TryGetValue(key, out Slot? slot) || !slot.TryRead(out record))
         {
-            TryRemove(slot, current);
-            return null;
+            record = default;
+            return false;
         }
 
-        if (markUsed) MarkUsed(slot);
-        return current;
+        if (IsExpired(record.ExpiresAt, now))
+        {
+            TryRemove(slot, record.Version, out _);
+            return false;
+        }
+
+        MarkUsed(slot);
+        return true;
     }
 
     // Written only when clear: a hot record's line is written once per pass of the hand, then only read by every core.
@@ -258,12 +259,34 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
         if (Volatile.Read(ref slot.Used) == 0) Volatile.Write(ref slot.Used, 1);
     }
 
-    /// <summary>Removes <paramref name="slot"/> if it still holds <paramref name="seen"/>; false when a writer got there first.</summary>
-    private bool TryRemove(Slot slot, Record seen)
+    /// <summary>Takes a slot's lock, counting the times another writer of the same key held it (the contended path only).</summary>
+    private static void Enter(Slot slot)
     {
-        // Marking the slot first makes the removal a compare-and-set on the same field the writers swap: a write either
-        // lands before (and this fails) or finds the slot removed and adds the key afresh.
-        if (Interlocked.CompareExchange(ref slot.Current, Removed, seen) != seen) return false;
+        if (Monitor.TryEnter(slot)) return;
+        Contention.Count(ref Contention.MemoryStoreRetries);
+        Monitor.Enter(slot);
+    }
+
+    /// <summary>
+    /// Removes the slot's record if it is still at <paramref name="version"/> (<see cref="SessionStorage.AnyVersion"/>: any);
+    /// false when it was removed already or a writer changed it.
+    /// </summary>
+    private bool TryRemove(Slot slot, long version, out Snapshot removed)
+    {
+        Enter(slot);
+        try
+        {
+            removed = new Snapshot(slot.Value, slot.Version, slot.ExpiresAt);
+            if (slot.Removed || (version != AnyVersion && slot.Version != version)) return false;
+            // Marked under the lock first: a writer either changed the record before (and the version check above failed) or
+            // finds the slot removed and adds the key afresh.
+            slot.Write([], Absent, null, removed: true);
+        }
+        finally
+        {
+            Monitor.Exit(slot);
+        }
+
         Unlink(slot);
         return true;
     }
@@ -274,7 +297,7 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
         if (_slots.TryRemove(new KeyValuePair<string, Slot>(slot.Key, slot))) Interlocked.Decrement(ref _count);
     }
 
-    private bool IsExpired(Record r, DateTimeOffset? now) => r.ExpiresAt is { } at && at <= (now ?? _time.GetUtcNow());
+    private bool IsExpired(DateTimeOffset? expiresAt, DateTimeOffset? now) => expiresAt is { } at && at <= (now ?? _time.GetUtcNow());
 
     /// <summary>
     /// Evicts until the store is within its bound, and drops removed slots from the queue on the way. One hand at a time;
@@ -299,9 +322,8 @@ public sealed class MemorySessionStorage : SessionStorage, IInProcessStorage
                 if (!over && !(compact && visited < queuedAtStart)) break;
                 if (!_order.TryDequeue(out Slot? slot)) break;
                 Interlocked.Decrement(ref _queued);
-                Record current = Volatile.Read(ref slot.Current);
-                if (current == Removed) continue; // deleted earlier: only its queue entry was left
-                if (over && Volatile.Read(ref slot.Used) == 0 && TryRemove(slot, current)) continue;
+                if (!slot.TryRead(out _)) continue; // deleted earlier: only its queue entry was left
+                if (over && Volatile.Read(ref slot.Used) == 0 && TryRemove(slot, AnyVersion, out _)) continue;
                 // Used since the hand last passed (or live while compacting): a second chance at the back of the queue.
                 if (over) Volatile.Write(ref slot.Used, 0);
                 _order.Enqueue(slot);
