@@ -15,7 +15,7 @@ internal static class Verbs
     public static readonly OptionSpec File = new("--file", "DIR", "file store: the directory the applications use");
     public static readonly OptionSpec Redis = new("--redis", "CONFIG", "Redis store: a StackExchange.Redis configuration string without a password (host:port,ssl=true)");
     public static readonly OptionSpec RedisFile = new("--redis-file", "PATH", "Redis store: the configuration, password included, from a file of mode 600");
-    public static readonly OptionSpec Prefix = new("--prefix", "P", "Redis store: the applications' key prefix (required with --redis)");
+    public static readonly OptionSpec Prefix = new("--prefix", "P", "Redis store: the applications' key prefix (required for a Redis store)");
     public static readonly OptionSpec KeysFile = new("--keys-file", "PATH", "key list file (mode 0600), instead of the SESSIONCONNECTOR_KEYS variable");
     public static readonly OptionSpec Json = new("--json", null, "print the result as JSON on stdout");
     public static readonly OptionSpec Quiet = new("--quiet", null, "no progress line on the terminal");
