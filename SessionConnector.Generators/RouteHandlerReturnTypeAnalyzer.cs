@@ -71,6 +71,7 @@ public sealed class RouteHandlerReturnTypeAnalyzer : DiagnosticAnalyzer
             if (syntax is ParenthesizedLambdaExpressionSyntax { ReturnType: not null }) continue;
 
             ITypeSymbol compiler = lambda.Symbol.ReturnType;
+            if (compiler.TypeKind == TypeKind.Error || ContainsError(compiler)) continue; // the code has its own errors to fix first
             ITypeSymbol? seen = rdgView.InferredReturnType(syntax, context.CancellationToken);
             string expected = compiler.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
             string actual = seen is null ? "?" : seen.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);

@@ -157,6 +157,21 @@ public sealed class RouteHandlerReturnTypeAnalyzerTests
         """));
 
     [Fact]
+    public async Task WhenTheHandlerHasItsOwnCompileErrorReportsNothing()
+    {
+        // Half-typed code in an editor: the compiler's own error comes first, SCG030 would only add noise.
+        GeneratorDriverHelper.CreateDriver().RunGeneratorsAndUpdateCompilation(Compile("""
+            app.MapGet("/typo", async (HttpContext http) =>
+            {
+                var d = await http.GetSession<WebSession>().GetAsync();
+                return d.Usr is null ? Results.Unauthorized() : Results.Ok(d.Usr);
+            });
+            """), out Compilation built, out _);
+        Assert.Contains(built.GetDiagnostics(), d => d.Id == "CS1061");
+        Assert.Empty(await built.WithAnalyzers([new RouteHandlerReturnTypeAnalyzer()]).GetAnalyzerDiagnosticsAsync());
+    }
+
+    [Fact]
     public async Task WithoutTheSessionDataGeneratorsOutputInTheCompilationReportsNothing()
     {
         // No file of the [SessionData] generator (a project without it): nothing differs for the RDG, so no report.
