@@ -253,7 +253,8 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
         {
             if (reader.NextMessagePackType != MessagePackType.String) throw new SessionFormatException("Session bag keys must be strings.");
             string key = reader.ReadString()!;
-            bag._values[key] = ReadValue(ref reader, depth + 1);
+            // A repeated key is an error, not "the last one wins": readers elsewhere may keep the first.
+            if (!bag._values.TryAdd(key, ReadValue(ref reader, depth + 1))) throw new SessionFormatException("The session bag has the same key twice.");
         }
 
         return bag;
@@ -345,7 +346,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
             if (reader.TokenType == JsonTokenType.EndObject) return bag;
             string key = reader.GetString()!;
             if (!reader.Read()) throw new SessionFormatException("The session JSON ends after a property name.");
-            bag._values[key] = ReadJsonValue(ref reader);
+            if (!bag._values.TryAdd(key, ReadJsonValue(ref reader))) throw new SessionFormatException("The session bag has the same key twice.");
         }
     }
 
