@@ -27,8 +27,17 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
         }
 
         // A malformed, oversized or hostile cookie is "no session": the request gets a fresh one, never an exception.
-        string? presented = Context.Request.Cookies[Host.CookieName];
-        var session = new RequestSession<T>(this, SessionIds.IsValid(presented) ? presented : null);
+        RequestSession<T> session;
+        if (Host.Sealer is { } sealer)
+        {
+            session = new RequestSession<T>(this, new SealedRequestBackend<T>(this, sealer));
+        }
+        else
+        {
+            string? presented = Context.Request.Cookies[Host.CookieName];
+            session = new RequestSession<T>(this, SessionIds.IsValid(presented) ? presented : null);
+        }
+
         _session = session;
         Context.Response.OnStarting(static state => ((SessionRequestFeature)state).OnResponseStartingAsync(), this);
         return session;

@@ -31,8 +31,11 @@ internal static class SettingsApplier
             case "memory":
                 options.UseMemoryStorage();
                 break;
+            case "cookie":
+                options.UseSealedCookies(s.Purpose ?? throw new InvalidOperationException("SessionConnector:Storage is 'Cookie'; set SessionConnector:Purpose (what the app uses the cookie for) too."));
+                break;
             default:
-                throw new InvalidOperationException($"SessionConnector:Storage is '{s.Storage}'; expected 'File' or 'Memory' (use SessionConnectorWebOptions.Storage in code for Redis or a custom backend).");
+                throw new InvalidOperationException($"SessionConnector:Storage is '{s.Storage}'; expected 'File', 'Memory' or 'Cookie' (use SessionConnectorWebOptions.Storage in code for Redis or a custom backend).");
         }
 
         if (s.Lifetime is { } lifetime) options.Session.Lifetime = lifetime;

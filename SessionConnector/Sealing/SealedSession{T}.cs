@@ -10,7 +10,7 @@ namespace SessionConnector.Sealing;
 /// <typeparam name="T">The session data type (a <c>[SessionData]</c> type or <see cref="SessionBag"/>).</typeparam>
 public sealed class SealedSession<T> where T : ISessionData<T>
 {
-    private readonly T _loaded;
+    private T _loaded;
     private T _data;
 
     internal SealedSession(T data, SealedSessionStatus status, OpenedCookie? opened, int presentedChunks)
@@ -79,6 +79,8 @@ public sealed class SealedSession<T> where T : ISessionData<T>
         Opened = cookie;
         PresentedChunks = chunks;
         CookieId = cookie.CookieId;
+        // What the browser now holds: a second seal in the same request only goes out if something changed again.
+        _loaded = T.DeepClone(_data);
         ExpiresAt = cookie.ExpiresAt;
         AbsoluteExpiresAt = cookie.AbsoluteExpiresAt;
         IsRenewPending = false;
