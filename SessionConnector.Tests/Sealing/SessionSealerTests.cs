@@ -76,7 +76,7 @@ public sealed class SessionSealerTests : IDisposable
         SessionSealer sealer = _f.Create();
         SealedCookie cookie = Assert.Single(Mint(sealer, 5));
         string prefix = cookie.Value[..4]; // "0.1."
-        byte[] blob = SealedCookieFormat.FromBase64Url(cookie.Value[4..])!;
+        byte[] blob = SealedCookieFormat.FromBase64Url(cookie.Value.AsSpan(4))!;
         Assert.Equal(SealedSessionStatus.Opened, sealer.Open<SealedCart>("cart=" + cookie.Value).Status);
         for (int i = 0; i < blob.Length; i++)
         {

@@ -71,6 +71,18 @@ internal static class SealedCookieChunks
             return SealedSessionStatus.Malformed;
         }
 
+        if (count == 1)
+        {
+            // The common case: one cookie, no joining.
+            for (int i = 1; i < MaxChunksLimit; i++)
+            {
+                if (values[i] is not null) return SealedSessionStatus.Malformed; // a chunk the first one does not count
+            }
+
+            text = values[0]!.Substring(offset);
+            return SealedSessionStatus.Opened;
+        }
+
         var builder = new System.Text.StringBuilder(values[0]!.Length * count);
         builder.Append(values[0], offset, values[0]!.Length - offset);
         for (int i = 1; i < MaxChunksLimit; i++)

@@ -60,15 +60,36 @@ internal static class SealedCookieFormat
 
     private static long ToMs(DateTimeOffset? at) => at?.ToUnixTimeMilliseconds() ?? 0;
 
-    /// <summary>Unpadded base64url on the heap (a chunked session is too large for the stack copy session IDs use).</summary>
-    public static string ToBase64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    /// <summary>Unpadded base64url, built in the one string it returns (a chunked session is too large for the stack).</summary>
+    public static string ToBase64Url(byte[] bytes)
+    {
+        int length = bytes.Length / 3 * 4 + (bytes.Length % 3) switch { 0 => 0, 1 => 2, _ => 3 };
+        return string.Create(length, bytes, static (chars, b) =>
+        {
+            // Unpadded output is the padded output cut before the '=': encode the whole groups in place, the tail apart.
+            int whole = b.Length / 3 * 3;
+            Convert.TryToBase64Chars(b.AsSpan(0, whole), chars, out int written);
+            if (whole < b.Length)
+            {
+                Span<char> tail = stackalloc char[4];
+                Convert.TryToBase64Chars(b.AsSpan(whole), tail, out _);
+                tail[..(chars.Length - written)].CopyTo(chars[written..]);
+            }
+
+            for (int i = 0; i < chars.Length; i++)
+            {
+                if (chars[i] == '+') chars[i] = '-';
+                else if (chars[i] == '/') chars[i] = '_';
+            }
+        });
+    }
 
     /// <summary>Strict base64url: only the 64 URL-safe characters, no padding, and the one canonical encoding of the bytes.</summary>
-    public static byte[]? FromBase64Url(string text)
+    public static byte[]? FromBase64Url(ReadOnlySpan<char> text)
     {
-        if (text.Length == 0 || text.Length % 4 == 1) return null;
-        char[] buffer = new char[(text.Length + 3) / 4 * 4];
+        int rest = text.Length % 4;
+        if (text.Length == 0 || rest == 1) return null;
+        char[] buffer = new char[text.Length + (rest == 0 ? 0 : 4 - rest)];
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
@@ -82,11 +103,19 @@ internal static class SealedCookieFormat
             if (buffer[i] == '\0') return null;
         }
 
-        for (int i = text.Length; i < buffer.Length; i++) buffer[i] = '=';
-        byte[] bytes = new byte[buffer.Length / 4 * 3];
-        if (!Convert.TryFromBase64Chars(buffer, bytes, out int written)) return null;
-        byte[] result = bytes.AsSpan(0, written).ToArray();
         // Unused low bits of the last character must be zero, or several texts would name one cookie.
-        return string.Equals(ToBase64Url(result), text, StringComparison.Ordinal) ? result : null;
+        if (rest != 0 && (Sextet(text[^1]) & (rest == 2 ? 0x0F : 0x03)) != 0) return null;
+        for (int i = text.Length; i < buffer.Length; i++) buffer[i] = '=';
+        byte[] bytes = new byte[text.Length / 4 * 3 + (rest == 0 ? 0 : rest - 1)];
+        return Convert.TryFromBase64Chars(buffer, bytes, out int written) && written == bytes.Length ? bytes : null;
     }
+
+    private static int Sextet(char c) => c switch
+    {
+        >= 'A' and <= 'Z' => c - 'A',
+        >= 'a' and <= 'z' => c - 'a' + 26,
+        >= '0' and <= '9' => c - '0' + 52,
+        '-' => 62,
+        _ => 63,
+    };
 }

@@ -111,15 +111,10 @@ public sealed partial class SessionSealer : IDisposable
 
     private SealedCookie Cookie(string name, string value, TimeSpan? maxAge)
     {
-        var header = new StringBuilder(name.Length + value.Length + _attributes.Length + 24);
-        header.Append(name).Append('=').Append(value);
-        if (maxAge is { } age)
-        {
-            header.Append(CultureInfo.InvariantCulture, $"; Max-Age={(long)Math.Max(1, Math.Ceiling(age.TotalSeconds))}");
-        }
-
-        header.Append(_attributes);
-        return new SealedCookie(name, value, isDeletion: false, header.ToString());
+        string header = maxAge is { } age
+            ? string.Create(CultureInfo.InvariantCulture, $"{name}={value}; Max-Age={(long)Math.Max(1, Math.Ceiling(age.TotalSeconds))}{_attributes}")
+            : string.Concat(name, "=", value, _attributes);
+        return new SealedCookie(name, value, isDeletion: false, header);
     }
 
     private SealedCookie Deletion(string name) =>
