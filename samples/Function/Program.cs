@@ -14,6 +14,7 @@ using SessionConnector.Storage;
 //   sealed (default)  in the cookie itself, no storage I/O (FUNCTION_STORE=dir adds a store: logouts then hold)
 //   file              a file store in FUNCTION_STORE (the cookie holds only the ID)
 //   off               no session (the baseline of the start-up figures)
+//   crypto            no session, but the crypto library loaded and one AES-GCM call (the floor under the other two)
 // Keys come from SESSIONCONNECTOR_KEYS; without them the function refuses to run (fails closed).
 
 string mode = Environment.GetEnvironmentVariable("FUNCTION_SESSIONS") ?? "sealed";
@@ -32,6 +33,16 @@ if (request.RootElement.TryGetProperty("headers", out JsonElement headers) && he
 
 if (mode == "off")
 {
+    Respond(200, [], "visits 1");
+    return 0;
+}
+
+if (mode == "crypto")
+{
+    // Figures only: the crypto library's load and one AES-GCM call, no session, the floor under "sealed" and "file".
+    using var gcm = new System.Security.Cryptography.AesGcm(new byte[32], 16);
+    byte[] one = new byte[1], tag = new byte[16];
+    gcm.Encrypt(new byte[12], one, one, tag);
     Respond(200, [], "visits 1");
     return 0;
 }
