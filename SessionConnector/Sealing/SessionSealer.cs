@@ -112,10 +112,13 @@ public sealed partial class SessionSealer : IDisposable
     private SealedCookie Cookie(string name, string value, TimeSpan? maxAge)
     {
         string header = maxAge is { } age
-            ? string.Create(CultureInfo.InvariantCulture, $"{name}={value}; Max-Age={(long)Math.Max(1, Math.Ceiling(age.TotalSeconds))}{_attributes}")
+            ? string.Create(CultureInfo.InvariantCulture, $"{name}={value}; Max-Age={MaxAgeSeconds(age)}{_attributes}")
             : string.Concat(name, "=", value, _attributes);
         return new SealedCookie(name, value, isDeletion: false, header);
     }
+
+    // Browsers cap Max-Age at 400 days (RFC 6265bis); capping here also keeps it within the digits the budget reserved.
+    private static long MaxAgeSeconds(TimeSpan age) => (long)Math.Clamp(Math.Ceiling(age.TotalSeconds), 1, 400 * 86400);
 
     private SealedCookie Deletion(string name) =>
         new(name, string.Empty, isDeletion: true, name + "=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT" + _attributes);
