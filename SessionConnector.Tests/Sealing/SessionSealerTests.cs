@@ -394,6 +394,21 @@ public sealed class SessionSealerTests : IDisposable
     }
 
     [Fact]
+    public void ANewEncryptionEpochKeepsEarlierCookiesOpen()
+    {
+        SessionSealer sealer = _f.Create();
+        string before = SealedFixture.Header(Mint(sealer, 1));
+        sealer.StartNewEncryptionEpoch();
+        string after = SealedFixture.Header(Mint(sealer, 2));
+        // The salt (blob bytes 34 + 6 .. 34 + 22) differs: the second cookie was sealed under a new subkey.
+        byte[] a = SealedCookieFormat.FromBase64Url(before.AsSpan("cart=0.1.".Length))!;
+        byte[] b = SealedCookieFormat.FromBase64Url(after.AsSpan("cart=0.1.".Length))!;
+        Assert.NotEqual(a.AsSpan(40, 16).ToArray(), b.AsSpan(40, 16).ToArray());
+        Assert.Equal(1, sealer.Open<SealedCart>(before).Data.Count);
+        Assert.Equal(2, sealer.Open<SealedCart>(after).Data.Count);
+    }
+
+    [Fact]
     public void ConstructionFailsClosed()
     {
         Assert.Throws<ArgumentException>(() => new SessionSealer(new SessionSealerOptions { Purpose = "p" }));

@@ -18,4 +18,7 @@ internal interface ISealedEnvelopeSeam : IDisposable
 
     /// <summary>True when the envelope names a key id this ring has never held (a rolling key deployment).</summary>
     bool IsFromUnknownKey(ReadOnlySpan<byte> envelope);
+
+    /// <summary>Starts a new encryption epoch (fresh salt and subkey): the call to make after a memory-snapshot restore.</summary>
+    void StartNewEpoch();
 }

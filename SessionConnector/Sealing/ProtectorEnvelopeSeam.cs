@@ -26,5 +26,7 @@ internal sealed class ProtectorEnvelopeSeam(SessionKeyRing keys, TimeProvider cl
 
     public bool IsFromUnknownKey(ReadOnlySpan<byte> envelope) => _protector.IsFromUnknownKey(envelope);
 
+    public void StartNewEpoch() => _protector.StartNewEpoch();
+
     public void Dispose() => _protector.Dispose();
 }

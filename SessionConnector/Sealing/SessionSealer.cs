@@ -96,6 +96,14 @@ public sealed partial class SessionSealer : IDisposable
     /// <summary>The meter that carries the sealer's metrics (<c>sessionconnector.sealed.*</c>).</summary>
     public System.Diagnostics.Metrics.Meter Meter => _metrics.Meter;
 
+    /// <summary>
+    /// Starts a new encryption epoch (a fresh salt, subkey and nonce counter). Call it first thing after this process was
+    /// restored from a memory snapshot (a serverless snapshot start, CRIU, a cloned VM): every copy restored from one
+    /// snapshot would otherwise continue the same nonce counter. A wall-clock jump against the monotonic clock starts a new
+    /// epoch automatically; this covers restores that keep both clocks in step (docs/envelope-format.md).
+    /// </summary>
+    public void StartNewEncryptionEpoch() => _seam.StartNewEpoch();
+
     /// <summary>Releases the sealer's cipher state and meter (the key ring and the store stay the caller's).</summary>
     public void Dispose()
     {
