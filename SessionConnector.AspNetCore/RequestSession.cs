@@ -21,6 +21,8 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
 {
     private readonly SessionRequestFeature _feature;
     private readonly string? _presentedId;
+    // Sealed-cookie storage (UseSealedCookies): when set, every member below delegates to it.
+    private readonly SealedRequestBackend<T>? _sealed;
     private SessionStore<T> _store;
     private bool _signedOut;
     private bool _expirySlid;
@@ -34,20 +36,27 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
         _store = NewStore(presentedId);
     }
 
+    internal RequestSession(SessionRequestFeature feature, SealedRequestBackend<T> sealedBackend)
+    {
+        _feature = feature;
+        _sealed = sealedBackend;
+        _store = null!; // never used in sealed mode
+    }
+
     /// <summary>The session ID the response will carry (a fresh one replaces an unknown or expired ID once loaded).</summary>
-    public string Id => _store.Id;
+    public string Id => _sealed?.Id ?? _store.Id;
 
     /// <summary>True once loaded when no stored session backs this request (none was presented, or it was unknown or expired).</summary>
-    public bool IsNew => _store.IsNew;
+    public bool IsNew => _sealed?.IsNew ?? _store.IsNew;
 
     /// <summary>True once the data has been loaded (or created).</summary>
-    public bool IsLoaded => _store.IsLoaded;
+    public bool IsLoaded => _sealed?.IsLoaded ?? _store.IsLoaded;
 
     /// <summary>True after <see cref="SignOutAsync"/> (or when another request signed this session out meanwhile).</summary>
-    public bool IsSignedOut => _signedOut;
+    public bool IsSignedOut => _sealed?.IsSignedOut ?? _signedOut;
 
     /// <summary>When the session expires as last loaded or saved (null: never).</summary>
-    public DateTimeOffset? ExpiresAt => _store.ExpiresAt;
+    public DateTimeOffset? ExpiresAt => _sealed is not null ? _sealed.ExpiresAt : _store.ExpiresAt;
 
     /// <summary>
     /// The loaded data; mutate it and the change is committed when the response starts. Load it first with
@@ -59,6 +68,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
         get
         {
             _feature.ThrowIfClosed();
+            if (_sealed is not null) return _sealed.Data;
             ThrowIfUnusable();
             return _store.Data;
         }
@@ -66,6 +76,12 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
         set
         {
             _feature.ThrowIfStarted();
+            if (_sealed is not null)
+            {
+                _sealed.Data = value;
+                return;
+            }
+
             ThrowIfUnusable();
             _store.Data = value;
         }
@@ -75,13 +91,14 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public async ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
-        return _store.Data;
+        return _sealed is not null ? _sealed.Data : _store.Data;
     }
 
     /// <summary>Loads the session if it is not loaded yet.</summary>
     public ValueTask LoadAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfClosed();
+        if (_sealed is not null) return _sealed.LoadAsync(cancellationToken);
         ThrowIfSignedOut();
         return LoadCoreAsync(cancellationToken);
     }
@@ -96,6 +113,12 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public void Clear()
     {
         _feature.ThrowIfStarted();
+        if (_sealed is not null)
+        {
+            _sealed.Data = T.CreateDefault();
+            return;
+        }
+
         ThrowIfSignedOut();
         if (!_store.IsLoaded)
         {
@@ -142,6 +165,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     {
         ArgumentNullException.ThrowIfNull(change);
         _feature.ThrowIfStarted();
+        if (_sealed is not null) return await _sealed.UpdateAsync(change, cancellationToken).ConfigureAwait(false);
         ThrowIfSignedOut();
         if (_clearPending) await LoadCoreAsync(cancellationToken).ConfigureAwait(false); // the clear is this request's change: it goes first
         if (_store.IsLoaded && _store.IsModified) await CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -185,6 +209,12 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public async ValueTask RenewAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        if (_sealed is not null)
+        {
+            await _sealed.RenewAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         ThrowIfSignedOut();
         await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         string oldId = _store.Id;
@@ -212,6 +242,12 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public async ValueTask SignOutAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        if (_sealed is not null)
+        {
+            await _sealed.SignOutAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (_signedOut) return;
         await _store.DestroyAsync(cancellationToken).ConfigureAwait(false);
         _signedOut = true;
@@ -229,6 +265,12 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     {
         _feature.ThrowIfStarted();
         if (_clearPending) await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
+        if (_sealed is not null)
+        {
+            await _sealed.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (await CommitCoreAsync(cancellationToken).ConfigureAwait(false) == SessionCommitResult.Conflict)
         {
             throw new SessionConflictException("Another request changed this session after it was loaded, and the change could not be merged; nothing was written.");
@@ -237,6 +279,12 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
 
     async Task IResponseCommitter.OnResponseStartingAsync()
     {
+        if (_sealed is not null)
+        {
+            await _sealed.OnResponseStartingAsync().ConfigureAwait(false);
+            return;
+        }
+
         HttpContext context = _feature.Context;
         SessionConnectorHost host = _feature.Host;
         if (!_signedOut && (_store.IsLoaded || _clearPending))

@@ -12,11 +12,12 @@ declare -A projects=(
   [WebApi]=samples/WebApi/WebApi.csproj
   [StartupProbe]=benchmarks/StartupProbe/StartupProbe.csproj
   [sessionctl]=SessionConnector.Cli/SessionConnector.Cli.csproj
+  [Function]=samples/Function/Function.csproj
 )
 out=artifacts/aot
 mkdir -p "$out"
 rc=0
-for s in QuickStart RedisQuickStart WebApi StartupProbe sessionctl; do
+for s in QuickStart RedisQuickStart WebApi StartupProbe sessionctl Function; do
   log="$out/$s.publish.log"
   echo "-- publish $s (PublishAot=true, TrimMode=full)"
   if ! aot_publish "${projects[$s]}" "$out/$s" >"$log" 2>&1; then
@@ -72,6 +73,14 @@ if [ -x "$out/WebApi/WebApi" ]; then
     echo "   WebApi native run OK"
   else
     echo "!! WebApi native run failed:"; cat "$out/WebApi.run.log"; rc=1
+  fi
+fi
+if [ -x "$out/Function/Function" ]; then
+  echo "-- run Function (native): two invocations, the second with the first response's sealed cookie"
+  if bash scripts/function-smoke.sh "$out/Function/Function" >"$out/Function.run.log" 2>&1; then
+    echo "   Function native run OK"
+  else
+    echo "!! Function native run failed:"; cat "$out/Function.run.log"; rc=1
   fi
 fi
 exit $rc

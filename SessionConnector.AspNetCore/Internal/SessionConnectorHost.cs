@@ -21,6 +21,7 @@ internal sealed class SessionConnectorHost : IDisposable
 {
     private readonly SessionKeyRing? _ownedKeys;
     private readonly byte[] _logKey = RandomNumberGenerator.GetBytes(32);
+    private readonly SessionKeyRing? _ownedSealKeys;
 
     public SessionConnectorHost(IServiceProvider services)
     {
@@ -44,11 +45,17 @@ internal sealed class SessionConnectorHost : IDisposable
         Time = c.TimeProvider ?? TimeProvider.System;
 
         Func<IServiceProvider, SessionStorage> createStorage = options.Storage
+            ?? (options.SealedCookies is not null ? _ => SealedCookieSetup.Placeholder(c.TimeProvider) : (Func<IServiceProvider, SessionStorage>?)null)
             ?? (_ => new FileSessionStorage(Path.Combine(environment.ContentRootPath, Sessions.DefaultDirectory), FileDurability.PowerLoss, c.TimeProvider));
         SessionStorage storage = createStorage(services);
         try
         {
             Connector = new SessionStorageConnector(storage, c);
+            if (options.SealedCookies is { } sealedChoice)
+            {
+                // A store the app chose makes sign-outs hold and takes large sessions; without one, no storage I/O at all.
+                Sealer = SealedCookieSetup.Create(options, sealedChoice, CookieName, SecurePolicy, options.Storage is null ? null : Connector, Logger, c.MeterFactory, out _ownedSealKeys);
+            }
         }
         catch (SessionStorageConnectorException e) when (c.Keys is null && !c.UseDevelopmentKey)
         {
@@ -64,6 +71,9 @@ internal sealed class SessionConnectorHost : IDisposable
     }
 
     public SessionStorageConnector Connector { get; }
+
+    /// <summary>Set when the app chose sealed-cookie sessions (UseSealedCookies or Storage: Cookie).</summary>
+    public Sealing.SessionSealer? Sealer { get; }
 
     public SessionCookieOptions Cookie { get; }
 
@@ -108,5 +118,10 @@ internal sealed class SessionConnectorHost : IDisposable
         return Convert.ToHexString(hash[..6]);
     }
 
-    public void Dispose() => _ownedKeys?.Dispose();
+    public void Dispose()
+    {
+        Sealer?.Dispose();
+        _ownedSealKeys?.Dispose();
+        _ownedKeys?.Dispose();
+    }
 }

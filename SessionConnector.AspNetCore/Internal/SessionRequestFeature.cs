@@ -48,7 +48,10 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
             throw new InvalidOperationException($"This request's session was already opened as another type than {typeof(T).Name}: one session cookie holds one session type.");
         }
 
-        var session = new RequestSession<T>(this, SessionCookie.Presented(Context, Host));
+        // A malformed, oversized, ambiguous or hostile cookie is "no session": the request gets a fresh one, never an exception.
+        RequestSession<T> session = Host.Sealer is { } sealer
+            ? new RequestSession<T>(this, new SealedRequestBackend<T>(this, sealer))
+            : new RequestSession<T>(this, SessionCookie.Presented(Context, Host));
         _session = session;
         // Opened after the response started (a streaming endpoint): readable, and every change throws, so there is
         // no commit to register (and OnStarting could no longer take one).
