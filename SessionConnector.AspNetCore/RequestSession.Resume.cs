@@ -18,6 +18,7 @@ public sealed partial class RequestSession<T>
     /// <exception cref="InvalidOperationException">There is no stored session to resume, or it was signed out.</exception>
     public async ValueTask<string> IssueResumeTokenAsync(CancellationToken cancellationToken = default)
     {
+        ThrowIfSealed();
         _feature.ThrowIfClosed();
         ThrowIfSignedOut();
         await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
@@ -36,6 +37,7 @@ public sealed partial class RequestSession<T>
     /// <returns>The next resume token; null when refused (unknown, expired, spent, or the session has ended).</returns>
     public async ValueTask<string?> ResumeAsync(string? token, CancellationToken cancellationToken = default)
     {
+        ThrowIfSealed();
         _feature.ThrowIfStarted();
         ThrowIfSignedOut();
         (ResumeOutcome outcome, string? sessionId) = await ResumeTokens.RedeemAsync(_feature.Host, token, cancellationToken).ConfigureAwait(false);
@@ -48,5 +50,11 @@ public sealed partial class RequestSession<T>
         _clearPending = false;
         _resumed = true;
         return await ResumeTokens.IssueAsync(_feature.Host, sessionId!, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A sealed-cookie session has no stored record for a resume token or a socket to stay bound to.
+    private void ThrowIfSealed()
+    {
+        if (_sealed is not null) throw new InvalidOperationException("Resume tokens and session-bound WebSockets need a stored session; this route uses sealed cookies. Put it on the header transport (WithSessionHeader) or a stored session.");
     }
 }

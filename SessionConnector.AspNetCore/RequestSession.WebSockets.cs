@@ -20,6 +20,7 @@ public sealed partial class RequestSession<T>
     public async ValueTask<SessionWebSocket<T, TView>?> AcceptWebSocketAsync<TView>(SessionWebSocketOptions? options = null, CancellationToken cancellationToken = default)
         where TView : struct, ISessionDataView<TView, T>
     {
+        ThrowIfSealed();
         _feature.ThrowIfStarted();
         ThrowIfSignedOut();
         HttpContext context = _feature.Context;

@@ -22,6 +22,8 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     private readonly SessionRequestFeature _feature;
     private readonly string? _presentedId;
     private readonly SessionTokenHeader? _header;
+    // Sealed-cookie storage (UseSealedCookies): when set, every member below delegates to it.
+    private readonly SealedRequestBackend<T>? _sealed;
     private SessionStore<T> _store;
     private bool _signedOut;
     private bool _expirySlid;
@@ -36,20 +38,27 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
         _store = NewStore(presentedId);
     }
 
+    internal RequestSession(SessionRequestFeature feature, SealedRequestBackend<T> sealedBackend)
+    {
+        _feature = feature;
+        _sealed = sealedBackend;
+        _store = null!; // never used in sealed mode
+    }
+
     /// <summary>The session ID the response will carry (a fresh one replaces an unknown or expired ID once loaded).</summary>
-    public string Id => _store.Id;
+    public string Id => _sealed?.Id ?? _store.Id;
 
     /// <summary>True once loaded when no stored session backs this request (none was presented, or it was unknown or expired).</summary>
-    public bool IsNew => _store.IsNew;
+    public bool IsNew => _sealed?.IsNew ?? _store.IsNew;
 
     /// <summary>True once the data has been loaded (or created).</summary>
-    public bool IsLoaded => _store.IsLoaded;
+    public bool IsLoaded => _sealed?.IsLoaded ?? _store.IsLoaded;
 
     /// <summary>True after <see cref="SignOutAsync"/> (or when another request signed this session out meanwhile).</summary>
-    public bool IsSignedOut => _signedOut;
+    public bool IsSignedOut => _sealed?.IsSignedOut ?? _signedOut;
 
     /// <summary>When the session expires as last loaded or saved (null: never).</summary>
-    public DateTimeOffset? ExpiresAt => _store.ExpiresAt;
+    public DateTimeOffset? ExpiresAt => _sealed is not null ? _sealed.ExpiresAt : _store.ExpiresAt;
 
     /// <summary>
     /// The loaded data; mutate it and the change is committed when the response starts. Load it first with
@@ -61,6 +70,7 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
         get
         {
             _feature.ThrowIfClosed();
+            if (_sealed is not null) return _sealed.Data;
             ThrowIfUnusable();
             return _store.Data;
         }
@@ -68,6 +78,12 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
         set
         {
             _feature.ThrowIfStarted();
+            if (_sealed is not null)
+            {
+                _sealed.Data = value;
+                return;
+            }
+
             ThrowIfUnusable();
             _store.Data = value;
         }
@@ -77,13 +93,14 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     public async ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
-        return _store.Data;
+        return _sealed is not null ? _sealed.Data : _store.Data;
     }
 
     /// <summary>Loads the session if it is not loaded yet.</summary>
     public ValueTask LoadAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfClosed();
+        if (_sealed is not null) return _sealed.LoadAsync(cancellationToken);
         ThrowIfSignedOut();
         return LoadCoreAsync(cancellationToken);
     }
@@ -98,6 +115,12 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     public void Clear()
     {
         _feature.ThrowIfStarted();
+        if (_sealed is not null)
+        {
+            _sealed.Data = T.CreateDefault();
+            return;
+        }
+
         ThrowIfSignedOut();
         if (!_store.IsLoaded)
         {
@@ -144,6 +167,7 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     {
         ArgumentNullException.ThrowIfNull(change);
         _feature.ThrowIfStarted();
+        if (_sealed is not null) return await _sealed.UpdateAsync(change, cancellationToken).ConfigureAwait(false);
         ThrowIfSignedOut();
         if (_clearPending) await LoadCoreAsync(cancellationToken).ConfigureAwait(false); // the clear is this request's change: it goes first
         if (_store.IsLoaded && _store.IsModified) await CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -187,6 +211,12 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     public async ValueTask RenewAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        if (_sealed is not null)
+        {
+            await _sealed.RenewAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         ThrowIfSignedOut();
         await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         string oldId = _store.Id;
@@ -214,6 +244,12 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     public async ValueTask SignOutAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        if (_sealed is not null)
+        {
+            await _sealed.SignOutAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (_signedOut) return;
         await _store.DestroyAsync(cancellationToken).ConfigureAwait(false);
         _signedOut = true;
@@ -231,6 +267,12 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     {
         _feature.ThrowIfStarted();
         if (_clearPending) await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
+        if (_sealed is not null)
+        {
+            await _sealed.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (await CommitCoreAsync(cancellationToken).ConfigureAwait(false) == SessionCommitResult.Conflict)
         {
             throw new SessionConflictException("Another request changed this session after it was loaded, and the change could not be merged; nothing was written.");
@@ -239,6 +281,12 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
 
     async Task IResponseCommitter.OnResponseStartingAsync()
     {
+        if (_sealed is not null)
+        {
+            await _sealed.OnResponseStartingAsync().ConfigureAwait(false);
+            return;
+        }
+
         HttpContext context = _feature.Context;
         SessionConnectorHost host = _feature.Host;
         if (!_signedOut && (_store.IsLoaded || _clearPending))
@@ -277,22 +325,11 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     private async ValueTask<SessionCommitResult> CommitCoreAsync(CancellationToken cancellationToken)
     {
         if (_signedOut) return SessionCommitResult.Deleted;
-        if (!_store.NeedsUpdate) return SessionCommitResult.Unchanged; // reads never queue on the gate below
         DateTimeOffset? before = _store.ExpiresAt;
         bool wasNew = _store.IsNew;
-        // Commits of one session from this process queue on a stripe: each then loses its compare-and-set at most to
-        // other processes, instead of 50 parallel requests burning the store's bounded merge retries on each other.
-        SemaphoreSlim gate = _feature.Host.CommitGate(_store.Id);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        SessionCommitResult result;
-        try
-        {
-            result = await _store.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        // Commits of one session queue on the connector's writer gate (SessionStore does it, for every host), and an
+        // unchanged session returns before it without queueing.
+        SessionCommitResult result = await _store.CommitAsync(cancellationToken).ConfigureAwait(false);
 
         if (result == SessionCommitResult.Saved)
         {

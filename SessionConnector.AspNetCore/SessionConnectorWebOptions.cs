@@ -65,6 +65,9 @@ public sealed class SessionConnectorWebOptions
     // A ring parsed from configuration belongs to the host, which disposes it (a ring set in code stays the caller's).
     internal SessionKeyRing? KeysFromConfiguration { get; set; }
 
+    // Set by UseSealedCookies (SealedCookieWebOptionsExtensions.cs).
+    internal Internal.SealedCookieChoice? SealedCookies { get; set; }
+
     /// <summary>Stores sessions as files in <paramref name="directory"/> (created 0700 if missing).</summary>
     public SessionConnectorWebOptions UseFileStorage(string directory, FileDurability durability = FileDurability.PowerLoss)
     {

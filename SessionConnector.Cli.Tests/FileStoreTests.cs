@@ -99,12 +99,12 @@ public sealed class FileStoreTests(ITestOutputHelper output) : IDisposable
     {
         string id = Sessionctl.RunWriter(TestKeys.Old, "populate", Writer, "1", "3600")[0];
 
-        CliResult refused = Sessionctl.Run(TestKeys.Old, ["inspect", id, .. Store]);
+        CliResult refused = Sessionctl.RunWithInput(TestKeys.Old, id, ["inspect", .. Store]);
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("--show-secrets", refused.StdErr);
         Assert.Equal("", refused.StdOut);
 
-        CliResult shown = Sessionctl.Run(TestKeys.Old, ["inspect", id, "--show-secrets", .. Store]);
+        CliResult shown = Sessionctl.RunWithInput(TestKeys.Old, id, ["inspect", "--show-secrets", .. Store]);
         Assert.True(shown.ExitCode == 0, shown.ToString());
         JsonElement json = shown.Json;
         Assert.Equal("messagepack", json.GetProperty("format").GetString());
@@ -116,11 +116,11 @@ public sealed class FileStoreTests(ITestOutputHelper output) : IDisposable
         DateTimeOffset expires = DateTimeOffset.Parse(json.GetProperty("expiresAt").GetString()!);
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(50), TimeSpan.FromMinutes(61));
 
-        CliResult missing = Sessionctl.Run(TestKeys.Old, ["inspect", SessionStorageConnector.GenerateId(), "--show-secrets", .. Store]);
+        CliResult missing = Sessionctl.RunWithInput(TestKeys.Old, SessionStorageConnector.GenerateId(), ["inspect", "--show-secrets", .. Store]);
         Assert.Equal(3, missing.ExitCode);
         Assert.Contains("no live session", missing.StdErr);
 
-        CliResult wrongRing = Sessionctl.Run($"*5:{TestKeys.K2}", ["inspect", id, "--show-secrets", .. Store]);
+        CliResult wrongRing = Sessionctl.RunWithInput($"*5:{TestKeys.K2}", id, ["inspect", "--show-secrets", .. Store]);
         Assert.Equal(3, wrongRing.ExitCode); // another naming key: another storage key, so no such record
     }
 
@@ -158,9 +158,10 @@ public sealed class FileStoreTests(ITestOutputHelper output) : IDisposable
         string[] old = Sessionctl.RunWriter(TestKeys.Old, "populate", Writer, "5", "0");
         string[] current = Sessionctl.RunWriter(TestKeys.Rotated, "populate", Writer, "3", "0");
 
-        CliResult one = Sessionctl.Run(TestKeys.Rotated, ["delete", current[0], .. Store]);
+        CliResult one = Sessionctl.RunWithInput(TestKeys.Rotated, current[0], ["delete", .. Store]);
         Assert.True(one.ExitCode == 0, one.ToString());
-        Assert.Equal(3, Sessionctl.Run(TestKeys.Rotated, ["delete", current[0], .. Store]).ExitCode);
+        Assert.Equal("deleted 1 session", one.StdOut.Trim());
+        Assert.Equal(3, Sessionctl.RunWithInput(TestKeys.Rotated, current[0], ["delete", .. Store]).ExitCode);
 
         CliResult dry = Sessionctl.Run(null, ["delete", "--key-id", "1", "--dry-run", "--json", .. Store]);
         Assert.Equal(5, dry.Json.GetProperty("changed").GetInt64());
@@ -172,6 +173,37 @@ public sealed class FileStoreTests(ITestOutputHelper output) : IDisposable
         Assert.All(old, id => Assert.Null(connector.Get<SessionBag>(id)));
         Assert.Null(connector.Get<SessionBag>(current[0]));
         Assert.All(current.Skip(1), id => Assert.NotNull(connector.Get<SessionBag>(id)));
+    }
+
+    [Fact]
+    public void DeleteTakesManyIdsFromStandardInputOrAFile()
+    {
+        string[] ids = Sessionctl.RunWriter(TestKeys.Old, "populate", Writer, "6", "0");
+        using var connector = new SessionStorageConnector(new FileSessionStorage(_dir), new SessionConnectorOptions { Keys = TestKeys.Ring(TestKeys.Old), CacheCapacity = 0 });
+
+        // Three from stdin (CRLF, blank line and spaces tolerated), one of them twice: the second time it is gone.
+        string input = $"{ids[0]}\r\n\n  {ids[1]}  \n{ids[2]}\n{ids[0]}\n";
+        CliResult stdin = Sessionctl.RunWithInput(TestKeys.Old, input, ["delete", "--json", .. Store]);
+        Assert.True(stdin.ExitCode == 3, stdin.ToString());
+        Assert.Equal(3, stdin.Json.GetProperty("deleted").GetInt32());
+        Assert.Equal(1, stdin.Json.GetProperty("notFound").GetInt32());
+        Assert.Contains("1 of the IDs name no live session", stdin.StdErr);
+
+        string file = Path.Combine(Path.GetTempPath(), "sc-cli-ids-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            File.WriteAllLines(file, ids[3..5]);
+            CliResult fromFile = Sessionctl.Run(TestKeys.Old, ["delete", "--ids-file", file, .. Store]);
+            Assert.True(fromFile.ExitCode == 0, fromFile.ToString());
+            Assert.Equal("deleted 2 sessions", fromFile.StdOut.Trim());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        Assert.All(ids[..5], id => Assert.Null(connector.Get<SessionBag>(id)));
+        Assert.NotNull(connector.Get<SessionBag>(ids[5]));
     }
 
     [Fact]

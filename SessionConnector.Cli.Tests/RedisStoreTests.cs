@@ -45,6 +45,32 @@ public sealed class RedisStoreTests(RedisServer redis, ITestOutputHelper output)
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void RedisConfigurationComesFromTheEnvironmentOrAPrivateFile()
+    {
+        Sessionctl.RunWriter(TestKeys.Old, "populate", Writer, "3", "600");
+        var environment = Sessionctl.Keys(null);
+        environment["SESSIONCTL_REDIS"] = redis.Endpoint;
+        CliResult fromEnvironment = Sessionctl.RunWithEnvironment(environment, "", "stats", "--json", "--prefix", _prefix);
+        Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
+        Assert.Equal(3, fromEnvironment.Json.GetProperty("records").GetInt64());
+
+        string file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "sc-cli-redis-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            System.IO.File.WriteAllText(file, redis.Endpoint + "\n");
+            System.IO.File.SetUnixFileMode(file, System.IO.UnixFileMode.UserRead | System.IO.UnixFileMode.UserWrite);
+            CliResult fromFile = Sessionctl.Run(null, "stats", "--json", "--redis-file", file, "--prefix", _prefix);
+            Assert.True(fromFile.ExitCode == 0, fromFile.ToString());
+            Assert.Equal(3, fromFile.Json.GetProperty("records").GetInt64());
+        }
+        finally
+        {
+            System.IO.File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void VerifyFindsAlteredRecordsAndInspectDecryptsOne()
     {
         string[] ids = Sessionctl.RunWriter(TestKeys.Old, "populate", Writer, "5", "0");
@@ -61,8 +87,8 @@ public sealed class RedisStoreTests(RedisServer redis, ITestOutputHelper output)
         Assert.True(evict.ExitCode == 0, evict.ToString());
         Assert.False(redis.Db.KeyExists(key));
 
-        string good = ids.First(id => Sessionctl.Run(TestKeys.Old, ["inspect", id, "--show-secrets", .. Store]).ExitCode == 0);
-        JsonElement json = Sessionctl.Run(TestKeys.Old, ["inspect", good, "--show-secrets", .. Store]).Json;
+        string good = ids.First(id => Sessionctl.RunWithInput(TestKeys.Old, id, ["inspect", "--show-secrets", .. Store]).ExitCode == 0);
+        JsonElement json = Sessionctl.RunWithInput(TestKeys.Old, good, ["inspect", "--show-secrets", .. Store]).Json;
         Assert.StartsWith("user-", json.GetProperty("data").GetProperty("user").GetString());
         Assert.Equal(JsonValueKind.Null, json.GetProperty("storedExpiresAt").ValueKind);
     }

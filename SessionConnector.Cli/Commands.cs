@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Maintenance;
@@ -17,6 +18,8 @@ internal static class Commands
         bool byKeyId = verb.Name == "delete" && command.Has(Verbs.KeyId.Name);
         ValidateArguments(command, byKeyId);
         bool needsKeys = verb.NeedsKeys || (verb.Name == "delete" && !byKeyId);
+        // Read and checked before anything opens the store: a bad ID list changes nothing.
+        string[] ids = TakesIds(verb, byKeyId) ? ReadIds(command) : [];
         using SessionKeyRing? keys = StoreOpener.OpenKeys(command, needsKeys);
         SessionStorage storage = StoreOpener.OpenStorage(command);
         await using (storage.ConfigureAwait(false))
@@ -54,7 +57,7 @@ internal static class Commands
                     }
 
                     case "inspect":
-                        return await InspectAsync(maintenance, command.Argument!, cancellationToken).ConfigureAwait(false);
+                        return await InspectAsync(maintenance, ids[0], cancellationToken).ConfigureAwait(false);
                     default:
                         if (byKeyId)
                         {
@@ -62,7 +65,7 @@ internal static class Commands
                             return Report("delete", await maintenance.DeleteByKeyIdAsync(keyId, options, cancellationToken).ConfigureAwait(false), progress, json, failingLeft: 0);
                         }
 
-                        return await DeleteOneAsync(maintenance, command.Argument!, json, cancellationToken).ConfigureAwait(false);
+                        return await DeleteAsync(maintenance, ids, json, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -75,10 +78,17 @@ internal static class Commands
     private static void ValidateArguments(ParsedCommand command, bool byKeyId)
     {
         VerbSpec verb = command.Verb;
-        bool takesId = verb.Name == "inspect" || (verb.Name == "delete" && !byKeyId);
-        if (takesId && command.Argument is null) throw new UsageException($"'{verb.Name}' needs a session ID; usage: {verb.Usage}");
-        if (!takesId && command.Argument is not null) throw new UsageException($"unexpected argument '{command.Argument}' for '{verb.Name}'; usage: {verb.Usage}");
-        if (takesId && !SessionIds.IsValid(command.Argument)) throw new UsageException($"'{command.Argument}' is not a valid session ID.");
+        bool takesIds = TakesIds(verb, byKeyId);
+        if (takesIds && command.Argument is not null)
+        {
+            // Never echoed: it may be a live session's ID, and the point is that it should not be on a command line.
+            throw new UsageException(
+                $"session IDs are no longer taken on the command line, where other local users can read them; give them on standard input "
+                + $"(sessionctl {verb.Name} STORE … < ids.txt) or with --ids-file PATH, one a line.");
+        }
+
+        if (!takesIds && command.Argument is not null) throw new UsageException($"unexpected argument '{command.Argument}' for '{verb.Name}'; usage: {verb.Usage}");
+        if (!takesIds && command.Has(Verbs.IdsFile.Name)) throw new UsageException("--ids-file applies to delete by ID only, not to delete --key-id.");
         if (verb.Name == "inspect" && !command.Has(Verbs.ShowSecrets.Name))
         {
             throw new UsageException("inspect prints the session's decrypted data; pass --show-secrets to acknowledge that the output is secret.");
@@ -119,14 +129,77 @@ internal static class Commands
         return ExitCodes.Findings;
     }
 
-    private static async Task<int> DeleteOneAsync(SessionStoreMaintenance maintenance, string id, bool json, CancellationToken cancellationToken)
+    private static async Task<int> DeleteAsync(SessionStoreMaintenance maintenance, string[] ids, bool json, CancellationToken cancellationToken)
     {
-        bool deleted = await maintenance.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
-        if (json) Console.Out.WriteLine(deleted ? "{\"deleted\":true}" : "{\"deleted\":false}");
-        else if (deleted) Console.Out.WriteLine("deleted 1 session");
-        if (deleted) return ExitCodes.Ok;
-        Console.Error.WriteLine("sessionctl: no live session with that ID.");
+        int deleted = 0;
+        foreach (string id in ids)
+        {
+            if (await maintenance.DeleteAsync(id, cancellationToken).ConfigureAwait(false)) deleted++;
+        }
+
+        int missing = ids.Length - deleted;
+        if (ids.Length == 1)
+        {
+            // One ID: the output of the former `delete ID`, which scripts may parse.
+            if (json) Console.Out.WriteLine(deleted == 1 ? "{\"deleted\":true}" : "{\"deleted\":false}");
+            else if (deleted == 1) Console.Out.WriteLine("deleted 1 session");
+        }
+        else if (json)
+        {
+            Console.Out.WriteLine($"{{\"deleted\":{Invariant(deleted)},\"notFound\":{Invariant(missing)}}}");
+        }
+        else
+        {
+            Console.Out.WriteLine($"deleted {Invariant(deleted)} sessions");
+        }
+
+        if (missing == 0) return ExitCodes.Ok;
+        Console.Error.WriteLine(ids.Length == 1 ? "sessionctl: no live session with that ID." : $"sessionctl: {Invariant(missing)} of the IDs name no live session.");
         return ExitCodes.NotFound;
+    }
+
+    private static bool TakesIds(VerbSpec verb, bool byKeyId) => verb.Name == "inspect" || (verb.Name == "delete" && !byKeyId);
+
+    /// <summary>
+    /// The session IDs from --ids-file or standard input, one a line (blank lines and surrounding spaces ignored), all
+    /// checked before any is used. Never from the command line: other local users can read a process's arguments.
+    /// </summary>
+    private static string[] ReadIds(ParsedCommand command)
+    {
+        string? path = command.Value(Verbs.IdsFile.Name);
+        string source = path is null ? "standard input" : $"'{path}'";
+        string text;
+        try
+        {
+            if (path is not null)
+            {
+                text = File.ReadAllText(path);
+            }
+            else
+            {
+                if (!Console.IsInputRedirected) Console.Error.WriteLine("sessionctl: reading session IDs from standard input, one a line; end with Ctrl+D.");
+                text = Console.In.ReadToEnd();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read session IDs from {source}: {e.Message}");
+        }
+
+        var ids = new List<string>();
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string id = lines[i].Trim();
+            if (id.Length == 0) continue;
+            // The line number, not the text: a near-miss may still be someone's session ID.
+            if (!SessionIds.IsValid(id)) throw new UsageException($"line {Invariant(i + 1)} of {source} is not a valid session ID.");
+            ids.Add(id);
+        }
+
+        if (ids.Count == 0) throw new UsageException($"'{command.Verb.Name}' needs a session ID on {source}; usage: {command.Verb.Usage}");
+        if (command.Verb.Name == "inspect" && ids.Count > 1) throw new UsageException($"inspect shows one session; {source} holds {Invariant(ids.Count)} IDs.");
+        return [.. ids];
     }
 
     private static long Total(IReadOnlyDictionary<RecordFailure, long> failures)

@@ -13,8 +13,11 @@ internal sealed record VerbSpec(string Name, string Usage, string Summary, strin
 internal static class Verbs
 {
     public static readonly OptionSpec File = new("--file", "DIR", "file store: the directory the applications use");
-    public static readonly OptionSpec Redis = new("--redis", "CONFIG", "Redis store: a StackExchange.Redis configuration string (host:port,password=…)");
-    public static readonly OptionSpec Prefix = new("--prefix", "P", "Redis store: the applications' key prefix (required with --redis)");
+    public static readonly OptionSpec Redis = new("--redis", "CONFIG", "Redis store: a StackExchange.Redis configuration string without a password (host:port,ssl=true)");
+    public static readonly OptionSpec RedisFile = new("--redis-file", "PATH", "Redis store: the configuration, password included, from a file of mode 600");
+    public static readonly OptionSpec Prefix = new("--prefix", "P", "Redis store: the applications' key prefix (required for a Redis store)");
+    public static readonly OptionSpec Postgres = new("--postgres", "[SCHEMA.]TABLE",
+        "PostgreSQL store: the applications' table; the connection string comes from " + StoreOpener.PostgresEnvironmentVariable + " (never the command line: it may hold a password)");
     public static readonly OptionSpec KeysFile = new("--keys-file", "PATH", "key list file (mode 0600), instead of the SESSIONCONNECTOR_KEYS variable");
     public static readonly OptionSpec Json = new("--json", null, "print the result as JSON on stdout");
     public static readonly OptionSpec Quiet = new("--quiet", null, "no progress line on the terminal");
@@ -23,10 +26,11 @@ internal static class Verbs
     public static readonly OptionSpec DryRun = new("--dry-run", null, "count what would change; write and delete nothing");
     public static readonly OptionSpec Evict = new("--evict", null, "delete the records that fail (not those under a key id the ring never held)");
     public static readonly OptionSpec ShowSecrets = new("--show-secrets", null, "required: acknowledges that the output is the session's plaintext");
+    public static readonly OptionSpec IdsFile = new("--ids-file", "PATH", "read the session ID(s) from this file, one a line, instead of standard input");
     public static readonly OptionSpec KeyId = new("--key-id", "N", "delete every record sealed under key id N (revokes a leaked key's sessions)");
     public static readonly OptionSpec Help = new("--help", null, "show this help");
 
-    private static readonly OptionSpec[] s_store = [File, Redis, Prefix, KeysFile];
+    private static readonly OptionSpec[] s_store = [File, Redis, RedisFile, Prefix, Postgres, KeysFile];
     private static readonly OptionSpec[] s_pass = [Json, Quiet, Batch, Parallel];
 
     public static readonly VerbSpec[] All =
@@ -50,14 +54,18 @@ internal static class Verbs
             "Reasons: damaged, unknown-key, revoked-key, authentication, bad-payload, version-exhausted.\n"
             + "Exit code 1 while failing records remain in the store.",
             NeedsKeys: true, [.. s_pass, Evict, DryRun]),
-        new("inspect", "sessionctl inspect ID STORE --show-secrets",
+        new("inspect", "sessionctl inspect STORE --show-secrets [--ids-file PATH]   (the ID on standard input)",
             "Decrypt one session and print it as JSON, without the application's types.",
-            "The output is the session's plaintext: it refuses to run without --show-secrets.",
-            NeedsKeys: true, [ShowSecrets]),
-        new("delete", "sessionctl delete ID STORE | sessionctl delete --key-id N STORE [--dry-run]",
-            "Delete one session, or every record sealed under a key id.",
-            "Deleting by key id needs no keys; deleting by ID needs them (they name the records).",
-            NeedsKeys: false, [KeyId, .. s_pass, DryRun]),
+            "The output is the session's plaintext: it refuses to run without --show-secrets.\n"
+            + "The session ID comes on standard input or from --ids-file, never from the command line (other users see it):\n"
+            + "  sessionctl inspect --file DIR --show-secrets < id.txt",
+            NeedsKeys: true, [ShowSecrets, IdsFile]),
+        new("delete", "sessionctl delete STORE [--ids-file PATH]   (IDs on standard input) | sessionctl delete --key-id N STORE [--dry-run]",
+            "Delete sessions by ID, or every record sealed under a key id.",
+            "Session IDs come on standard input or from --ids-file, one a line, never from the command line (other users see it):\n"
+            + "  sessionctl delete --file DIR < ids.txt\n"
+            + "Deleting by key id needs no keys; deleting by ID needs them (they name the records).",
+            NeedsKeys: false, [KeyId, IdsFile, .. s_pass, DryRun]),
     ];
 
     public static VerbSpec? Find(string name) => Array.Find(All, v => v.Name == name);
@@ -67,9 +75,9 @@ internal static class Verbs
     public static string GeneralHelp()
     {
         var text = new System.Text.StringBuilder();
-        text.AppendLine("sessionctl: operate a SessionConnector session store (file or Redis).");
+        text.AppendLine("sessionctl: operate a SessionConnector session store (file, Redis or PostgreSQL).");
         text.AppendLine();
-        text.AppendLine("usage: sessionctl VERB [ID] STORE [options]      sessionctl VERB --help");
+        text.AppendLine("usage: sessionctl VERB STORE [options]      sessionctl VERB --help");
         text.AppendLine();
         text.AppendLine("verbs:");
         foreach (VerbSpec v in All) text.AppendLine($"  {v.Name,-9}{v.Summary}");
@@ -99,7 +107,9 @@ internal static class Verbs
         text.AppendLine("STORE (one of):");
         foreach (OptionSpec o in s_store) AppendOption(text, o);
         text.AppendLine();
-        text.AppendLine("keys: SESSIONCONNECTOR_KEYS or --keys-file, format [*|-]id:base64,… (the applications' list: same first key).");
+        text.AppendLine("  Redis configuration with a password: --redis-file PATH or the SESSIONCTL_REDIS variable, never --redis.");
+        text.AppendLine();
+        text.AppendLine("keys: SESSIONCONNECTOR_KEYS or --keys-file (mode 600, no symbolic link), format [*|-]id:base64,… (the applications' list: same first key).");
         text.AppendLine();
         text.AppendLine("exit codes: 0 ok · 1 records need attention · 2 usage · 3 session not found · 4 keys · 5 store failure · 130 interrupted");
         text.AppendLine("errors go to stderr; results to stdout.");

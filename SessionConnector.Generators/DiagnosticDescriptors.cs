@@ -116,4 +116,13 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
+
+    // SCG030–SCG039: how other generators see [SessionData] types.
+    public static readonly DiagnosticDescriptor HandlerReturnTypeHiddenFromRdg = new(
+        id: "SCG030",
+        title: "Route handler's return type is invisible to the request delegate generator",
+        messageFormat: "ASP.NET Core's request delegate generator infers this handler's return type as '{0}', not '{1}', because it compiles without the members the [SessionData] generator adds; under NativeAOT the result would be discarded and the response an empty 200: declare the return type on the lambda ('async {1} (HttpContext http) =>') or pass a method",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
 }

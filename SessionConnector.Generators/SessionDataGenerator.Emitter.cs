@@ -241,7 +241,7 @@ public sealed partial class SessionDataGenerator
                         _w.Line($"""
                             case {i}:
                                 __v{i} = {Codec(shape)}.{read}{Forgive(shape)};
-                                __h{i} = true;
+                                {Runtime}.MarkRead(ref __h{i});
                                 break;
                             """);
                     }

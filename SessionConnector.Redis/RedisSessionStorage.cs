@@ -1,12 +1,12 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using SessionConnector.Internal;
 using SessionConnector.Redis.Internal;
 using SessionConnector.Storage;
 using StackExchange.Redis;
@@ -74,7 +74,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
     /// </summary>
     /// <exception cref="ArgumentException">Neither or both of Configuration and Multiplexer are set, or the prefix is missing or has a hash tag.</exception>
     /// <exception cref="SessionStorageException">Redis could not be reached to subscribe.</exception>
-    public static RedisSessionStorage Connect(RedisSessionStorageOptions options) => Completed(ConnectCore(options, async: false, default));
+    public static RedisSessionStorage Connect(RedisSessionStorageOptions options) => Sync.Result(ConnectCore(options, async: false, default));
 
     /// <summary>Connects with a configuration string and this application's key prefix; see <see cref="Connect(RedisSessionStorageOptions)"/>.</summary>
     public static RedisSessionStorage Connect(string configuration, string keyPrefix) =>
@@ -267,7 +267,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
     // ValueTask allocates nothing.
 
     /// <inheritdoc />
-    public override StoredRecord? Read(string key) => Completed(ReadCore(key, async: false, default));
+    public override StoredRecord? Read(string key) => Sync.Result(ReadCore(key, async: false, default));
 
     /// <inheritdoc />
     public override ValueTask<StoredRecord?> ReadAsync(string key, CancellationToken cancellationToken = default) => ReadCore(key, async: true, cancellationToken);
@@ -293,7 +293,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
     /// <inheritdoc />
     /// <exception cref="SessionStorageException">Redis failed, or (with <see cref="RedisSessionStorageOptions.WaitForReplicas"/>) the replicas did not confirm the write in time.</exception>
     public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion) =>
-        Completed(EvaluateCore("write", RedisScripts.Write, key, WriteArguments(key, value, expiresAt, expectedVersion, newVersion), async: false, default)) == 1;
+        Sync.Result(EvaluateCore("write", RedisScripts.Write, key, WriteArguments(key, value, expiresAt, expectedVersion, newVersion), async: false, default)) == 1;
 
     /// <inheritdoc />
     /// <remarks>Cancellation stops the wait, not the command: a cancelled write may still have been applied.</remarks>
@@ -305,7 +305,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
     }
 
     /// <inheritdoc />
-    public override bool Delete(string key) => Completed(EvaluateCore("delete", RedisScripts.Delete, key, DeleteArguments(key), async: false, default)) > 0;
+    public override bool Delete(string key) => Sync.Result(EvaluateCore("delete", RedisScripts.Delete, key, DeleteArguments(key), async: false, default)) > 0;
 
     /// <inheritdoc />
     public override async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
@@ -316,7 +316,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
 
     /// <inheritdoc />
     public override bool TryDelete(string key, long expectedVersion) =>
-        Completed(EvaluateCore("delete", RedisScripts.TryDelete, key, TryDeleteArguments(key, expectedVersion), async: false, default)) == 1;
+        Sync.Result(EvaluateCore("delete", RedisScripts.TryDelete, key, TryDeleteArguments(key, expectedVersion), async: false, default)) == 1;
 
     /// <inheritdoc />
     public override async ValueTask<bool> TryDeleteAsync(string key, long expectedVersion, CancellationToken cancellationToken = default)
@@ -460,7 +460,7 @@ public sealed partial class RedisSessionStorage : SessionStorage
     /// (the prefix, then a 43-character storage key: another application whose prefix merely starts with this one is
     /// untouched) and tells other nodes to empty their caches.
     /// </remarks>
-    public override void Clear() => Completed(ClearCore(async: false, default));
+    public override void Clear() => Sync.Wait(ClearCore(async: false, default));
 
     /// <inheritdoc />
     public override ValueTask ClearAsync(CancellationToken cancellationToken = default) => ClearCore(async: true, cancellationToken);
@@ -518,6 +518,9 @@ public sealed partial class RedisSessionStorage : SessionStorage
         if (batch.Count == 0) return;
         Task all = Task.WhenAll(batch);
         if (async) await all.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The one place a sync path blocks on a task: the sync Clear pipelines its deletes (one round trip a batch, not
+        // one a key). Blocking is safe: the client completes these tasks from its own socket reader, never on this
+        // thread or a context it holds, which is how StackExchange.Redis's sync commands wait for their replies too.
         else all.GetAwaiter().GetResult();
         batch.Clear();
     }
@@ -595,19 +598,6 @@ public sealed partial class RedisSessionStorage : SessionStorage
         long expiresMs = fields[2].IsNull ? 0 : long.TryParse((string?)fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out long ms) ? ms : 0;
         DateTimeOffset? expiresAt = expiresMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(expiresMs) : null;
         return new StoredRecord((byte[])fields[0]!, version, expiresAt);
-    }
-
-    /// <summary>The result of a core run with <c>async: false</c>, which never suspends.</summary>
-    private static T Completed<T>(ValueTask<T> task)
-    {
-        Debug.Assert(task.IsCompleted, "A sync core awaited an incomplete task.");
-        return task.GetAwaiter().GetResult();
-    }
-
-    private static void Completed(ValueTask task)
-    {
-        Debug.Assert(task.IsCompleted, "A sync core awaited an incomplete task.");
-        task.GetAwaiter().GetResult();
     }
 
     // The client also cancels commands it had queued when their connection drops (a TaskCanceledException the caller

@@ -3,6 +3,7 @@
 # warning (ours or a dependency's), then run the native binary and check what it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/aot-publish.sh
 # Every sample and tool that ships or is measured as a native binary: name -> project. The binary is named after the
 # project's AssemblyName, which is the name here.
 declare -A projects=(
@@ -13,15 +14,15 @@ declare -A projects=(
   [GameServer.Client]=samples/GameServer.Client/GameServer.Client.csproj
   [StartupProbe]=benchmarks/StartupProbe/StartupProbe.csproj
   [sessionctl]=SessionConnector.Cli/SessionConnector.Cli.csproj
+  [Function]=samples/Function/Function.csproj
 )
 out=artifacts/aot
 mkdir -p "$out"
 rc=0
-for s in QuickStart RedisQuickStart WebApi GameServer GameServer.Client StartupProbe sessionctl; do
+for s in QuickStart RedisQuickStart WebApi GameServer GameServer.Client StartupProbe sessionctl Function; do
   log="$out/$s.publish.log"
   echo "-- publish $s (PublishAot=true, TrimMode=full)"
-  if ! dotnet publish "${projects[$s]}" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
-       -p:TreatWarningsAsErrors=false -o "$out/$s" -nologo >"$log" 2>&1; then
+  if ! aot_publish "${projects[$s]}" "$out/$s" >"$log" 2>&1; then
     echo "!! publish of $s failed:"; tail -30 "$log"; rc=1; continue
   fi
   warnings=$(grep -oE "warning IL[23][0-9]{3}[^[]*" "$log" | sort -u || true)
@@ -83,6 +84,14 @@ if [ -x "$out/GameServer/GameServer" ] && [ -x "$out/GameServer.Client/GameServe
     echo "   GameServer native run OK"
   else
     echo "!! GameServer native run failed:"; cat "$out/GameServer.run.log"; rc=1
+  fi
+fi
+if [ -x "$out/Function/Function" ]; then
+  echo "-- run Function (native): two invocations, the second with the first response's sealed cookie"
+  if bash scripts/function-smoke.sh "$out/Function/Function" >"$out/Function.run.log" 2>&1; then
+    echo "   Function native run OK"
+  else
+    echo "!! Function native run failed:"; cat "$out/Function.run.log"; rc=1
   fi
 fi
 exit $rc

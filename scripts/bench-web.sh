@@ -10,6 +10,7 @@
 # Installs wrk from Debian's packages if missing. Reuses artifacts/aot/WebApi (the AOT gate's output) when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/aot-publish.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 duration=10; connections=16; runs=15; rounds=3
@@ -34,8 +35,7 @@ mkdir -p "$out"
 aot=artifacts/aot/WebApi/WebApi
 if [ ! -x "$aot" ]; then
   echo "== publishing samples/WebApi with NativeAOT"
-  dotnet publish samples/WebApi/WebApi.csproj -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
-    -p:TreatWarningsAsErrors=false -o artifacts/aot/WebApi -nologo >"$out/publish.log" 2>&1
+  aot_publish samples/WebApi/WebApi.csproj artifacts/aot/WebApi >"$out/publish.log" 2>&1
 fi
 echo "== building samples/WebApi.Baseline (JIT)"
 dotnet build samples/WebApi.Baseline/WebApi.Baseline.csproj -c Release -nologo -v q >"$out/baseline-build.log" 2>&1

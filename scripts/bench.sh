@@ -9,6 +9,9 @@
 # Targets are declared with [Target] next to each benchmark. Exit code 2 when one cannot be judged (a benchmark
 # failed or did not run): the suite never reports a target as "not measured".
 # Comparison 7 (Redis) uses SESSIONCONNECTOR_REDIS=host:port, or a throwaway redis-server this script starts.
+# The throughput part sweeps 1, 2, 4, … threads up to the core count and prints contention counters, so a 16–64-core
+# machine gives the scaling curve with no edits (scripts/bench.sh --throughput memory: memory storage alone).
+# scripts/bench.sh --durable-writes: PowerLoss file writes/s at 1 writer, 16 threads, 16 async writers, 4 processes.
 # Any other arguments go to the benchmark program (see benchmarks/SessionConnector.Benchmarks/Program.cs).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -12,6 +12,7 @@
 # Usage: bash scripts/measure-startup.sh [runs=30] [--reuse]   (--reuse: time the binaries of the last publish again)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/aot-publish.sh
 runs=${1:-30}
 reuse=${2:-}
 target_ms=3.0 # issue 18: AOT start -> first encrypted Set+Get, median
@@ -36,7 +37,7 @@ System.Console.WriteLine(\$"startup-ms {(nowNs - long.Parse(args[1])) / 1e6:F2}"
 CS
   # Isolate the reference app from this repo's Directory.*.props.
   echo '<Project></Project>' >"$src/Directory.Build.props"; echo '<Project></Project>' >"$src/Directory.Packages.props"
-  dotnet publish "$src/$name.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full -o "$out/$dir" -nologo -v q >/dev/null
+  aot_publish "$src/$name.csproj" "$out/$dir" -v q >/dev/null
 }
 
 if [ "$reuse" = "--reuse" ] && [ -x "$out/aot/StartupProbe" ] && [ -x "$out/empty/Empty" ] && [ -x "$out/crypto/Crypto" ] \
@@ -44,9 +45,8 @@ if [ "$reuse" = "--reuse" ] && [ -x "$out/aot/StartupProbe" ] && [ -x "$out/empt
   echo "reusing the binaries in $out"
 else
 echo "publishing StartupProbe and QuickStart (AOT), an empty AOT console app and a one-AES-GCM-seal AOT app..."
-aot=(-c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full -p:TreatWarningsAsErrors=false -nologo -v q)
-dotnet publish benchmarks/StartupProbe/StartupProbe.csproj "${aot[@]}" -o "$out/aot" >"$out/probe.publish.log"
-dotnet publish samples/QuickStart/QuickStart.csproj "${aot[@]}" -o "$out/quickstart" >"$out/quickstart.publish.log"
+aot_publish benchmarks/StartupProbe/StartupProbe.csproj "$out/aot" -v q >"$out/probe.publish.log"
+aot_publish samples/QuickStart/QuickStart.csproj "$out/quickstart" -v q >"$out/quickstart.publish.log"
 dotnet build benchmarks/StartupProbe/StartupProbe.csproj -c Release -o "$out/jit" -nologo -v q >/dev/null
 reference_app Empty empty ''
 # What an encrypted write cannot avoid: a random 256-bit key and one AES-256-GCM seal of a 64-byte payload (the probe's

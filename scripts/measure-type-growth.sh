@@ -6,6 +6,7 @@
 # Usage: scripts/measure-type-growth.sh [N]   (default 40)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/aot-publish.sh
 root=$(pwd)
 n=${1:-40}
 work="$root/artifacts/type-growth"
@@ -71,8 +72,7 @@ CS
     echo "}"
   } >"$dir/Program.cs"
   echo "-- publish $count type(s)" >&2
-  if ! dotnet publish "$dir/TypeGrowth.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full \
-       -p:TreatWarningsAsErrors=false -o "$dir/out" -nologo >"$dir/publish.log" 2>&1; then
+  if ! aot_publish "$dir/TypeGrowth.csproj" "$dir/out" >"$dir/publish.log" 2>&1; then
     tail -30 "$dir/publish.log" >&2
     exit 1
   fi

@@ -6,6 +6,7 @@
 # Expects `dotnet build SessionConnector.sln -c Release` to have run (test.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/aot-publish.sh
 root=$PWD
 out=$root/artifacts/pack
 rm -rf "$out"; mkdir -p "$out/feed"
@@ -40,7 +41,9 @@ done
 
 # The consumer lives outside the tree: no Directory.Build.props, no central package versions, no project references.
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A throwaway PostgreSQL for the consumer's Postgres round trip (the package's Npgsql path under NativeAOT).
+eval "$(bash scripts/postgres-test-server.sh)"
+trap 'bash scripts/postgres-test-server.sh stop "$SESSIONCONNECTOR_POSTGRES_DIR" immediate; rm -rf "$work"' EXIT
 cp eng/consumer/Consumer.csproj eng/consumer/Program.cs "$work/"
 cat >"$work/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
@@ -59,8 +62,7 @@ fi
 (cd "$work" && dotnet bin/Release/net10.0/Consumer.dll) | tail -1
 
 echo "-- consumer: publish with NativeAOT (TrimMode=full) and run"
-if ! (cd "$work" && dotnet publish -c Release -r linux-x64 -p:PublishAot=true -p:TrimMode=full -p:TreatWarningsAsErrors=false \
-      -p:SessionConnectorVersion="$version" -o "$work/aot" -nologo) >"$out/consumer.publish.log" 2>&1; then
+if ! (cd "$work" && aot_publish . "$work/aot" -p:SessionConnectorVersion="$version") >"$out/consumer.publish.log" 2>&1; then
   echo "!! consumer publish failed:"; tail -30 "$out/consumer.publish.log"; exit 1
 fi
 warnings=$(grep -oE "warning IL[23][0-9]{3}[^[]*" "$out/consumer.publish.log" | sort -u || true)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test and the NativeAOT gate. The README's test command and what CI runs (.ci/run).
-# On a fresh machine it installs what the tests need (redis-server from Debian's packages).
+# On a fresh machine it installs what the tests need (redis-server and postgresql from Debian's packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 echo "== prerequisites"
 bash scripts/redis-test-server.sh --install
+bash scripts/postgres-test-server.sh --install
 
 echo "== build (warnings are errors)"
 dotnet build SessionConnector.sln -c Release -nologo -v q

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Drives a published samples/WebApi binary with curl and a cookie jar, as a browser would: login, three increments,
+# Drives a published samples/WebApi binary with curl and a cookie jar, as a browser would: /me before login (401), login, three increments,
 # whoami, logout, then replays the pre-logout cookie, which must get 401. Used by scripts/aot-gate.sh.
 # Usage: webapi-smoke.sh path/to/WebApi
 set -euo pipefail
@@ -18,8 +18,13 @@ for _ in $(seq 1 100); do curl -fs "$base/ping" >/dev/null 2>&1 && break; sleep 
 fail() { echo "FAIL: $*"; echo "--- app log"; cat "$work/app.log"; exit 1; }
 call() { curl -s -o "$work/body" -w "%{http_code}" -c "$work/jar" -b "$work/jar" "$@"; }
 
+# /me is the block lambda of issue 22 whose return type the request delegate generator could not see (SCG030): an
+# empty 200 here means its IResult was discarded.
+me=$(call "$base/me")
+[ "$me" = 401 ] || fail "/me without a session got $me (body '$(cat "$work/body")'), expected 401"
 [ "$(call -X POST "$base/login?user=ada")" = 200 ] || fail "login"
 grep -q "hello ada" "$work/body" || fail "login body: $(cat "$work/body")"
+[ "$(call "$base/me")" = 200 ] && [ "$(cat "$work/body")" = ada ] || fail "/me after login: $(cat "$work/body")"
 for expected in 1 2 3; do
   [ "$(call -X POST "$base/counter")" = 200 ] || fail "increment $expected"
   [ "$(cat "$work/body")" = "$expected" ] || fail "increment $expected returned $(cat "$work/body")"
@@ -29,4 +34,4 @@ cp "$work/jar" "$work/old-jar"
 [ "$(call -X POST "$base/logout")" = 204 ] || fail "logout"
 replay=$(curl -s -o /dev/null -w "%{http_code}" -b "$work/old-jar" "$base/whoami")
 [ "$replay" = 401 ] || fail "replayed cookie after logout got $replay, expected 401"
-echo "WebApi OK: login, 3 increments (1 2 3), whoami, logout, replayed cookie -> 401"
+echo "WebApi OK: /me without a session -> 401, login, /me, 3 increments (1 2 3), whoami, logout, replayed cookie -> 401"

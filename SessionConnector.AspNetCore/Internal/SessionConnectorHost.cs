@@ -19,11 +19,9 @@ namespace SessionConnector.AspNetCore.Internal;
 /// </summary>
 internal sealed class SessionConnectorHost : IDisposable
 {
-    private const int CommitStripes = 256;
-
     private readonly SessionKeyRing? _ownedKeys;
-    private readonly SemaphoreSlim[] _commitGates = CreateGates();
     private readonly byte[] _logKey = RandomNumberGenerator.GetBytes(32);
+    private readonly SessionKeyRing? _ownedSealKeys;
 
     public SessionConnectorHost(IServiceProvider services)
     {
@@ -50,11 +48,17 @@ internal sealed class SessionConnectorHost : IDisposable
         Time = c.TimeProvider ?? TimeProvider.System;
 
         Func<IServiceProvider, SessionStorage> createStorage = options.Storage
+            ?? (options.SealedCookies is not null ? _ => SealedCookieSetup.Placeholder(c.TimeProvider) : (Func<IServiceProvider, SessionStorage>?)null)
             ?? (_ => new FileSessionStorage(Path.Combine(environment.ContentRootPath, Sessions.DefaultDirectory), FileDurability.PowerLoss, c.TimeProvider));
         SessionStorage storage = createStorage(services);
         try
         {
             Connector = new SessionStorageConnector(storage, c);
+            if (options.SealedCookies is { } sealedChoice)
+            {
+                // A store the app chose makes sign-outs hold and takes large sessions; without one, no storage I/O at all.
+                Sealer = SealedCookieSetup.Create(options, sealedChoice, CookieName, SecurePolicy, options.Storage is null ? null : Connector, Logger, c.MeterFactory, out _ownedSealKeys);
+            }
         }
         catch (SessionStorageConnectorException e) when (c.Keys is null && !c.UseDevelopmentKey)
         {
@@ -70,6 +74,9 @@ internal sealed class SessionConnectorHost : IDisposable
     }
 
     public SessionStorageConnector Connector { get; }
+
+    /// <summary>Set when the app chose sealed-cookie sessions (UseSealedCookies or Storage: Cookie).</summary>
+    public Sealing.SessionSealer? Sealer { get; }
 
     public SessionCookieOptions Cookie { get; }
 
@@ -120,19 +127,10 @@ internal sealed class SessionConnectorHost : IDisposable
         return Convert.ToHexString(hash[..6]);
     }
 
-    /// <summary>The gate commits of session <paramref name="id"/> queue on (striped: a collision only queues two sessions together).</summary>
-    public SemaphoreSlim CommitGate(string id) => _commitGates[(uint)StringComparer.Ordinal.GetHashCode(id) % CommitStripes];
-
-    private static SemaphoreSlim[] CreateGates()
-    {
-        var gates = new SemaphoreSlim[CommitStripes];
-        for (int i = 0; i < gates.Length; i++) gates[i] = new SemaphoreSlim(1, 1);
-        return gates;
-    }
-
     public void Dispose()
     {
+        Sealer?.Dispose();
+        _ownedSealKeys?.Dispose();
         _ownedKeys?.Dispose();
-        foreach (SemaphoreSlim gate in _commitGates) gate.Dispose();
     }
 }

@@ -16,6 +16,9 @@ internal sealed class SessionConnectorSettings
 
     public string? Directory { get; set; }
 
+    /// <summary>With <c>Storage: Cookie</c>: the purpose sealed cookies are bound to.</summary>
+    public string? Purpose { get; set; }
+
     public TimeSpan? Lifetime { get; set; }
 
     public TimeSpan? IdleTimeout { get; set; }

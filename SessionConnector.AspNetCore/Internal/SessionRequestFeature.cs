@@ -49,7 +49,11 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
         }
 
         SessionTokenHeader? header = SessionTransport.HeaderOf(Context, Host);
-        var session = new RequestSession<T>(this, SessionTransport.Presented(Context, Host, header), header);
+        // A malformed, oversized, ambiguous or hostile cookie or token is "no session": the request gets a fresh one, never an exception.
+        // Sealed cookies are a cookie mode: a header route keeps its session in the storage.
+        RequestSession<T> session = Host.Sealer is { } sealer && header is null
+            ? new RequestSession<T>(this, new SealedRequestBackend<T>(this, sealer))
+            : new RequestSession<T>(this, SessionTransport.Presented(Context, Host, header), header);
         _session = session;
         // Opened after the response started (a streaming endpoint): readable, and every change throws, so there is
         // no commit to register (and OnStarting could no longer take one).

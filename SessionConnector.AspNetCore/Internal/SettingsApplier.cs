@@ -32,8 +32,11 @@ internal static class SettingsApplier
             case "memory":
                 options.UseMemoryStorage();
                 break;
+            case "cookie":
+                options.UseSealedCookies(s.Purpose ?? throw new InvalidOperationException("SessionConnector:Storage is 'Cookie'; set SessionConnector:Purpose (what the app uses the cookie for) too."));
+                break;
             default:
-                throw new InvalidOperationException($"SessionConnector:Storage is '{s.Storage}'; expected 'File' or 'Memory' (any case). For Redis or a custom backend set SessionConnectorWebOptions.Storage in code, e.g. o.Storage = sp => RedisSessionStorage.Connect(...).");
+                throw new InvalidOperationException($"SessionConnector:Storage is '{s.Storage}'; expected 'File', 'Memory' or 'Cookie' (any case). For Redis or a custom backend set SessionConnectorWebOptions.Storage in code, e.g. o.Storage = sp => RedisSessionStorage.Connect(...).");
         }
 
         if (s.Lifetime is { } lifetime) options.Session.Lifetime = lifetime;

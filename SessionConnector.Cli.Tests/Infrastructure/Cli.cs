@@ -22,13 +22,28 @@ public static class Sessionctl
     public static readonly string Assembly = typeof(Sessionctl).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "CliAssembly").Value!;
 
-    /// <summary>Runs sessionctl with <paramref name="keys"/> in SESSIONCONNECTOR_KEYS (none when null).</summary>
-    public static CliResult Run(string? keys, params string[] args) => Wait(Start(keys, args));
+    /// <summary>Runs sessionctl with <paramref name="keys"/> in SESSIONCONNECTOR_KEYS (none when null) and an empty stdin.</summary>
+    public static CliResult Run(string? keys, params string[] args) => RunWithInput(keys, "", args);
 
-    public static ChildProcess Start(string? keys, params string[] args)
+    /// <summary>Runs sessionctl with <paramref name="input"/> on its stdin (session IDs, one a line).</summary>
+    public static CliResult RunWithInput(string? keys, string input, params string[] args) => RunWithEnvironment(Keys(keys), input, args);
+
+    /// <summary>Runs sessionctl with exactly <paramref name="environment"/> (null values remove inherited variables).</summary>
+    public static CliResult RunWithEnvironment(Dictionary<string, string?> environment, string input, params string[] args)
+    {
+        ChildProcess process = Start(environment, args);
+        if (input.Length > 0) process.Send(input);
+        process.CloseInput();
+        return Wait(process);
+    }
+
+    public static ChildProcess Start(string? keys, params string[] args) => Start(Keys(keys), args);
+
+    private static ChildProcess Start(Dictionary<string, string?> environment, string[] args)
     {
         if (!File.Exists(Assembly)) throw new InvalidOperationException($"sessionctl was not built at {Assembly}.");
-        return ChildProcess.StartDotnet(Keys(keys), [Assembly, .. args]);
+        environment.TryAdd("SESSIONCTL_REDIS", null); // never inherited either
+        return ChildProcess.StartDotnet(environment, [Assembly, .. args]);
     }
 
     /// <summary>Starts this test assembly as an application writer (see <see cref="AppWriter"/>): <c>worker populate|update …</c>.</summary>
@@ -51,5 +66,5 @@ public static class Sessionctl
     }
 
     /// <summary>SESSIONCONNECTOR_KEYS exactly as given: never inherited from the test process.</summary>
-    private static Dictionary<string, string?> Keys(string? keys) => new() { ["SESSIONCONNECTOR_KEYS"] = keys };
+    public static Dictionary<string, string?> Keys(string? keys) => new() { ["SESSIONCONNECTOR_KEYS"] = keys };
 }

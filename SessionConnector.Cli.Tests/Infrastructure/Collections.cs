@@ -15,3 +15,10 @@ public sealed class RedisTests : ICollectionFixture<SessionConnector.Redis.Tests
 {
     public const string Name = "redis";
 }
+
+/// <summary>One real PostgreSQL server for the Postgres tests (each test uses its own table).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PostgresTests : ICollectionFixture<SessionConnector.Postgres.Tests.Infrastructure.PostgresServer>
+{
+    public const string Name = "postgres";
+}

@@ -129,7 +129,7 @@ public sealed class SessionDataGeneratorDiagnosticTests
             .OfType<DiagnosticDescriptor>()
             .Select(d => d.Id)
             .ToList();
-        Assert.Equal(13, ids.Count); // SCG001-SCG009, SCG020-SCG023 (merge strategies)
+        Assert.Equal(14, ids.Count); // SCG001-SCG009, SCG020-SCG023 (merge strategies), SCG030 (route handlers)
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector;
+using SessionConnector.Storage;
 using SessionConnector.Tests.Merging;
 using SessionConnector.Tests.Support;
 using Xunit;
@@ -374,5 +375,94 @@ public sealed class SessionStoreMergeTests : IDisposable
 
         MergeCounters final = c.Get<MergeCounters>(seed.Id)!;
         Assert.Equal((rounds, rounds, 1, 2L * rounds), (final.M0, final.M1, final.M7, final.Total));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CommitsOfOneSessionQueueInTheConnectorWithoutAWebHost(bool async)
+    {
+        // A console or game server: SessionStore and the connector only, no web package. The second commit must wait in
+        // the connector's writer gate while the first is inside its storage write, not reach the storage beside it.
+        var storage = new WriteHoldingStorage(new MemorySessionStorage(1000, _env.Clock));
+        using SessionStorageConnector c = _env.Create(storage);
+        string id = NewSession(c);
+        var first = new SessionStore<MergeProfile>(id, Options(), c);
+        var second = new SessionStore<MergeProfile>(id, Options(), c);
+        first.Data.Level = 5;
+        second.Data.Clicks = 3;
+
+        storage.HoldWrites();
+        Task<SessionCommitResult> a = CommitOnOwnThread(first, async);
+        Assert.True(storage.WriteEntered.Wait(TimeSpan.FromSeconds(30)), "the first commit never reached storage");
+        Task<SessionCommitResult> b = CommitOnOwnThread(second, async);
+        bool secondReachedStorage = SpinWait.SpinUntil(() => storage.WritesEntered > 1, TimeSpan.FromMilliseconds(500));
+        Assert.False(secondReachedStorage, "the second commit wrote beside the first instead of queueing");
+        Assert.False(b.IsCompleted);
+
+        storage.ReleaseWrites();
+        Assert.Equal(SessionCommitResult.Saved, await a);
+        Assert.Equal(SessionCommitResult.Saved, await b);
+        Assert.Equal(1, storage.MaxConcurrentWrites);
+        var reread = new SessionStore<MergeProfile>(id, Options(), c);
+        Assert.Equal(5, reread.Data.Level);
+        Assert.Equal(3, reread.Data.Clicks);
+    }
+
+    // A dedicated thread per commit: a sync commit blocks its thread in the gate, and the pool must not decide the order.
+    private static Task<SessionCommitResult> CommitOnOwnThread(SessionStore<MergeProfile> store, bool async) =>
+        Task.Factory.StartNew(() => async ? store.CommitAsync().AsTask().GetAwaiter().GetResult() : store.Commit(),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>A backend (not "in memory", so the connector writes without looking first) whose writes can be held open.</summary>
+    private sealed class WriteHoldingStorage(SessionStorage inner) : SessionStorage
+    {
+        private readonly ManualResetEventSlim _open = new(true);
+        private int _writesEntered;
+        private int _inFlight;
+        private int _maxInFlight;
+
+        public ManualResetEventSlim WriteEntered { get; } = new(false);
+
+        public int WritesEntered => Volatile.Read(ref _writesEntered);
+
+        public int MaxConcurrentWrites => Volatile.Read(ref _maxInFlight);
+
+        public override string Kind => inner.Kind;
+
+        public void HoldWrites()
+        {
+            _open.Reset();
+            Interlocked.Exchange(ref _writesEntered, 0);
+        }
+
+        public void ReleaseWrites() => _open.Set();
+
+        public override StoredRecord? Read(string key) => inner.Read(key);
+
+        public override bool TryWrite(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion)
+        {
+            int inFlight = Interlocked.Increment(ref _inFlight);
+            int max;
+            while (inFlight > (max = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, inFlight, max) != max)
+            {
+            }
+
+            Interlocked.Increment(ref _writesEntered);
+            WriteEntered.Set();
+            try
+            {
+                Assert.True(_open.Wait(TimeSpan.FromSeconds(30)), "writes were held for too long");
+                return inner.TryWrite(key, value, expiresAt, expectedVersion, newVersion);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+
+        public override bool Delete(string key) => inner.Delete(key);
+
+        public override void Clear() => inner.Clear();
     }
 }

@@ -137,6 +137,9 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>Closes the child's stdin, so a child that reads it to the end gets the end.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
     /// <summary>The next line of the child's stdout, or null at its end.</summary>
     public string? ReadLine(TimeSpan timeout)
     {

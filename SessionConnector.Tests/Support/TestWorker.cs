@@ -30,6 +30,13 @@ public static class TestWorker
                 return 0;
             }
 
+            case "seal-nonces":
+            {
+                // worker seal-nonces <count>: seals on four threads with the shared key, prints each envelope's salt and nonce.
+                foreach (string id in Protection.ProtectionEpochTests.SealNonces(int.Parse(args[2]))) Console.Out.WriteLine(id);
+                return 0;
+            }
+
             case "write-loop":
             {
                 // worker write-loop <dir> <durability> <ids...>: rewrites the sessions forever, until killed.

@@ -22,8 +22,10 @@ internal sealed class CachedSession : SieveEntry<string>
     /// <summary>The storage version; versions of one session only grow, so the higher one is the newer.</summary>
     public long Version { get; }
 
+    /// <summary>The idle expiry as UTC ticks, <see cref="Internal.ExpiryTicks.None"/> for none.</summary>
     public long ExpiresAtTicks { get; }
 
+    /// <summary>The absolute expiry as UTC ticks, <see cref="Internal.ExpiryTicks.None"/> for none.</summary>
     public long AbsoluteExpiresAtTicks { get; }
 
     public long StaleAtTicks { get; }

@@ -68,7 +68,8 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
     public void Set(TKey key, TValue value, Func<TValue, TValue, bool>? shouldReplace = null)
     {
         TValue? evicted = null;
-        lock (_sync)
+        Enter();
+        try
         {
             if (value.Linked) throw new InvalidOperationException("A cache entry can be stored once.");
             value.Key = key;
@@ -90,9 +91,21 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
             LinkAtHead(value);
             _count++;
         }
+        finally
+        {
+            Monitor.Exit(_sync);
+        }
 
         // Callback outside the lock so it cannot deadlock or slow other writers.
         if (evicted is not null) _onEvicted?.Invoke(evicted.Key, evicted);
+    }
+
+    /// <summary>Takes the write lock, counting the times another writer held it (the contended path only).</summary>
+    private void Enter()
+    {
+        if (Monitor.TryEnter(_sync)) return;
+        Diagnostics.Contention.Count(ref Diagnostics.Contention.SieveCacheLock);
+        Monitor.Enter(_sync);
     }
 
     public bool Remove(TKey key)

@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using SessionConnector.Caching;
+using SessionConnector.Internal;
 
 namespace SessionConnector;
 
@@ -88,9 +89,9 @@ public sealed partial class SessionStorageConnector
     {
         if (_cache is null) return;
         long now = NowTicks;
-        long expires = expiresAt?.UtcTicks ?? long.MaxValue;
+        long expires = ExpiryTicks.Of(expiresAt);
         if (expires <= now) return;
-        var entry = new CachedSession(ownedValue, version, expires, absoluteExpiresAt?.UtcTicks ?? long.MaxValue, now + _cacheMaxAgeTicks, storageKey);
+        var entry = new CachedSession(ownedValue, version, expires, ExpiryTicks.Of(absoluteExpiresAt), now + _cacheMaxAgeTicks, storageKey);
         _cache.Set(id, entry, CachedSession.IsNewer);
         if (_invalidations is null) return;
 
@@ -106,10 +107,10 @@ public sealed partial class SessionStorageConnector
         if (_cache is null) return;
         // Versions this process issues only grow, so a marker issued now outranks every write that reached storage before
         // this delete: a slower Set/Update/Get cannot put pre-delete data back in the cache. Writes issued after it outrank it.
-        long floor = Math.Max(Volatile.Read(ref s_lastVersion), 1);
+        long floor = Math.Max(Records.RecordVersions.LastIssued, 1);
         if (_cache.TryGet(id, out CachedSession? existing)) floor = Math.Max(floor, existing.Version);
         long version = NextVersion(floor);
-        _cache.Set(id, new CachedSession(null, version, long.MaxValue, long.MaxValue, long.MaxValue, storageKey), CachedSession.IsNewer);
+        _cache.Set(id, new CachedSession(null, version, ExpiryTicks.None, ExpiryTicks.None, long.MaxValue, storageKey), CachedSession.IsNewer);
     }
 
     private void OnCacheEvicted(string id, CachedSession entry) => _metrics.CacheEviction();

@@ -1,7 +1,6 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Internal;
 using SessionConnector.Serialization;
 using SessionConnector.Storage;
 
@@ -35,8 +34,4 @@ public sealed partial class SessionStorageConnector
         CacheMarkDeleted(id, key);
         return true;
     }
-
-    /// <summary>Sync entry to <see cref="TryDeleteAtVersionAsync"/>.</summary>
-    internal bool TryDeleteAtVersion(string id, long expectedVersion) =>
-        Sync.Result(TryDeleteAtVersionAsync(id, expectedVersion, async: false, CancellationToken.None));
 }

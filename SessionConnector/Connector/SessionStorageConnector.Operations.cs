@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Internal;
+using SessionConnector.Records;
 using SessionConnector.Storage;
 
 namespace SessionConnector;
@@ -306,7 +307,7 @@ public sealed partial class SessionStorageConnector
     /// <summary>Async twin of <see cref="Delete"/>.</summary>
     public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) => DeleteCoreAsync(id, async: true, cancellationToken);
 
-    private async ValueTask<bool> DeleteCoreAsync(string id, bool async, CancellationToken ct)
+    internal async ValueTask<bool> DeleteCoreAsync(string id, bool async, CancellationToken ct)
     {
         EnsureOpen();
         SessionIds.Validate(id);

@@ -77,22 +77,14 @@ internal readonly struct VersionedWriteResult<T>
 // Versioned load/write: the primitives behind the per-request SessionStore<T>.
 public sealed partial class SessionStorageConnector
 {
-    internal bool TryLoadVersioned<T>(string id, out VersionedSession<T> session) where T : ISessionData<T>
-    {
-        (bool found, session) = Sync.Result(TryLoadVersionedCoreAsync<T>(id, async: false, default));
-        return found;
-    }
-
-    internal ValueTask<(bool Found, VersionedSession<T> Session)> TryLoadVersionedAsync<T>(string id, CancellationToken ct) where T : ISessionData<T> =>
-        TryLoadVersionedCoreAsync<T>(id, async: true, ct);
-
-    private ValueTask<(bool Found, VersionedSession<T> Session)> TryLoadVersionedCoreAsync<T>(string id, bool async, CancellationToken ct) where T : ISessionData<T>
+    /// <summary>Loads the session with its version, from the cache when it holds a fresh copy.</summary>
+    internal ValueTask<(bool Found, VersionedSession<T> Session)> TryLoadVersionedAsync<T>(string id, bool async, CancellationToken ct) where T : ISessionData<T>
     {
         EnsureOpen();
         SessionIds.Validate(id);
         if (TryGetCachedEntry<T>(id, out CachedSession? entry, out T? value))
         {
-            var session = new VersionedSession<T>(value, entry.Version, FromTicks(entry.ExpiresAtTicks), FromTicks(entry.AbsoluteExpiresAtTicks));
+            var session = new VersionedSession<T>(value, entry.Version, ExpiryTicks.ToExpiry(entry.ExpiresAtTicks), ExpiryTicks.ToExpiry(entry.AbsoluteExpiresAtTicks));
             return new ValueTask<(bool, VersionedSession<T>)>((true, session));
         }
 
@@ -100,15 +92,7 @@ public sealed partial class SessionStorageConnector
     }
 
     /// <summary>Writes only if the stored version is still <paramref name="expectedVersion"/> (<see cref="SessionStorage.Absent"/> for a new session).</summary>
-    internal VersionedWriteResult<T> WriteVersioned<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt)
-        where T : ISessionData<T> =>
-        Sync.Result(WriteVersionedCoreAsync(id, value, expectedVersion, expiresAt, absoluteExpiresAt, async: false, default));
-
-    internal ValueTask<VersionedWriteResult<T>> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, CancellationToken ct)
-        where T : ISessionData<T> =>
-        WriteVersionedCoreAsync(id, value, expectedVersion, expiresAt, absoluteExpiresAt, async: true, ct);
-
-    private async ValueTask<VersionedWriteResult<T>> WriteVersionedCoreAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, bool async, CancellationToken ct)
+    internal async ValueTask<VersionedWriteResult<T>> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, bool async, CancellationToken ct)
         where T : ISessionData<T>
     {
         EnsureOpen();
@@ -121,7 +105,7 @@ public sealed partial class SessionStorageConnector
         if (expectedVersion != SessionStorage.Absent &&
             TryGetCachedSnapshot<T>(id, out CachedSession? newer, out T? cached) && newer.Version > expectedVersion)
         {
-            var theirs = new VersionedSession<T>(T.DeepClone(cached), newer.Version, FromTicks(newer.ExpiresAtTicks), FromTicks(newer.AbsoluteExpiresAtTicks));
+            var theirs = new VersionedSession<T>(T.DeepClone(cached), newer.Version, ExpiryTicks.ToExpiry(newer.ExpiresAtTicks), ExpiryTicks.ToExpiry(newer.AbsoluteExpiresAtTicks));
             return VersionedWriteResult<T>.Conflicted(theirs);
         }
 
@@ -169,6 +153,4 @@ public sealed partial class SessionStorageConnector
         Serialization.SessionPayload.Encode(value, _format, null, null).ToArray();
 
     internal TimeProvider Time => _time;
-
-    private static DateTimeOffset? FromTicks(long ticks) => ticks == long.MaxValue ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
 }

@@ -7,6 +7,7 @@ using SessionConnector.Caching;
 using SessionConnector.Diagnostics;
 using SessionConnector.Internal;
 using SessionConnector.Protection;
+using SessionConnector.Records;
 using SessionConnector.Serialization;
 using SessionConnector.Storage;
 
@@ -29,6 +30,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly SessionStorage _storage;
     private readonly MeteredStorage _store;
     private readonly SessionProtector _protector;
+    private readonly RecordPipeline _records;
     private readonly SessionMetrics _metrics;
     private readonly ConcurrentSieveCache<string, CachedSession>? _cache;
     private readonly ConcurrentDictionary<string, string>? _idsByStorageKey;
@@ -69,6 +71,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _maxAttempts = options.MaxUpdateAttempts;
         _cacheMaxAgeTicks = options.CacheMaxAge.Ticks;
         _protector = new SessionProtector(ResolveKeys(options), _time);
+        _records = new RecordPipeline(_protector);
         _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);
         _store = new MeteredStorage(storage, _metrics, _time);
 

@@ -13,17 +13,17 @@ namespace SessionConnector.Diagnostics;
 internal sealed class MeteredStorage
 {
     private readonly SessionStorage _inner;
-    // The built-in memory store, when that is the backend: it can keep the connector's envelope without copying it.
-    private readonly MemorySessionStorage? _memory;
+    // The backend's in-process fast path, when it has one (see IInProcessStorage); metered the same way.
+    private readonly IInProcessStorage? _inProcess;
     // True when that store judges expiry by the connector's own clock, so a reading the connector took serves it too.
-    private readonly bool _memorySharesClock;
+    private readonly bool _sharesClock;
     private readonly SessionMetrics _metrics;
 
     public MeteredStorage(SessionStorage inner, SessionMetrics metrics, TimeProvider connectorClock)
     {
         _inner = inner;
-        _memory = inner as MemorySessionStorage;
-        _memorySharesClock = _memory is not null && ReferenceEquals(_memory.Time, connectorClock);
+        _inProcess = inner as IInProcessStorage;
+        _sharesClock = _inProcess is not null && ReferenceEquals(_inProcess.Time, connectorClock);
         _metrics = metrics;
     }
 
@@ -48,19 +48,19 @@ internal sealed class MeteredStorage
     /// of the connector's clock the caller took anyway, spares the memory store its own clock read when they share it.
     /// </summary>
     public ValueTask<long> ReadVersionAsync(string key, bool async, CancellationToken ct, DateTimeOffset now) =>
-        _memory is not null ? new ValueTask<long>(MemoryReadVersion(key, async, ct, now)) : VersionOf(ReadAsync(key, async, ct));
+        _inProcess is not null ? new ValueTask<long>(InProcessReadVersion(key, async, ct, now)) : VersionOf(ReadAsync(key, async, ct));
 
     private static async ValueTask<long> VersionOf(ValueTask<StoredRecord?> read) =>
         (await read.ConfigureAwait(false))?.Version ?? SessionStorage.Absent;
 
     /// <summary>
     /// A compare-and-set write of <paramref name="envelope"/>, which the caller hands over: a fresh array it never touches
-    /// again, so a backend that keeps arrays (memory) may store it as is. <paramref name="now"/> is as for
+    /// again, so an in-process backend may store it as is. <paramref name="now"/> is as for
     /// <see cref="ReadVersionAsync"/> (null: the store reads its clock).
     /// </summary>
     public ValueTask<bool> TryWriteAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct, DateTimeOffset? now = null) =>
-        _memory is not null
-            ? new ValueTask<bool>(MemoryTryWrite(key, envelope, expiresAt, expected, version, async, ct, now))
+        _inProcess is not null
+            ? new ValueTask<bool>(InProcessTryWrite(key, envelope, expiresAt, expected, version, async, ct, now))
             : TryWriteCoreAsync(key, envelope, expiresAt, expected, version, async, ct);
 
     private async ValueTask<bool> TryWriteCoreAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct)
@@ -80,15 +80,15 @@ internal sealed class MeteredStorage
         }
     }
 
-    // The memory store answers synchronously whatever `async` says (its async twins are a cancellation check and the sync
-    // member), so its calls on the write path skip the async state machines, which cost a Set more than the store's own work.
-    private long MemoryReadVersion(string key, bool async, CancellationToken ct, DateTimeOffset now)
+    // An in-process store answers synchronously whatever `async` says, so its calls on the write path skip the async state
+    // machines; only the cancellation check of an async call is kept.
+    private long InProcessReadVersion(string key, bool async, CancellationToken ct, DateTimeOffset now)
     {
         long start = _metrics.StartStorageOperation();
         try
         {
             if (async) ct.ThrowIfCancellationRequested();
-            long version = _memory!.ReadVersion(key, _memorySharesClock ? now : null);
+            long version = _inProcess!.ReadVersion(key, _sharesClock ? now : null);
             _metrics.StorageOperation("read", start);
             return version;
         }
@@ -98,13 +98,13 @@ internal sealed class MeteredStorage
         }
     }
 
-    private bool MemoryTryWrite(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct, DateTimeOffset? now)
+    private bool InProcessTryWrite(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct, DateTimeOffset? now)
     {
         long start = _metrics.StartStorageOperation();
         try
         {
             if (async) ct.ThrowIfCancellationRequested();
-            bool written = _memory!.TryWriteOwned(key, envelope, expiresAt, expected, version, _memorySharesClock ? now : null);
+            bool written = _inProcess!.TryWriteOwned(key, envelope, expiresAt, expected, version, _sharesClock ? now : null);
             _metrics.StorageOperation("write", start);
             return written;
         }

@@ -26,7 +26,7 @@ internal sealed class Census(bool withKeys)
     public void Add(in StoredRecord record, DateTimeOffset now, RecordFailure failure)
     {
         int bucket = BucketOf(record.ExpiresAt, now);
-        bool hasKeyId = RecordCodec.TryReadKeyId(record, out uint keyId);
+        bool hasKeyId = Records.RecordPipeline.TryReadKeyId(record, out uint keyId);
         lock (_gate)
         {
             _records++;

@@ -1,10 +1,10 @@
 using System;
 using System.Buffers;
 using System.Globalization;
-using System.IO;
 using System.Text;
 using System.Text.Json;
 using MessagePack;
+using SessionConnector.Serialization;
 
 namespace SessionConnector.Maintenance;
 
@@ -14,7 +14,7 @@ namespace SessionConnector.Maintenance;
 /// </summary>
 internal static class GenericJsonView
 {
-    private const int MaxDepth = 64;
+    private const int MaxDepth = SessionDataRuntime.MaxDepth;
 
     /// <summary>The JSON view, or null when the data is not valid MessagePack / JSON.</summary>
     public static string? TryConvert(SessionFormat format, ReadOnlyMemory<byte> data)
@@ -37,7 +37,7 @@ internal static class GenericJsonView
                 }
             }
         }
-        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or JsonException or InvalidOperationException or OverflowException or ArgumentException)
+        catch (Exception e) when (SessionDataRuntime.IsDecodeError(e))
         {
             return null;
         }

@@ -21,6 +21,9 @@ public enum RecordFailure
     /// <summary>The record authenticates but its payload header (format, expiry) is invalid.</summary>
     BadPayload,
 
-    /// <summary>The record's version is at the top of the range, so it cannot be rewritten with a newer one.</summary>
+    /// <summary>
+    /// The record's version is at the top of the range, so it cannot be rewritten with a newer one. No longer reported:
+    /// a version above the one the connectors' version rule allows is refused as <see cref="Damaged"/> first.
+    /// </summary>
     VersionExhausted,
 }

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using SessionConnector.Protection;
+using SessionConnector.Records;
 using SessionConnector.Storage;
 
 namespace SessionConnector.Maintenance;
@@ -24,7 +26,8 @@ public sealed class SessionStoreMaintenance : IDisposable
     private static readonly MaintenanceOptions s_defaults = new();
 
     private readonly SessionStorage _storage;
-    private readonly RecordCodec? _codec;
+    private readonly SessionProtector? _protector;
+    private readonly RecordPipeline? _records;
     private readonly TimeProvider _time;
 
     /// <summary>Creates a maintenance view of <paramref name="storage"/>; neither is disposed by this instance.</summary>
@@ -35,7 +38,13 @@ public sealed class SessionStoreMaintenance : IDisposable
     {
         ArgumentNullException.ThrowIfNull(storage);
         _storage = storage;
-        _codec = keys is null ? null : new RecordCodec(keys);
+        if (keys is not null)
+        {
+            // Records are bound to their storage key (docs/envelope-format.md), which is all maintenance ever sees, so
+            // the connector's pipeline opens and re-seals them here without any session ID.
+            _protector = new SessionProtector(keys);
+            _records = new RecordPipeline(_protector);
+        }
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -44,18 +53,18 @@ public sealed class SessionStoreMaintenance : IDisposable
     /// <param name="cancellationToken">Stops the census.</param>
     public async Task<SessionStoreStats> GetStatsAsync(MaintenanceOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var census = new Census(_codec is not null);
+        var census = new Census(_records is not null);
         DateTimeOffset now = _time.GetUtcNow();
         await RunAsync(options, dryRun: true, (key, record, tally, ct) =>
         {
             RecordFailure failure = RecordFailure.None;
             bool expired = record.ExpiresAt is { } at && at <= now;
-            if (_codec is not null && !expired) failure = record.Version == 0 ? RecordFailure.Damaged : _codec.TryOpen(key, record, out _, out _);
+            if (_records is not null && !expired) failure = Open(_records, key, record, now, out _, out _);
             census.Add(record, now, failure);
             tally.Skip();
             return default;
         }, cancellationToken).ConfigureAwait(false);
-        return census.ToStats(_codec?.PrimaryKeyId);
+        return census.ToStats(_records?.PrimaryKeyId);
     }
 
     /// <summary>
@@ -89,9 +98,9 @@ public sealed class SessionStoreMaintenance : IDisposable
     /// <exception cref="InvalidOperationException">No key ring was given.</exception>
     public Task<MaintenanceResult> RotateAsync(MaintenanceOptions? options = null, CancellationToken cancellationToken = default)
     {
-        RecordCodec codec = RequireCodec();
+        RecordPipeline records = RequireRecords();
         bool dryRun = options?.DryRun ?? false;
-        return RunAsync(options, dryRun, (key, record, tally, ct) => ResealAsync(codec, key, record, tally, dryRun, ct), cancellationToken);
+        return RunAsync(options, dryRun, (key, record, tally, ct) => ResealAsync(records, key, record, tally, dryRun, ct), cancellationToken);
     }
 
     /// <summary>
@@ -105,13 +114,13 @@ public sealed class SessionStoreMaintenance : IDisposable
     /// <exception cref="InvalidOperationException">No key ring was given.</exception>
     public Task<MaintenanceResult> VerifyAsync(bool evict, MaintenanceOptions? options = null, CancellationToken cancellationToken = default)
     {
-        RecordCodec codec = RequireCodec();
+        RecordPipeline records = RequireRecords();
         bool dryRun = options?.DryRun ?? false;
         DateTimeOffset now = _time.GetUtcNow();
         return RunAsync(options, dryRun, (key, record, tally, ct) =>
         {
             if (record.ExpiresAt is { } at && at <= now) return Skipped(tally);
-            RecordFailure failure = record.Version == 0 ? RecordFailure.Damaged : codec.TryOpen(key, record, out _, out _);
+            RecordFailure failure = Open(records, key, record, now, out _, out _);
             if (failure == RecordFailure.None) return Skipped(tally);
             tally.Fail(failure);
             return evict && failure != RecordFailure.UnknownKey ? DeleteIfUnchangedAsync(key, record, tally, dryRun, ct) : default;
@@ -129,7 +138,7 @@ public sealed class SessionStoreMaintenance : IDisposable
     {
         bool dryRun = options?.DryRun ?? false;
         return RunAsync(options, dryRun, (key, record, tally, ct) =>
-            RecordCodec.TryReadKeyId(record, out uint id) && id == keyId
+            RecordPipeline.TryReadKeyId(record, out uint id) && id == keyId
                 ? DeleteIfUnchangedAsync(key, record, tally, dryRun, ct)
                 : Skipped(tally), cancellationToken);
     }
@@ -155,27 +164,43 @@ public sealed class SessionStoreMaintenance : IDisposable
     /// <exception cref="InvalidOperationException">No key ring was given.</exception>
     public async Task<SessionInspection?> InspectAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        RecordCodec codec = RequireCodec();
+        RecordPipeline records = RequireRecords();
         string key = StorageKeyOf(sessionId);
         if (await _storage.ReadAsync(key, cancellationToken).ConfigureAwait(false) is not { } record) return null;
-        uint? keyId = RecordCodec.TryReadKeyId(record, out uint id) ? id : null;
-        RecordFailure failure = codec.TryOpen(key, record, out byte[] payload, out RecordCodec.PayloadHeader header);
+        uint? keyId = RecordPipeline.TryReadKeyId(record, out uint id) ? id : null;
+        RecordFailure failure = Open(records, key, record, _time.GetUtcNow(), out byte[] payload, out PayloadHeader header);
         if (failure != RecordFailure.None) return new SessionInspection(key, record.Version, record.ExpiresAt, keyId, failure, null, null, null, null);
-        string? json = GenericJsonView.TryConvert(header.Format, RecordCodec.DataOf(payload));
+        string? json = GenericJsonView.TryConvert(header.Format, RecordPipeline.DataOf(payload));
         return new SessionInspection(key, record.Version, record.ExpiresAt, keyId, json is null ? RecordFailure.BadPayload : RecordFailure.None,
             header.Format, header.ExpiresAt, header.AbsoluteExpiresAt, json);
     }
 
     /// <summary>Releases the key material derived for this instance (not the ring or the storage).</summary>
-    public void Dispose() => _codec?.Dispose();
+    public void Dispose() => _protector?.Dispose();
 
-    private RecordCodec RequireCodec() =>
-        _codec ?? throw new InvalidOperationException("This maintenance operation decrypts records and needs the applications' key ring.");
+    private RecordPipeline RequireRecords() =>
+        _records ?? throw new InvalidOperationException("This maintenance operation decrypts records and needs the applications' key ring.");
+
+    /// <summary>
+    /// Opens a record through the pipeline and reports the result as maintenance does. An expired record that
+    /// authenticates opens (its payload is handed out): expiry is the caller's question, not an integrity failure.
+    /// </summary>
+    private static RecordFailure Open(RecordPipeline records, string key, in StoredRecord record, DateTimeOffset now, out byte[] payload, out PayloadHeader header) =>
+        records.TryOpen(key, record.Version, record.Value, now, out payload, out header) switch
+        {
+            OpenResult.Ok or OpenResult.Expired => RecordFailure.None,
+            OpenResult.BadVersion or OpenResult.Damaged => RecordFailure.Damaged,
+            OpenResult.UnknownKey => RecordFailure.UnknownKey,
+            OpenResult.RevokedKey => RecordFailure.RevokedKey,
+            OpenResult.Authentication => RecordFailure.Authentication,
+            _ => RecordFailure.BadPayload,
+        };
 
     private string StorageKeyOf(string sessionId)
     {
         if (!SessionIds.IsValid(sessionId)) throw new InvalidSessionIdException("Invalid session ID: not a session ID this library issues or accepts.");
-        return RequireCodec().DeriveStorageKey(sessionId);
+        RequireRecords();
+        return _protector!.DeriveStorageKey(sessionId);
     }
 
     /// <summary>
@@ -207,7 +232,7 @@ public sealed class SessionStoreMaintenance : IDisposable
         }
     }
 
-    private async ValueTask ResealAsync(RecordCodec codec, string key, StoredRecord record, MaintenanceTally tally, bool dryRun, CancellationToken cancellationToken)
+    private async ValueTask ResealAsync(RecordPipeline records, string key, StoredRecord record, MaintenanceTally tally, bool dryRun, CancellationToken cancellationToken)
     {
         bool conflicted = false;
         for (int attempt = 1; ; attempt++)
@@ -219,19 +244,19 @@ public sealed class SessionStoreMaintenance : IDisposable
                 return;
             }
 
-            if (!RecordCodec.TryReadKeyId(record, out uint keyId))
+            if (!RecordPipeline.TryReadKeyId(record, out uint keyId))
             {
                 tally.Fail(RecordFailure.Damaged);
                 return;
             }
 
-            if (keyId == codec.PrimaryKeyId)
+            if (keyId == records.PrimaryKeyId)
             {
                 Count(tally, conflicted, changed: false);
                 return;
             }
 
-            RecordFailure failure = codec.TryOpen(key, record, out byte[] payload, out RecordCodec.PayloadHeader header);
+            RecordFailure failure = Open(records, key, record, now, out byte[] payload, out PayloadHeader header);
             if (failure != RecordFailure.None)
             {
                 tally.Fail(failure);
@@ -244,21 +269,16 @@ public sealed class SessionStoreMaintenance : IDisposable
                 return;
             }
 
-            if (record.Version == long.MaxValue)
-            {
-                tally.Fail(RecordFailure.VersionExhausted);
-                return;
-            }
-
             if (dryRun)
             {
                 tally.Change();
                 return;
             }
 
-            // Newer than the version read, so every cache and compare-and-set in the applications sees a change.
-            long newVersion = Math.Max(record.Version + 1, Math.Max(now.UtcTicks, 1));
-            byte[] envelope = codec.Seal(key, payload, newVersion);
+            // The connectors' version rule and this process's clock: newer than the version read, so every cache and
+            // compare-and-set in the applications sees a change.
+            long newVersion = RecordVersions.Next(record.Version, now.UtcTicks);
+            byte[] envelope = records.Reseal(key, payload, newVersion);
             if (await _storage.TryWriteAsync(key, envelope, record.ExpiresAt, record.Version, newVersion, cancellationToken).ConfigureAwait(false))
             {
                 Count(tally, conflicted, changed: true);

@@ -79,6 +79,9 @@ internal sealed class SessionProtector : IDisposable
     /// <summary>Subkeys currently cached (for tests and diagnostics).</summary>
     internal int CachedEpochCount => _epochs.Count;
 
+    /// <summary>The ring this protector seals and opens with.</summary>
+    public SessionKeyRing Ring => _ring;
+
     /// <summary>The storage key of a session: base64url(HMAC-SHA256(naming key, UTF-8 id)), 43 characters.</summary>
     /// <exception cref="ArgumentException">The ID is not valid UTF-16.</exception>
     public string DeriveStorageKey(string sessionId)

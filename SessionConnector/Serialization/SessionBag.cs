@@ -238,7 +238,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
             if (reader.NextMessagePackType != MessagePackType.Map) throw new SessionFormatException("A session bag must be a MessagePack map.");
             return ReadMap(ref reader, 0);
         }
-        catch (Exception e) when (e is MessagePackSerializationException or System.IO.EndOfStreamException or OverflowException or InvalidOperationException)
+        catch (Exception e) when (SessionDataRuntime.IsDecodeError(e))
         {
             throw new SessionFormatException("The stored session bag is not valid MessagePack.", e);
         }
@@ -253,7 +253,8 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
         {
             if (reader.NextMessagePackType != MessagePackType.String) throw new SessionFormatException("Session bag keys must be strings.");
             string key = reader.ReadString()!;
-            bag._values[key] = ReadValue(ref reader, depth + 1);
+            // A repeated key is an error, not "the last one wins": readers elsewhere may keep the first.
+            if (!bag._values.TryAdd(key, ReadValue(ref reader, depth + 1))) throw new SessionFormatException("The session bag has the same key twice.");
         }
 
         return bag;
@@ -330,7 +331,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
         {
             throw new SessionFormatException("The stored session bag is not valid JSON.", e);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (SessionDataRuntime.IsDecodeError(e))
         {
             throw new SessionFormatException("The stored session bag has an unexpected JSON shape.", e);
         }
@@ -345,7 +346,7 @@ public sealed class SessionBag : ISessionData<SessionBag>, IEnumerable<KeyValueP
             if (reader.TokenType == JsonTokenType.EndObject) return bag;
             string key = reader.GetString()!;
             if (!reader.Read()) throw new SessionFormatException("The session JSON ends after a property name.");
-            bag._values[key] = ReadJsonValue(ref reader);
+            if (!bag._values.TryAdd(key, ReadJsonValue(ref reader))) throw new SessionFormatException("The session bag has the same key twice.");
         }
     }
 

@@ -36,8 +36,9 @@ public static partial class SessionCodecs
     }
 
     /// <summary>
-    /// An enum: its underlying integer (so renaming a member never breaks stored sessions). Readers also take the
-    /// member's name, any case (MessagePack-CSharp's and System.Text.Json's string-enum forms).
+    /// An enum: its underlying integer (so renaming a member never breaks stored sessions). Readers also take one
+    /// member's name (MessagePack-CSharp's and System.Text.Json's string-enum forms): exactly, else in another case when
+    /// only one member matches that way; never padded, a comma list or digits.
     /// </summary>
     /// <typeparam name="TEnum">The enum.</typeparam>
     /// <typeparam name="TInt">Its underlying type; the generator picks it, so the sizes always match.</typeparam>
@@ -81,9 +82,26 @@ public static partial class SessionCodecs
         public static TEnum DeepClone(TEnum value) => value;
 
         private static TEnum Parse(string? name)
-            => Enum.TryParse(name, ignoreCase: true, out TEnum value)
-                ? value
-                : throw SessionDataRuntime.Invalid("'" + name + "' names no member of the enum.");
+        {
+            // Not Enum.TryParse: it trims, ORs a comma list and takes digits, so " User , Admin" read as User|Admin,
+            // a value the writer never meant. Exactly one name, or the one member whose name matches ignoring case
+            // (System.Text.Json's camelCase policy writes "admin" for Admin).
+            if (name is null) throw SessionDataRuntime.Invalid("An enum name is nil.");
+            string[] names = Enum.GetNames<TEnum>();
+            int found = Array.IndexOf(names, name);
+            if (found < 0)
+            {
+                for (int i = 0; i < names.Length; i++)
+                {
+                    if (!string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase)) continue;
+                    if (found >= 0) throw SessionDataRuntime.Invalid("'" + name + "' matches more than one member of the enum in different cases.");
+                    found = i;
+                }
+            }
+
+            // GetValues lists the members in the order GetNames does.
+            return found >= 0 ? Enum.GetValues<TEnum>()[found] : throw SessionDataRuntime.Invalid("'" + name + "' names no member of the enum.");
+        }
     }
 
     /// <summary>Nullable&lt;T&gt;: nil / null, or the value's own encoding.</summary>
@@ -361,7 +379,8 @@ public static partial class SessionCodecs
             for (int i = 0; i < count; i++)
             {
                 string key = SessionDataRuntime.ReadString(ref reader) ?? throw SessionDataRuntime.Invalid("A dictionary key is nil.");
-                result[key] = TCodec.Read(ref reader);
+                // A repeated key is an error, not "the last one wins": readers elsewhere may keep the first.
+                if (!result.TryAdd(key, TCodec.Read(ref reader))) throw SessionDataRuntime.Invalid("A dictionary has the same key twice.");
             }
 
             SessionDataRuntime.Leave(ref reader);
@@ -398,7 +417,7 @@ public static partial class SessionCodecs
                 // Inside an object the reader yields only property names here, never null.
                 string key = reader.GetString()!;
                 SessionDataRuntime.Next(ref reader);
-                result[key] = TCodec.ReadJson(ref reader);
+                if (!result.TryAdd(key, TCodec.ReadJson(ref reader))) throw SessionDataRuntime.Invalid("A dictionary has the same key twice.");
             }
 
             return result;

@@ -76,7 +76,9 @@ public static partial class SessionCodecs
 
     /// <summary>
     /// DateTimeOffset: [clock ticks, offset minutes]; JSON ISO 8601. Readers also take MessagePack-CSharp's
-    /// [timestamp, offset minutes], a bare timestamp extension (UTC) and an ISO 8601 string.
+    /// [timestamp, offset minutes], a bare timestamp extension (UTC) and an ISO 8601 string. A text must carry its
+    /// offset (<c>Z</c> or <c>±hh:mm</c>): without one, the parsers take the machine's time zone, so one stored session
+    /// would read as different instants on differently configured servers.
     /// </summary>
     public readonly struct DateTimeOffsetCodec : ISessionCodec<DateTimeOffset>
     {
@@ -96,7 +98,9 @@ public static partial class SessionCodecs
                 case MessagePackType.Extension:
                     return new DateTimeOffset(reader.ReadDateTime());
                 case MessagePackType.String:
-                    return DateTimeOffset.Parse(RequiredString(ref reader), Invariant, DateTimeStyles.None);
+                    string text = RequiredString(ref reader);
+                    if (!HasOffset(text)) throw NoOffset();
+                    return DateTimeOffset.Parse(text, Invariant, DateTimeStyles.None);
             }
 
             if (reader.ReadArrayHeader() != 2)
@@ -112,9 +116,28 @@ public static partial class SessionCodecs
         /// <inheritdoc/>
         public static void WriteJson(Utf8JsonWriter writer, DateTimeOffset value) => writer.WriteStringValue(value);
         /// <inheritdoc/>
-        public static DateTimeOffset ReadJson(ref Utf8JsonReader reader) => reader.GetDateTimeOffset();
+        public static DateTimeOffset ReadJson(ref Utf8JsonReader reader)
+        {
+            // Parsed first: a valid ISO 8601 text is at most 42 characters once unescaped, so it fits the buffer.
+            DateTimeOffset value = reader.GetDateTimeOffset();
+            Span<char> text = stackalloc char[64];
+            int length = reader.CopyString(text);
+            return HasOffset(text[..length]) ? value : throw NoOffset();
+        }
+
         /// <inheritdoc/>
         public static DateTimeOffset DeepClone(DateTimeOffset value) => value;
+
+        /// <summary>Whether a date-and-time text names its offset: <c>Z</c>, <c>+</c> or <c>-</c> after the date.</summary>
+        internal static bool HasOffset(ReadOnlySpan<char> text)
+        {
+            // The date's own '-' separators come before the time; a date alone has no time and no offset.
+            int time = text.IndexOfAny('T', 't', ' ');
+            return time >= 0 && text[(time + 1)..].IndexOfAny("Zz+-") >= 0;
+        }
+
+        private static SessionFormatException NoOffset() =>
+            SessionDataRuntime.Invalid("A DateTimeOffset text has no offset (Z or +hh:mm); it is refused rather than read in this machine's time zone.");
     }
 
     /// <summary>TimeSpan: ticks int64 (as MessagePack-CSharp); JSON "c" string (as System.Text.Json). MessagePack readers also take a "c" string.</summary>

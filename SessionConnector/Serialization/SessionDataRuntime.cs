@@ -55,6 +55,15 @@ public static class SessionDataRuntime
     /// <summary>Creates the exception readers throw for input that is well-formed but not a valid value.</summary>
     public static SessionFormatException Invalid(string message) => new(message);
 
+    /// <summary>Records that a member's key was read; a key met twice in one object is an error, not "the last one wins".</summary>
+    /// <param name="read">The reader's "the payload had it" flag for the member.</param>
+    /// <exception cref="SessionFormatException">The key was already read in this object.</exception>
+    public static void MarkRead(ref bool read)
+    {
+        if (read) throw Invalid("The same key appears twice in one object.");
+        read = true;
+    }
+
     /// <summary>
     /// Writes a MessagePack str (or nil) as UTF-8 straight into the writer's buffer. Not
     /// <c>MessagePackWriter.Write(string)</c>: in MessagePack 2.5 that method runs a static constructor that calls

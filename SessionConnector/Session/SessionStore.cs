@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Internal;
@@ -89,25 +88,17 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     public void MarkModified() => _modified = true;
 
     /// <summary>Loads the session now (normally done lazily by <see cref="Data"/>).</summary>
-    public void Load()
-    {
-        if (IsLoaded) return;
-        if (!IsNew && _connector.TryLoadVersioned(_id, out VersionedSession<T> s) && !IdleExpired(s))
-        {
-            Adopt(s);
-            return;
-        }
-
-        StartNew();
-    }
+    public void Load() => Sync.Wait(LoadCoreAsync(async: false, CancellationToken.None));
 
     /// <summary>Async twin of <see cref="Load"/>; call it before touching <see cref="Data"/> in async code.</summary>
-    public async ValueTask LoadAsync(CancellationToken cancellationToken = default)
+    public ValueTask LoadAsync(CancellationToken cancellationToken = default) => LoadCoreAsync(async: true, cancellationToken);
+
+    private async ValueTask LoadCoreAsync(bool async, CancellationToken ct)
     {
         if (IsLoaded) return;
         if (!IsNew)
         {
-            (bool found, VersionedSession<T> s) = await _connector.TryLoadVersionedAsync<T>(_id, cancellationToken).ConfigureAwait(false);
+            (bool found, VersionedSession<T> s) = await _connector.TryLoadVersionedAsync<T>(_id, async, ct).ConfigureAwait(false);
             if (found && !IdleExpired(s))
             {
                 Adopt(s);
@@ -174,12 +165,11 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     /// only members both requests changed to different values are a <see cref="SessionCommitResult.Conflict"/>
     /// (named in <see cref="Conflicts"/>; nothing is written and <see cref="Data"/> still holds this request's values).
     /// </summary>
-    public SessionCommitResult Commit()
-    {
-        ValueTask<SessionCommitResult> task = CommitCoreAsync(async: false, CancellationToken.None);
-        Debug.Assert(task.IsCompleted, "the sync path never awaits");
-        return task.GetAwaiter().GetResult();
-    }
+    /// <remarks>
+    /// Commits of one session from this process (any host: console, game server, web) queue on the connector's writer
+    /// gate, so each loses its compare-and-set at most to other processes; a commit with nothing to write never queues.
+    /// </remarks>
+    public SessionCommitResult Commit() => Sync.Result(CommitCoreAsync(async: false, CancellationToken.None));
 
     /// <summary>Async twin of <see cref="Commit"/>.</summary>
     public ValueTask<SessionCommitResult> CommitAsync(CancellationToken cancellationToken = default) =>
@@ -188,31 +178,35 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     private async ValueTask<SessionCommitResult> CommitCoreAsync(bool async, CancellationToken ct)
     {
         Conflicts = Array.Empty<string>();
-        if (!NeedsUpdate) return SessionCommitResult.Unchanged;
+        if (!NeedsUpdate) return SessionCommitResult.Unchanged; // reads never queue on the gate below
+        SemaphoreSlim gate = _connector.WriterGate(_id);
+        await SessionStorageConnector.EnterAsync(gate, async, ct).ConfigureAwait(false);
+        try
+        {
+            return await WriteAsync(async, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The commit's write and merge loop; the caller checked <see cref="NeedsUpdate"/> and holds the writer gate.</summary>
+    private async ValueTask<SessionCommitResult> WriteAsync(bool async, CancellationToken ct)
+    {
         int attempts = Math.Max(1, _options.MaxMergeAttempts);
         for (int attempt = 1; ; attempt++)
         {
             DateTimeOffset? expiresAt = NextExpiry(_connector.Time.GetUtcNow());
-            VersionedWriteResult<T> written = async
-                ? await _connector.WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, ct).ConfigureAwait(false)
-                : _connector.WriteVersioned(_id, _data!, _version, expiresAt, _absoluteExpiresAt);
+            VersionedWriteResult<T> written =
+                await _connector.WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, async, ct).ConfigureAwait(false);
             if (written.Outcome != VersionedWrite.Conflict) return Committed(written.Outcome, written.NewVersion, expiresAt);
             if (_options.ConflictPolicy == SessionConflictPolicy.Reject || attempt >= attempts) return SessionCommitResult.Conflict;
 
             // Lost the compare-and-set: retry on top of what the other request committed (the write hands it back).
             VersionedSession<T> theirs = written.Theirs;
             bool found = written.HasTheirs;
-            if (!found)
-            {
-                if (async)
-                {
-                    (found, theirs) = await _connector.TryLoadVersionedAsync<T>(_id, ct).ConfigureAwait(false);
-                }
-                else
-                {
-                    found = _connector.TryLoadVersioned(_id, out theirs);
-                }
-            }
+            if (!found) (found, theirs) = await _connector.TryLoadVersionedAsync<T>(_id, async, ct).ConfigureAwait(false);
 
             // Gone meanwhile (a logout, or expired): a merge never brings a session back.
             if (!found || IdleExpired(theirs)) return SessionCommitResult.Deleted;
@@ -286,12 +280,8 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     /// logout it is <see cref="SessionCommitResult.Deleted"/>.
     /// </summary>
     /// <returns><see cref="SessionCommitResult.Saved"/> when the session now lives under the new ID.</returns>
-    public SessionCommitResult CycleId()
-    {
-        ValueTask<SessionCommitResult> task = CycleIdCoreAsync(async: false, CancellationToken.None);
-        Debug.Assert(task.IsCompleted, "the sync path never awaits");
-        return task.GetAwaiter().GetResult();
-    }
+    /// <remarks>Queues on the old ID's writer gate, as <see cref="Commit"/> does: the old ID is the one other requests commit to.</remarks>
+    public SessionCommitResult CycleId() => Sync.Result(CycleIdCoreAsync(async: false, CancellationToken.None));
 
     /// <summary>Async twin of <see cref="CycleId"/>.</summary>
     public ValueTask<SessionCommitResult> CycleIdAsync(CancellationToken cancellationToken = default) =>
@@ -299,12 +289,25 @@ public sealed class SessionStore<T> where T : ISessionData<T>
 
     private async ValueTask<SessionCommitResult> CycleIdCoreAsync(bool async, CancellationToken ct)
     {
-        if (!IsLoaded)
+        await LoadCoreAsync(async, ct).ConfigureAwait(false);
+        SemaphoreSlim gate = _connector.WriterGate(_id);
+        await SessionStorageConnector.EnterAsync(gate, async, ct).ConfigureAwait(false);
+        try
         {
-            if (async) await LoadAsync(ct).ConfigureAwait(false);
-            else Load();
+            return await CycleUnderGateAsync(async, ct).ConfigureAwait(false);
         }
+        finally
+        {
+            gate.Release();
+        }
+    }
 
+    /// <summary>
+    /// The ID cycle; the caller holds the old ID's writer gate. The new ID's writes take no gate: nobody else knows that
+    /// ID yet, and its stripe may be the one already held (the gates are not reentrant).
+    /// </summary>
+    private async ValueTask<SessionCommitResult> CycleUnderGateAsync(bool async, CancellationToken ct)
+    {
         Conflicts = Array.Empty<string>();
         string oldId = _id;
         bool stored = !IsNew;
@@ -318,28 +321,15 @@ public sealed class SessionStore<T> where T : ISessionData<T>
         for (int attempt = 1; ; attempt++)
         {
             // Write the new record before deleting the old one, so a crash in between loses nothing.
-            SessionCommitResult written = async
-                ? await CommitCoreAsync(async: true, ct).ConfigureAwait(false)
-                : CommitCoreAsync(async: false, ct).GetAwaiter().GetResult();
+            Conflicts = Array.Empty<string>();
+            SessionCommitResult written = NeedsUpdate ? await WriteAsync(async, ct).ConfigureAwait(false) : SessionCommitResult.Unchanged;
             if (!stored || written != SessionCommitResult.Saved) return written;
 
             // Delete the old ID only at the version this request copied: a change committed there meanwhile must
             // not be lost with it.
-            bool deleted = async
-                ? await _connector.TryDeleteAtVersionAsync(oldId, copiedVersion, async: true, ct).ConfigureAwait(false)
-                : _connector.TryDeleteAtVersion(oldId, copiedVersion);
-            if (deleted) return SessionCommitResult.Saved;
+            if (await _connector.TryDeleteAtVersionAsync(oldId, copiedVersion, async, ct).ConfigureAwait(false)) return SessionCommitResult.Saved;
 
-            VersionedSession<T> theirs;
-            bool found;
-            if (async)
-            {
-                (found, theirs) = await _connector.TryLoadVersionedAsync<T>(oldId, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                found = _connector.TryLoadVersioned(oldId, out theirs);
-            }
+            (bool found, VersionedSession<T> theirs) = await _connector.TryLoadVersionedAsync<T>(oldId, async, ct).ConfigureAwait(false);
 
             SessionCommitResult? failed = !found || IdleExpired(theirs) ? SessionCommitResult.Deleted
                 : _options.ConflictPolicy == SessionConflictPolicy.Reject || attempt >= attempts ? SessionCommitResult.Conflict
@@ -349,8 +339,7 @@ public sealed class SessionStore<T> where T : ISessionData<T>
             if (failed is { } result)
             {
                 // Undo the copy and stay on the old ID (nobody else knows the new one, so deleting it is safe).
-                if (async) await _connector.DeleteAsync(_id, ct).ConfigureAwait(false);
-                else _connector.Delete(_id);
+                await _connector.DeleteCoreAsync(_id, async, ct).ConfigureAwait(false);
                 _id = oldId;
                 // Data holds this request's changes on top of the copied version: a later Commit merges from there.
                 _version = copiedVersion;
@@ -369,16 +358,14 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     }
 
     /// <summary>Deletes the session (logout). Later commits of this object write nothing.</summary>
-    public void Destroy()
-    {
-        _connector.Delete(_id);
-        MarkDestroyed();
-    }
+    public void Destroy() => Sync.Wait(DestroyCoreAsync(async: false, CancellationToken.None));
 
     /// <summary>Async twin of <see cref="Destroy"/>.</summary>
-    public async ValueTask DestroyAsync(CancellationToken cancellationToken = default)
+    public ValueTask DestroyAsync(CancellationToken cancellationToken = default) => DestroyCoreAsync(async: true, cancellationToken);
+
+    private async ValueTask DestroyCoreAsync(bool async, CancellationToken ct)
     {
-        await _connector.DeleteAsync(_id, cancellationToken).ConfigureAwait(false);
+        await _connector.DeleteCoreAsync(_id, async, ct).ConfigureAwait(false);
         MarkDestroyed();
     }
 

@@ -156,20 +156,18 @@ public readonly record struct StoredRecord(byte[] Value, long Version, DateTimeO
     // written out: an app that awaits ValueTask<StoredRecord?> makes NativeAOT build the boxed StoredRecord, and its
     // field walker and generated ToString would box and format a DateTimeOffset, linking date formatting and time-zone
     // data (~220 KB) into every binary.
-    private const long NoExpiry = -1;
-
-    private readonly long _expiresAtUtcTicks = ExpiresAt?.UtcTicks ?? NoExpiry;
+    private readonly long _expiresAtUtcTicks = Internal.ExpiryTicks.Of(ExpiresAt);
     private readonly short _expiresAtOffsetMinutes = (short)(ExpiresAt?.Offset.Ticks / TimeSpan.TicksPerMinute ?? 0);
 
     /// <summary>When the record expires, or null for never.</summary>
     public DateTimeOffset? ExpiresAt
     {
-        get => _expiresAtUtcTicks == NoExpiry
+        get => _expiresAtUtcTicks == Internal.ExpiryTicks.None
             ? null
             : new DateTimeOffset(_expiresAtUtcTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(_expiresAtOffsetMinutes));
         init
         {
-            _expiresAtUtcTicks = value?.UtcTicks ?? NoExpiry;
+            _expiresAtUtcTicks = Internal.ExpiryTicks.Of(value);
             _expiresAtOffsetMinutes = (short)(value?.Offset.Ticks / TimeSpan.TicksPerMinute ?? 0);
         }
     }

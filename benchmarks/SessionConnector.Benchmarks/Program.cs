@@ -27,7 +27,10 @@ namespace SessionConnector.Benchmarks;
 ///   --full              the same with BenchmarkDotNet's default job (out of process) and longer simulations
 ///   --only NAME[,NAME]  only the classes whose name contains NAME; prints verdicts, leaves RESULTS.md alone
 ///   --no-sim / --no-paired / --no-throughput   skip those parts (RESULTS.md is then not written either)
-///   --sim | --paired | --throughput            run just that part and print it
+///   --sim | --paired | --throughput            run just that part and print it (--throughput memory: memory storage
+///                       only, with the Set/Get mix and the contention counters)
+///   --durable-writes    PowerLoss file writes/s and median latency at 1 writer, 16 threads, 16 async writers and
+///                       4 processes x 4 threads; prints only
 ///   --noisy             mark the run as noisy in RESULTS.md (also automatic when the load average is high)
 ///   --bdn ARGS...       hand the remaining arguments to BenchmarkSwitcher (e.g. --bdn --filter *Sieve* --list flat)
 /// Exit code 2 when a target cannot be judged (a benchmark failed, did not run, or a target names no benchmark).
@@ -49,6 +52,9 @@ public static class Program
 
     private static int Run(string[] args)
     {
+        if (args.Contains("--durable-writes-child")) return DurableWriteRun.Child(args);
+        if (args.Contains("--durable-writes")) { DurableWriteRun.Run(!args.Contains("--full")); return 0; }
+
         string repoRoot = FindRepoRoot();
         string artifacts = Path.Combine(repoRoot, "benchmarks", "BenchmarkDotNet.Artifacts");
         bool quick = !args.Contains("--full");
@@ -82,7 +88,7 @@ public static class Program
 
         if (args.Contains("--sim")) { HitRatioSimulation.Run(quick); return 0; }
         if (args.Contains("--paired")) { PairedRun.Run(quick, types); return 0; }
-        if (args.Contains("--throughput")) { ThroughputRun.Run(quick); return 0; }
+        if (args.Contains("--throughput")) { ThroughputRun.Run(quick, memoryOnly: args.Contains("memory")); return 0; }
 
         DateTime started = DateTime.UtcNow;
         string loadAtStart = LoadAverage();

@@ -4,6 +4,7 @@ using System.IO;
 using System.Security.Cryptography;
 using SessionConnector;
 using SessionConnector.AspNetCore;
+using SessionConnector.Postgres;
 using SessionConnector.Redis;
 using SessionConnector.Storage;
 
@@ -35,6 +36,29 @@ using (var connector = new SessionStorageConnector(new FileSessionStorage(direct
     }
 
     Console.WriteLine($"file round trip ok; redis options prefix '{redis.KeyPrefix}'; cookie '{cookie.Name}'");
+}
+
+// The Postgres package: with a server (pack-consume.sh starts one), a real round trip through Npgsql's slim data
+// source, the part NativeAOT must keep; without one, its options type loads.
+if (Environment.GetEnvironmentVariable("SESSIONCONNECTOR_POSTGRES") is { Length: > 0 } postgres)
+{
+    var storage = PostgresSessionStorage.Connect(new PostgresSessionStorageOptions { ConnectionString = postgres, TableName = "consumer_sessions" });
+    storage.EnsureSchema();
+    using var connector = new SessionStorageConnector(storage, new SessionConnectorOptions { Keys = keys });
+    string id = SessionIds.Generate();
+    connector.Set(id, new PlayerSession { PlayerId = 8, Name = "grace" }, TimeSpan.FromMinutes(5));
+    connector.Update<PlayerSession>(id, s => s.Level += 2);
+    if (connector.Get<PlayerSession>(id) is not { PlayerId: 8, Level: 2 })
+    {
+        Console.Error.WriteLine("round trip through the packaged Postgres storage failed");
+        return 1;
+    }
+
+    Console.WriteLine("postgres round trip ok");
+}
+else
+{
+    Console.WriteLine($"postgres options table '{new PostgresSessionStorageOptions { TableName = "consumer_sessions" }.TableName}'");
 }
 
 Directory.Delete(directory, recursive: true);

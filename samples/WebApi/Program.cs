@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,6 +60,16 @@ app.MapPost("/logout", async (HttpContext context) =>
 {
     await context.GetSession<WebSession>().SignOutAsync();
     return Results.NoContent();
+});
+
+// The minimal-API trap of issue 22. ASP.NET's request delegate generator compiles without what the [SessionData]
+// generator adds, so it cannot infer this lambda's return type and would discard the result (an empty 200 instead of
+// 401). The declared return type is the fix; without it the build stops on SCG030. (Results.Text, not the issue's
+// Results.Ok: a JSON body needs a JsonSerializerContext under NativeAOT, which is beside the point here.)
+app.MapGet("/me", async Task<IResult> (HttpContext http) =>
+{
+    var d = await http.GetSession<WebSession>().GetAsync();
+    return d.User is null ? Results.Unauthorized() : Results.Text(d.User);
 });
 
 app.MapGet("/ping", () => Results.Text("pong")); // never touches the session: no I/O, no cookie
