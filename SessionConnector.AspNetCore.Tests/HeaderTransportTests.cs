@@ -148,4 +148,24 @@ public sealed class HeaderTransportTests
     [InlineData("Cookie")]
     public void AnInvalidHeaderNameIsRefused(string name) =>
         Assert.Throws<ArgumentException>(() => new SessionTokenHeader(name));
+
+    [Fact]
+    public async Task InAnAppOnSealedCookiesHeaderRoutesKeepStoredSessions()
+    {
+        await using TestApp app = await StartAsync(o => o.UseSealedCookies("tests/header").UseMemoryStorage());
+        using HttpClient client = app.Raw();
+        HttpResponseMessage login = await client.PostAsync("/game/login?user=ada", null);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Empty(login.SetCookies());
+        string token = login.Token()!;
+        Assert.Equal("ada", (await app.Connector.GetAsync<TestSession>(token))?.User);
+        Assert.Equal("ada", await (await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/game/whoami").Bearer(token))).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task SealedCookiesWithoutAStoreRefuseTheHeaderTransportAtStartUp()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestApp.StartAsync(o => o.UseSealedCookies("tests/header").UseHeaderTransport()));
+        Assert.Contains("sealed cookies without one", error.Message);
+    }
 }

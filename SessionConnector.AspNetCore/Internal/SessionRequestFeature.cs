@@ -49,6 +49,11 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
         }
 
         SessionTokenHeader? header = SessionTransport.HeaderOf(Context, Host);
+        if (header is not null && !Host.HasStore)
+        {
+            throw new InvalidOperationException("This route carries the session in a header, which keeps sessions in a store, and this app uses sealed cookies without one. Configure Storage (file, memory, Redis) as well.");
+        }
+
         // A malformed, oversized, ambiguous or hostile cookie or token is "no session": the request gets a fresh one, never an exception.
         // Sealed cookies are a cookie mode: a header route keeps its session in the storage.
         RequestSession<T> session = Host.Sealer is { } sealer && header is null
