@@ -47,6 +47,8 @@ public static partial class SessionCodecs
         public static Guid ReadJson(ref Utf8JsonReader reader) => reader.GetGuid();
         /// <inheritdoc/>
         public static Guid DeepClone(Guid value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(Guid left, Guid right) => left == right;
     }
 
     /// <summary>
@@ -72,6 +74,8 @@ public static partial class SessionCodecs
         public static DateTime ReadJson(ref Utf8JsonReader reader) => reader.GetDateTime();
         /// <inheritdoc/>
         public static DateTime DeepClone(DateTime value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(DateTime left, DateTime right) => left.Ticks == right.Ticks && left.Kind == right.Kind;
     }
 
     /// <summary>
@@ -115,6 +119,8 @@ public static partial class SessionCodecs
         public static DateTimeOffset ReadJson(ref Utf8JsonReader reader) => reader.GetDateTimeOffset();
         /// <inheritdoc/>
         public static DateTimeOffset DeepClone(DateTimeOffset value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(DateTimeOffset left, DateTimeOffset right) => left.EqualsExact(right);
     }
 
     /// <summary>TimeSpan: ticks int64 (as MessagePack-CSharp); JSON "c" string (as System.Text.Json). MessagePack readers also take a "c" string.</summary>
@@ -134,6 +140,8 @@ public static partial class SessionCodecs
             => TimeSpan.ParseExact(SessionDataRuntime.GetRequiredString(ref reader), "c", Invariant);
         /// <inheritdoc/>
         public static TimeSpan DeepClone(TimeSpan value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(TimeSpan left, TimeSpan right) => left == right;
     }
 
     /// <summary>DateOnly: DayNumber int32 (as MessagePack-CSharp); JSON "yyyy-MM-dd". MessagePack readers also take that string.</summary>
@@ -153,6 +161,8 @@ public static partial class SessionCodecs
             => DateOnly.ParseExact(SessionDataRuntime.GetRequiredString(ref reader), "O", Invariant);
         /// <inheritdoc/>
         public static DateOnly DeepClone(DateOnly value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(DateOnly left, DateOnly right) => left == right;
     }
 
     /// <summary>
@@ -172,6 +182,8 @@ public static partial class SessionCodecs
         public static TimeOnly ReadJson(ref Utf8JsonReader reader) => Parse(SessionDataRuntime.GetRequiredString(ref reader));
         /// <inheritdoc/>
         public static TimeOnly DeepClone(TimeOnly value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(TimeOnly left, TimeOnly right) => left == right;
 
         private static TimeOnly Parse(string text)
             => TimeOnly.TryParseExact(text, "O", Invariant, DateTimeStyles.None, out TimeOnly value)
