@@ -53,13 +53,21 @@ public sealed partial class SessionDataGenerator
             WriteInType(w, model, "the serializer", $"{model.Keyword} {Escape(model.Name)} : global::SessionConnector.ISessionData<{model.FullyQualifiedName}>", () =>
                 new TypeWriter(model, w).Write());
 
-            // Keys as UTF-8, compared in place by the readers: no string per key on the hot read path.
+            // Keys as UTF-8, compared in place by the readers: no string per key on the hot read path. Written as
+            // byte array literals (not "…"u8.ToArray()) so NativeAOT builds the table at compile time and the
+            // class needs no static constructor.
             w.Line();
             w.Line(GeneratedCodeAttribute);
             using (w.Open("file static class __SessionDataKeys"))
             {
-                var keys = string.Join(", ", model.Members.Select(m => Literal(m.Key) + "u8.ToArray()"));
-                w.Line($"internal static readonly byte[][] Utf8 = {{ {keys} }};");
+                w.Line("internal static readonly byte[][] Utf8 =").Line("{");
+                foreach (var m in model.Members)
+                {
+                    var bytes = string.Join(", ", System.Text.Encoding.UTF8.GetBytes(m.Key).Select(b => "0x" + b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+                    w.Line($"    new byte[] {{ {bytes} }}, // {Literal(m.Key)}");
+                }
+
+                w.Line("};");
             }
 
             return w.ToString();
@@ -209,7 +217,11 @@ public sealed partial class SessionDataGenerator
                     using (_w.Open("try"))
                     {
                         body();
-                        Construction.Write(_w, _model, i => $"__h{i}", i => $"__v{i}");
+                        if (!ReadsInPlace)
+                        {
+                            Construction.Write(_w, _model, i => $"__h{i}", i => $"__v{i}");
+                        }
+
                         _w.Line("return __result;");
                     }
 
@@ -222,9 +234,25 @@ public sealed partial class SessionDataGenerator
                 _w.Line();
             }
 
-            /// <summary>One local per member for its value and one for "the payload had it".</summary>
+            /// <summary>
+            /// True when every member is set after construction (plain setters and fields, no constructor arguments,
+            /// init or required members): the reader then builds the instance first and assigns each value as it is
+            /// read, with no per-member local, flag or copy afterwards.
+            /// </summary>
+            private bool ReadsInPlace => _model.Construction.Arguments.Count == 0 && _model.Construction.Initialized.Count == 0;
+
+            /// <summary>
+            /// Where values land while reading: the instance itself (<see cref="ReadsInPlace"/>), else one local per
+            /// member for its value and one for "the payload had it", built into the instance once all are read.
+            /// </summary>
             private void DeclareLocals()
             {
+                if (ReadsInPlace)
+                {
+                    _w.Line($"var __result = {Construction.Default(_model)};");
+                    return;
+                }
+
                 for (var i = 0; i < Members.Count; i++)
                 {
                     _w.Line($"{Members[i].Shape.TypeName} __v{i} = default!;").Line($"var __h{i} = false;");
@@ -238,12 +266,19 @@ public sealed partial class SessionDataGenerator
                     for (var i = 0; i < Members.Count; i++)
                     {
                         var shape = Members[i].Shape;
-                        _w.Line($"""
-                            case {i}:
-                                __v{i} = {Codec(shape)}.{read}{Forgive(shape)};
-                                __h{i} = true;
-                                break;
-                            """);
+                        var value = $"{Codec(shape)}.{read}{Forgive(shape)}";
+                        _w.Line(ReadsInPlace
+                            ? $"""
+                                case {i}:
+                                    __result.{Escape(Members[i].Name)} = {value};
+                                    break;
+                                """
+                            : $"""
+                                case {i}:
+                                    __v{i} = {value};
+                                    __h{i} = true;
+                                    break;
+                                """);
                     }
 
                     _w.Line($"""
