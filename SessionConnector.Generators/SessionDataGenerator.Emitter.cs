@@ -53,21 +53,13 @@ public sealed partial class SessionDataGenerator
             WriteInType(w, model, "the serializer", $"{model.Keyword} {Escape(model.Name)} : global::SessionConnector.ISessionData<{model.FullyQualifiedName}>", () =>
                 new TypeWriter(model, w).Write());
 
-            // Keys as UTF-8, compared in place by the readers: no string per key on the hot read path. Written as
-            // byte array literals (not "…"u8.ToArray()) so NativeAOT builds the table at compile time and the
-            // class needs no static constructor.
+            // Keys as UTF-8, compared in place by the readers: no string per key on the hot read path.
             w.Line();
             w.Line(GeneratedCodeAttribute);
             using (w.Open("file static class __SessionDataKeys"))
             {
-                w.Line("internal static readonly byte[][] Utf8 =").Line("{");
-                foreach (var m in model.Members)
-                {
-                    var bytes = string.Join(", ", System.Text.Encoding.UTF8.GetBytes(m.Key).Select(b => "0x" + b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
-                    w.Line($"    new byte[] {{ {bytes} }}, // {Literal(m.Key)}");
-                }
-
-                w.Line("};");
+                var keys = string.Join(", ", model.Members.Select(m => Literal(m.Key) + "u8.ToArray()"));
+                w.Line($"internal static readonly byte[][] Utf8 = {{ {keys} }};");
             }
 
             return w.ToString();
