@@ -39,6 +39,12 @@ internal static class Log
         LogLevel.Critical, new EventId(7, "NoKeyConfigured"),
         "No session encryption key is configured outside Development: set SessionConnector:Keys (configuration) or SESSIONCONNECTOR_KEYS (environment). Refusing to start.");
 
+    private static readonly Action<ILogger, double, Exception?> s_staleServed = LoggerMessage.Define<double>(
+        LogLevel.Warning, new EventId(23, "StaleSessionServed"),
+        "Session storage failed; served a cached session last confirmed {AgeSeconds:0.###} s ago (FailSafeMaxStaleness).");
+
+    public static void StaleSessionServed(ILogger logger, TimeSpan age, Exception cause) => s_staleServed(logger, age.TotalSeconds, cause);
+
     public static void DevelopmentKeyInUse(ILogger logger, string description) => s_developmentKey(logger, description, null);
 
     public static void RecordRejected(ILogger logger, string reason) => s_recordRejected(logger, reason, null);

@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using SessionConnector.Caching;
+using SessionConnector.Storage;
 
 namespace SessionConnector;
 
@@ -52,7 +53,9 @@ public sealed partial class SessionStorageConnector
                 return true;
             }
 
-            _cache.Remove(id, entry); // expired or past its maximum age: drop it so the next read refreshes it
+            // Expired or past its maximum age: drop it so the next read refreshes it, unless fail-safe may still need it
+            // (the read that follows replaces or forgets it).
+            if (_failSafeTicks == 0 || !IsServableStale(entry, NowTicks)) _cache.Remove(id, entry);
         }
 
         entry = null;
@@ -132,5 +135,44 @@ public sealed partial class SessionStorageConnector
     {
         for (int i = 0; i < _invalidations!.Length; i++) Interlocked.Increment(ref _invalidations[i]);
         _cache!.Clear();
+    }
+
+    // ---- fail-safe reads (SessionConnectorOptions.FailSafeMaxStaleness) ----------------------------------------------
+
+    /// <summary>
+    /// Whether a cached copy may answer a read while storage fails: a session (not a deletion marker), before its sealed
+    /// expiry (sliding and absolute), and last confirmed by storage at most the fail-safe staleness ago. Invalidations and
+    /// deletions this connector knows of have already removed the copy or replaced it with a marker.
+    /// </summary>
+    private bool IsServableStale(CachedSession entry, long now) =>
+        entry.Snapshot is not null
+        && now < Math.Min(entry.ExpiresAtTicks, entry.AbsoluteExpiresAtTicks)
+        && now - ConfirmedAtTicks(entry) <= _failSafeTicks;
+
+    // The entry's maximum-age deadline was set at the moment storage confirmed it (a read or a write).
+    private long ConfirmedAtTicks(CachedSession entry) => entry.StaleAtTicks - _cacheMaxAgeTicks;
+
+    private bool TryServeStale<T>(string id, SessionStorageException cause, bool copy, out (bool Found, VersionedSession<T> Session) result)
+        where T : ISessionData<T>
+    {
+        long now = NowTicks;
+        if (_cache is not null && _cache.TryGet(id, out CachedSession? entry) && entry.Snapshot is T snapshot && IsServableStale(entry, now))
+        {
+            T value = copy ? T.DeepClone(snapshot) : snapshot;
+            DateTimeOffset? expiresAt = entry.ExpiresAtTicks == long.MaxValue ? null : new DateTimeOffset(entry.ExpiresAtTicks, TimeSpan.Zero);
+            DateTimeOffset? absolute = entry.AbsoluteExpiresAtTicks == long.MaxValue ? null : new DateTimeOffset(entry.AbsoluteExpiresAtTicks, TimeSpan.Zero);
+            _metrics.StaleServed(TimeSpan.FromTicks(now - ConfirmedAtTicks(entry)), cause);
+            result = (true, new VersionedSession<T>(value, entry.Version, expiresAt, absolute));
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    /// <summary>Drops a session copy kept past its maximum age (never a deletion marker, which must outrank slower writes).</summary>
+    private void ForgetStale(string id)
+    {
+        if (_cache!.TryGet(id, out CachedSession? entry) && entry.Snapshot is not null) _cache.Remove(id, entry);
     }
 }
