@@ -74,7 +74,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public ValueTask LoadAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfSignedOut();
-        return _store.LoadAsync(cancellationToken);
+        return _store.LoadAsync(OrAborted(cancellationToken));
     }
 
     /// <summary>
@@ -100,6 +100,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     /// <returns>The data as saved.</returns>
     public async ValueTask<T> UpdateAsync(Func<T, T> change, CancellationToken cancellationToken = default)
     {
+        cancellationToken = OrAborted(cancellationToken);
         ArgumentNullException.ThrowIfNull(change);
         ThrowIfSignedOut();
         if (_store.IsLoaded && _store.IsModified) await CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -135,6 +136,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     /// </summary>
     public async ValueTask RenewAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = OrAborted(cancellationToken);
         ThrowIfSignedOut();
         // Awaited rather than returned: the core's CycleIdAsync is gaining a result (the merge work), and this stays source-compatible.
         await _store.CycleIdAsync(cancellationToken).ConfigureAwait(false);
@@ -143,6 +145,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     /// <summary>Deletes the session now and expires the cookie with the response; a replayed old cookie finds nothing.</summary>
     public async ValueTask SignOutAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken = OrAborted(cancellationToken);
         if (_signedOut) return;
         await _store.DestroyAsync(cancellationToken).ConfigureAwait(false);
         _signedOut = true;
@@ -156,7 +159,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     /// <exception cref="Storage.SessionStorageException">The storage failed; the previous record is intact.</exception>
     public async ValueTask CommitAsync(CancellationToken cancellationToken = default)
     {
-        if (await CommitCoreAsync(cancellationToken).ConfigureAwait(false) == SessionCommitResult.Conflict)
+        if (await CommitCoreAsync(OrAborted(cancellationToken)).ConfigureAwait(false) == SessionCommitResult.Conflict)
         {
             throw new SessionConflictException("Another request changed this session after it was loaded, and the change could not be merged; nothing was written.");
         }
@@ -196,6 +199,10 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
             SessionCookie.Issue(context, host, _store.Id, _store.ExpiresAt);
         }
     }
+
+    // A caller that passes no token still stops waiting on storage when the client goes away.
+    private CancellationToken OrAborted(CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? cancellationToken : _feature.Context.RequestAborted;
 
     private async ValueTask<SessionCommitResult> CommitCoreAsync(CancellationToken cancellationToken)
     {
