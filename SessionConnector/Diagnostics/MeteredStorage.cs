@@ -183,9 +183,20 @@ internal sealed class MeteredStorage
                 $"The {_inner.Kind} storage did not finish the {operation} within {_timeout.TotalSeconds:0.###} s (SessionConnectorOptions.StorageTimeout)"
                 + (operation == "read" ? "." : "; it may or may not have been applied."), exception)
             { StorageKind = _inner.Kind, Operation = operation, IsTimeout = true }
-            : exception as SessionStorageException
-              ?? new SessionStorageException($"The {_inner.Kind} storage failed to {operation}: {exception.GetType().Name}: {exception.Message}", exception)
-              { StorageKind = _inner.Kind, Operation = operation };
+            : exception switch
+            {
+                SessionStorageException { Operation: not null, StorageKind: not null } typed => typed,
+                // The backend typed it but could not say which connector operation it served: the same message and cause
+                // (the backend's own exception when it has no cause), with the kind and operation added.
+                SessionStorageException typed => new SessionStorageException(typed.Message, typed.InnerException ?? typed)
+                {
+                    StorageKind = _inner.Kind, Operation = operation, IsTimeout = typed.IsTimeout,
+                },
+                _ => new SessionStorageException($"The {_inner.Kind} storage failed to {operation}: {exception.GetType().Name}: {exception.Message}", exception)
+                {
+                    StorageKind = _inner.Kind, Operation = operation,
+                },
+            };
         _metrics.StorageFailed(operation, fault);
         return fault;
     }
