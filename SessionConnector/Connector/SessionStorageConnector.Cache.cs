@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
@@ -129,11 +130,13 @@ public sealed partial class SessionStorageConnector
         // Count first, then evict: a read in flight either sees the count move or its entry is already in the index.
         Interlocked.Increment(ref _invalidations![StripeOf(storageKey)]);
         if (_idsByStorageKey!.TryGetValue(storageKey, out string? id)) _cache!.Remove(id);
+        _failSafeCopies?.TryRemove(storageKey, out _);
     }
 
     private void OnStorageInvalidatedAll()
     {
         for (int i = 0; i < _invalidations!.Length; i++) Interlocked.Increment(ref _invalidations[i]);
+        if (_failSafeTicks > 0) KeepFailSafeCopies();
         _cache!.Clear();
     }
 
@@ -152,11 +155,40 @@ public sealed partial class SessionStorageConnector
     // The entry's maximum-age deadline was set at the moment storage confirmed it (a read or a write).
     private long ConfirmedAtTicks(CachedSession entry) => entry.StaleAtTicks - _cacheMaxAgeTicks;
 
+    // A shared backend (Redis) empties the cache whenever it may have missed invalidations: while disconnected and after a
+    // reconnect. With fail-safe on, the servable copies are set aside here first, keyed by storage key so a later
+    // invalidation still finds them: they answer only reads whose storage call fails (a healthy read replaces or forgets
+    // them), so a missed invalidation never leaves a copy served while storage answers.
+    private ConcurrentDictionary<string, CachedSession>? _failSafeCopies;
+
+    private void KeepFailSafeCopies()
+    {
+        if (_cache is null || _idsByStorageKey is null) return;
+        ConcurrentDictionary<string, CachedSession> copies = _failSafeCopies
+            ?? Interlocked.CompareExchange(ref _failSafeCopies, new ConcurrentDictionary<string, CachedSession>(StringComparer.Ordinal), null)
+            ?? _failSafeCopies!;
+        long now = NowTicks;
+        foreach (KeyValuePair<string, CachedSession> kept in copies)
+        {
+            if (!IsServableStale(kept.Value, now)) copies.TryRemove(kept);
+        }
+
+        foreach (KeyValuePair<string, string> indexed in _idsByStorageKey)
+        {
+            // Bounded like the cache itself, so repeated clears during an outage cannot grow it.
+            if (copies.Count >= _cache.Capacity) break;
+            if (_cache.TryGet(indexed.Value, out CachedSession? entry) && IsServableStale(entry, now)) copies[indexed.Key] = entry;
+        }
+    }
+
     private bool TryServeStale<T>(string id, SessionStorageException cause, bool copy, out (bool Found, VersionedSession<T> Session) result)
         where T : ISessionData<T>
     {
         long now = NowTicks;
-        if (_cache is not null && _cache.TryGet(id, out CachedSession? entry) && entry.Snapshot is T snapshot && IsServableStale(entry, now))
+        // The cache's own entry decides when there is one (a deletion marker there means no); a copy set aside only when not.
+        CachedSession? entry = null;
+        if (_cache is not null && !_cache.TryGet(id, out entry)) _failSafeCopies?.TryGetValue(StorageKeyOf(id), out entry);
+        if (entry is not null && entry.Snapshot is T snapshot && IsServableStale(entry, now))
         {
             T value = copy ? T.DeepClone(snapshot) : snapshot;
             DateTimeOffset? expiresAt = entry.ExpiresAtTicks == long.MaxValue ? null : new DateTimeOffset(entry.ExpiresAtTicks, TimeSpan.Zero);
@@ -173,6 +205,8 @@ public sealed partial class SessionStorageConnector
     /// <summary>Drops a session copy kept past its maximum age (never a deletion marker, which must outrank slower writes).</summary>
     private void ForgetStale(string id)
     {
-        if (_cache!.TryGet(id, out CachedSession? entry) && entry.Snapshot is not null) _cache.Remove(id, entry);
+        if (_cache is null) return;
+        if (_cache.TryGet(id, out CachedSession? entry) && entry.Snapshot is not null) _cache.Remove(id, entry);
+        _failSafeCopies?.TryRemove(StorageKeyOf(id), out _);
     }
 }

@@ -79,6 +79,8 @@ public sealed partial class SessionStorageConnector
             throw;
         }
 
+        // Storage answered: a copy set aside for fail-safe is superseded by whatever it said.
+        _failSafeCopies?.TryRemove(key, out _);
         if (read is not { } record)
         {
             // Storage says absent: a copy kept for fail-safe must never outlive that answer.
@@ -339,9 +341,11 @@ public sealed partial class SessionStorageConnector
             // A sign-out that failed (or was cancelled) may or may not have reached storage: fail closed and drop the
             // cached copy, so neither the cache nor a fail-safe read serves a session its owner tried to end.
             _cache?.Remove(id);
+            _failSafeCopies?.TryRemove(key, out _);
             throw;
         }
 
+        _failSafeCopies?.TryRemove(key, out _);
         CacheMarkDeleted(id, key);
         return deleted;
     }
@@ -358,6 +362,7 @@ public sealed partial class SessionStorageConnector
         if (async) await _storage.ClearAsync(ct).ConfigureAwait(false);
         else _storage.Clear();
         _cache?.Clear();
+        _failSafeCopies?.Clear();
     }
 
     /// <summary>Flushes a backend that buffers writes (the seed's <c>save</c>).</summary>
@@ -404,6 +409,7 @@ public sealed partial class SessionStorageConnector
             _ownedKeys?.Dispose();
             _metrics.Dispose();
             _cache?.Clear();
+            _failSafeCopies?.Clear();
             _storageKeys.Clear();
         }
     }
