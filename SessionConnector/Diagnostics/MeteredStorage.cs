@@ -18,13 +18,15 @@ internal sealed class MeteredStorage
     // True when that store judges expiry by the connector's own clock, so a reading the connector took serves it too.
     private readonly bool _memorySharesClock;
     private readonly SessionMetrics _metrics;
-    // The connector's bound on each async call (SessionConnectorOptions.StorageTimeout); infinite: none.
+    // The connector's bound on each async call (SessionConnectorOptions.StorageTimeout); infinite: none. Only the message
+    // of a timeout reads it, so an in-memory store's infinite bound never shows.
     private readonly TimeSpan _timeout;
 
     public MeteredStorage(SessionStorage inner, SessionMetrics metrics, TimeProvider connectorClock, TimeSpan timeout)
     {
         _inner = inner;
-        _timeout = timeout;
+        // A store in this process's memory never waits: it skips the deadline's timer and registration.
+        _timeout = inner.IsInMemory ? Timeout.InfiniteTimeSpan : timeout;
         _memory = inner as MemorySessionStorage;
         _memorySharesClock = _memory is not null && ReferenceEquals(_memory.Time, connectorClock);
         _metrics = metrics;
