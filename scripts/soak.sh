@@ -103,9 +103,9 @@ for backend in $backends; do
       redis_port=$(free_port); mkdir -p "$work/redis"; start_redis
       env_extra=(SessionConnector__Storage=Memory "WEBAPI_REDIS=127.0.0.1:$redis_port,abortConnect=false" WEBAPI_FAILSAFE_SECONDS=30) ;;
   esac
-  (cd "$work/$backend" && env SESSIONCONNECTOR_KEYS="*1:$key" SessionConnector__Cookie__Secure=false \
+  (cd "$work/$backend" && exec env SESSIONCONNECTOR_KEYS="*1:$key" SessionConnector__Cookie__Secure=false \
      Logging__LogLevel__Default=Warning Logging__LogLevel__SessionConnector=Warning ASPNETCORE_URLS="http://127.0.0.1:$port" \
-     "${env_extra[@]}" exec "$OLDPWD/$app") >"$out/app-$backend.log" 2>&1 &
+     "${env_extra[@]}" "$OLDPWD/$app") >"$out/app-$backend.log" 2>&1 &
   app_pid=$!
   for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/ping" >/dev/null && break; sleep 0.1; done
   # Warm-up, so "start" is the process serving, not the process born.
