@@ -35,6 +35,14 @@ public sealed class FaultyStorage(SessionStorage inner) : SessionStorage
 
     public override string Kind => "faulty";
 
+    /// <summary>Set to behave as a shared backend that announces changes (as Redis does).</summary>
+    public bool Shared { get; init; }
+
+    public override bool RaisesInvalidations => Shared;
+
+    /// <summary>What a shared backend does when it may have missed changes (a disconnect, a reconnect).</summary>
+    public void InvalidateAll() => OnInvalidatedAll();
+
     /// <summary>Lets every call that hangs while ignoring its token finish (the test's clean-up).</summary>
     public void ReleaseHungCalls() => _released.TrySetResult();
 

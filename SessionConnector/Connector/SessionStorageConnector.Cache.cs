@@ -91,6 +91,10 @@ public sealed partial class SessionStorageConnector
         where T : ISessionData<T>
     {
         if (_cache is null) return;
+        // Storage just confirmed a newer state (a read or a write): a copy set aside for fail-safe is older than what the
+        // caller may have been acknowledged, so it must never answer again (found by the soak: a write acknowledged after
+        // an outage, then a copy from that outage served during the next one).
+        _failSafeCopies?.TryRemove(storageKey, out _);
         long now = NowTicks;
         long expires = expiresAt?.UtcTicks ?? long.MaxValue;
         if (expires <= now) return;
@@ -108,6 +112,8 @@ public sealed partial class SessionStorageConnector
     private void CacheMarkDeleted(string id, string storageKey)
     {
         if (_cache is null) return;
+        // The marker below can be evicted for capacity; the deleted session's fail-safe copy must not outlive it.
+        _failSafeCopies?.TryRemove(storageKey, out _);
         // Versions this process issues only grow, so a marker issued now outranks every write that reached storage before
         // this delete: a slower Set/Update/Get cannot put pre-delete data back in the cache. Writes issued after it outrank it.
         long floor = Math.Max(Volatile.Read(ref s_lastVersion), 1);
