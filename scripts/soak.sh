@@ -32,6 +32,7 @@ need wrk wrk
 case " $backends " in *" redis "*) need redis-server redis-server ;; esac
 
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 app=$out/WebApi/WebApi
 if [ ! -x "$app" ]; then
   echo "== publishing samples/WebApi (NativeAOT, soak build)" >&2
@@ -105,9 +106,10 @@ for backend in $backends; do
   esac
   (cd "$work/$backend" && exec env SESSIONCONNECTOR_KEYS="*1:$key" SessionConnector__Cookie__Secure=false \
      Logging__LogLevel__Default=Warning Logging__LogLevel__SessionConnector=Warning ASPNETCORE_URLS="http://127.0.0.1:$port" \
-     "${env_extra[@]}" "$OLDPWD/$app") >"$out/app-$backend.log" 2>&1 &
+     "${env_extra[@]}" "$app") >"$out/app-$backend.log" 2>&1 &
   app_pid=$!
   for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/ping" >/dev/null && break; sleep 0.1; done
+  curl -s "http://127.0.0.1:$port/ping" >/dev/null || { echo "the app did not start:" >&2; cat "$out/app-$backend.log" >&2; exit 1; }
   # Warm-up, so "start" is the process serving, not the process born.
   wrk -t2 -c2 -d3s -s scripts/soak/mix.lua "http://127.0.0.1:$port" >/dev/null
   start_figures=$(proc_figures "$app_pid" "$port")

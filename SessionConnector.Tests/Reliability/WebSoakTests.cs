@@ -17,7 +17,7 @@ public sealed class WebSoakTests
     {
         string output = Path.Combine(Path.GetTempPath(), "sc-soak-" + Guid.NewGuid().ToString("N"));
         using ChildProcess soak = ChildProcess.Start("bash",
-            [SourceTree.Path("scripts", "soak.sh"), "--duration", "60", "--slice", "20", "--out", output]);
+            [System.IO.Path.GetFullPath(SourceTree.Path("..", "scripts", "soak.sh")), "--duration", "60", "--slice", "20", "--out", output]);
         ChildResult result = soak.WaitForExit(TimeSpan.FromMinutes(20)); // the AOT publish comes first
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("## redis", result.StdOut);
