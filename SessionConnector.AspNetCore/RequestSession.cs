@@ -98,9 +98,9 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public ValueTask LoadAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfClosed();
-        if (_sealed is not null) return _sealed.LoadAsync(cancellationToken);
+        if (_sealed is not null) return _sealed.LoadAsync(OrAborted(cancellationToken));
         ThrowIfSignedOut();
-        return LoadCoreAsync(cancellationToken);
+        return LoadCoreAsync(OrAborted(cancellationToken));
     }
 
     /// <summary>
@@ -163,6 +163,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     /// <returns>The data as saved.</returns>
     public async ValueTask<T> UpdateAsync(Func<T, T> change, CancellationToken cancellationToken = default)
     {
+        cancellationToken = OrAborted(cancellationToken);
         ArgumentNullException.ThrowIfNull(change);
         _feature.ThrowIfStarted();
         if (_sealed is not null) return await _sealed.UpdateAsync(change, cancellationToken).ConfigureAwait(false);
@@ -209,6 +210,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public async ValueTask RenewAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        cancellationToken = OrAborted(cancellationToken);
         if (_sealed is not null)
         {
             await _sealed.RenewAsync(cancellationToken).ConfigureAwait(false);
@@ -242,6 +244,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public async ValueTask SignOutAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        cancellationToken = OrAborted(cancellationToken);
         if (_sealed is not null)
         {
             await _sealed.SignOutAsync(cancellationToken).ConfigureAwait(false);
@@ -264,6 +267,7 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     public async ValueTask CommitAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        cancellationToken = OrAborted(cancellationToken);
         if (_clearPending) await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         if (_sealed is not null)
         {
@@ -319,6 +323,10 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
             SessionCookie.Issue(context, host, _store.Id, _store.ExpiresAt);
         }
     }
+
+    // A caller that passes no token still stops waiting on storage when the client goes away.
+    private CancellationToken OrAborted(CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? cancellationToken : _feature.Context.RequestAborted;
 
     private async ValueTask<SessionCommitResult> CommitCoreAsync(CancellationToken cancellationToken)
     {
