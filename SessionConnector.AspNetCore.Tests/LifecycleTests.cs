@@ -119,14 +119,17 @@ public sealed class LifecycleTests
     public async Task RenewThatAWriterOnTheOldIdKeepsDefeatingFailsWith409AndTheOldIdDies()
     {
         ObservedStorage? storage = null;
-        await using TestApp app = await TestApp.StartAsync(o => storage = TestApp.Observed(o));
+        SessionKeyRing? keys = null;
+        await using TestApp app = await TestApp.StartAsync(o => (storage, keys) = (TestApp.Observed(o), o.Connector.Keys));
         using HttpClient client = app.Raw();
+        // The attacker writes from another node: writers of one session in one process queue on the connector's gate.
+        SessionStorageConnector otherNode = new(storage!, new SessionConnectorOptions { Keys = keys });
         // The attacker's own session, planted in the victim's browser (cookie tossing, a shared machine, ...).
         string planted = (await client.PostAsync("/note?note=attacker", null)).IssuedId()!;
 
         // The attacker keeps writing the planted ID: every conditional delete of the old ID meets a newer version.
         int writes = 0;
-        storage!.BeforeTryDelete = async () => await app.Connector.UpdateAsync<TestSession>(planted, s => s.Counter = ++writes);
+        storage!.BeforeTryDelete = async () => await otherNode.UpdateAsync<TestSession>(planted, s => s.Counter = ++writes);
 
         HttpResponseMessage login = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/login?user=victim").WithCookie(planted));
         Assert.Equal(HttpStatusCode.Conflict, login.StatusCode);
@@ -150,15 +153,18 @@ public sealed class LifecycleTests
     public async Task RenewMergesOneConcurrentChangeOnTheOldIdAndMoves()
     {
         ObservedStorage? storage = null;
-        await using TestApp app = await TestApp.StartAsync(o => storage = TestApp.Observed(o));
+        SessionKeyRing? keys = null;
+        await using TestApp app = await TestApp.StartAsync(o => (storage, keys) = (TestApp.Observed(o), o.Connector.Keys));
         using HttpClient client = app.Raw();
+        // Another tab served by another node (one process queues writers of a session on the connector's gate).
+        SessionStorageConnector otherNode = new(storage!, new SessionConnectorOptions { Keys = keys });
         string anonymous = (await client.PostAsync("/note?note=cart", null)).IssuedId()!;
 
         // Another tab commits once while the login copies the session: merged, then the old ID is deleted.
         int writes = 0;
         storage!.BeforeTryDelete = async () =>
         {
-            if (writes++ == 0) await app.Connector.UpdateAsync<TestSession>(anonymous, s => s.Counter = 7);
+            if (writes++ == 0) await otherNode.UpdateAsync<TestSession>(anonymous, s => s.Counter = 7);
         };
 
         HttpResponseMessage login = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/login?user=ada").WithCookie(anonymous));

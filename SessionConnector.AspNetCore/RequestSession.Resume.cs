@@ -21,6 +21,7 @@ public sealed partial class RequestSession<T>
         ThrowIfSealed();
         _feature.ThrowIfClosed();
         ThrowIfSignedOut();
+        cancellationToken = OrAborted(cancellationToken);
         await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         if (_store.IsNew && _store.IsModified && !_feature.ResponseStarted) await CommitAsync(cancellationToken).ConfigureAwait(false);
         if (_store.IsNew) throw new InvalidOperationException("A resume token needs a stored session: change the session (sign in) first.");
@@ -40,6 +41,7 @@ public sealed partial class RequestSession<T>
         ThrowIfSealed();
         _feature.ThrowIfStarted();
         ThrowIfSignedOut();
+        cancellationToken = OrAborted(cancellationToken);
         (ResumeOutcome outcome, string? sessionId) = await ResumeTokens.RedeemAsync(_feature.Host, token, cancellationToken).ConfigureAwait(false);
         if (outcome != ResumeOutcome.Redeemed) return null;
         SessionStore<T> store = NewStore(sessionId);

@@ -23,6 +23,7 @@ public sealed partial class RequestSession<T>
         ThrowIfSealed();
         _feature.ThrowIfStarted();
         ThrowIfSignedOut();
+        cancellationToken = OrAborted(cancellationToken);
         HttpContext context = _feature.Context;
         if (!context.WebSockets.IsWebSocketRequest) throw new InvalidOperationException("This is not a WebSocket request.");
         options ??= new SessionWebSocketOptions();

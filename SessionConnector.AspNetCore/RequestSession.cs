@@ -100,9 +100,9 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     public ValueTask LoadAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfClosed();
-        if (_sealed is not null) return _sealed.LoadAsync(cancellationToken);
+        if (_sealed is not null) return _sealed.LoadAsync(OrAborted(cancellationToken));
         ThrowIfSignedOut();
-        return LoadCoreAsync(cancellationToken);
+        return LoadCoreAsync(OrAborted(cancellationToken));
     }
 
     /// <summary>
@@ -165,6 +165,7 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     /// <returns>The data as saved.</returns>
     public async ValueTask<T> UpdateAsync(Func<T, T> change, CancellationToken cancellationToken = default)
     {
+        cancellationToken = OrAborted(cancellationToken);
         ArgumentNullException.ThrowIfNull(change);
         _feature.ThrowIfStarted();
         if (_sealed is not null) return await _sealed.UpdateAsync(change, cancellationToken).ConfigureAwait(false);
@@ -211,6 +212,7 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     public async ValueTask RenewAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        cancellationToken = OrAborted(cancellationToken);
         if (_sealed is not null)
         {
             await _sealed.RenewAsync(cancellationToken).ConfigureAwait(false);
@@ -244,6 +246,7 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     public async ValueTask SignOutAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        cancellationToken = OrAborted(cancellationToken);
         if (_sealed is not null)
         {
             await _sealed.SignOutAsync(cancellationToken).ConfigureAwait(false);
@@ -266,6 +269,7 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     public async ValueTask CommitAsync(CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
+        cancellationToken = OrAborted(cancellationToken);
         if (_clearPending) await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         if (_sealed is not null)
         {
@@ -321,6 +325,10 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
             SessionTransport.Issue(context, host, _header, _store.Id, _store.ExpiresAt);
         }
     }
+
+    // A caller that passes no token still stops waiting on storage when the client goes away.
+    private CancellationToken OrAborted(CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? cancellationToken : _feature.Context.RequestAborted;
 
     private async ValueTask<SessionCommitResult> CommitCoreAsync(CancellationToken cancellationToken)
     {

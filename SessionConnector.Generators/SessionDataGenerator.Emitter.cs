@@ -39,6 +39,12 @@ public sealed partial class SessionDataGenerator
             _ => $"{Codecs}.{shape.Kind}Codec",
         };
 
+        /// <summary>
+        /// Codecs work on types without nullable annotations; where the member's declared type has some (a
+        /// <c>string?</c>, a <c>List&lt;string?&gt;</c>), <c>!</c> states the codec handles the nulls.
+        /// </summary>
+        internal static string Forgive(TypeShape shape) => shape.TypeName == shape.CreateName ? string.Empty : "!";
+
         private static string Composite(string codec, TypeShape element) => $"{Codecs}.{codec}<{element.CreateName}, {Codec(element)}>";
 
         public static string Emit(SessionTypeModel model)
@@ -86,14 +92,8 @@ public sealed partial class SessionDataGenerator
                 WriteJson();
                 ReadJson();
                 DeepClone();
-                _w.Line($"static {_t} {_iface}.CreateDefault() => new {_t}({string.Join(", ", _model.ConstructorParameters.Select(p => p.DefaultValueExpression))}){RequiredDefaults()};");
+                _w.Line($"static {_t} {_iface}.CreateDefault() => {Construction.Default(_model)};");
             }
-
-            /// <summary>
-            /// Codecs work on types without nullable annotations; where the member's declared type has some (a
-            /// <c>string?</c>, a <c>List&lt;string?&gt;</c>), <c>!</c> states the codec handles the nulls.
-            /// </summary>
-            private static string Forgive(TypeShape shape) => shape.TypeName == shape.CreateName ? string.Empty : "!";
 
             private void WriteMessagePack()
             {
@@ -209,7 +209,11 @@ public sealed partial class SessionDataGenerator
                     using (_w.Open("try"))
                     {
                         body();
-                        Construct(i => $"__h{i}", i => $"__v{i}");
+                        if (!ReadsInPlace)
+                        {
+                            Construction.Write(_w, _model, i => $"__h{i}", i => $"__v{i}");
+                        }
+
                         _w.Line("return __result;");
                     }
 
@@ -222,9 +226,27 @@ public sealed partial class SessionDataGenerator
                 _w.Line();
             }
 
-            /// <summary>One local per member for its value and one for "the payload had it".</summary>
+            /// <summary>
+            /// True when every member is set after construction (plain setters and fields, no constructor arguments,
+            /// init or required members): the reader then builds the instance first and assigns each value as it is
+            /// read, with no per-member local, flag or copy afterwards.
+            /// </summary>
+            private bool ReadsInPlace => _model.Construction.Arguments.Count == 0 && _model.Construction.Initialized.Count == 0;
+
+            /// <summary>
+            /// Where values land while reading: the instance itself (<see cref="ReadsInPlace"/>), else one local per
+            /// member for its value and one for "the payload had it", built into the instance once all are read.
+            /// </summary>
             private void DeclareLocals()
             {
+                if (ReadsInPlace)
+                {
+                    _w.Line($"var __result = {Construction.Default(_model)};");
+                    // Only "the payload had it" per member, so a duplicate key is refused.
+                    for (var i = 0; i < Members.Count; i++) _w.Line($"var __h{i} = false;");
+                    return;
+                }
+
                 for (var i = 0; i < Members.Count; i++)
                 {
                     _w.Line($"{Members[i].Shape.TypeName} __v{i} = default!;").Line($"var __h{i} = false;");
@@ -238,12 +260,21 @@ public sealed partial class SessionDataGenerator
                     for (var i = 0; i < Members.Count; i++)
                     {
                         var shape = Members[i].Shape;
-                        _w.Line($"""
-                            case {i}:
-                                __v{i} = {Codec(shape)}.{read}{Forgive(shape)};
-                                {Runtime}.MarkRead(ref __h{i});
-                                break;
-                            """);
+                        var value = $"{Codec(shape)}.{read}{Forgive(shape)}";
+                        // MarkRead refuses a key met twice in one object (a duplicate must not silently change meaning).
+                        _w.Line(ReadsInPlace
+                            ? $"""
+                                case {i}:
+                                    {Runtime}.MarkRead(ref __h{i});
+                                    __result.{Escape(Members[i].Name)} = {value};
+                                    break;
+                                """
+                            : $"""
+                                case {i}:
+                                    __v{i} = {value};
+                                    {Runtime}.MarkRead(ref __h{i});
+                                    break;
+                                """);
                     }
 
                     _w.Line($"""
@@ -268,7 +299,7 @@ public sealed partial class SessionDataGenerator
                         _w.Line();
                     }
 
-                    Construct(_ => null, i => CloneExpression(Members[i]));
+                    Construction.Write(_w, _model, _ => null, i => CloneExpression(Members[i]));
                     _w.Line("return __result;");
                 }
 
@@ -276,96 +307,10 @@ public sealed partial class SessionDataGenerator
             }
 
             /// <summary>Immutable values are copied by assignment; everything else through its codec's deep copy.</summary>
-            private static bool IsImmutable(TypeShape shape) => shape.Kind switch
-            {
-                ShapeKind.ByteArray or ShapeKind.Array or ShapeKind.List or ShapeKind.HashSet or ShapeKind.Dictionary or ShapeKind.SessionData => false,
-                ShapeKind.Nullable => IsImmutable(shape.Element!),
-                _ => true,
-            };
-
             private static string CloneExpression(MemberModel m)
             {
                 var value = "value." + Escape(m.Name);
-                return IsImmutable(m.Shape) ? value : $"{Codec(m.Shape)}.DeepClone({value}{Forgive(m.Shape)}){Forgive(m.Shape)}";
-            }
-
-            /// <summary>
-            /// <c>required</c> members must be named in every object creation; where no value exists yet they start
-            /// as <c>default</c>, like a missing key.
-            /// </summary>
-            private string RequiredDefaults()
-            {
-                var required = Members.Where(m => m.IsRequired).Select(m => Escape(m.Name) + " = default!").ToList();
-                return required.Count == 0 ? string.Empty : " { " + string.Join(", ", required) + " }";
-            }
-
-            /// <summary>
-            /// Builds <c>__result</c> from member values. <paramref name="has"/> returns null when the value is
-            /// always present (deep copy); otherwise a missing member keeps what the constructor gave it.
-            /// </summary>
-            private void Construct(Func<int, string?> has, Func<int, string> value)
-            {
-                var args = _model.ConstructorParameters.Select(p => p.DefaultValueExpression).ToArray();
-                for (var i = 0; i < Members.Count; i++)
-                {
-                    if (Members[i].Assignment == MemberAssignment.Constructor)
-                    {
-                        var p = Members[i].ConstructorParameterIndex;
-                        args[p] = has(i) is { } h ? $"({h} ? {value(i)} : {args[p]})" : value(i);
-                    }
-                }
-
-                var create = $"new {_t}({string.Join(", ", args)})";
-                var inits = Enumerable.Range(0, Members.Count).Where(i => Members[i].Assignment == MemberAssignment.Init).ToList();
-                if (inits.Count > 0 && has(inits[0]) is null)
-                {
-                    Initializer("var __result = " + create, inits, i => value(i));
-                }
-                else
-                {
-                    _w.Line($"var __result = {create}{RequiredDefaults()};");
-                    if (inits.Count > 0)
-                    {
-                        // init accessors only run in an object initializer: build again, keeping the constructor's
-                        // value (field initializer, default) for every member not in the payload.
-                        using (_w.Open($"if ({string.Join(" || ", inits.Select(i => has(i)))})"))
-                        {
-                            Initializer("__result = " + create, inits, i => $"{has(i)} ? {value(i)} : __result.{Escape(Members[i].Name)}");
-                        }
-                    }
-                }
-
-                for (var i = 0; i < Members.Count; i++)
-                {
-                    if (Members[i].Assignment != MemberAssignment.Set)
-                    {
-                        continue;
-                    }
-
-                    var assign = $"__result.{Escape(Members[i].Name)} = {value(i)};";
-                    if (has(i) is { } h)
-                    {
-                        using (_w.Open($"if ({h})"))
-                        {
-                            _w.Line(assign);
-                        }
-                    }
-                    else
-                    {
-                        _w.Line(assign);
-                    }
-                }
-            }
-
-            private void Initializer(string head, List<int> inits, Func<int, string> value)
-            {
-                _w.Line(head).Line("{");
-                foreach (var i in inits)
-                {
-                    _w.Line($"    {Escape(Members[i].Name)} = {value(i)},");
-                }
-
-                _w.Line("};");
+                return m.Shape.IsImmutable ? value : $"{Codec(m.Shape)}.DeepClone({value}{Forgive(m.Shape)}){Forgive(m.Shape)}";
             }
         }
     }

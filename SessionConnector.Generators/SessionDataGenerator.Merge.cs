@@ -65,262 +65,117 @@ public sealed partial class SessionDataGenerator
 
     /// <summary>
     /// Emits, per <c>[SessionData]</c> type, its own file with the three-way merge and the member-wise equality
-    /// (<c>ISessionData&lt;T&gt;.Merge</c> / <c>ValueEquals</c>). Sets, dictionaries and nested types merge through
-    /// <c>global::SessionConnector.SessionMerging</c>; scalars inline. No reflection, no boxing.
+    /// (<c>ISessionData&lt;T&gt;.Merge</c> / <c>ValueEquals</c>). Each member is one call: its codec compares
+    /// (<c>ISessionCodec&lt;T&gt;.Equal</c>) and a shared step of <c>global::SessionConnector.SessionMerging</c>
+    /// merges, so the file holds only the member list and the construction. No reflection, no boxing.
     /// </summary>
     internal static class MergeEmitter
     {
         private const string Merging = "global::SessionConnector.SessionMerging";
         private const string Context = "global::SessionConnector.SessionMergeContext";
-        private const string Class = "__SessionDataMerge";
 
         public static string HintName(SessionTypeModel model) => SiblingHintName(model, ".Merge.g.cs");
 
         public static string Emit(SessionTypeModel model)
         {
             var w = new IndentedWriter();
-            var t = model.FullyQualifiedName;
-            var iface = $"global::SessionConnector.ISessionData<{t}>";
             WriteInType(w, model, "merging", $"{model.Keyword} {Escape(model.Name)}", () =>
             {
-                w.Line($"""
-                    static bool {iface}.ValueEquals({t} left, {t} right) => {Class}.Equal(left, right);
-
-                    static {t} {iface}.Merge({t} @base, {t} mine, {t} theirs, {Context} context) => {Class}.Merge(@base, mine, theirs, context);
-
-                    {GeneratedCodeAttribute}
-                    """);
-                using (w.Open($"private static class {Class}"))
-                {
-                    new Body(model, w).Write();
-                }
+                ValueEquals(w, model);
+                w.Line();
+                Merge(w, model);
             });
 
             return w.ToString();
         }
 
-        private sealed class Body
+        private static void ValueEquals(IndentedWriter w, SessionTypeModel model)
         {
-            private readonly SessionTypeModel _model;
-            private readonly IndentedWriter _w;
-            private readonly List<TypeShape> _shapes = new();
-            private readonly Dictionary<string, int> _ids = new();
-
-            public Body(SessionTypeModel model, IndentedWriter writer)
+            var t = model.FullyQualifiedName;
+            using (w.Open($"static bool global::SessionConnector.ISessionData<{t}>.ValueEquals({t} left, {t} right)"))
             {
-                _model = model;
-                _w = writer;
-                foreach (var member in model.Members)
+                if (!model.IsValueType)
                 {
-                    Register(member.Shape);
-                }
-            }
-
-            private string T => _model.FullyQualifiedName;
-
-            private void Register(TypeShape shape)
-            {
-                if (shape.Element is { } element)
-                {
-                    Register(element);
-                }
-
-                if (!_ids.ContainsKey(shape.TypeName))
-                {
-                    _ids.Add(shape.TypeName, _shapes.Count);
-                    _shapes.Add(shape);
-                }
-            }
-
-            private string EqualOf(TypeShape shape) => "Equal_" + _ids[shape.TypeName];
-
-            public void Write()
-            {
-                MergeEntry();
-                EqualEntry();
-                foreach (var shape in _shapes)
-                {
-                    using (_w.Open($"private static bool {EqualOf(shape)}({shape.TypeName} a, {shape.TypeName} b)"))
-                    {
-                        EqualBody(shape);
-                    }
-
-                    _w.Line();
-                }
-            }
-
-            private void MergeEntry()
-            {
-                using (_w.Open($"internal static {T} Merge({T} @base, {T} mine, {T} theirs, {Context} context)"))
-                {
-                    if (!_model.IsValueType)
-                    {
-                        _w.Line($$"""
-                            if (@base is null || mine is null || theirs is null)
-                            {
-                                return {{Merging}}.MergeWhole<{{T}}>(@base, mine, theirs, context)!;
-                            }
-
-                            """);
-                    }
-
-                    for (var i = 0; i < _model.Members.Count; i++)
-                    {
-                        _w.Line($"var __v{i} = {MergeExpression(_model.Members[i])};");
-                    }
-
-                    Construct();
-                    _w.Line("return __result;");
-                }
-
-                _w.Line();
-            }
-
-            private string MergeExpression(MemberModel member)
-            {
-                var shape = member.Shape;
-                var name = Escape(member.Name);
-                var (b, m, t) = ($"@base.{name}", $"mine.{name}", $"theirs.{name}");
-                var eq = EqualOf(shape);
-                var label = Literal(member.Name);
-                return member.Merge switch
-                {
-                    MergeStrategy.LastWriterWins => $"{eq}({m}, {b}) ? {t} : {m}",
-                    MergeStrategy.Union => $"{Merging}.MergeSet({b}, {m}, {t}, context, {label}, union: true)!",
-                    MergeStrategy.Max => $"{eq}({m}, {b}) ? {t} : {eq}({t}, {b}) ? {m} : ({m} > {t} ? {m} : {t})",
-                    MergeStrategy.Min => $"{eq}({m}, {b}) ? {t} : {eq}({t}, {b}) ? {m} : ({m} < {t} ? {m} : {t})",
-
-                    // Concurrent increments commute: theirs already holds the other request's delta, add ours.
-                    MergeStrategy.Sum => $"unchecked(({shape.TypeName})({t} + ({m} - {b})))",
-                    _ => shape.Kind switch
-                    {
-                        ShapeKind.HashSet => $"{Merging}.MergeSet({b}, {m}, {t}, context, {label}, union: false)!",
-                        ShapeKind.Dictionary => $"{Merging}.MergeDictionary({b}, {m}, {t}, context, {label}, {EqualOf(shape.Element!)})!",
-                        ShapeKind.SessionData => $"{Merging}.MergeNested<{shape.CreateName}>({b}, {m}, {t}, context, {label})!",
-                        _ => $"{eq}({m}, {b}) ? {t} : ({eq}({t}, {b}) || {eq}({m}, {t})) ? {m} : context.Conflict<{shape.TypeName}>({label}, {m}, {t})",
-                    },
-                };
-            }
-
-            /// <summary>Builds <c>__result</c> from the merged values: constructor, object initializer, then setters.</summary>
-            private void Construct()
-            {
-                var members = _model.Members;
-                var args = _model.ConstructorParameters.Select(p => p.DefaultValueExpression).ToArray();
-                var inits = new List<string>();
-                for (var i = 0; i < members.Count; i++)
-                {
-                    if (members[i].Assignment == MemberAssignment.Constructor)
-                    {
-                        args[members[i].ConstructorParameterIndex] = $"__v{i}";
-                    }
-
-                    if (members[i].Assignment == MemberAssignment.Init || members[i].IsRequired)
-                    {
-                        inits.Add($"{Escape(members[i].Name)} = __v{i}");
-                    }
-                }
-
-                var initializer = inits.Count == 0 ? string.Empty : $" {{ {string.Join(", ", inits)} }}";
-                _w.Line($"var __result = new {T}({string.Join(", ", args)}){initializer};");
-                for (var i = 0; i < members.Count; i++)
-                {
-                    if (members[i].Assignment == MemberAssignment.Set && !members[i].IsRequired)
-                    {
-                        _w.Line($"__result.{Escape(members[i].Name)} = __v{i};");
-                    }
-                }
-            }
-
-            private void EqualEntry()
-            {
-                using (_w.Open($"internal static bool Equal({T} left, {T} right)"))
-                {
-                    if (!_model.IsValueType)
-                    {
-                        _w.Line("""
-                            if (ReferenceEquals(left, right))
-                            {
-                                return true;
-                            }
-
-                            if (left is null || right is null)
-                            {
-                                return false;
-                            }
-
-                            """);
-                    }
-
-                    // One term a line: "return a\n    && b\n    && c;".
-                    var terms = _model.Members.Select(m => $"{EqualOf(m.Shape)}(left.{Escape(m.Name)}, right.{Escape(m.Name)})").ToList();
-                    _w.Line(terms.Count == 0 ? "return true;" : $"return {string.Join("\n    && ", terms)};");
-                }
-
-                _w.Line();
-            }
-
-            private void EqualBody(TypeShape shape)
-            {
-                if (shape.IsReferenceType && shape.Kind != ShapeKind.String)
-                {
-                    _w.Line("""
-                        if (a is null || b is null)
+                    w.Line("""
+                        if (ReferenceEquals(left, right))
                         {
-                            return a is null && b is null;
+                            return true;
+                        }
+
+                        if (left is null || right is null)
+                        {
+                            return false;
                         }
 
                         """);
                 }
 
-                _w.Line(shape.Kind switch
+                // One term a line: "return a\n    && b\n    && c;".
+                var terms = model.Members.Select(m =>
                 {
-                    ShapeKind.Single or ShapeKind.Double => "return a.Equals(b); // NaN equals NaN, as it serializes",
-                    ShapeKind.String => "return string.Equals(a, b);",
-                    ShapeKind.DateTime => "return a.Ticks == b.Ticks && a.Kind == b.Kind;",
-                    ShapeKind.DateTimeOffset => "return a.EqualsExact(b);",
-                    ShapeKind.ByteArray => "return global::System.MemoryExtensions.SequenceEqual((global::System.ReadOnlySpan<byte>)a, (global::System.ReadOnlySpan<byte>)b);",
-                    ShapeKind.Nullable => $"return a.HasValue ? b.HasValue && {EqualOf(shape.Element!)}(a.GetValueOrDefault(), b.GetValueOrDefault()) : !b.HasValue;",
-                    ShapeKind.Array => SequenceEqual("Length", shape.Element!),
-                    ShapeKind.List => SequenceEqual("Count", shape.Element!),
-                    ShapeKind.HashSet => $"return {Merging}.SetEqual(a, b);",
-                    ShapeKind.Dictionary => $$"""
-                        if (a.Count != b.Count)
-                        {
-                            return false;
-                        }
-
-                        foreach (var pair in a)
-                        {
-                            if (!b.TryGetValue(pair.Key, out var other) || !{{EqualOf(shape.Element!)}}(pair.Value, other))
-                            {
-                                return false;
-                            }
-                        }
-
-                        return true;
-                        """,
-                    ShapeKind.SessionData => $"return {Merging}.Equal<{shape.CreateName}>(a, b);",
-                    _ => "return a == b;",
-                });
+                    var (name, forgive) = (Escape(m.Name), Emitter.Forgive(m.Shape));
+                    return $"{Emitter.Codec(m.Shape)}.Equal(left.{name}{forgive}, right.{name}{forgive})";
+                }).ToList();
+                w.Line(terms.Count == 0 ? "return true;" : $"return {string.Join("\n    && ", terms)};");
             }
+        }
 
-            private string SequenceEqual(string count, TypeShape element) => $$"""
-                if (a.{{count}} != b.{{count}})
+        private static void Merge(IndentedWriter w, SessionTypeModel model)
+        {
+            var t = model.FullyQualifiedName;
+            using (w.Open($"static {t} global::SessionConnector.ISessionData<{t}>.Merge({t} @base, {t} mine, {t} theirs, {Context} context)"))
+            {
+                if (!model.IsValueType)
                 {
-                    return false;
+                    w.Line($$"""
+                        if (@base is null || mine is null || theirs is null)
+                        {
+                            return {{Merging}}.MergeWhole<{{t}}>(@base, mine, theirs, context)!;
+                        }
+
+                        """);
                 }
 
-                for (var i = 0; i < a.{{count}}; i++)
+                // Merged in member order, so conflicts are reported (and resolvers asked) in that order.
+                for (var i = 0; i < model.Members.Count; i++)
                 {
-                    if (!{{EqualOf(element)}}(a[i], b[i]))
-                    {
-                        return false;
-                    }
+                    w.Line($"var __v{i} = {MergeExpression(model.Members[i])};");
                 }
 
-                return true;
-                """;
+                // Steps return the codec's type (no nullable annotations); `!` hands it to the declared one.
+                Construction.Write(w, model, _ => null, i => $"__v{i}{Emitter.Forgive(model.Members[i].Shape)}");
+                w.Line("return __result;");
+            }
+        }
+
+        /// <summary>The runtime step that merges one member, by its strategy and shape.</summary>
+        private static string MergeExpression(MemberModel member)
+        {
+            var shape = member.Shape;
+            var name = Escape(member.Name);
+            var forgive = Emitter.Forgive(shape);
+            var (b, m, t) = ($"@base.{name}{forgive}", $"mine.{name}{forgive}", $"theirs.{name}{forgive}");
+            var codec = Emitter.Codec(shape);
+            var label = Literal(member.Name);
+            return member.Merge switch
+            {
+                MergeStrategy.LastWriterWins => $"{Merging}.LastWriterWins<{shape.CreateName}, {codec}>({b}, {m}, {t})",
+                MergeStrategy.Union => $"{Merging}.MergeSet({b}, {m}, {t}, context, {label}, union: true)!",
+
+                // The comparison stays here: the type's own operator (an enum's, a DateTimeOffset's, NaN's rules).
+                MergeStrategy.Max => $"{Merging}.MergeOrdered<{shape.CreateName}, {codec}>({b}, {m}, {t}, {m} > {t})",
+                MergeStrategy.Min => $"{Merging}.MergeOrdered<{shape.CreateName}, {codec}>({b}, {m}, {t}, {m} < {t})",
+
+                // Concurrent increments commute: theirs already holds the other request's delta, add ours.
+                MergeStrategy.Sum => $"unchecked(({shape.TypeName})({t} + ({m} - {b})))",
+                _ => shape.Kind switch
+                {
+                    ShapeKind.HashSet => $"{Merging}.MergeSet({b}, {m}, {t}, context, {label}, union: false)!",
+                    ShapeKind.Dictionary => $"{Merging}.MergeDictionary<{shape.Element!.CreateName}, {Emitter.Codec(shape.Element!)}>({b}, {m}, {t}, context, {label})!",
+                    ShapeKind.SessionData => $"{Merging}.MergeNested<{shape.CreateName}>({b}, {m}, {t}, context, {label})!",
+                    _ => $"{Merging}.Merge<{shape.CreateName}, {codec}>({b}, {m}, {t}, context, {label})",
+                },
+            };
         }
     }
 }

@@ -84,11 +84,14 @@ public sealed partial class SessionDataGenerator
                     var parameter = constructor.Parameters[i];
                     var member = candidates.First(c => MatchesParameter(c, parameter));
                     boundParameters[member.Symbol.Name] = i;
-                    ctorParameters.Add(new ConstructorParameterModel(parameter.Name, DefaultValueExpression(parameter)));
+                    ctorParameters.Add(new ConstructorParameterModel(parameter.Name, DefaultValueExpression(parameter), -1));
                 }
             }
 
             var members = new List<MemberModel>();
+            var initialized = new List<int>();
+            var required = new List<int>();
+            var assigned = new List<int>();
             var keys = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var candidate in candidates)
             {
@@ -161,7 +164,27 @@ public sealed partial class SessionDataGenerator
 
                 var isRequired = symbol is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true };
                 var merge = MergeParser.StrategyOf(symbol, constructor, shape, memberLocation, displayName, diagnostics);
-                members.Add(new MemberModel(symbol.Name, key, shape, assignment, parameterIndex, isRequired, merge));
+                var memberIndex = members.Count;
+                members.Add(new MemberModel(symbol.Name, key, shape, merge));
+                if (assignment == MemberAssignment.Constructor)
+                {
+                    ctorParameters[parameterIndex] = ctorParameters[parameterIndex] with { Member = memberIndex };
+                }
+
+                // A required member must be named in every object creation, even when the constructor takes it.
+                if (isRequired)
+                {
+                    required.Add(memberIndex);
+                }
+
+                if (assignment == MemberAssignment.Init || isRequired)
+                {
+                    initialized.Add(memberIndex);
+                }
+                else if (assignment == MemberAssignment.Set)
+                {
+                    assigned.Add(memberIndex);
+                }
             }
 
             if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
@@ -182,7 +205,11 @@ public sealed partial class SessionDataGenerator
                 type.IsValueType,
                 new EquatableArray<ContainingTypeModel>(containing.ToArray()),
                 new EquatableArray<MemberModel>(members.ToArray()),
-                new EquatableArray<ConstructorParameterModel>(ctorParameters.ToArray()));
+                new ConstructionPlan(
+                    new EquatableArray<ConstructorParameterModel>(ctorParameters.ToArray()),
+                    new EquatableArray<int>(initialized.ToArray()),
+                    new EquatableArray<int>(required.ToArray()),
+                    new EquatableArray<int>(assigned.ToArray())));
             return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
         }
 

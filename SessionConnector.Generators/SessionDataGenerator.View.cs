@@ -70,7 +70,7 @@ public sealed partial class SessionDataGenerator
         {
             var shape = member.Shape;
             var value = $"{Snapshot}.{Escape(member.Name)}";
-            if (IsImmutable(shape))
+            if (shape.IsImmutable)
             {
                 return (shape.TypeName, value);
             }
@@ -80,9 +80,9 @@ public sealed partial class SessionDataGenerator
                 // Spans, not views, where they can be: indexing and foreach compile to the array access itself.
                 case ShapeKind.ByteArray:
                     return ("global::System.ReadOnlySpan<byte>", value);
-                case ShapeKind.Array when IsImmutable(shape.Element!):
+                case ShapeKind.Array when shape.Element!.IsImmutable:
                     return ($"global::System.ReadOnlySpan<{shape.Element!.TypeName}>", value);
-                case ShapeKind.List when IsImmutable(shape.Element!):
+                case ShapeKind.List when shape.Element!.IsImmutable:
                     return ($"global::System.ReadOnlySpan<{shape.Element!.TypeName}>", $"global::System.Runtime.InteropServices.CollectionsMarshal.AsSpan({value})");
                 case ShapeKind.SessionData when shape.HasView && IsAnnotated(shape):
                     return ($"{NestedView(shape)}?", $"{value} is {{ }} __value ? {Of}<{shape.CreateName}, {NestedView(shape)}>(__value) : null");
@@ -102,7 +102,7 @@ public sealed partial class SessionDataGenerator
         /// </summary>
         private static string? ElementView(TypeShape shape)
         {
-            if (IsImmutable(shape))
+            if (shape.IsImmutable)
             {
                 return shape.TypeName;
             }
@@ -115,7 +115,7 @@ public sealed partial class SessionDataGenerator
                     return Collection("ListView", shape.Element!);
                 case ShapeKind.Dictionary:
                     return Collection("DictionaryView", shape.Element!);
-                case ShapeKind.HashSet when IsImmutable(shape.Element!):
+                case ShapeKind.HashSet when shape.Element!.IsImmutable:
                     return $"{Reading}.SetView<{shape.Element!.TypeName}>";
                 case ShapeKind.SessionData when shape.HasView && !IsAnnotated(shape):
                     return NestedView(shape);
@@ -127,7 +127,7 @@ public sealed partial class SessionDataGenerator
         /// <summary><c>ListView&lt;T&gt;</c> for immutable elements, <c>ListView&lt;T, TView&gt;</c> for the others.</summary>
         private static string? Collection(string name, TypeShape element)
         {
-            if (IsImmutable(element))
+            if (element.IsImmutable)
             {
                 return $"{Reading}.{name}<{element.TypeName}>";
             }
@@ -136,14 +136,6 @@ public sealed partial class SessionDataGenerator
         }
 
         private static string NestedView(TypeShape shape) => shape.CreateName + ".View";
-
-        /// <summary>Values a reader cannot change through: scalars, strings, enums, dates, GUIDs and their nullables.</summary>
-        private static bool IsImmutable(TypeShape shape) => shape.Kind switch
-        {
-            ShapeKind.ByteArray or ShapeKind.Array or ShapeKind.List or ShapeKind.HashSet or ShapeKind.Dictionary or ShapeKind.SessionData => false,
-            ShapeKind.Nullable => IsImmutable(shape.Element!),
-            _ => true,
-        };
 
         /// <summary>A reference type declared nullable (<c>Item?</c>, <c>List&lt;int&gt;?</c>).</summary>
         private static bool IsAnnotated(TypeShape shape) => shape.IsReferenceType && shape.TypeName.EndsWith("?", System.StringComparison.Ordinal);

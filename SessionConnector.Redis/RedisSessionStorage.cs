@@ -605,8 +605,15 @@ public sealed partial class RedisSessionStorage : SessionStorage
     private static bool IsRedisFailure(Exception e, CancellationToken callerToken = default) =>
         e is RedisException or TimeoutException || (e is OperationCanceledException && !callerToken.IsCancellationRequested);
 
+    // RedisTimeoutException is a TimeoutException: OperationTimeout (or ConnectTimeout) ran out, which a caller (and the
+    // connector's sessionconnector.storage.timeouts counter) tells apart from an unreachable server by IsTimeout.
     private static SessionStorageException Failure(string operation, Exception inner) =>
-        new($"Redis session storage could not {operation}: {inner.Message}", inner);
+        new($"Redis session storage could not {operation}: {inner.Message}", inner)
+        {
+            StorageKind = "redis",
+            Operation = operation,
+            IsTimeout = inner is TimeoutException,
+        };
 
     /// <summary><see cref="Failure"/>, counted on the meter.</summary>
     private SessionStorageException Failed(string operation, Exception inner)

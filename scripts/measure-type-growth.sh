@@ -2,14 +2,22 @@
 # What one more [SessionData] type costs in a NativeAOT binary: publishes a throwaway app with 1 and with N
 # eight-member types (PublishAot, TrimMode=full, InvariantGlobalization, JSON format on) and prints the growth per
 # type, then what the last type's own compiled methods cost, read from the ILCompiler's .mstat (kept under
-# artifacts/type-growth/app*/obj/.../native/; sizoscope opens it too). Goal: <= 10 KB per eight-member type.
-# Usage: scripts/measure-type-growth.sh [N]   (default 40)
+# artifacts/type-growth/<shape>/app*/obj/.../native/; sizoscope opens it too). Every type is touched the way the
+# connector uses it: both formats, the copy, the default, and the three-way merge with its member-wise equality.
+# Shapes: simple (scalars, a DateTime and a List<string>) and rich (a List<string>, a Dictionary<string,int> and a
+# DateTimeOffset among the eight; issue 21's goal: <= 6 KB per type).
+# Usage: scripts/measure-type-growth.sh [N] [simple|rich]   (defaults 40, simple)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/aot-publish.sh
 root=$(pwd)
 n=${1:-40}
-work="$root/artifacts/type-growth"
+shape=${2:-simple}
+case "$shape" in
+  simple | rich) ;;
+  *) echo "unknown shape '$shape' (simple or rich)" >&2; exit 2 ;;
+esac
+work="$root/artifacts/type-growth/$shape"
 mkdir -p "$work"
 
 make_app() {
@@ -35,6 +43,23 @@ XML
     echo "using System; using System.Collections.Generic; using SessionConnector;"
     echo "namespace TypeGrowth;"
     for i in $(seq 1 "$count"); do
+      if [ "$shape" = rich ]; then
+        cat <<CS
+[SessionData]
+public partial class Session$i
+{
+    public int Count { get; set; }
+    public long UserId { get; set; }
+    public string Name { get; set; } = "";
+    public bool Active { get; set; }
+    public Guid Token { get; set; }
+    public DateTimeOffset Seen { get; set; }
+    public List<string>? Tags { get; set; }
+    public Dictionary<string, int>? Scores { get; set; }
+}
+CS
+        continue
+      fi
       cat <<CS
 [SessionData]
 public partial class Session$i
@@ -56,18 +81,22 @@ CS
     echo "    {"
     echo "        int total = 0;"
     for i in $(seq 1 "$count"); do
-      echo "        total += Touch(new Session$i { Count = $i, Name = \"n$i\", Tags = new() { \"t\" } });"
+      scores=""
+      [ "$shape" = rich ] && scores=", Scores = new() { [\"s\"] = $i }"
+      echo "        total += Touch(new Session$i { Count = $i, Name = \"n$i\", Tags = new() { \"t\" }$scores });"
     done
     echo "        Console.WriteLine(\"TypeGrowth OK \" + total);"
     echo "        return 0;"
     echo "    }"
     echo ""
-    echo "    // Everything the connector calls on a session type: both formats, the copy and the default."
+    echo "    // Everything the connector calls on a session type: both formats, the copy, the default and the merge."
     echo "    private static int Touch<T>(T value) where T : ISessionData<T>"
     echo "    {"
     echo "        T copy = SessionSerializer.FromMessagePack<T>(SessionSerializer.ToMessagePack(T.DeepClone(value)));"
     echo "        copy = SessionSerializer.FromJson<T>(SessionSerializer.ToJson(copy));"
-    echo "        return SessionSerializer.ToMessagePack(copy).Length + SessionSerializer.ToMessagePack(T.CreateDefault()).Length;"
+    echo "        T merged = T.Merge(T.CreateDefault(), copy, value, new SessionMergeContext(typeof(T)));"
+    echo "        int same = T.ValueEquals(merged, value) ? 1 : 0;"
+    echo "        return same + SessionSerializer.ToMessagePack(copy).Length + SessionSerializer.ToMessagePack(T.CreateDefault()).Length;"
     echo "    }"
     echo "}"
   } >"$dir/Program.cs"

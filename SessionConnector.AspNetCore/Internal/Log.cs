@@ -76,6 +76,12 @@ internal static class Log
         LogLevel.Debug, new EventId(16, "SessionChangesDiscarded"),
         "The request failed ({Reason}); its session changes are discarded and no cookie is issued.");
 
+    private static readonly Action<ILogger, double, Exception?> s_staleServed = LoggerMessage.Define<double>(
+        LogLevel.Warning, new EventId(23, "StaleSessionServed"),
+        "Session storage failed; served a cached session last confirmed {AgeSeconds:0.###} s ago (FailSafeMaxStaleness).");
+
+    public static void StaleSessionServed(ILogger logger, TimeSpan age, Exception cause) => s_staleServed(logger, age.TotalSeconds, cause);
+
     public static void DevelopmentKeyInUse(ILogger logger, string description) => s_developmentKey(logger, description, null);
 
     public static void RecordRejected(ILogger logger, string reason) => s_recordRejected(logger, reason, null);

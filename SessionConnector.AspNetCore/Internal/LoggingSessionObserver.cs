@@ -12,4 +12,6 @@ internal sealed class LoggingSessionObserver(ILogger logger) : SessionConnectorO
     public override void RecordRejected(string reason) => Log.RecordRejected(logger, reason);
 
     public override void StorageFailed(string operation, Exception exception) => Log.StorageFailed(logger, operation, exception);
+
+    public override void StaleSessionServed(TimeSpan age, Exception cause) => Log.StaleSessionServed(logger, age, cause);
 }

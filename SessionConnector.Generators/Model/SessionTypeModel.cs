@@ -9,7 +9,7 @@ namespace SessionConnector.Generators.Model;
 /// <param name="IsValueType">Whether the type is a struct (never null).</param>
 /// <param name="ContainingTypes">Enclosing types, outermost first.</param>
 /// <param name="Members">The stored members, in declaration order.</param>
-/// <param name="ConstructorParameters">The parameters of the constructor readers call (empty: parameterless).</param>
+/// <param name="Construction">How generated code builds an instance from member values.</param>
 internal sealed record SessionTypeModel(
     string Namespace,
     string Keyword,
@@ -19,4 +19,4 @@ internal sealed record SessionTypeModel(
     bool IsValueType,
     EquatableArray<ContainingTypeModel> ContainingTypes,
     EquatableArray<MemberModel> Members,
-    EquatableArray<ConstructorParameterModel> ConstructorParameters);
+    ConstructionPlan Construction);

@@ -17,4 +17,16 @@ internal sealed record TypeShape(
     bool IsReferenceType,
     TypeShape? Element,
     ShapeKind EnumUnderlying,
-    bool HasView = false);
+    bool HasView = false)
+{
+    /// <summary>
+    /// True when a value of this shape can be shared instead of copied (scalars, strings, enums and their
+    /// Nullable forms): the deep copy assigns it and a view hands it out as is.
+    /// </summary>
+    public bool IsImmutable => Kind switch
+    {
+        ShapeKind.ByteArray or ShapeKind.Array or ShapeKind.List or ShapeKind.HashSet or ShapeKind.Dictionary or ShapeKind.SessionData => false,
+        ShapeKind.Nullable => Element!.IsImmutable,
+        _ => true,
+    };
+}

@@ -25,3 +25,10 @@ public sealed class RedisClusterCollection : ICollectionFixture<RedisCluster>
 {
     public const string Name = "redis-cluster";
 }
+
+/// <summary>Fault tests stop, pause and restart their own server.</summary>
+[CollectionDefinition(Name)]
+public sealed class RedisFaultCollection : ICollectionFixture<RedisServer>
+{
+    public const string Name = "redis-faults";
+}

@@ -71,6 +71,18 @@ public sealed class RedisServer : IDisposable
         _process = null;
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open and commands get no answer, as with a stalled host.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT).</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        using ChildProcess kill = ChildProcess.Start("kill", [signal, _process!.Id.ToString()]);
+        kill.WaitForSuccess(TimeSpan.FromSeconds(10));
+    }
+
     public void Dispose()
     {
         _admin?.Dispose();

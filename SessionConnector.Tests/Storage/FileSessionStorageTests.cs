@@ -325,7 +325,7 @@ public sealed class FileSessionStorageTests : IDisposable
     }
 
     [Fact]
-    public async Task AMissingRecordReadsAsAbsentEvenWhenItsFolderIsGone()
+    public async Task AMissingRecordReadsAsAbsentButNotWhenTheStoreFolderIsGone()
     {
         using var s = Open();
         Assert.Null(s.Read(Key));
@@ -333,8 +333,9 @@ public sealed class FileSessionStorageTests : IDisposable
 
         Directory.Delete(_dir, recursive: true);
 
-        Assert.Null(s.Read(Key));
-        Assert.Null(await s.ReadAsync(Key));
+        // Issue 23: "folder missing" is not "no session" (that signed every user out silently).
+        Assert.Contains("is gone", Assert.Throws<SessionStorageException>(() => s.Read(Key)).Message);
+        await Assert.ThrowsAsync<SessionStorageException>(async () => await s.ReadAsync(Key));
     }
 
     [Theory]

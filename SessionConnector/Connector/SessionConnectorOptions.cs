@@ -62,6 +62,28 @@ public sealed class SessionConnectorOptions
     /// </summary>
     public bool CacheMemoryStorage { get; set; }
 
+    /// <summary>
+    /// The longest one async storage call (read, write, delete) may take before it fails with a
+    /// <see cref="Storage.SessionStorageException"/> whose <c>IsTimeout</c> is true (the web package answers 503). Default
+    /// 10 s: far above a healthy backend (a Redis round trip, a file write with fsync under load), and below the 60 s at
+    /// which common proxies (nginx, cloud load balancers) give up, so the client gets the app's 503 instead of a
+    /// gateway timeout while requests pile up behind a stalled store. The backend gets a token that fires at the
+    /// deadline, so one that honours tokens stops; one that does not is left behind and the caller is answered anyway.
+    /// Sync calls cannot be abandoned: they rely on the backend's own timeout (Redis: OperationTimeout).
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> disables the bound.
+    /// </summary>
+    public TimeSpan StorageTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Fail-safe reads (default <see cref="TimeSpan.Zero"/>: off). When positive, a read whose storage call fails is
+    /// answered from the cached copy if that copy was last confirmed by storage at most this long ago, is not past its
+    /// sealed expiry, and no deletion or invalidation of it is known to this connector; the read is logged
+    /// (<see cref="Diagnostics.SessionConnectorObserver.StaleSessionServed"/>) and counted
+    /// (<c>sessionconnector.cache.stale_served</c>). Writes still fail. Needs the cache (see <see cref="CacheMaxAge"/>);
+    /// values below <see cref="CacheMaxAge"/> add nothing. See docs/reliability.md for what a node misses while partitioned.
+    /// </summary>
+    public TimeSpan FailSafeMaxStaleness { get; set; }
+
     /// <summary>How many compare-and-set attempts an update makes before it throws <see cref="SessionConflictException"/> (default 100).</summary>
     public int MaxUpdateAttempts { get; set; } = 100;
 

@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using SessionConnector.Caching;
 using SessionConnector.Internal;
+using SessionConnector.Storage;
 
 namespace SessionConnector;
 
@@ -53,7 +55,9 @@ public sealed partial class SessionStorageConnector
                 return true;
             }
 
-            _cache.Remove(id, entry); // expired or past its maximum age: drop it so the next read refreshes it
+            // Expired or past its maximum age: drop it so the next read refreshes it, unless fail-safe may still need it
+            // (the read that follows replaces or forgets it).
+            if (_failSafeTicks == 0 || !IsServableStale(entry, NowTicks)) _cache.Remove(id, entry);
         }
 
         entry = null;
@@ -88,6 +92,10 @@ public sealed partial class SessionStorageConnector
         where T : ISessionData<T>
     {
         if (_cache is null) return;
+        // Storage just confirmed a newer state (a read or a write): a copy set aside for fail-safe is older than what the
+        // caller may have been acknowledged, so it must never answer again (found by the soak: a write acknowledged after
+        // an outage, then a copy from that outage served during the next one).
+        _failSafeCopies?.TryRemove(storageKey, out _);
         long now = NowTicks;
         long expires = ExpiryTicks.Of(expiresAt);
         if (expires <= now) return;
@@ -105,6 +113,8 @@ public sealed partial class SessionStorageConnector
     private void CacheMarkDeleted(string id, string storageKey)
     {
         if (_cache is null) return;
+        // The marker below can be evicted for capacity; the deleted session's fail-safe copy must not outlive it.
+        _failSafeCopies?.TryRemove(storageKey, out _);
         // Versions this process issues only grow, so a marker issued now outranks every write that reached storage before
         // this delete: a slower Set/Update/Get cannot put pre-delete data back in the cache. Writes issued after it outrank it.
         long floor = Math.Max(Records.RecordVersions.LastIssued, 1);
@@ -127,11 +137,83 @@ public sealed partial class SessionStorageConnector
         // Count first, then evict: a read in flight either sees the count move or its entry is already in the index.
         Interlocked.Increment(ref _invalidations![StripeOf(storageKey)]);
         if (_idsByStorageKey!.TryGetValue(storageKey, out string? id)) _cache!.Remove(id);
+        _failSafeCopies?.TryRemove(storageKey, out _);
     }
 
     private void OnStorageInvalidatedAll()
     {
         for (int i = 0; i < _invalidations!.Length; i++) Interlocked.Increment(ref _invalidations[i]);
+        if (_failSafeTicks > 0) KeepFailSafeCopies();
         _cache!.Clear();
+    }
+
+    // ---- fail-safe reads (SessionConnectorOptions.FailSafeMaxStaleness) ----------------------------------------------
+
+    /// <summary>
+    /// Whether a cached copy may answer a read while storage fails: a session (not a deletion marker), before its sealed
+    /// expiry (sliding and absolute), and last confirmed by storage at most the fail-safe staleness ago. Invalidations and
+    /// deletions this connector knows of have already removed the copy or replaced it with a marker.
+    /// </summary>
+    private bool IsServableStale(CachedSession entry, long now) =>
+        entry.Snapshot is not null
+        && now < Math.Min(entry.ExpiresAtTicks, entry.AbsoluteExpiresAtTicks)
+        && now - ConfirmedAtTicks(entry) <= _failSafeTicks;
+
+    // The entry's maximum-age deadline was set at the moment storage confirmed it (a read or a write).
+    private long ConfirmedAtTicks(CachedSession entry) => entry.StaleAtTicks - _cacheMaxAgeTicks;
+
+    // A shared backend (Redis) empties the cache whenever it may have missed invalidations: while disconnected and after a
+    // reconnect. With fail-safe on, the servable copies are set aside here first, keyed by storage key so a later
+    // invalidation still finds them: they answer only reads whose storage call fails (a healthy read replaces or forgets
+    // them), so a missed invalidation never leaves a copy served while storage answers.
+    private ConcurrentDictionary<string, CachedSession>? _failSafeCopies;
+
+    private void KeepFailSafeCopies()
+    {
+        if (_cache is null || _idsByStorageKey is null) return;
+        ConcurrentDictionary<string, CachedSession> copies = _failSafeCopies
+            ?? Interlocked.CompareExchange(ref _failSafeCopies, new ConcurrentDictionary<string, CachedSession>(StringComparer.Ordinal), null)
+            ?? _failSafeCopies!;
+        long now = NowTicks;
+        foreach (KeyValuePair<string, CachedSession> kept in copies)
+        {
+            if (!IsServableStale(kept.Value, now)) copies.TryRemove(kept);
+        }
+
+        foreach (KeyValuePair<string, string> indexed in _idsByStorageKey)
+        {
+            // Bounded like the cache itself, so repeated clears during an outage cannot grow it.
+            if (copies.Count >= _cache.Capacity) break;
+            if (_cache.TryGet(indexed.Value, out CachedSession? entry) && IsServableStale(entry, now)) copies[indexed.Key] = entry;
+        }
+    }
+
+    private bool TryServeStale<T>(string id, SessionStorageException cause, bool copy, out (bool Found, VersionedSession<T> Session) result)
+        where T : ISessionData<T>
+    {
+        long now = NowTicks;
+        // The cache's own entry decides when there is one (a deletion marker there means no); a copy set aside only when not.
+        CachedSession? entry = null;
+        if (_cache is not null && !_cache.TryGet(id, out entry)) _failSafeCopies?.TryGetValue(StorageKeyOf(id), out entry);
+        if (entry is not null && entry.Snapshot is T snapshot && IsServableStale(entry, now))
+        {
+            T value = copy ? T.DeepClone(snapshot) : snapshot;
+            DateTimeOffset? expiresAt = entry.ExpiresAtTicks == long.MaxValue ? null : new DateTimeOffset(entry.ExpiresAtTicks, TimeSpan.Zero);
+            DateTimeOffset? absolute = entry.AbsoluteExpiresAtTicks == long.MaxValue ? null : new DateTimeOffset(entry.AbsoluteExpiresAtTicks, TimeSpan.Zero);
+            _metrics.StaleServed(TimeSpan.FromTicks(now - ConfirmedAtTicks(entry)), cause);
+            result = (true, new VersionedSession<T>(value, entry.Version, expiresAt, absolute));
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    /// <summary>Drops a session copy kept past its maximum age (never a deletion marker, which must outrank slower writes).</summary>
+    private void ForgetStale(string id)
+    {
+        if (_cache is null) return;
+        if (_cache.TryGet(id, out CachedSession? entry) && entry.Snapshot is not null) _cache.Remove(id, entry);
+        _failSafeCopies?.TryRemove(StorageKeyOf(id), out _);
     }
 }

@@ -69,7 +69,26 @@ public sealed partial class SessionStorageConnector
         if (_cache is not null) _metrics.CacheMiss();
         string key = StorageKeyOf(id);
         long invalidations = InvalidationCount(key);
-        if (await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not { } record) return default;
+        StoredRecord? read;
+        try
+        {
+            read = await _store.ReadAsync(key, async, ct).ConfigureAwait(false);
+        }
+        catch (SessionStorageException e) when (_failSafeTicks > 0)
+        {
+            if (TryServeStale(id, e, copy, out (bool, VersionedSession<T>) stale)) return stale;
+            throw;
+        }
+
+        // Storage answered: a copy set aside for fail-safe is superseded by whatever it said.
+        _failSafeCopies?.TryRemove(key, out _);
+        if (read is not { } record)
+        {
+            // Storage says absent: a copy kept for fail-safe must never outlive that answer.
+            if (_failSafeTicks > 0) ForgetStale(id);
+            return default;
+        }
+
         return await AdoptAsync<T>(id, key, record, invalidations, async, ct, copy).ConfigureAwait(false);
     }
 
@@ -83,6 +102,7 @@ public sealed partial class SessionStorageConnector
         OpenResult result = TryOpen(key, record, out Opened<T> opened);
         if (result != OpenResult.Ok)
         {
+            if (_failSafeTicks > 0) ForgetStale(id);
             await RejectAsync(id, key, result, record.Version, async, ct).ConfigureAwait(false);
             return default;
         }
@@ -312,7 +332,21 @@ public sealed partial class SessionStorageConnector
         EnsureOpen();
         SessionIds.Validate(id);
         string key = StorageKeyOf(id);
-        bool deleted = await _store.DeleteAsync(key, async, ct).ConfigureAwait(false);
+        bool deleted;
+        try
+        {
+            deleted = await _store.DeleteAsync(key, async, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A sign-out that failed (or was cancelled) may or may not have reached storage: fail closed and drop the
+            // cached copy, so neither the cache nor a fail-safe read serves a session its owner tried to end.
+            _cache?.Remove(id);
+            _failSafeCopies?.TryRemove(key, out _);
+            throw;
+        }
+
+        _failSafeCopies?.TryRemove(key, out _);
         CacheMarkDeleted(id, key);
         return deleted;
     }
@@ -329,6 +363,7 @@ public sealed partial class SessionStorageConnector
         if (async) await _storage.ClearAsync(ct).ConfigureAwait(false);
         else _storage.Clear();
         _cache?.Clear();
+        _failSafeCopies?.Clear();
     }
 
     /// <summary>Flushes a backend that buffers writes (the seed's <c>save</c>).</summary>
@@ -375,6 +410,7 @@ public sealed partial class SessionStorageConnector
             _ownedKeys?.Dispose();
             _metrics.Dispose();
             _cache?.Clear();
+            _failSafeCopies?.Clear();
             _storageKeys.Clear();
         }
     }

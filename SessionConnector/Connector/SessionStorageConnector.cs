@@ -41,6 +41,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly SessionFormat _format;
     private readonly int _maxAttempts;
     private readonly long _cacheMaxAgeTicks;
+    private readonly long _failSafeTicks;
     private volatile bool _closed;
 
     // A ring the connector created (development or environment keys) is the connector's to dispose;
@@ -59,6 +60,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         if (options.MaxUpdateAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxUpdateAttempts must be at least 1.");
         if (options.CacheCapacity < 0) throw new ArgumentOutOfRangeException(nameof(options), "CacheCapacity cannot be negative.");
         if (options.CacheMaxAge < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "CacheMaxAge cannot be negative.");
+        if (options.StorageTimeout <= TimeSpan.Zero && options.StorageTimeout != Timeout.InfiniteTimeSpan) throw new ArgumentOutOfRangeException(nameof(options), "StorageTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        if (options.FailSafeMaxStaleness < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "FailSafeMaxStaleness cannot be negative.");
         if (options.Format is not (SessionFormat.MessagePack or SessionFormat.Json)) throw new ArgumentOutOfRangeException(nameof(options), "Unknown session format.");
         if (options.Format == SessionFormat.Json && !JsonFormatFeature.IsSupported)
         {
@@ -70,10 +73,11 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _format = options.Format;
         _maxAttempts = options.MaxUpdateAttempts;
         _cacheMaxAgeTicks = options.CacheMaxAge.Ticks;
+        _failSafeTicks = options.FailSafeMaxStaleness.Ticks;
         _protector = new SessionProtector(ResolveKeys(options), _time);
         _records = new RecordPipeline(_protector);
         _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);
-        _store = new MeteredStorage(storage, _metrics, _time);
+        _store = new MeteredStorage(storage, _metrics, _time, options.StorageTimeout);
 
         // As in the seed: a cache in front of a backend that is itself in memory would only double-store, unless the
         // application asks for it (reads that must skip the decrypt, see CacheMemoryStorage).

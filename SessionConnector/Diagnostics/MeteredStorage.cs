@@ -18,27 +18,37 @@ internal sealed class MeteredStorage
     // True when that store judges expiry by the connector's own clock, so a reading the connector took serves it too.
     private readonly bool _sharesClock;
     private readonly SessionMetrics _metrics;
+    // The connector's bound on each async call (SessionConnectorOptions.StorageTimeout); infinite: none. Only the message
+    // of a timeout reads it, so an in-memory store's infinite bound never shows.
+    private readonly TimeSpan _timeout;
 
-    public MeteredStorage(SessionStorage inner, SessionMetrics metrics, TimeProvider connectorClock)
+    public MeteredStorage(SessionStorage inner, SessionMetrics metrics, TimeProvider connectorClock, TimeSpan timeout)
     {
         _inner = inner;
         _inProcess = inner as IInProcessStorage;
         _sharesClock = _inProcess is not null && ReferenceEquals(_inProcess.Time, connectorClock);
+        // A store in this process's memory never waits: it skips the deadline's timer and registration.
+        _timeout = inner.IsInMemory ? Timeout.InfiniteTimeSpan : timeout;
         _metrics = metrics;
     }
 
     public async ValueTask<StoredRecord?> ReadAsync(string key, bool async, CancellationToken ct)
     {
         long start = _metrics.StartStorageOperation();
+        StorageDeadline deadline = async ? StorageDeadline.Start(_timeout, ct) : default;
         try
         {
-            StoredRecord? record = async ? await _inner.ReadAsync(key, ct).ConfigureAwait(false) : _inner.Read(key);
+            StoredRecord? record = async ? await deadline.Bound(_inner.ReadAsync(key, deadline.Token(ct))).ConfigureAwait(false) : _inner.Read(key);
             _metrics.StorageOperation("read", start);
             return record;
         }
-        catch (Exception e) when (ObserveFailure("read", e))
+        catch (Exception e) when (IsFault(e, ct))
         {
-            throw; // unreachable: the filter only observes
+            throw Fault("read", e, deadline.TimedOut(ct));
+        }
+        finally
+        {
+            deadline.End();
         }
     }
 
@@ -66,17 +76,22 @@ internal sealed class MeteredStorage
     private async ValueTask<bool> TryWriteCoreAsync(string key, byte[] envelope, DateTimeOffset? expiresAt, long expected, long version, bool async, CancellationToken ct)
     {
         long start = _metrics.StartStorageOperation();
+        StorageDeadline deadline = async ? StorageDeadline.Start(_timeout, ct) : default;
         try
         {
             bool written = async
-                ? await _inner.TryWriteAsync(key, envelope, expiresAt, expected, version, ct).ConfigureAwait(false)
+                ? await deadline.Bound(_inner.TryWriteAsync(key, envelope, expiresAt, expected, version, deadline.Token(ct))).ConfigureAwait(false)
                 : _inner.TryWrite(key, envelope, expiresAt, expected, version);
             _metrics.StorageOperation("write", start);
             return written;
         }
-        catch (Exception e) when (ObserveFailure("write", e))
+        catch (Exception e) when (IsFault(e, ct))
         {
-            throw; // unreachable: the filter only observes
+            throw Fault("write", e, deadline.TimedOut(ct));
+        }
+        finally
+        {
+            deadline.End();
         }
     }
 
@@ -92,9 +107,9 @@ internal sealed class MeteredStorage
             _metrics.StorageOperation("read", start);
             return version;
         }
-        catch (Exception e) when (ObserveFailure("read", e))
+        catch (Exception e) when (IsFault(e, ct))
         {
-            throw; // unreachable: the filter only observes
+            throw Fault("read", e, timedOut: false);
         }
     }
 
@@ -108,24 +123,29 @@ internal sealed class MeteredStorage
             _metrics.StorageOperation("write", start);
             return written;
         }
-        catch (Exception e) when (ObserveFailure("write", e))
+        catch (Exception e) when (IsFault(e, ct))
         {
-            throw; // unreachable: the filter only observes
+            throw Fault("write", e, timedOut: false);
         }
     }
 
     public async ValueTask<bool> DeleteAsync(string key, bool async, CancellationToken ct)
     {
         long start = _metrics.StartStorageOperation();
+        StorageDeadline deadline = async ? StorageDeadline.Start(_timeout, ct) : default;
         try
         {
-            bool deleted = async ? await _inner.DeleteAsync(key, ct).ConfigureAwait(false) : _inner.Delete(key);
+            bool deleted = async ? await deadline.Bound(_inner.DeleteAsync(key, deadline.Token(ct))).ConfigureAwait(false) : _inner.Delete(key);
             _metrics.StorageOperation("delete", start);
             return deleted;
         }
-        catch (Exception e) when (ObserveFailure("delete", e))
+        catch (Exception e) when (IsFault(e, ct))
         {
-            throw; // unreachable: the filter only observes
+            throw Fault("delete", e, deadline.TimedOut(ct));
+        }
+        finally
+        {
+            deadline.End();
         }
     }
 
@@ -133,22 +153,53 @@ internal sealed class MeteredStorage
     public async ValueTask<bool> TryDeleteAsync(string key, long version, bool async, CancellationToken ct)
     {
         long start = _metrics.StartStorageOperation();
+        StorageDeadline deadline = async ? StorageDeadline.Start(_timeout, ct) : default;
         try
         {
-            bool deleted = async ? await _inner.TryDeleteAsync(key, version, ct).ConfigureAwait(false) : _inner.TryDelete(key, version);
+            bool deleted = async ? await deadline.Bound(_inner.TryDeleteAsync(key, version, deadline.Token(ct))).ConfigureAwait(false) : _inner.TryDelete(key, version);
             _metrics.StorageOperation("delete", start);
             return deleted;
         }
-        catch (Exception e) when (ObserveFailure("delete", e))
+        catch (Exception e) when (IsFault(e, ct))
         {
-            throw; // unreachable: the filter only observes
+            throw Fault("delete", e, deadline.TimedOut(ct));
+        }
+        finally
+        {
+            deadline.End();
         }
     }
 
-    // An exception filter that returns false observes without catching: the stack stays intact and nothing is rethrown.
-    private bool ObserveFailure(string operation, Exception exception)
+    // Only the caller's own cancellation passes through untouched; everything else a backend throws is a storage fault.
+    private static bool IsFault(Exception exception, CancellationToken callerToken) =>
+        !(exception is OperationCanceledException && callerToken.IsCancellationRequested);
+
+    /// <summary>
+    /// What the caller gets for a failed call: one type, <see cref="SessionStorageException"/>, naming the backend and the
+    /// operation (see docs/storage.md), reported to the observer and counted. A backend's own typed exception is kept as is.
+    /// </summary>
+    private SessionStorageException Fault(string operation, Exception exception, bool timedOut)
     {
-        if (exception is not OperationCanceledException) _metrics.StorageFailed(operation, exception);
-        return false;
+        SessionStorageException fault = timedOut
+            ? new SessionStorageException(
+                $"The {_inner.Kind} storage did not finish the {operation} within {_timeout.TotalSeconds:0.###} s (SessionConnectorOptions.StorageTimeout)"
+                + (operation == "read" ? "." : "; it may or may not have been applied."), exception)
+            { StorageKind = _inner.Kind, Operation = operation, IsTimeout = true }
+            : exception switch
+            {
+                SessionStorageException { Operation: not null, StorageKind: not null } typed => typed,
+                // The backend typed it but could not say which connector operation it served: the same message and cause
+                // (the backend's own exception when it has no cause), with the kind and operation added.
+                SessionStorageException typed => new SessionStorageException(typed.Message, typed.InnerException ?? typed)
+                {
+                    StorageKind = _inner.Kind, Operation = operation, IsTimeout = typed.IsTimeout,
+                },
+                _ => new SessionStorageException($"The {_inner.Kind} storage failed to {operation}: {exception.GetType().Name}: {exception.Message}", exception)
+                {
+                    StorageKind = _inner.Kind, Operation = operation,
+                },
+            };
+        _metrics.StorageFailed(operation, fault);
+        return fault;
     }
 }

@@ -21,4 +21,10 @@ public abstract class SessionConnectorObserver
 
     /// <summary>A storage <paramref name="operation"/> ("read", "write", "delete") failed; the caller gets the exception next.</summary>
     public virtual void StorageFailed(string operation, Exception exception) { }
+
+    /// <summary>
+    /// Storage failed (<paramref name="cause"/>) and a read was answered from a cached copy last confirmed by storage
+    /// <paramref name="age"/> ago, as <see cref="SessionConnectorOptions.FailSafeMaxStaleness"/> allows.
+    /// </summary>
+    public virtual void StaleSessionServed(TimeSpan age, Exception cause) { }
 }

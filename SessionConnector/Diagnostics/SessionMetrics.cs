@@ -19,6 +19,9 @@ internal sealed class SessionMetrics : IDisposable
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _storageOps;
     private readonly Histogram<double> _storageDuration;
+    private readonly Counter<long> _storageFailures;
+    private readonly Counter<long> _storageTimeouts;
+    private readonly Counter<long> _staleServed;
     private readonly KeyValuePair<string, object?> _kindTag;
 
     private readonly SessionConnectorObserver? _observer;
@@ -37,6 +40,9 @@ internal sealed class SessionMetrics : IDisposable
         _rejected = Meter.CreateCounter<long>("sessionconnector.records.rejected", "{record}", "Stored records refused by a reader: not authentic (evicted), under an unknown key or not decodable as the reader's type (left in place).");
         _storageOps = Meter.CreateCounter<long>("sessionconnector.storage.operations", "{operation}", "Storage backend operations.");
         _storageDuration = Meter.CreateHistogram<double>("sessionconnector.storage.duration", "s", "Duration of storage backend operations.");
+        _storageFailures = Meter.CreateCounter<long>("sessionconnector.storage.failures", "{operation}", "Storage backend operations that failed (the caller got SessionStorageException), timeouts included.");
+        _storageTimeouts = Meter.CreateCounter<long>("sessionconnector.storage.timeouts", "{operation}", "Storage backend operations that ran out of time (the backend's own timeout or the connector's StorageTimeout).");
+        _staleServed = Meter.CreateCounter<long>("sessionconnector.cache.stale_served", "{read}", "Reads answered from a cached copy past its maximum age because storage failed (SessionConnectorOptions.FailSafeMaxStaleness).");
     }
 
     public Meter Meter { get; }
@@ -53,7 +59,19 @@ internal sealed class SessionMetrics : IDisposable
         _observer?.RecordRejected(reason);
     }
 
-    public void StorageFailed(string operation, Exception exception) => _observer?.StorageFailed(operation, exception);
+    public void StorageFailed(string operation, Storage.SessionStorageException exception)
+    {
+        if (_storageFailures.Enabled) _storageFailures.Add(1, _kindTag, OperationTag(operation));
+        if (exception.IsTimeout && _storageTimeouts.Enabled) _storageTimeouts.Add(1, _kindTag, OperationTag(operation));
+        _observer?.StorageFailed(operation, exception);
+    }
+
+    /// <summary>A read was answered from a stale cached copy of <paramref name="age"/> because storage failed.</summary>
+    public void StaleServed(TimeSpan age, Storage.SessionStorageException cause)
+    {
+        _staleServed.Add(1, _kindTag);
+        _observer?.StaleSessionServed(age, cause);
+    }
 
     /// <summary>
     /// The start timestamp of a storage operation, or 0 when nobody listens to the duration histogram: the clock is read

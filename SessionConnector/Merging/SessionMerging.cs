@@ -3,12 +3,15 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using MessagePack;
+using SessionConnector.Serialization;
 
 namespace SessionConnector;
 
 /// <summary>
-/// For use by generated code: the three-way merge steps every <c>[SessionData]</c> type shares (whole values, sets,
-/// dictionaries, nested types), written once here so generated files stay small and AOT compiles one copy.
+/// For use by generated code: the three-way merge steps every <c>[SessionData]</c> type shares (whole values, the
+/// <see cref="SessionMergeStrategy"/> rules, sets, dictionaries, nested types), written once here so generated files
+/// stay small and AOT compiles each step once per member type, not once per session type. Values compare through
+/// their codec (<see cref="ISessionCodec{T}.Equal"/>), the same table that encodes them.
 /// Each takes (base, mine, theirs): base is what this request loaded, theirs what another request committed since.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -54,15 +57,62 @@ public static class SessionMerging
     }
 
     /// <summary>Null-aware <see cref="ISessionData{TSelf}.ValueEquals"/>.</summary>
-    /// <typeparam name="T">A session data type.</typeparam>
-    /// <param name="left">A value.</param>
-    /// <param name="right">Another value.</param>
-    /// <returns>True when both hold the same data.</returns>
-    public static bool Equal<T>(T? left, T? right) where T : ISessionData<T>
+    private static bool Equal<T>(T? left, T? right) where T : ISessionData<T>
     {
         if (left is null) return right is null;
         if (right is null) return false;
         return T.ValueEquals(left, right);
+    }
+
+    /// <summary>
+    /// Merges a member as a whole value (<see cref="SessionMergeStrategy.ThreeWay"/> for scalars, lists, arrays):
+    /// the side that changed it wins; both changed to different values is a conflict on <paramref name="member"/>.
+    /// </summary>
+    /// <typeparam name="T">The member type.</typeparam>
+    /// <typeparam name="TCodec">Its codec, which compares the values.</typeparam>
+    /// <param name="base">The value this request loaded.</param>
+    /// <param name="mine">This request's value.</param>
+    /// <param name="theirs">The value committed meanwhile.</param>
+    /// <param name="context">The merge in progress.</param>
+    /// <param name="member">The member's name, for conflict paths.</param>
+    /// <returns>The merged value.</returns>
+    public static T Merge<T, TCodec>(T @base, T mine, T theirs, SessionMergeContext context, string member)
+        where TCodec : ISessionCodec<T>
+    {
+        if (TCodec.Equal(mine, @base)) return theirs;
+        if (TCodec.Equal(theirs, @base) || TCodec.Equal(mine, theirs)) return mine;
+        return context.Conflict(member, mine, theirs);
+    }
+
+    /// <summary><see cref="SessionMergeStrategy.LastWriterWins"/>: this request's value when it changed it, else theirs.</summary>
+    /// <typeparam name="T">The member type.</typeparam>
+    /// <typeparam name="TCodec">Its codec, which compares the values.</typeparam>
+    /// <param name="base">The value this request loaded.</param>
+    /// <param name="mine">This request's value.</param>
+    /// <param name="theirs">The value committed meanwhile.</param>
+    /// <returns>The merged value.</returns>
+    public static T LastWriterWins<T, TCodec>(T @base, T mine, T theirs)
+        where TCodec : ISessionCodec<T>
+        => TCodec.Equal(mine, @base) ? theirs : mine;
+
+    /// <summary>
+    /// <see cref="SessionMergeStrategy.Max"/> and <see cref="SessionMergeStrategy.Min"/>: the side that changed the
+    /// value wins; when both did, <paramref name="mineWins"/> decides (the generated code compares with the type's
+    /// own operator, so enums, dates and NaN order as they do in C#).
+    /// </summary>
+    /// <typeparam name="T">The member type.</typeparam>
+    /// <typeparam name="TCodec">Its codec, which compares the values.</typeparam>
+    /// <param name="base">The value this request loaded.</param>
+    /// <param name="mine">This request's value.</param>
+    /// <param name="theirs">The value committed meanwhile.</param>
+    /// <param name="mineWins">True when this request's value is the larger (Max) or smaller (Min) one.</param>
+    /// <returns>The merged value.</returns>
+    public static T MergeOrdered<T, TCodec>(T @base, T mine, T theirs, bool mineWins)
+        where TCodec : ISessionCodec<T>
+    {
+        if (TCodec.Equal(mine, @base)) return theirs;
+        if (TCodec.Equal(theirs, @base)) return mine;
+        return mineWins ? mine : theirs;
     }
 
     /// <summary>
@@ -143,12 +193,8 @@ public static class SessionMerging
         }
     }
 
-    /// <summary>Set equality, null-aware.</summary>
-    /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="left">A set.</param>
-    /// <param name="right">Another set.</param>
-    /// <returns>True when both are null or hold the same elements.</returns>
-    public static bool SetEqual<T>(HashSet<T>? left, HashSet<T>? right)
+    // The whole-set comparison of HashSetCodec, without needing the element codec it does not use.
+    private static bool SetEqual<T>(HashSet<T>? left, HashSet<T>? right)
     {
         if (left is null) return right is null;
         return right is not null && left.Count == right.Count && left.SetEquals(right);
@@ -160,22 +206,20 @@ public static class SessionMerging
     /// side is null.
     /// </summary>
     /// <typeparam name="T">The value type.</typeparam>
+    /// <typeparam name="TCodec">The value type's codec, which compares the values.</typeparam>
     /// <param name="base">The dictionary this request loaded.</param>
     /// <param name="mine">This request's dictionary.</param>
     /// <param name="theirs">The dictionary committed meanwhile.</param>
     /// <param name="context">The merge in progress.</param>
     /// <param name="member">The member's name, for conflict paths.</param>
-    /// <param name="equal">The generated equality of the value type.</param>
     /// <returns>The merged dictionary (a new instance when both sides changed it).</returns>
-    public static Dictionary<string, T>? MergeDictionary<T>(
-        Dictionary<string, T>? @base, Dictionary<string, T>? mine, Dictionary<string, T>? theirs, SessionMergeContext context, string member, Func<T, T, bool> equal)
+    public static Dictionary<string, T>? MergeDictionary<T, TCodec>(
+        Dictionary<string, T>? @base, Dictionary<string, T>? mine, Dictionary<string, T>? theirs, SessionMergeContext context, string member)
+        where TCodec : ISessionCodec<T>
     {
-        ArgumentNullException.ThrowIfNull(equal);
         if (@base is null || mine is null || theirs is null)
         {
-            if (DictionaryEqual(mine, @base, equal)) return theirs;
-            if (DictionaryEqual(theirs, @base, equal) || DictionaryEqual(mine, theirs, equal)) return mine;
-            return context.Conflict(member, mine, theirs);
+            return Merge<Dictionary<string, T>, SessionCodecs.DictionaryCodec<T, TCodec>>(@base!, mine!, theirs!, context, member);
         }
 
         var result = new Dictionary<string, T>(theirs, theirs.Comparer);
@@ -191,32 +235,13 @@ public static class SessionMerging
         {
             bool inBase = @base.TryGetValue(key, out T? b);
             bool inMine = mine.TryGetValue(key, out T? m);
-            if (inBase == inMine && (!inBase || equal(b!, m!))) return; // unchanged by this request: theirs stands
+            if (inBase == inMine && (!inBase || TCodec.Equal(b!, m!))) return; // unchanged by this request: theirs stands
             bool inTheirs = theirs.TryGetValue(key, out T? t);
-            bool theirsChanged = inBase != inTheirs || (inBase && !equal(b!, t!));
-            bool same = inMine == inTheirs && (!inMine || equal(m!, t!));
+            bool theirsChanged = inBase != inTheirs || (inBase && !TCodec.Equal(b!, t!));
+            bool same = inMine == inTheirs && (!inMine || TCodec.Equal(m!, t!));
             if (theirsChanged && !same && !context.KeepsMine(member + "[" + key + "]")) return;
             if (inMine) result[key] = m!;
             else result.Remove(key);
         }
-    }
-
-    /// <summary>Dictionary equality with the generated value equality, null-aware.</summary>
-    /// <typeparam name="T">The value type.</typeparam>
-    /// <param name="left">A dictionary.</param>
-    /// <param name="right">Another dictionary.</param>
-    /// <param name="equal">The value equality.</param>
-    /// <returns>True when both are null or hold equal values under the same keys.</returns>
-    public static bool DictionaryEqual<T>(Dictionary<string, T>? left, Dictionary<string, T>? right, Func<T, T, bool> equal)
-    {
-        ArgumentNullException.ThrowIfNull(equal);
-        if (left is null) return right is null;
-        if (right is null || left.Count != right.Count) return false;
-        foreach (KeyValuePair<string, T> pair in left)
-        {
-            if (!right.TryGetValue(pair.Key, out T? other) || !equal(pair.Value, other)) return false;
-        }
-
-        return true;
     }
 }

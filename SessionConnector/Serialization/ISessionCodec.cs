@@ -5,7 +5,8 @@ using MessagePack;
 namespace SessionConnector.Serialization;
 
 /// <summary>
-/// How one member type is encoded: the MessagePack and JSON forms and a deep copy. Implemented by the structs in
+/// How one member type is encoded and compared: the MessagePack and JSON forms, a deep copy and the equality that
+/// merge and <c>ValueEquals</c> use. Implemented by the structs in
 /// <see cref="SessionCodecs"/>, which generated code names per member (the encoding table in
 /// docs/session-data-format.md). Collections take their element's codec as a type argument, so a
 /// <c>List&lt;int&gt;</c> compiles once per app, not once per type that holds one.
@@ -28,4 +29,10 @@ public interface ISessionCodec<T>
 
     /// <summary>A copy sharing no mutable state with <paramref name="value"/>.</summary>
     static abstract T DeepClone(T value);
+
+    /// <summary>
+    /// True when both values hold the same data: what <see cref="Write"/> would store for them is the same (so NaN
+    /// equals NaN, a <see cref="System.DateTime"/>'s Kind counts, null equals only null).
+    /// </summary>
+    static abstract bool Equal(T left, T right);
 }

@@ -33,6 +33,10 @@ public static partial class SessionCodecs
         public static byte[] ReadJson(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null ? null! : reader.GetBytesFromBase64();
         /// <inheritdoc/>
         public static byte[] DeepClone(byte[] value) => (byte[])value?.Clone()!;
+
+        /// <inheritdoc/>
+        public static bool Equal(byte[] left, byte[] right)
+            => left is null || right is null ? left is null && right is null : left.AsSpan().SequenceEqual(right);
     }
 
     /// <summary>
@@ -80,6 +84,9 @@ public static partial class SessionCodecs
 
         /// <inheritdoc/>
         public static TEnum DeepClone(TEnum value) => value;
+
+        /// <inheritdoc/>
+        public static bool Equal(TEnum left, TEnum right) => TIntCodec.Equal(Unsafe.As<TEnum, TInt>(ref left), Unsafe.As<TEnum, TInt>(ref right));
 
         private static TEnum Parse(string? name)
         {
@@ -130,6 +137,10 @@ public static partial class SessionCodecs
         public static T? ReadJson(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null ? null : TCodec.ReadJson(ref reader);
         /// <inheritdoc/>
         public static T? DeepClone(T? value) => value.HasValue ? TCodec.DeepClone(value.GetValueOrDefault()) : null;
+
+        /// <inheritdoc/>
+        public static bool Equal(T? left, T? right)
+            => left.HasValue ? right.HasValue && TCodec.Equal(left.GetValueOrDefault(), right.GetValueOrDefault()) : !right.HasValue;
     }
 
     /// <summary>
@@ -163,6 +174,13 @@ public static partial class SessionCodecs
 
         /// <inheritdoc/>
         public static T DeepClone(T value) => value is null ? value! : T.DeepClone(value);
+
+        /// <inheritdoc/>
+        public static bool Equal(T left, T right)
+        {
+            if (left is null) return right is null;
+            return right is not null && T.ValueEquals(left, right);
+        }
     }
 
     /// <summary>T[]: array or nil; JSON array or null.</summary>
@@ -217,6 +235,19 @@ public static partial class SessionCodecs
             var result = new T[value.Length];
             for (int i = 0; i < value.Length; i++) result[i] = TCodec.DeepClone(value[i]);
             return result;
+        }
+
+        /// <inheritdoc/>
+        public static bool Equal(T[] left, T[] right)
+        {
+            if (left is null || right is null) return left is null && right is null;
+            if (left.Length != right.Length) return false;
+            for (int i = 0; i < left.Length; i++)
+            {
+                if (!TCodec.Equal(left[i], right[i])) return false;
+            }
+
+            return true;
         }
     }
 
@@ -275,6 +306,19 @@ public static partial class SessionCodecs
             var result = new List<T>(value.Count);
             foreach (T item in value) result.Add(TCodec.DeepClone(item));
             return result;
+        }
+
+        /// <inheritdoc/>
+        public static bool Equal(List<T> left, List<T> right)
+        {
+            if (left is null || right is null) return left is null && right is null;
+            if (left.Count != right.Count) return false;
+            for (int i = 0; i < left.Count; i++)
+            {
+                if (!TCodec.Equal(left[i], right[i])) return false;
+            }
+
+            return true;
         }
     }
 
@@ -337,6 +381,14 @@ public static partial class SessionCodecs
             var result = new HashSet<T>(value.Count, value.Comparer);
             foreach (T item in value) result.Add(TCodec.DeepClone(item));
             return result;
+        }
+
+        /// <inheritdoc/>
+        /// <remarks>Elements compare by the set's own comparer, as the set itself decides membership.</remarks>
+        public static bool Equal(HashSet<T> left, HashSet<T> right)
+        {
+            if (left is null || right is null) return left is null && right is null;
+            return left.Count == right.Count && left.SetEquals(right);
         }
     }
 
@@ -430,6 +482,19 @@ public static partial class SessionCodecs
             var result = new Dictionary<string, T>(value.Count, value.Comparer);
             foreach (KeyValuePair<string, T> pair in value) result.Add(pair.Key, TCodec.DeepClone(pair.Value));
             return result;
+        }
+
+        /// <inheritdoc/>
+        public static bool Equal(Dictionary<string, T> left, Dictionary<string, T> right)
+        {
+            if (left is null || right is null) return left is null && right is null;
+            if (left.Count != right.Count) return false;
+            foreach (KeyValuePair<string, T> pair in left)
+            {
+                if (!right.TryGetValue(pair.Key, out T? other) || !TCodec.Equal(pair.Value, other)) return false;
+            }
+
+            return true;
         }
     }
 }

@@ -47,6 +47,8 @@ public static partial class SessionCodecs
         public static Guid ReadJson(ref Utf8JsonReader reader) => reader.GetGuid();
         /// <inheritdoc/>
         public static Guid DeepClone(Guid value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(Guid left, Guid right) => left == right;
     }
 
     /// <summary>
@@ -72,6 +74,8 @@ public static partial class SessionCodecs
         public static DateTime ReadJson(ref Utf8JsonReader reader) => reader.GetDateTime();
         /// <inheritdoc/>
         public static DateTime DeepClone(DateTime value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(DateTime left, DateTime right) => left.Ticks == right.Ticks && left.Kind == right.Kind;
     }
 
     /// <summary>
@@ -127,6 +131,8 @@ public static partial class SessionCodecs
 
         /// <inheritdoc/>
         public static DateTimeOffset DeepClone(DateTimeOffset value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(DateTimeOffset left, DateTimeOffset right) => left.EqualsExact(right);
 
         /// <summary>Whether a date-and-time text names its offset: <c>Z</c>, <c>+</c> or <c>-</c> after the date.</summary>
         internal static bool HasOffset(ReadOnlySpan<char> text)
@@ -157,6 +163,8 @@ public static partial class SessionCodecs
             => TimeSpan.ParseExact(SessionDataRuntime.GetRequiredString(ref reader), "c", Invariant);
         /// <inheritdoc/>
         public static TimeSpan DeepClone(TimeSpan value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(TimeSpan left, TimeSpan right) => left == right;
     }
 
     /// <summary>DateOnly: DayNumber int32 (as MessagePack-CSharp); JSON "yyyy-MM-dd". MessagePack readers also take that string.</summary>
@@ -176,6 +184,8 @@ public static partial class SessionCodecs
             => DateOnly.ParseExact(SessionDataRuntime.GetRequiredString(ref reader), "O", Invariant);
         /// <inheritdoc/>
         public static DateOnly DeepClone(DateOnly value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(DateOnly left, DateOnly right) => left == right;
     }
 
     /// <summary>
@@ -195,6 +205,8 @@ public static partial class SessionCodecs
         public static TimeOnly ReadJson(ref Utf8JsonReader reader) => Parse(SessionDataRuntime.GetRequiredString(ref reader));
         /// <inheritdoc/>
         public static TimeOnly DeepClone(TimeOnly value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(TimeOnly left, TimeOnly right) => left == right;
 
         private static TimeOnly Parse(string text)
             => TimeOnly.TryParseExact(text, "O", Invariant, DateTimeStyles.None, out TimeOnly value)

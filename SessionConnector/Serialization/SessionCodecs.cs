@@ -29,6 +29,8 @@ public static partial class SessionCodecs
         public static bool ReadJson(ref Utf8JsonReader reader) => reader.GetBoolean();
         /// <inheritdoc/>
         public static bool DeepClone(bool value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(bool left, bool right) => left == right;
     }
 
     /// <summary>sbyte: integer (MessagePack picks the smallest encoding), JSON number.</summary>
@@ -44,6 +46,8 @@ public static partial class SessionCodecs
         public static sbyte ReadJson(ref Utf8JsonReader reader) => reader.GetSByte();
         /// <inheritdoc/>
         public static sbyte DeepClone(sbyte value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(sbyte left, sbyte right) => left == right;
     }
 
     /// <summary>byte: integer, JSON number.</summary>
@@ -59,6 +63,8 @@ public static partial class SessionCodecs
         public static byte ReadJson(ref Utf8JsonReader reader) => reader.GetByte();
         /// <inheritdoc/>
         public static byte DeepClone(byte value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(byte left, byte right) => left == right;
     }
 
     /// <summary>short: integer, JSON number.</summary>
@@ -74,6 +80,8 @@ public static partial class SessionCodecs
         public static short ReadJson(ref Utf8JsonReader reader) => reader.GetInt16();
         /// <inheritdoc/>
         public static short DeepClone(short value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(short left, short right) => left == right;
     }
 
     /// <summary>ushort: integer, JSON number.</summary>
@@ -89,6 +97,8 @@ public static partial class SessionCodecs
         public static ushort ReadJson(ref Utf8JsonReader reader) => reader.GetUInt16();
         /// <inheritdoc/>
         public static ushort DeepClone(ushort value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(ushort left, ushort right) => left == right;
     }
 
     /// <summary>int: integer, JSON number.</summary>
@@ -104,6 +114,8 @@ public static partial class SessionCodecs
         public static int ReadJson(ref Utf8JsonReader reader) => reader.GetInt32();
         /// <inheritdoc/>
         public static int DeepClone(int value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(int left, int right) => left == right;
     }
 
     /// <summary>uint: integer, JSON number.</summary>
@@ -119,6 +131,8 @@ public static partial class SessionCodecs
         public static uint ReadJson(ref Utf8JsonReader reader) => reader.GetUInt32();
         /// <inheritdoc/>
         public static uint DeepClone(uint value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(uint left, uint right) => left == right;
     }
 
     /// <summary>long: integer, JSON number.</summary>
@@ -134,6 +148,8 @@ public static partial class SessionCodecs
         public static long ReadJson(ref Utf8JsonReader reader) => reader.GetInt64();
         /// <inheritdoc/>
         public static long DeepClone(long value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(long left, long right) => left == right;
     }
 
     /// <summary>ulong: integer, JSON number.</summary>
@@ -149,6 +165,8 @@ public static partial class SessionCodecs
         public static ulong ReadJson(ref Utf8JsonReader reader) => reader.GetUInt64();
         /// <inheritdoc/>
         public static ulong DeepClone(ulong value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(ulong left, ulong right) => left == right;
     }
 
     /// <summary>float: float32; JSON number, or "NaN"/"Infinity"/"-Infinity" (JSON numbers cannot hold them).</summary>
@@ -170,6 +188,8 @@ public static partial class SessionCodecs
             => reader.TokenType == JsonTokenType.String ? (float)ParseNamedFloat(reader.GetString()) : reader.GetSingle();
         /// <inheritdoc/>
         public static float DeepClone(float value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(float left, float right) => left.Equals(right);
     }
 
     /// <summary>double: float64; JSON number, or "NaN"/"Infinity"/"-Infinity".</summary>
@@ -191,6 +211,8 @@ public static partial class SessionCodecs
             => reader.TokenType == JsonTokenType.String ? ParseNamedFloat(reader.GetString()) : reader.GetDouble();
         /// <inheritdoc/>
         public static double DeepClone(double value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(double left, double right) => left.Equals(right);
     }
 
     private static double ParseNamedFloat(string? text) => text switch
@@ -231,6 +253,8 @@ public static partial class SessionCodecs
 
         /// <inheritdoc/>
         public static decimal DeepClone(decimal value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(decimal left, decimal right) => left == right;
 
         // decimal prints negative zero without its sign; parsing "-0.00" keeps it, so add it back.
         private static string Format(decimal value)
@@ -261,6 +285,8 @@ public static partial class SessionCodecs
             => reader.TokenType == JsonTokenType.String ? Single(reader.GetString()) : (char)reader.GetUInt16();
         /// <inheritdoc/>
         public static char DeepClone(char value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(char left, char right) => left == right;
 
         private static char Single(string? text)
             => text is { Length: 1 } ? text[0] : throw SessionDataRuntime.Invalid("A char must be a one-character string.");
@@ -284,5 +310,7 @@ public static partial class SessionCodecs
         public static string ReadJson(ref Utf8JsonReader reader) => reader.GetString()!;
         /// <inheritdoc/>
         public static string DeepClone(string value) => value;
+        /// <inheritdoc/>
+        public static bool Equal(string left, string right) => string.Equals(left, right);
     }
 }

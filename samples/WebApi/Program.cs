@@ -15,7 +15,11 @@ bool sessions = !string.Equals(Environment.GetEnvironmentVariable("WEBAPI_SESSIO
 var builder = WebApplication.CreateSlimBuilder(args);
 if (sessions)
 {
+#if WEBAPI_SOAK
+    builder.Services.AddSessionConnector(builder.Configuration, SoakSettings.Apply);
+#else
     builder.Services.AddSessionConnector(builder.Configuration);
+#endif
     builder.Services.AddHealthChecks().AddSessionStorage();
 }
 
@@ -73,5 +77,8 @@ app.MapGet("/me", async Task<IResult> (HttpContext http) =>
 });
 
 app.MapGet("/ping", () => Results.Text("pong")); // never touches the session: no I/O, no cookie
+#if WEBAPI_SOAK
+app.MapGet("/diag", SoakSettings.Diagnostics);
+#endif
 
 app.Run();

@@ -275,8 +275,29 @@ public sealed partial class FileSessionStorage : SessionStorage
     /// The version of the live record at <paramref name="path"/>, from its 24-byte header only (the compare in a
     /// compare-and-set needs nothing else); <see cref="SessionStorage.Absent"/> when missing, garbage or expired.
     /// </summary>
-    private long CurrentVersion(string path) =>
-        ReadHeader(path, _time.GetUtcNow(), out long version) == HeaderState.Live ? version : Absent;
+    private long CurrentVersion(string path)
+    {
+        HeaderState state = ReadHeader(path, _time.GetUtcNow(), out long version);
+        if (state == HeaderState.Missing) EnsureStorePresent();
+        return state == HeaderState.Live ? version : Absent;
+    }
+
+    /// <summary>
+    /// A missing record means "absent" only while the store itself is there. A store folder that was removed, replaced by
+    /// a file or another folder, or unmounted (the mount point left empty) has lost its <c>.locks</c> folder with it; the
+    /// one stat here, paid only when a record is missing, turns that into a typed failure instead of "no session", which
+    /// would sign every user out silently.
+    /// </summary>
+    /// <exception cref="SessionStorageException">The store folder is gone.</exception>
+    private void EnsureStorePresent()
+    {
+        if (!Directory.Exists(_lockDirectory))
+        {
+            throw new SessionStorageException(
+                $"The session store '{_directory}' is gone: the folder was removed, replaced or unmounted ('{_lockDirectory}' is missing). Reads and writes fail until it is restored; a store recreated empty needs a restart.")
+            { StorageKind = Kind };
+        }
+    }
 
     private static HeaderState ReadHeader(string path, DateTimeOffset now, out long version)
     {
@@ -309,7 +330,12 @@ public sealed partial class FileSessionStorage : SessionStorage
 
     private StoredRecord? Decode(string key, byte[]? bytes)
     {
-        if (bytes is null) return null;
+        if (bytes is null)
+        {
+            EnsureStorePresent();
+            return null;
+        }
+
         if (!TryParse(bytes, out long version, out DateTimeOffset? expiresAt, out int length))
         {
             // Garbage or a record cut short by a non-durable write before an OS crash: absent, and removed.
