@@ -34,6 +34,7 @@ public sealed class SessionWebSocket<T, TView> : IAsyncDisposable
     private readonly Task _watcher;
     private int _ending;
     private Task? _end;
+    private int _disposed;
 
     internal SessionWebSocket(WebSocket socket, SessionConnectorHost host, string sessionId, SessionWebSocketOptions options)
     {
@@ -108,6 +109,7 @@ public sealed class SessionWebSocket<T, TView> : IAsyncDisposable
     /// <summary>Stops watching and closes the connection normally if it is still open.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop.Cancel();
         try
         {
