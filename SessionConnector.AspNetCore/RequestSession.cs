@@ -17,10 +17,11 @@ namespace SessionConnector.AspNetCore;
 /// Not thread-safe: one request, one flow of control.
 /// </summary>
 /// <typeparam name="T">The session data type (a <c>[SessionData]</c> type or <see cref="SessionBag"/>).</typeparam>
-public sealed class RequestSession<T> : IResponseCommitter where T : ISessionData<T>
+public sealed partial class RequestSession<T> : IResponseCommitter where T : ISessionData<T>
 {
     private readonly SessionRequestFeature _feature;
     private readonly string? _presentedId;
+    private readonly SessionTokenHeader? _header;
     // Sealed-cookie storage (UseSealedCookies): when set, every member below delegates to it.
     private readonly SealedRequestBackend<T>? _sealed;
     private SessionStore<T> _store;
@@ -29,10 +30,11 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
     private bool _clearPending;
     private bool _missLogged;
 
-    internal RequestSession(SessionRequestFeature feature, string? presentedId)
+    internal RequestSession(SessionRequestFeature feature, string? presentedId, SessionTokenHeader? header)
     {
         _feature = feature;
         _presentedId = presentedId;
+        _header = header;
         _store = NewStore(presentedId);
     }
 
@@ -316,11 +318,11 @@ public sealed class RequestSession<T> : IResponseCommitter where T : ISessionDat
 
         if (_signedOut)
         {
-            if (_presentedId is not null) SessionCookie.Expire(context, host);
+            if (_presentedId is not null || _resumed) SessionTransport.Expire(context, host, _header);
         }
-        else if (!_store.IsNew && (!string.Equals(_store.Id, _presentedId, StringComparison.Ordinal) || (host.Cookie.Persistent && _expirySlid)))
+        else if (!_store.IsNew && (!string.Equals(_store.Id, _presentedId, StringComparison.Ordinal) || (_header is null && host.Cookie.Persistent && _expirySlid)))
         {
-            SessionCookie.Issue(context, host, _store.Id, _store.ExpiresAt);
+            SessionTransport.Issue(context, host, _header, _store.Id, _store.ExpiresAt);
         }
     }
 

@@ -20,6 +20,25 @@ public sealed class SessionConnectorWebOptions
     public SessionCookieOptions Cookie { get; } = new();
 
     /// <summary>
+    /// The app-wide header transport (null, the default: the cookie). Route groups can choose it alone with
+    /// <c>.WithSessionHeader()</c>. See <see cref="SessionTokenHeader"/>.
+    /// </summary>
+    public SessionTokenHeader? HeaderTransport { get; set; }
+
+    /// <summary>
+    /// How long a resume token (<see cref="RequestSession{T}.IssueResumeTokenAsync"/>) can be redeemed: default two
+    /// minutes, long enough to ride out a dropped connection, short enough that a leaked one is soon worthless.
+    /// </summary>
+    public TimeSpan ResumeTokenLifetime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Every endpoint reads the session ID from a header instead of the cookie; see <see cref="SessionTokenHeader"/>.</summary>
+    public SessionConnectorWebOptions UseHeaderTransport(string? headerName = null, string responseHeaderName = SessionTokenHeader.DefaultResponseHeaderName)
+    {
+        HeaderTransport = new SessionTokenHeader(headerName, responseHeaderName);
+        return this;
+    }
+
+    /// <summary>
     /// Creates the storage once, at start-up; the connector owns and closes it. Null (the default): file storage in
     /// <c>.sessions</c> under the content root. See <see cref="UseFileStorage"/>, <see cref="UseMemoryStorage"/>.
     /// </summary>

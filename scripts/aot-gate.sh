@@ -10,6 +10,8 @@ declare -A projects=(
   [QuickStart]=samples/QuickStart/QuickStart.csproj
   [RedisQuickStart]=samples/RedisQuickStart/RedisQuickStart.csproj
   [WebApi]=samples/WebApi/WebApi.csproj
+  [GameServer]=samples/GameServer/GameServer.csproj
+  [GameServer.Client]=samples/GameServer.Client/GameServer.Client.csproj
   [StartupProbe]=benchmarks/StartupProbe/StartupProbe.csproj
   [sessionctl]=SessionConnector.Cli/SessionConnector.Cli.csproj
   [Function]=samples/Function/Function.csproj
@@ -17,7 +19,7 @@ declare -A projects=(
 out=artifacts/aot
 mkdir -p "$out"
 rc=0
-for s in QuickStart RedisQuickStart WebApi StartupProbe sessionctl Function; do
+for s in QuickStart RedisQuickStart WebApi GameServer GameServer.Client StartupProbe sessionctl Function; do
   log="$out/$s.publish.log"
   echo "-- publish $s (PublishAot=true, TrimMode=full)"
   if ! aot_publish "${projects[$s]}" "$out/$s" >"$log" 2>&1; then
@@ -73,6 +75,15 @@ if [ -x "$out/WebApi/WebApi" ]; then
     echo "   WebApi native run OK"
   else
     echo "!! WebApi native run failed:"; cat "$out/WebApi.run.log"; rc=1
+  fi
+fi
+if [ -x "$out/GameServer/GameServer" ] && [ -x "$out/GameServer.Client/GameServer.Client" ]; then
+  echo "-- run GameServer (native) driven by GameServer.Client (native): login, play, drop, resume, play on, sign-out closes the socket"
+  if bash scripts/gameserver-smoke.sh "$out/GameServer/GameServer" "$out/GameServer.Client/GameServer.Client" >"$out/GameServer.run.log" 2>&1 \
+     && grep -q "GameServer.Client OK" "$out/GameServer.run.log"; then
+    echo "   GameServer native run OK"
+  else
+    echo "!! GameServer native run failed:"; cat "$out/GameServer.run.log"; rc=1
   fi
 fi
 if [ -x "$out/Function/Function" ]; then

@@ -32,6 +32,9 @@ internal sealed class SessionConnectorHost : IDisposable
         IsDevelopment = environment.IsDevelopment();
         (SecurePolicy, CookieName) = options.Cookie.Resolve(IsDevelopment);
         Cookie = options.Cookie;
+        HeaderTransport = options.HeaderTransport;
+        ResumeTokenLifetime = options.ResumeTokenLifetime > TimeSpan.Zero ? options.ResumeTokenLifetime
+            : throw new InvalidOperationException("SessionConnector: ResumeTokenLifetime must be positive.");
         Session = options.Session;
         // Without an idle timeout there is no sliding expiry to keep alive: the option would only cost reads.
         KeepAlive = options.Session.IdleTimeout is null ? null : options.KeepAlive;
@@ -47,6 +50,14 @@ internal sealed class SessionConnectorHost : IDisposable
         Func<IServiceProvider, SessionStorage> createStorage = options.Storage
             ?? (options.SealedCookies is not null ? _ => SealedCookieSetup.Placeholder(c.TimeProvider) : (Func<IServiceProvider, SessionStorage>?)null)
             ?? (_ => new FileSessionStorage(Path.Combine(environment.ContentRootPath, Sessions.DefaultDirectory), FileDurability.PowerLoss, c.TimeProvider));
+        // Sealed cookies without a configured store run on a placeholder: stored sessions (header routes, resume
+        // tokens, sockets) would silently lose records there, so they are refused instead.
+        HasStore = options.Storage is not null || options.SealedCookies is null;
+        if (!HasStore && HeaderTransport is not null)
+        {
+            throw new InvalidOperationException("SessionConnector: the header transport keeps sessions in a store, and this app uses sealed cookies without one. Configure Storage (file, memory, Redis) as well.");
+        }
+
         SessionStorage storage = createStorage(services);
         try
         {
@@ -78,6 +89,15 @@ internal sealed class SessionConnectorHost : IDisposable
     public SessionCookieOptions Cookie { get; }
 
     public string CookieName { get; }
+
+    /// <summary>The app-wide header transport (<see cref="SessionConnectorWebOptions.UseHeaderTransport"/>); null: the cookie, unless an endpoint says otherwise.</summary>
+    public SessionTokenHeader? HeaderTransport { get; }
+
+    /// <summary>False when the app runs on sealed cookies without a configured store (the connector then has only a placeholder).</summary>
+    public bool HasStore { get; }
+
+    /// <summary>How long an unredeemed resume token stays valid.</summary>
+    public TimeSpan ResumeTokenLifetime { get; }
 
     /// <summary>The cookie's Secure policy with the environment's default applied.</summary>
     public CookieSecurePolicy SecurePolicy { get; }

@@ -48,10 +48,17 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
             throw new InvalidOperationException($"This request's session was already opened as another type than {typeof(T).Name}: one session cookie holds one session type.");
         }
 
-        // A malformed, oversized, ambiguous or hostile cookie is "no session": the request gets a fresh one, never an exception.
-        RequestSession<T> session = Host.Sealer is { } sealer
+        SessionTokenHeader? header = SessionTransport.HeaderOf(Context, Host);
+        if (header is not null && !Host.HasStore)
+        {
+            throw new InvalidOperationException("This route carries the session in a header, which keeps sessions in a store, and this app uses sealed cookies without one. Configure Storage (file, memory, Redis) as well.");
+        }
+
+        // A malformed, oversized, ambiguous or hostile cookie or token is "no session": the request gets a fresh one, never an exception.
+        // Sealed cookies are a cookie mode: a header route keeps its session in the storage.
+        RequestSession<T> session = Host.Sealer is { } sealer && header is null
             ? new RequestSession<T>(this, new SealedRequestBackend<T>(this, sealer))
-            : new RequestSession<T>(this, SessionCookie.Presented(Context, Host));
+            : new RequestSession<T>(this, SessionTransport.Presented(Context, Host, header), header);
         _session = session;
         // Opened after the response started (a streaming endpoint): readable, and every change throws, so there is
         // no commit to register (and OnStarting could no longer take one).
@@ -89,9 +96,10 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
     /// <summary>The keep-alive of <see cref="SessionConnectorWebOptions.RefreshOnEveryRequest{T}"/>: loads a session the request did not touch, so its commit slides the idle expiry.</summary>
     internal async Task RefreshUntouchedAsync<T>() where T : ISessionData<T>
     {
-        string? presented = SessionCookie.Presented(Context, Host);
+        SessionTokenHeader? header = SessionTransport.HeaderOf(Context, Host);
+        string? presented = SessionTransport.Presented(Context, Host, header);
         if (presented is null) return;
-        var session = new RequestSession<T>(this, presented);
+        var session = new RequestSession<T>(this, presented, header);
         _session = session;
         try
         {
