@@ -46,7 +46,9 @@ public sealed partial class SessionStorageConnector
         {
             long tick = Environment.TickCount64;
             // Volatile: a long is read and written whole even on 32-bit targets, so a torn deadline can never pass.
-            if (tick < Volatile.Read(ref entry.FreshUntilTick) || ConfirmFresh(entry, tick))
+            // A bound session is served only while its principal's cached generation still matches (never for an unbound one).
+            if ((tick < Volatile.Read(ref entry.FreshUntilTick) || ConfirmFresh(entry, tick))
+                && (entry.Principal is null || IsStampCurrentCached(entry.Principal)))
             {
                 _metrics.CacheHit();
                 snapshot = cached;
@@ -84,14 +86,16 @@ public sealed partial class SessionStorageConnector
         _invalidations is null ? 0 : Volatile.Read(ref _invalidations[StripeOf(storageKey)]);
 
     /// <summary>Caches <paramref name="ownedValue"/> (a private copy no caller holds) unless a newer version is cached.</summary>
-    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount)
+    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount, Principals.PrincipalStamp? principal = null)
         where T : ISessionData<T>
     {
         if (_cache is null) return;
+        // Without invalidations a cached generation is never trusted, so a bound session's hit could never be served.
+        if (principal is not null && _invalidations is null) return;
         long now = NowTicks;
         long expires = ExpiryTicks.Of(expiresAt);
         if (expires <= now) return;
-        var entry = new CachedSession(ownedValue, version, expires, ExpiryTicks.Of(absoluteExpiresAt), now + _cacheMaxAgeTicks, storageKey);
+        var entry = new CachedSession(ownedValue, version, expires, ExpiryTicks.Of(absoluteExpiresAt), now + _cacheMaxAgeTicks, storageKey, principal);
         _cache.Set(id, entry, CachedSession.IsNewer);
         if (_invalidations is null) return;
 
@@ -126,12 +130,14 @@ public sealed partial class SessionStorageConnector
     {
         // Count first, then evict: a read in flight either sees the count move or its entry is already in the index.
         Interlocked.Increment(ref _invalidations![StripeOf(storageKey)]);
+        _generations.TryRemove(storageKey, out _);
         if (_idsByStorageKey!.TryGetValue(storageKey, out string? id)) _cache!.Remove(id);
     }
 
     private void OnStorageInvalidatedAll()
     {
         for (int i = 0; i < _invalidations!.Length; i++) Interlocked.Increment(ref _invalidations[i]);
+        _generations.Clear();
         _cache!.Clear();
     }
 }
