@@ -31,14 +31,22 @@ public sealed partial class SessionStorageConnector
     /// <see cref="Set{T}"/> replaces a record whole, binding included: bind again after a <see cref="Set{T}"/>.
     /// <see cref="Update{T}(string, Func{T, T})"/> and <see cref="SessionStore{T}"/> commits keep the binding.
     /// </remarks>
-    /// <returns>False when the session does not exist, expired, or was deleted or changed by another writer meanwhile.</returns>
+    /// <param name="id">The session ID.</param>
+    /// <param name="principalId">The user or account id.</param>
+    /// <param name="label">Shown in <see cref="ListPrincipalSessions"/> (e.g. "Firefox on Linux"); at most 255 UTF-8 bytes are kept.</param>
+    /// <returns>
+    /// False when the session does not exist, expired, or was deleted or changed by another writer meanwhile, or when the
+    /// principal is at <see cref="SessionConnectorOptions.MaxSessionsPerPrincipal"/> under <see cref="SessionCapPolicy.RefuseNew"/>
+    /// (or a concurrent binding under <see cref="SessionCapPolicy.EndOldest"/> ended this one).
+    /// </returns>
     /// <exception cref="InvalidSessionIdException">The ID is malformed.</exception>
     /// <exception cref="ArgumentException"><paramref name="principalId"/> is null, empty or longer than 1,024 characters.</exception>
-    public bool BindPrincipal(string id, string principalId) => Sync.Result(BindPrincipalCoreAsync(id, principalId, async: false, default));
+    public bool BindPrincipal(string id, string principalId, string? label = null) =>
+        Sync.Result(BindPrincipalCoreAsync(id, principalId, label, async: false, default));
 
     /// <summary>Async twin of <see cref="BindPrincipal"/>.</summary>
-    public ValueTask<bool> BindPrincipalAsync(string id, string principalId, CancellationToken cancellationToken = default) =>
-        BindPrincipalCoreAsync(id, principalId, async: true, cancellationToken);
+    public ValueTask<bool> BindPrincipalAsync(string id, string principalId, string? label = null, CancellationToken cancellationToken = default) =>
+        BindPrincipalCoreAsync(id, principalId, label, async: true, cancellationToken);
 
     /// <summary>
     /// Ends every session bound to <paramref name="principalId"/>, on every node, with one write: the principal's revocation
@@ -172,7 +180,12 @@ public sealed partial class SessionStorageConnector
             // Read from storage, not the cache: the bump must build on the newest generation to be a bump at all.
             (long generation, long version) = await ReadGenerationAsync(genKey, trustCache: false, async, ct).ConfigureAwait(false);
             long next = RecordVersions.Next(Math.Max(generation, 0), NowTicks);
-            if (await TryWriteGenerationAsync(genKey, version, next, async, ct).ConfigureAwait(false) is { } written) return written;
+            if (await TryWriteGenerationAsync(genKey, version, next, async, ct).ConfigureAwait(false) is { } written)
+            {
+                StartSignOutCleanup(new PrincipalStamp(probe.Hash, written));
+                return written;
+            }
+
             await BackoffAsync(attempt, async, ct).ConfigureAwait(false);
         }
 
@@ -180,7 +193,7 @@ public sealed partial class SessionStorageConnector
         return 0;
     }
 
-    private async ValueTask<bool> BindPrincipalCoreAsync(string id, string principalId, bool async, CancellationToken ct)
+    private async ValueTask<bool> BindPrincipalCoreAsync(string id, string principalId, string? label, bool async, CancellationToken ct)
     {
         EnsureOpen();
         SessionIds.Validate(id);
@@ -197,6 +210,11 @@ public sealed partial class SessionStorageConnector
             if (result != OpenResult.Ok) return false;
             if (header.Principal is { } old && !await IsStampCurrentAsync(old, async, ct).ConfigureAwait(false)) return false;
 
+            // The index first: it is where the cap is decided, atomically. A binding it refuses writes nothing.
+            (bool admitted, List<PrincipalIndex.Entry> ended) =
+                await AddToIndexAsync(stamp, key, label, header.AbsoluteExpiresAt ?? header.ExpiresAt, async, ct).ConfigureAwait(false);
+            if (!admitted) return false;
+
             // Rewritten at the payload level, so binding needs no session type: the data bytes stay as they are, and so does
             // the format byte (a legacy MessagePack record keeps its Guid order).
             ReadOnlySpan<byte> data = RecordPipeline.DataOf(payload).Span;
@@ -207,6 +225,15 @@ public sealed partial class SessionStorageConnector
             long version = NextVersion(current.Version);
             byte[] envelope = _records.Reseal(key, bound, version);
             bool written = await _store.TryWriteAsync(key, envelope, header.ExpiresAt, current.Version, version, async, ct).ConfigureAwait(false);
+            foreach (PrincipalIndex.Entry e in ended) await DeleteByStorageKeyAsync(e.StorageKey, async, ct).ConfigureAwait(false);
+
+            // A concurrent binding may have pushed this one out of the index (EndOldest) before its record existed to delete:
+            // end it here, so the cap holds once every binding has returned.
+            if (written && _maxSessionsPerPrincipal > 0 && !await IsIndexedAsync(stamp, key, async, ct).ConfigureAwait(false))
+            {
+                await _store.TryDeleteAsync(key, version, async, ct).ConfigureAwait(false);
+                written = false;
+            }
 
             // The cache holds the unbound copy as a typed snapshot this call cannot rebuild: drop it (a marker keeps a slower
             // reader from putting the unbound version back), and the next read loads the bound record.

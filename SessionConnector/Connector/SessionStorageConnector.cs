@@ -41,6 +41,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly SessionFormat _format;
     private readonly int _maxAttempts;
     private readonly long _cacheMaxAgeTicks;
+    private readonly int _maxSessionsPerPrincipal;
+    private readonly SessionCapPolicy _capPolicy;
     private volatile bool _closed;
 
     // A ring the connector created (development or environment keys) is the connector's to dispose;
@@ -59,6 +61,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         if (options.MaxUpdateAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxUpdateAttempts must be at least 1.");
         if (options.CacheCapacity < 0) throw new ArgumentOutOfRangeException(nameof(options), "CacheCapacity cannot be negative.");
         if (options.CacheMaxAge < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "CacheMaxAge cannot be negative.");
+        if (options.MaxSessionsPerPrincipal < 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxSessionsPerPrincipal cannot be negative.");
         if (options.Format is not (SessionFormat.MessagePack or SessionFormat.Json)) throw new ArgumentOutOfRangeException(nameof(options), "Unknown session format.");
         if (options.Format == SessionFormat.Json && !JsonFormatFeature.IsSupported)
         {
@@ -70,6 +73,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _format = options.Format;
         _maxAttempts = options.MaxUpdateAttempts;
         _cacheMaxAgeTicks = options.CacheMaxAge.Ticks;
+        _maxSessionsPerPrincipal = options.MaxSessionsPerPrincipal;
+        _capPolicy = options.SessionCapPolicy;
         _protector = new SessionProtector(ResolveKeys(options), _time);
         _records = new RecordPipeline(_protector);
         _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);

@@ -29,6 +29,10 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     // The principal this session is bound to (null when unbound): loaded with the record and sealed again by every commit.
     private Principals.PrincipalStamp? _principal;
 
+    // Set by BindPrincipal until the bound session is written and indexed (the index needs the final ID, after CycleId).
+    private bool _indexPending;
+    private string? _label;
+
     /// <summary>Creates the request's session object; nothing is read until the data is first used.</summary>
     /// <param name="sessionId">The ID the client presented (e.g. from a cookie), or null for none.</param>
     /// <param name="options">Lifetime rules; defaults to a 1-day absolute lifetime and no idle timeout.</param>
@@ -96,18 +100,27 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     /// together with <see cref="CycleId"/>. Only a keyed hash of the id is stored, and
     /// <see cref="SessionStorageConnector.SignOutEverywhere"/> ends every session bound to it (see docs/principals.md).
     /// </summary>
+    /// <remarks>
+    /// Under <see cref="SessionConnectorOptions.MaxSessionsPerPrincipal"/> with <see cref="SessionCapPolicy.RefuseNew"/>, a
+    /// commit the cap refuses deletes what it wrote and returns <see cref="SessionCommitResult.Deleted"/>.
+    /// </remarks>
+    /// <param name="principalId">The user or account id.</param>
+    /// <param name="label">Shown when the principal's sessions are listed (e.g. "Firefox on Linux").</param>
     /// <exception cref="ArgumentException"><paramref name="principalId"/> is null, empty or longer than 1,024 characters.</exception>
-    public void BindPrincipal(string principalId) => Sync.Wait(BindPrincipalCoreAsync(principalId, async: false, CancellationToken.None));
+    public void BindPrincipal(string principalId, string? label = null) =>
+        Sync.Wait(BindPrincipalCoreAsync(principalId, label, async: false, CancellationToken.None));
 
     /// <summary>Async twin of <see cref="BindPrincipal"/>.</summary>
-    public ValueTask BindPrincipalAsync(string principalId, CancellationToken cancellationToken = default) =>
-        BindPrincipalCoreAsync(principalId, async: true, cancellationToken);
+    public ValueTask BindPrincipalAsync(string principalId, string? label = null, CancellationToken cancellationToken = default) =>
+        BindPrincipalCoreAsync(principalId, label, async: true, cancellationToken);
 
-    private async ValueTask BindPrincipalCoreAsync(string principalId, bool async, CancellationToken ct)
+    private async ValueTask BindPrincipalCoreAsync(string principalId, string? label, bool async, CancellationToken ct)
     {
         Principals.PrincipalRecords.ValidatePrincipalId(principalId);
         await LoadCoreAsync(async, ct).ConfigureAwait(false);
         _principal = await _connector.StampPrincipalAsync(principalId, async, ct).ConfigureAwait(false);
+        _label = label;
+        _indexPending = true;
         _modified = true;
     }
 
@@ -229,6 +242,18 @@ public sealed class SessionStore<T> where T : ISessionData<T>
             DateTimeOffset? expiresAt = NextExpiry(_connector.Time.GetUtcNow());
             VersionedWriteResult<T> written =
                 await _connector.WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, async, ct, _principal).ConfigureAwait(false);
+            if (written.Outcome == VersionedWrite.Written && _indexPending && _principal is { } principal)
+            {
+                // Indexed under the cap once written under its final ID; a refused or ended binding is deleted again.
+                if (!await _connector.IndexBoundSessionAsync(_id, principal, _label, _absoluteExpiresAt ?? expiresAt, written.NewVersion, async, ct).ConfigureAwait(false))
+                {
+                    MarkDestroyed();
+                    return SessionCommitResult.Deleted;
+                }
+
+                _indexPending = false;
+            }
+
             if (written.Outcome != VersionedWrite.Conflict) return Committed(written.Outcome, written.NewVersion, expiresAt);
             if (_options.ConflictPolicy == SessionConflictPolicy.Reject || attempt >= attempts) return SessionCommitResult.Conflict;
 
