@@ -24,20 +24,20 @@ public sealed partial class SessionStorageConnector
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="principalId"/> is null, empty or longer than 1,024 characters.</exception>
     public IReadOnlyList<PrincipalSession> ListPrincipalSessions(string principalId) =>
-        Sync.Result(ListPrincipalSessionsCoreAsync(principalId, async: false, default));
+        Sync.Result(ListPrincipalSessionsCoreAsync(PrincipalHashOf(principalId), async: false, default));
 
     /// <summary>Async twin of <see cref="ListPrincipalSessions"/>.</summary>
     public ValueTask<IReadOnlyList<PrincipalSession>> ListPrincipalSessionsAsync(string principalId, CancellationToken cancellationToken = default) =>
-        ListPrincipalSessionsCoreAsync(principalId, async: true, cancellationToken);
+        ListPrincipalSessionsCoreAsync(PrincipalHashOf(principalId), async: true, cancellationToken);
 
     /// <summary>Ends the session of <paramref name="principalId"/> named by <paramref name="handle"/> (from a list); false when there is none.</summary>
     /// <exception cref="ArgumentException"><paramref name="principalId"/> is null, empty or longer than 1,024 characters.</exception>
     public bool EndPrincipalSession(string principalId, string handle) =>
-        Sync.Result(EndPrincipalSessionCoreAsync(principalId, handle, async: false, default));
+        Sync.Result(EndPrincipalSessionCoreAsync(PrincipalHashOf(principalId), handle, async: false, default));
 
     /// <summary>Async twin of <see cref="EndPrincipalSession"/>.</summary>
     public ValueTask<bool> EndPrincipalSessionAsync(string principalId, string handle, CancellationToken cancellationToken = default) =>
-        EndPrincipalSessionCoreAsync(principalId, handle, async: true, cancellationToken);
+        EndPrincipalSessionCoreAsync(PrincipalHashOf(principalId), handle, async: true, cancellationToken);
 
     private string IndexKeyOf(PrincipalStamp stamp) => StorageKeyOf("\u0001index\u0001" + stamp.Key);
 
@@ -189,10 +189,54 @@ public sealed partial class SessionStorageConnector
         Volatile.Write(ref _lastPrincipalCleanup, cleanup);
     }
 
-    private async ValueTask<IReadOnlyList<PrincipalSession>> ListPrincipalSessionsCoreAsync(string principalId, bool async, CancellationToken ct)
+    /// <summary>
+    /// The live sessions of the principal that session <paramref name="id"/> is bound to, the current one marked
+    /// (<see cref="PrincipalSession.IsCurrent"/>): "your active sessions" without the app handling the principal id. Empty
+    /// when the session is missing or unbound.
+    /// </summary>
+    /// <exception cref="InvalidSessionIdException">The ID is malformed.</exception>
+    public async ValueTask<IReadOnlyList<PrincipalSession>> ListSessionsOfSamePrincipalAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (await CurrentStampOfAsync(id, cancellationToken).ConfigureAwait(false) is not { } stamp) return Array.Empty<PrincipalSession>();
+        return await ListPrincipalSessionsCoreAsync(stamp.Hash, async: true, cancellationToken, current: StorageKeyOf(id)).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends, by handle, a session of the principal that session <paramref name="id"/> is bound to; false when there is none.</summary>
+    /// <exception cref="InvalidSessionIdException">The ID is malformed.</exception>
+    public async ValueTask<bool> EndSessionOfSamePrincipalAsync(string id, string handle, CancellationToken cancellationToken = default)
+    {
+        if (await CurrentStampOfAsync(id, cancellationToken).ConfigureAwait(false) is not { } stamp) return false;
+        return await EndPrincipalSessionCoreAsync(stamp.Hash, handle, async: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Signs out everywhere the principal that session <paramref name="id"/> is bound to (that session included), as
+    /// <see cref="SignOutEverywhere"/> does; false when the session is missing, signed out already, or unbound.
+    /// </summary>
+    /// <exception cref="InvalidSessionIdException">The ID is malformed.</exception>
+    public async ValueTask<bool> SignOutEverywhereOfSessionAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (await CurrentStampOfAsync(id, cancellationToken).ConfigureAwait(false) is not { } stamp) return false;
+        await SignOutEverywhereCoreAsync(stamp.Hash, async: true, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The stamp of a live bound session, or null (missing, unreadable, unbound or signed out).</summary>
+    private async ValueTask<PrincipalStamp?> CurrentStampOfAsync(string id, CancellationToken ct)
     {
         EnsureOpen();
-        var probe = new PrincipalStamp(PrincipalHashOf(principalId), 1);
+        SessionIds.Validate(id);
+        string key = StorageKeyOf(id);
+        if (await _store.ReadAsync(key, async: true, ct).ConfigureAwait(false) is not { } record) return null;
+        if (_records.TryOpen(key, record.Version, record.Value, _time.GetUtcNow(), out _, out PayloadHeader header) != OpenResult.Ok) return null;
+        if (header.Principal is not { } stamp || !await IsStampCurrentAsync(stamp, async: true, ct).ConfigureAwait(false)) return null;
+        return stamp;
+    }
+
+    internal async ValueTask<IReadOnlyList<PrincipalSession>> ListPrincipalSessionsCoreAsync(byte[] principalHash, bool async, CancellationToken ct, string? current = null)
+    {
+        EnsureOpen();
+        var probe = new PrincipalStamp(principalHash, 1);
         (long generation, _) = await ReadGenerationAsync(GenerationKeyOf(probe), trustCache: true, async, ct).ConfigureAwait(false);
         var sessions = new List<PrincipalSession>();
         if (generation <= 0) return sessions;
@@ -211,17 +255,18 @@ public sealed partial class SessionStorageConnector
                 DateTimeOffset.FromUnixTimeMilliseconds(e.CreatedMs),
                 DateTimeOffset.FromUnixTimeMilliseconds(e.LastSeenMs),
                 header.ExpiresAt,
-                e.Label));
+                e.Label,
+                e.StorageKey == current));
         }
 
         return sessions;
     }
 
-    private async ValueTask<bool> EndPrincipalSessionCoreAsync(string principalId, string handle, bool async, CancellationToken ct)
+    internal async ValueTask<bool> EndPrincipalSessionCoreAsync(byte[] principalHash, string handle, bool async, CancellationToken ct)
     {
         EnsureOpen();
         ArgumentNullException.ThrowIfNull(handle);
-        var probe = new PrincipalStamp(PrincipalHashOf(principalId), 1);
+        var probe = new PrincipalStamp(principalHash, 1);
         string indexKey = IndexKeyOf(probe);
         for (int attempt = 0; attempt < _maxAttempts; attempt++)
         {

@@ -56,11 +56,11 @@ public sealed partial class SessionStorageConnector
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="principalId"/> is null, empty or longer than 1,024 characters.</exception>
     /// <exception cref="SessionConflictException">Other writers of the generation won every allowed attempt.</exception>
-    public void SignOutEverywhere(string principalId) => Sync.Result(SignOutEverywhereCoreAsync(principalId, async: false, default));
+    public void SignOutEverywhere(string principalId) => Sync.Result(SignOutEverywhereCoreAsync(PrincipalHashOf(principalId), async: false, default));
 
     /// <summary>Async twin of <see cref="SignOutEverywhere"/>.</summary>
     public async ValueTask SignOutEverywhereAsync(string principalId, CancellationToken cancellationToken = default) =>
-        await SignOutEverywhereCoreAsync(principalId, async: true, cancellationToken).ConfigureAwait(false);
+        await SignOutEverywhereCoreAsync(PrincipalHashOf(principalId), async: true, cancellationToken).ConfigureAwait(false);
 
     /// <summary>The keyed hash of a principal id as stored (32 bytes): what indexes and stamps hold instead of the id.</summary>
     internal byte[] PrincipalHashOf(string principalId)
@@ -170,10 +170,11 @@ public sealed partial class SessionStorageConnector
         return generation;
     }
 
-    private async ValueTask<long> SignOutEverywhereCoreAsync(string principalId, bool async, CancellationToken ct)
+    /// <summary>The bump, by principal hash: the web layer signs out the principal a session is bound to without knowing its id.</summary>
+    internal async ValueTask<long> SignOutEverywhereCoreAsync(byte[] principalHash, bool async, CancellationToken ct)
     {
         EnsureOpen();
-        var probe = new PrincipalStamp(PrincipalHashOf(principalId), 1);
+        var probe = new PrincipalStamp(principalHash, 1);
         string genKey = GenerationKeyOf(probe);
         for (int attempt = 0; attempt < _maxAttempts; attempt++)
         {

@@ -8,8 +8,9 @@ namespace SessionConnector;
 /// </summary>
 public sealed class PrincipalSession
 {
-    internal PrincipalSession(string handle, DateTimeOffset createdAt, DateTimeOffset lastSeenAt, DateTimeOffset? expiresAt, string? label)
+    internal PrincipalSession(string handle, DateTimeOffset createdAt, DateTimeOffset lastSeenAt, DateTimeOffset? expiresAt, string? label, bool isCurrent)
     {
+        IsCurrent = isCurrent;
         Handle = handle;
         CreatedAt = createdAt;
         LastSeenAt = lastSeenAt;
@@ -28,6 +29,9 @@ public sealed class PrincipalSession
 
     /// <summary>When the session expires as stored now (null: no expiry).</summary>
     public DateTimeOffset? ExpiresAt { get; }
+
+    /// <summary>True for the session the list was asked from (<see cref="SessionStorageConnector.ListSessionsOfSamePrincipalAsync"/>).</summary>
+    public bool IsCurrent { get; }
 
     /// <summary>The label the app gave at binding (e.g. "Firefox on Linux"), or null.</summary>
     public string? Label { get; }
