@@ -32,6 +32,16 @@ public sealed class PrincipalClusterTests
     }
 
     [Fact]
+    public async Task AHundredConcurrentLoginsOnTwoNodesUnderACapOfThreeLeaveExactlyThree()
+    {
+        string prefix = TestNodes.NewPrefix();
+        byte[] secret = TestNodes.NewSecret();
+        using SessionStorageConnector a = Connector(prefix, secret, capped: true);
+        using SessionStorageConnector b = Connector(prefix, secret, capped: true);
+        await PrincipalScenarios.AHundredConcurrentLoginsOnTwoNodesUnderACapOfThreeLeaveExactlyThree(a, b);
+    }
+
+    [Fact]
     public async Task AThousandSessionsOfOnePrincipalEndWithOneWrite()
     {
         string prefix = TestNodes.NewPrefix();
@@ -41,7 +51,13 @@ public sealed class PrincipalClusterTests
         await PrincipalScenarios.AThousandSessionsSignedOut(a, b, _output);
     }
 
-    private SessionStorageConnector Connector(string prefix, byte[] secret) =>
+    private SessionStorageConnector Connector(string prefix, byte[] secret, bool capped = false) =>
         new(RedisSessionStorage.Connect(new RedisSessionStorageOptions { Configuration = _cluster.Configuration, KeyPrefix = prefix }),
-            new SessionConnectorOptions { Keys = SessionKeyRing.FromSecret(secret), CacheMaxAge = LongCache });
+            new SessionConnectorOptions
+            {
+                Keys = SessionKeyRing.FromSecret(secret),
+                CacheMaxAge = LongCache,
+                MaxSessionsPerPrincipal = capped ? 3 : 0,
+                SessionCapPolicy = SessionCapPolicy.EndOldest,
+            });
 }

@@ -31,6 +31,16 @@ public sealed class PrincipalCrossNodeTests
     }
 
     [Fact]
+    public async Task AHundredConcurrentLoginsOnTwoNodesUnderACapOfThreeLeaveExactlyThree()
+    {
+        string prefix = TestNodes.NewPrefix();
+        byte[] secret = TestNodes.NewSecret();
+        using SessionStorageConnector a = Capped(prefix, secret);
+        using SessionStorageConnector b = Capped(prefix, secret);
+        await PrincipalScenarios.AHundredConcurrentLoginsOnTwoNodesUnderACapOfThreeLeaveExactlyThree(a, b);
+    }
+
+    [Fact]
     public async Task AThousandSessionsOfOnePrincipalEndWithOneWrite()
     {
         string prefix = TestNodes.NewPrefix();
@@ -39,4 +49,13 @@ public sealed class PrincipalCrossNodeTests
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
         await PrincipalScenarios.AThousandSessionsSignedOut(a, b, _output);
     }
+
+    private SessionStorageConnector Capped(string prefix, byte[] secret) =>
+        new(TestNodes.Storage(_server, prefix), new SessionConnectorOptions
+        {
+            Keys = SessionKeyRing.FromSecret(secret),
+            CacheMaxAge = LongCache,
+            MaxSessionsPerPrincipal = 3,
+            SessionCapPolicy = SessionCapPolicy.EndOldest,
+        });
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Xunit;
@@ -51,6 +52,24 @@ public static class PrincipalScenarios
         Assert.True(lagMs <= 100, $"b served the signed-out session for {lagMs} ms after the bump");
         Assert.Null(a.Get<SessionBag>(id));
         Assert.NotNull(b.Get<SessionBag>(unbound));
+    }
+
+    /// <summary>100 concurrent logins of one principal spread over two nodes under a cap of 3 (end oldest): exactly 3 stay.</summary>
+    public static async Task AHundredConcurrentLoginsOnTwoNodesUnderACapOfThreeLeaveExactlyThree(SessionStorageConnector a, SessionStorageConnector b)
+    {
+        var ids = new string[100];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = SessionStorageConnector.GenerateId();
+            await a.SetAsync(ids[i], TestNodes.Bag("n", i), TimeSpan.FromHours(1));
+        }
+
+        await Task.WhenAll(ids.Select((id, i) => Task.Run(async () => await (i % 2 == 0 ? a : b).BindPrincipalAsync(id, "capped"))));
+
+        int live = 0;
+        foreach (string id in ids) if (await a.GetAsync<SessionBag>(id) is not null) live++;
+        Assert.Equal(3, live);
+        Assert.Equal(3, (await b.ListPrincipalSessionsAsync("capped")).Count);
     }
 
     /// <summary>1,000 bound sessions, one bump: every one of them reads as absent on both nodes afterwards.</summary>
