@@ -37,6 +37,12 @@ public sealed class PrincipalCommandTests : IDisposable
             app.BindPrincipal(bob, "bob@example.com");
         }
 
+        CliResult stats = Sessionctl.Run(TestKeys.Old, ["stats", "--json", .. Store]);
+        Assert.True(stats.ExitCode == 0, stats.ToString());
+        Assert.Equal(2, stats.Json.GetProperty("principals").GetInt64());
+        Assert.Equal(4, stats.Json.GetProperty("boundSessions").GetInt64());
+        Assert.Equal(0, stats.Json.GetProperty("undecryptable").GetProperty("total").GetInt64());
+
         CliResult list = Sessionctl.RunWithInput(TestKeys.Old, "ada@example.com\n", ["list", "--principal", "--json", .. Store]);
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.Equal(3, list.Json.GetProperty("sessions").GetArrayLength());
