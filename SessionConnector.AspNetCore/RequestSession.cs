@@ -108,7 +108,7 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     /// <summary>
     /// Empties the session: its data becomes <typeparamref name="T"/>'s defaults, committed like any change when the
     /// response starts. The ID and the cookie stay (use <see cref="SignOutAsync"/> to end the session, or
-    /// <see cref="RenewAsync"/> to move it to a new ID). Needs no load first: an unloaded session is cleared when it is
+    /// <see cref="RenewAsync(CancellationToken)"/> to move it to a new ID). Needs no load first: an unloaded session is cleared when it is
     /// loaded or committed. A session that was never stored stays unstored.
     /// </summary>
     /// <exception cref="InvalidOperationException">The session was signed out, or the response has started.</exception>

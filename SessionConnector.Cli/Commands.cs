@@ -20,8 +20,10 @@ internal static class Commands
         bool needsKeys = verb.NeedsKeys || (verb.Name == "delete" && !byKeyId);
         // Read and checked before anything opens the store: a bad ID list changes nothing.
         string[] ids = TakesIds(verb, byKeyId) ? ReadIds(command) : [];
+        string? principal = TakesPrincipal(verb) ? ReadPrincipal(command) : null;
         using SessionKeyRing? keys = StoreOpener.OpenKeys(command, needsKeys);
         SessionStorage storage = StoreOpener.OpenStorage(command);
+        if (principal is not null) return await PrincipalCommands.RunAsync(verb.Name, storage, keys!, principal, command.Has(Verbs.Json.Name), cancellationToken).ConfigureAwait(false);
         await using (storage.ConfigureAwait(false))
         {
             using var maintenance = new SessionStoreMaintenance(storage, keys);
@@ -87,6 +89,15 @@ internal static class Commands
                 + $"(sessionctl {verb.Name} STORE … < ids.txt) or with --ids-file PATH, one a line.");
         }
 
+        if (TakesPrincipal(verb) && command.Argument is not null)
+        {
+            // Never echoed: it is a user's id, and the point is that it should not be on a command line.
+            throw new UsageException(
+                $"the principal id is not taken on the command line, where other local users can read it; give it on standard input "
+                + $"(sessionctl {verb.Name} --principal STORE < user.txt) or with --principal-file PATH.");
+        }
+
+        if (TakesPrincipal(verb) && !command.Has(Verbs.Principal.Name)) throw new UsageException($"'{verb.Name}' needs --principal; usage: {verb.Usage}");
         if (!takesIds && command.Argument is not null) throw new UsageException($"unexpected argument '{command.Argument}' for '{verb.Name}'; usage: {verb.Usage}");
         if (!takesIds && command.Has(Verbs.IdsFile.Name)) throw new UsageException("--ids-file applies to delete by ID only, not to delete --key-id.");
         if (verb.Name == "inspect" && !command.Has(Verbs.ShowSecrets.Name))
@@ -156,6 +167,37 @@ internal static class Commands
         if (missing == 0) return ExitCodes.Ok;
         Console.Error.WriteLine(ids.Length == 1 ? "sessionctl: no live session with that ID." : $"sessionctl: {Invariant(missing)} of the IDs name no live session.");
         return ExitCodes.NotFound;
+    }
+
+    private static bool TakesPrincipal(VerbSpec verb) => verb.Name is "signout" or "list";
+
+    /// <summary>The principal id from --principal-file or standard input: one line, surrounding white space ignored.</summary>
+    private static string ReadPrincipal(ParsedCommand command)
+    {
+        string? path = command.Value(Verbs.PrincipalFile.Name);
+        string source = path is null ? "standard input" : $"'{path}'";
+        string text;
+        try
+        {
+            if (path is not null)
+            {
+                text = File.ReadAllText(path);
+            }
+            else
+            {
+                if (!Console.IsInputRedirected) Console.Error.WriteLine("sessionctl: reading the principal id from standard input; end with Ctrl+D.");
+                text = Console.In.ReadToEnd();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read the principal id from {source}: {e.Message}");
+        }
+
+        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines.Length != 1) throw new UsageException($"'{command.Verb.Name}' needs exactly one principal id on {source} (found {Invariant(lines.Length)} lines).");
+        if (lines[0].Length > 1024) throw new UsageException($"the principal id on {source} is longer than 1,024 characters.");
+        return lines[0];
     }
 
     private static bool TakesIds(VerbSpec verb, bool byKeyId) => verb.Name == "inspect" || (verb.Name == "delete" && !byKeyId);

@@ -45,6 +45,10 @@ internal static class Output
                 w.WriteEndObject();
                 if (s.Undecryptable is { } failures) WriteFailures(w, "undecryptable", failures);
                 else w.WriteNull("undecryptable");
+                if (s.Principals is { } principals) w.WriteNumber("principals", principals);
+                else w.WriteNull("principals");
+                if (s.BoundSessions is { } bound) w.WriteNumber("boundSessions", bound);
+                else w.WriteNull("boundSessions");
                 w.WriteEndObject();
             });
             return;
@@ -56,6 +60,8 @@ internal static class Output
         Line(text, "expired, present", s.ExpiredPresent.ToString("N0", CultureInfo.InvariantCulture));
         Line(text, "damaged", s.Damaged.ToString("N0", CultureInfo.InvariantCulture));
         Line(text, "undecryptable", s.Undecryptable is { } u ? Describe(u) : "(not checked: no keys given)");
+        Line(text, "principals", s.Principals is { } p ? p.ToString("N0", CultureInfo.InvariantCulture) : "(not counted: no keys given)");
+        Line(text, "bound sessions", s.BoundSessions is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "(not counted: no keys given)");
         text.AppendLine("records by key id:");
         foreach (KeyValuePair<uint, long> e in s.RecordsByKeyId.OrderBy(e => e.Key))
         {

@@ -28,6 +28,8 @@ internal static class Verbs
     public static readonly OptionSpec ShowSecrets = new("--show-secrets", null, "required: acknowledges that the output is the session's plaintext");
     public static readonly OptionSpec IdsFile = new("--ids-file", "PATH", "read the session ID(s) from this file, one a line, instead of standard input");
     public static readonly OptionSpec KeyId = new("--key-id", "N", "delete every record sealed under key id N (revokes a leaked key's sessions)");
+    public static readonly OptionSpec Principal = new("--principal", null, "required: the verb acts on a principal, whose id comes on standard input or from --principal-file");
+    public static readonly OptionSpec PrincipalFile = new("--principal-file", "PATH", "read the principal id from this file (one line) instead of standard input");
     public static readonly OptionSpec Help = new("--help", null, "show this help");
 
     private static readonly OptionSpec[] s_store = [File, Redis, RedisFile, Prefix, Postgres, KeysFile];
@@ -66,6 +68,17 @@ internal static class Verbs
             + "  sessionctl delete --file DIR < ids.txt\n"
             + "Deleting by key id needs no keys; deleting by ID needs them (they name the records).",
             NeedsKeys: false, [KeyId, IdsFile, .. s_pass, DryRun]),
+        new("signout", "sessionctl signout --principal STORE [--principal-file PATH]   (the principal id on standard input)",
+            "Sign a principal out everywhere: every session bound to it ends, on every node, with one write.",
+            "The principal id (the application's user or account id) comes on standard input or from --principal-file,\n"
+            + "never from the command line (other users see it):\n"
+            + "  sessionctl signout --principal --file DIR < user.txt\n"
+            + "The sessions' records are deleted afterwards through the principal's index; see docs/principals.md.",
+            NeedsKeys: true, [Principal, PrincipalFile, Json]),
+        new("list", "sessionctl list --principal STORE [--principal-file PATH] [--json]   (the principal id on standard input)",
+            "List a principal's live sessions: handle, sign-in time, expiry and label (never session IDs).",
+            "The principal id comes on standard input or from --principal-file, never from the command line.",
+            NeedsKeys: true, [Principal, PrincipalFile, Json]),
     ];
 
     public static VerbSpec? Find(string name) => Array.Find(All, v => v.Name == name);

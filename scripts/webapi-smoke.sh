@@ -34,4 +34,21 @@ cp "$work/jar" "$work/old-jar"
 [ "$(call -X POST "$base/logout")" = 204 ] || fail "logout"
 replay=$(curl -s -o /dev/null -w "%{http_code}" -b "$work/old-jar" "$base/whoami")
 [ "$replay" = 401 ] || fail "replayed cookie after logout got $replay, expected 401"
-echo "WebApi OK: /me without a session -> 401, login, /me, 3 increments (1 2 3), whoami, logout, replayed cookie -> 401"
+
+# Principals: three devices of one user (three cookie jars), the list, end one by handle, then sign out everywhere.
+login_as() { curl -s -o /dev/null -w "%{http_code}" -c "$work/$1" -b "$work/$1" -A "$2" -X POST "$base/login?user=grace"; }
+for device in laptop phone tablet; do [ "$(login_as "$device" "$device-agent")" = 200 ] || fail "login on $device"; done
+on() { curl -s -o "$work/body" -w "%{http_code}" -c "$work/$1" -b "$work/$1" "${@:2}"; }
+[ "$(on laptop "$base/sessions")" = 200 ] || fail "/sessions on laptop"
+[ "$(grep -c . "$work/body")" = 3 ] || fail "/sessions listed $(grep -c . "$work/body") sessions, expected 3: $(cat "$work/body")"
+grep -q "laptop-agent.*current" "$work/body" || fail "/sessions does not mark the laptop current: $(cat "$work/body")"
+phone_handle=$(grep "phone-agent" "$work/body" | cut -f1)
+[ "$(on laptop -X POST "$base/sessions/$phone_handle/end")" = 204 ] || fail "ending the phone's session"
+[ "$(on phone "$base/whoami")" = 401 ] || fail "the ended phone session still answered"
+[ "$(on tablet "$base/whoami")" = 200 ] || fail "the tablet was signed out by ending the phone"
+[ "$(on laptop -X POST "$base/signout-everywhere")" = 204 ] || fail "sign out everywhere"
+[ "$(on tablet "$base/whoami")" = 401 ] || fail "the tablet still answered after sign out everywhere"
+[ "$(on laptop "$base/whoami")" = 401 ] || fail "the laptop still answered after sign out everywhere"
+[ "$(login_as laptop laptop-agent)" = 200 ] && [ "$(on laptop "$base/whoami")" = 200 ] || fail "signing in again after sign out everywhere"
+echo "WebApi OK: /me without a session -> 401, login, /me, 3 increments (1 2 3), whoami, logout, replayed cookie -> 401;" \
+  "3 devices listed, one ended by handle, sign out everywhere -> 401 on every device, sign in again"

@@ -13,6 +13,7 @@ internal static class TestEndpoints
     {
         app.MapHealthChecks("/health");
         app.MapGet("/ping", () => Results.Text("pong"));
+        PrincipalEndpoints.Map(app);
 
         app.MapPost("/login", async (HttpContext context, string user) =>
         {

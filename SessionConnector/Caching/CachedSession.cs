@@ -7,8 +7,9 @@ namespace SessionConnector.Caching;
 /// </summary>
 internal sealed class CachedSession : SieveEntry<string>
 {
-    public CachedSession(object? snapshot, long version, long expiresAtTicks, long absoluteExpiresAtTicks, long staleAtTicks, string storageKey)
+    public CachedSession(object? snapshot, long version, long expiresAtTicks, long absoluteExpiresAtTicks, long staleAtTicks, string storageKey, Principals.PrincipalStamp? principal = null)
     {
+        Principal = principal;
         Snapshot = snapshot;
         Version = version;
         ExpiresAtTicks = expiresAtTicks;
@@ -31,6 +32,9 @@ internal sealed class CachedSession : SieveEntry<string>
     public long StaleAtTicks { get; }
 
     public string StorageKey { get; }
+
+    /// <summary>The principal stamp of a bound session (checked against the principal's generation on every hit); null when unbound.</summary>
+    public Principals.PrincipalStamp? Principal { get; }
 
     /// <summary>
     /// Until when (<see cref="System.Environment.TickCount64"/>) a hit may skip the session clock; 0 until the first

@@ -84,6 +84,15 @@ public sealed class SessionConnectorOptions
     /// </summary>
     public TimeSpan FailSafeMaxStaleness { get; set; }
 
+    /// <summary>
+    /// The most sessions one principal may hold at once (see docs/principals.md); 0, the default, is no limit. Enforced
+    /// atomically when a session is bound, by compare-and-set on the principal's index record.
+    /// </summary>
+    public int MaxSessionsPerPrincipal { get; set; }
+
+    /// <summary>What binding does at <see cref="MaxSessionsPerPrincipal"/>: refuse the new session (default) or end the oldest.</summary>
+    public SessionCapPolicy SessionCapPolicy { get; set; }
+
     /// <summary>How many compare-and-set attempts an update makes before it throws <see cref="SessionConflictException"/> (default 100).</summary>
     public int MaxUpdateAttempts { get; set; } = 100;
 

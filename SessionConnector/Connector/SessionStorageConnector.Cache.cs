@@ -48,7 +48,9 @@ public sealed partial class SessionStorageConnector
         {
             long tick = Environment.TickCount64;
             // Volatile: a long is read and written whole even on 32-bit targets, so a torn deadline can never pass.
-            if (tick < Volatile.Read(ref entry.FreshUntilTick) || ConfirmFresh(entry, tick))
+            // A bound session is served only while its principal's cached generation still matches (never for an unbound one).
+            if ((tick < Volatile.Read(ref entry.FreshUntilTick) || ConfirmFresh(entry, tick))
+                && (entry.Principal is null || IsStampCurrentCached(entry.Principal)))
             {
                 _metrics.CacheHit();
                 snapshot = cached;
@@ -88,7 +90,7 @@ public sealed partial class SessionStorageConnector
         _invalidations is null ? 0 : Volatile.Read(ref _invalidations[StripeOf(storageKey)]);
 
     /// <summary>Caches <paramref name="ownedValue"/> (a private copy no caller holds) unless a newer version is cached.</summary>
-    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount)
+    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount, Principals.PrincipalStamp? principal = null)
         where T : ISessionData<T>
     {
         if (_cache is null) return;
@@ -96,10 +98,12 @@ public sealed partial class SessionStorageConnector
         // caller may have been acknowledged, so it must never answer again (found by the soak: a write acknowledged after
         // an outage, then a copy from that outage served during the next one).
         _failSafeCopies?.TryRemove(storageKey, out _);
+        // Without invalidations a cached generation is never trusted, so a bound session's hit could never be served.
+        if (principal is not null && _invalidations is null) return;
         long now = NowTicks;
         long expires = ExpiryTicks.Of(expiresAt);
         if (expires <= now) return;
-        var entry = new CachedSession(ownedValue, version, expires, ExpiryTicks.Of(absoluteExpiresAt), now + _cacheMaxAgeTicks, storageKey);
+        var entry = new CachedSession(ownedValue, version, expires, ExpiryTicks.Of(absoluteExpiresAt), now + _cacheMaxAgeTicks, storageKey, principal);
         _cache.Set(id, entry, CachedSession.IsNewer);
         if (_invalidations is null) return;
 
@@ -136,6 +140,7 @@ public sealed partial class SessionStorageConnector
     {
         // Count first, then evict: a read in flight either sees the count move or its entry is already in the index.
         Interlocked.Increment(ref _invalidations![StripeOf(storageKey)]);
+        _generations.TryRemove(storageKey, out _);
         if (_idsByStorageKey!.TryGetValue(storageKey, out string? id)) _cache!.Remove(id);
         _failSafeCopies?.TryRemove(storageKey, out _);
     }
@@ -144,6 +149,7 @@ public sealed partial class SessionStorageConnector
     {
         for (int i = 0; i < _invalidations!.Length; i++) Interlocked.Increment(ref _invalidations[i]);
         if (_failSafeTicks > 0) KeepFailSafeCopies();
+        _generations.Clear();
         _cache!.Clear();
     }
 
@@ -152,10 +158,13 @@ public sealed partial class SessionStorageConnector
     /// <summary>
     /// Whether a cached copy may answer a read while storage fails: a session (not a deletion marker), before its sealed
     /// expiry (sliding and absolute), and last confirmed by storage at most the fail-safe staleness ago. Invalidations and
-    /// deletions this connector knows of have already removed the copy or replaced it with a marker.
+    /// deletions this connector knows of have already removed the copy or replaced it with a marker. A session bound to
+    /// a principal is never served stale: while storage fails, a sign-out everywhere announced meanwhile cannot be
+    /// checked, so such a session fails closed.
     /// </summary>
     private bool IsServableStale(CachedSession entry, long now) =>
         entry.Snapshot is not null
+        && entry.Principal is null
         && now < Math.Min(entry.ExpiresAtTicks, entry.AbsoluteExpiresAtTicks)
         && now - ConfirmedAtTicks(entry) <= _failSafeTicks;
 

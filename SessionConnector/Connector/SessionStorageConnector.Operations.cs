@@ -107,10 +107,17 @@ public sealed partial class SessionStorageConnector
             return default;
         }
 
+        // Only a bound session pays for this check (one generation read, see SessionStorageConnector.Principals).
+        if (opened.Principal is { } principal && !await IsStampCurrentAsync(principal, async, ct).ConfigureAwait(false))
+        {
+            await RejectSignedOutAsync(id, key, record.Version, async, ct).ConfigureAwait(false);
+            return default;
+        }
+
         // The decoded instance becomes the cache's private snapshot; the caller gets its own copy.
-        CachePut(id, key, opened.Value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations);
+        CachePut(id, key, opened.Value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations, opened.Principal);
         T value = _cache is null || !copy ? opened.Value : T.DeepClone(opened.Value);
-        return (true, new VersionedSession<T>(value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt));
+        return (true, new VersionedSession<T>(value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt, opened.Principal));
     }
 
     /// <summary>
@@ -284,14 +291,20 @@ public sealed partial class SessionStorageConnector
                     return false;
                 }
 
+                if (opened.Principal is { } principal && !await IsStampCurrentAsync(principal, async, ct).ConfigureAwait(false))
+                {
+                    await RejectSignedOutAsync(id, key, current.Version, async, ct).ConfigureAwait(false);
+                    return false;
+                }
+
                 T updated = change(opened.Value);
                 if (updated is null) throw new InvalidOperationException("The update function returned null.");
                 long version = NextVersion(current.Version);
-                byte[] envelope = Seal(key, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt);
+                byte[] envelope = Seal(key, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt, opened.Principal);
                 if (await _store.TryWriteAsync(key, envelope, opened.ExpiresAt, current.Version, version, async, ct).ConfigureAwait(false))
                 {
                     // The delegate saw `updated` and may have kept it: cache a copy of its own.
-                    if (_cache is not null) CachePut(id, key, T.DeepClone(updated), version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations);
+                    if (_cache is not null) CachePut(id, key, T.DeepClone(updated), version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations, opened.Principal);
                     return true;
                 }
 

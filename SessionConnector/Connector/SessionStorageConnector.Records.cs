@@ -37,8 +37,8 @@ public sealed partial class SessionStorageConnector
     }
 
     /// <summary>Encodes and encrypts a session for storage at <paramref name="version"/>, which the envelope authenticates.</summary>
-    private byte[] Seal<T>(string storageKey, T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt) where T : ISessionData<T> =>
-        _records.Seal(storageKey, value, _format, version, expiresAt, absoluteExpiresAt);
+    private byte[] Seal<T>(string storageKey, T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal = null) where T : ISessionData<T> =>
+        _records.Seal(storageKey, value, _format, version, expiresAt, absoluteExpiresAt, principal);
 
     /// <summary>
     /// The fail-closed step after a record did not open (<see cref="RecordPipeline.Evicts"/>): a rejected or expired record

@@ -17,8 +17,9 @@ internal readonly struct VersionedSession<T>
     private readonly long _expiresAtTicks;
     private readonly long _absoluteExpiresAtTicks;
 
-    public VersionedSession(T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt)
+    public VersionedSession(T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal = null)
     {
+        Principal = principal;
         Value = value;
         Version = version;
         _expiresAtTicks = ExpiryTicks.Of(expiresAt);
@@ -26,6 +27,9 @@ internal readonly struct VersionedSession<T>
     }
 
     public T Value { get; }
+
+    /// <summary>The principal the session is bound to (null when unbound); a commit seals it again.</summary>
+    public Principals.PrincipalStamp? Principal { get; }
 
     public long Version { get; }
 
@@ -84,7 +88,7 @@ public sealed partial class SessionStorageConnector
         SessionIds.Validate(id);
         if (TryGetCachedEntry<T>(id, out CachedSession? entry, out T? value))
         {
-            var session = new VersionedSession<T>(value, entry.Version, ExpiryTicks.ToExpiry(entry.ExpiresAtTicks), ExpiryTicks.ToExpiry(entry.AbsoluteExpiresAtTicks));
+            var session = new VersionedSession<T>(value, entry.Version, ExpiryTicks.ToExpiry(entry.ExpiresAtTicks), ExpiryTicks.ToExpiry(entry.AbsoluteExpiresAtTicks), entry.Principal);
             return new ValueTask<(bool, VersionedSession<T>)>((true, session));
         }
 
@@ -92,7 +96,8 @@ public sealed partial class SessionStorageConnector
     }
 
     /// <summary>Writes only if the stored version is still <paramref name="expectedVersion"/> (<see cref="SessionStorage.Absent"/> for a new session).</summary>
-    internal async ValueTask<VersionedWriteResult<T>> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, bool async, CancellationToken ct)
+    /// <remarks><paramref name="principal"/>, when set, is sealed into the record (a bound session; see docs/principals.md).</remarks>
+    internal async ValueTask<VersionedWriteResult<T>> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, bool async, CancellationToken ct, Principals.PrincipalStamp? principal = null)
         where T : ISessionData<T>
     {
         EnsureOpen();
@@ -105,7 +110,7 @@ public sealed partial class SessionStorageConnector
         if (expectedVersion != SessionStorage.Absent &&
             TryGetCachedSnapshot<T>(id, out CachedSession? newer, out T? cached) && newer.Version > expectedVersion)
         {
-            var theirs = new VersionedSession<T>(T.DeepClone(cached), newer.Version, ExpiryTicks.ToExpiry(newer.ExpiresAtTicks), ExpiryTicks.ToExpiry(newer.AbsoluteExpiresAtTicks));
+            var theirs = new VersionedSession<T>(T.DeepClone(cached), newer.Version, ExpiryTicks.ToExpiry(newer.ExpiresAtTicks), ExpiryTicks.ToExpiry(newer.AbsoluteExpiresAtTicks), newer.Principal);
             return VersionedWriteResult<T>.Conflicted(theirs);
         }
 
@@ -118,10 +123,10 @@ public sealed partial class SessionStorageConnector
         {
             long invalidations = InvalidationCount(key);
             long newVersion = NextVersion(expectedVersion);
-            byte[] envelope = Seal(key, value, newVersion, expiresAt, absoluteExpiresAt);
+            byte[] envelope = Seal(key, value, newVersion, expiresAt, absoluteExpiresAt, principal);
             if (await _store.TryWriteAsync(key, envelope, expiresAt, expectedVersion, newVersion, async, ct).ConfigureAwait(false))
             {
-                if (_cache is not null) CachePut(id, key, T.DeepClone(value), newVersion, expiresAt, absoluteExpiresAt, invalidations);
+                if (_cache is not null) CachePut(id, key, T.DeepClone(value), newVersion, expiresAt, absoluteExpiresAt, invalidations, principal);
                 return VersionedWriteResult<T>.Written(newVersion);
             }
         }

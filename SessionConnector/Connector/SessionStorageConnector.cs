@@ -42,6 +42,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly int _maxAttempts;
     private readonly long _cacheMaxAgeTicks;
     private readonly long _failSafeTicks;
+    private readonly int _maxSessionsPerPrincipal;
+    private readonly SessionCapPolicy _capPolicy;
     private volatile bool _closed;
 
     // A ring the connector created (development or environment keys) is the connector's to dispose;
@@ -62,6 +64,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         if (options.CacheMaxAge < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "CacheMaxAge cannot be negative.");
         if (options.StorageTimeout <= TimeSpan.Zero && options.StorageTimeout != Timeout.InfiniteTimeSpan) throw new ArgumentOutOfRangeException(nameof(options), "StorageTimeout must be positive or Timeout.InfiniteTimeSpan.");
         if (options.FailSafeMaxStaleness < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "FailSafeMaxStaleness cannot be negative.");
+        if (options.MaxSessionsPerPrincipal < 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxSessionsPerPrincipal cannot be negative.");
         if (options.Format is not (SessionFormat.MessagePack or SessionFormat.Json)) throw new ArgumentOutOfRangeException(nameof(options), "Unknown session format.");
         if (options.Format == SessionFormat.Json && !JsonFormatFeature.IsSupported)
         {
@@ -74,6 +77,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _maxAttempts = options.MaxUpdateAttempts;
         _cacheMaxAgeTicks = options.CacheMaxAge.Ticks;
         _failSafeTicks = options.FailSafeMaxStaleness.Ticks;
+        _maxSessionsPerPrincipal = options.MaxSessionsPerPrincipal;
+        _capPolicy = options.SessionCapPolicy;
         _protector = new SessionProtector(ResolveKeys(options), _time);
         _records = new RecordPipeline(_protector);
         _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using SessionConnector.Storage;
 
 namespace SessionConnector.Maintenance;
@@ -21,7 +22,13 @@ internal sealed class Census(bool withKeys)
     private readonly Dictionary<RecordFailure, long> _undecryptable = new();
     // expired, the limited buckets, >30d, never
     private readonly long[] _histogram = new long[s_buckets.Length + 3];
-    private long _records, _bytes, _damaged;
+    private long _records, _bytes, _damaged, _principals, _boundSessions;
+
+    public void AddPrincipalRecord(bool isGeneration, bool isBoundSession)
+    {
+        if (isGeneration) Interlocked.Increment(ref _principals);
+        if (isBoundSession) Interlocked.Increment(ref _boundSessions);
+    }
 
     public void Add(in StoredRecord record, DateTimeOffset now, RecordFailure failure)
     {
@@ -44,7 +51,11 @@ internal sealed class Census(bool withKeys)
         for (int i = 0; i < s_buckets.Length; i++) histogram.Add(new(s_buckets[i].Label, _histogram[i + 1]));
         histogram.Add(new(">30d", _histogram[^2]));
         histogram.Add(new("never", _histogram[^1]));
-        return new SessionStoreStats(_records, _bytes, _byKeyId, histogram, _histogram[0], _damaged, primaryKeyId, withKeys ? _undecryptable : null);
+        return new SessionStoreStats(_records, _bytes, _byKeyId, histogram, _histogram[0], _damaged, primaryKeyId, withKeys ? _undecryptable : null)
+        {
+            Principals = withKeys ? _principals : null,
+            BoundSessions = withKeys ? _boundSessions : null,
+        };
     }
 
     private int BucketOf(DateTimeOffset? expiresAt, DateTimeOffset now)

@@ -59,8 +59,12 @@ public sealed class SessionStoreMaintenance : IDisposable
         {
             RecordFailure failure = RecordFailure.None;
             bool expired = record.ExpiresAt is { } at && at <= now;
-            if (_records is not null && !expired) failure = Open(_records, key, record, now, out _, out _);
+            byte[]? payload = null;
+            PayloadHeader header = default;
+            if (_records is not null && !expired) failure = Open(_records, key, record, now, out payload, out header);
             census.Add(record, now, failure);
+            // Principals are counted by their generation records (one each), bound sessions by their payload header.
+            if (failure == RecordFailure.None && payload is not null) census.AddPrincipalRecord(Principals.PrincipalRecords.TryReadGeneration(payload, out _), header.Principal is not null);
             tally.Skip();
             return default;
         }, cancellationToken).ConfigureAwait(false);

@@ -48,4 +48,10 @@ public sealed class SessionStoreStats
     /// without keys.
     /// </summary>
     public IReadOnlyDictionary<RecordFailure, long>? Undecryptable { get; }
+
+    /// <summary>Principals that ever had a session bound (one generation record each), or null without keys (docs/principals.md).</summary>
+    public long? Principals { get; internal init; }
+
+    /// <summary>Unexpired sessions bound to a principal (signed-out ones not yet evicted included), or null without keys.</summary>
+    public long? BoundSessions { get; internal init; }
 }

@@ -15,7 +15,11 @@ internal readonly struct Opened<T>
         Value = value;
         _expiresAtTicks = header.ExpiresAtTicks;
         _absoluteExpiresAtTicks = header.AbsoluteExpiresAtTicks;
+        Principal = header.Principal;
     }
+
+    /// <summary>The principal stamp (null when unbound).</summary>
+    public Principals.PrincipalStamp? Principal { get; }
 
     public T Value { get; }
 

@@ -10,14 +10,18 @@ namespace SessionConnector.Records;
 /// </remarks>
 internal readonly struct PayloadHeader
 {
-    public PayloadHeader(SessionFormat format, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt)
+    public PayloadHeader(SessionFormat format, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal = null)
     {
+        Principal = principal;
         Format = format;
         ExpiresAtTicks = ExpiryTicks.Of(expiresAt);
         AbsoluteExpiresAtTicks = ExpiryTicks.Of(absoluteExpiresAt);
     }
 
     public SessionFormat Format { get; }
+
+    /// <summary>The principal the session is bound to and the generation it was sealed at; null for an unbound session.</summary>
+    public Principals.PrincipalStamp? Principal { get; }
 
     public long ExpiresAtTicks { get; }
 

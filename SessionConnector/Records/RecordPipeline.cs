@@ -83,13 +83,13 @@ internal sealed class RecordPipeline
 
         // From here on the record is authentic: this node wrote it or holds its key, so failing to read it says something
         // about the reader, not the record.
-        if (!SessionPayload.TryReadHeader(plaintext, out SessionFormat format, out DateTimeOffset? expiresAt, out DateTimeOffset? absolute))
+        if (!SessionPayload.TryReadHeader(plaintext, out SessionFormat format, out DateTimeOffset? expiresAt, out DateTimeOffset? absolute, out Principals.PrincipalStamp? principal))
         {
             return OpenResult.BadPayload;
         }
 
         payload = plaintext;
-        header = new PayloadHeader(format, expiresAt, absolute);
+        header = new PayloadHeader(format, expiresAt, absolute, principal);
         return header.IsExpired(now) ? OpenResult.Expired : OpenResult.Ok;
     }
 
@@ -114,12 +114,13 @@ internal sealed class RecordPipeline
     }
 
     /// <summary>The data part of an opened payload (after its header).</summary>
-    public static ReadOnlyMemory<byte> DataOf(byte[] payload) => payload.AsMemory(SessionPayload.HeaderSize);
+    public static ReadOnlyMemory<byte> DataOf(byte[] payload) => payload.AsMemory(SessionPayload.DataOffset(payload));
 
     /// <summary>Encodes and encrypts <paramref name="value"/> for <paramref name="key"/> at <paramref name="version"/>, which the envelope authenticates.</summary>
-    public byte[] Seal<T>(string key, T value, SessionFormat format, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt) where T : ISessionData<T>
+    /// <remarks>A <paramref name="principal"/> is sealed into the payload header (see docs/principals.md); null writes the unbound format.</remarks>
+    public byte[] Seal<T>(string key, T value, SessionFormat format, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal = null) where T : ISessionData<T>
     {
-        ReadOnlySpan<byte> payload = SessionPayload.Encode(value, format, expiresAt, absoluteExpiresAt);
+        ReadOnlySpan<byte> payload = SessionPayload.Encode(value, format, expiresAt, absoluteExpiresAt, principal);
         return _protector.Protect(key, version, payload);
     }
 

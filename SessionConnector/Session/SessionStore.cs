@@ -26,6 +26,13 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     private DateTimeOffset? _absoluteExpiresAt;
     private bool _modified;
 
+    // The principal this session is bound to (null when unbound): loaded with the record and sealed again by every commit.
+    private Principals.PrincipalStamp? _principal;
+
+    // Set by BindPrincipal until the bound session is written and indexed (the index needs the final ID, after CycleId).
+    private bool _indexPending;
+    private string? _label;
+
     /// <summary>Creates the request's session object; nothing is read until the data is first used.</summary>
     /// <param name="sessionId">The ID the client presented (e.g. from a cookie), or null for none.</param>
     /// <param name="options">Lifetime rules; defaults to a 1-day absolute lifetime and no idle timeout.</param>
@@ -87,6 +94,39 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     /// <summary>Marks the data as changed even if its serialized form is equal (forces a write and an expiry refresh).</summary>
     public void MarkModified() => _modified = true;
 
+    /// <summary>
+    /// Binds the session to <paramref name="principalId"/> (a user or account id the application chooses) at the principal's
+    /// current revocation generation; the next <see cref="Commit"/> or <see cref="CycleId"/> writes it. Call it at login,
+    /// together with <see cref="CycleId"/>. Only a keyed hash of the id is stored, and
+    /// <see cref="SessionStorageConnector.SignOutEverywhere"/> ends every session bound to it (see docs/principals.md).
+    /// </summary>
+    /// <remarks>
+    /// Under <see cref="SessionConnectorOptions.MaxSessionsPerPrincipal"/> with <see cref="SessionCapPolicy.RefuseNew"/>, a
+    /// commit the cap refuses deletes what it wrote and returns <see cref="SessionCommitResult.Deleted"/>.
+    /// </remarks>
+    /// <param name="principalId">The user or account id.</param>
+    /// <param name="label">Shown when the principal's sessions are listed (e.g. "Firefox on Linux").</param>
+    /// <exception cref="ArgumentException"><paramref name="principalId"/> is null, empty or longer than 1,024 characters.</exception>
+    public void BindPrincipal(string principalId, string? label = null) =>
+        Sync.Wait(BindPrincipalCoreAsync(principalId, label, async: false, CancellationToken.None));
+
+    /// <summary>Async twin of <see cref="BindPrincipal"/>.</summary>
+    public ValueTask BindPrincipalAsync(string principalId, string? label = null, CancellationToken cancellationToken = default) =>
+        BindPrincipalCoreAsync(principalId, label, async: true, cancellationToken);
+
+    private async ValueTask BindPrincipalCoreAsync(string principalId, string? label, bool async, CancellationToken ct)
+    {
+        Principals.PrincipalRecords.ValidatePrincipalId(principalId);
+        await LoadCoreAsync(async, ct).ConfigureAwait(false);
+        _principal = await _connector.StampPrincipalAsync(principalId, async, ct).ConfigureAwait(false);
+        _label = label;
+        _indexPending = true;
+        _modified = true;
+    }
+
+    /// <summary>True when the loaded (or newly bound) session is bound to a principal.</summary>
+    public bool IsBound => _principal is not null;
+
     /// <summary>Loads the session now (normally done lazily by <see cref="Data"/>).</summary>
     public void Load() => Sync.Wait(LoadCoreAsync(async: false, CancellationToken.None));
 
@@ -116,6 +156,7 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     {
         _data = s.Value;
         _version = s.Version;
+        _principal = s.Principal;
         _expiresAt = s.ExpiresAt;
         _absoluteExpiresAt = s.AbsoluteExpiresAt;
         _loadedFingerprint = _connector.Fingerprint(_data);
@@ -127,6 +168,7 @@ public sealed class SessionStore<T> where T : ISessionData<T>
         // Never adopt an ID the client chose that matches no live session: that is how fixation attacks start.
         if (!IsNew) _id = SessionIds.Generate();
         IsNew = true;
+        _principal = null;
         _data = T.CreateDefault();
         _version = SessionStorage.Absent;
         DateTimeOffset now = _connector.Time.GetUtcNow();
@@ -199,7 +241,19 @@ public sealed class SessionStore<T> where T : ISessionData<T>
         {
             DateTimeOffset? expiresAt = NextExpiry(_connector.Time.GetUtcNow());
             VersionedWriteResult<T> written =
-                await _connector.WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, async, ct).ConfigureAwait(false);
+                await _connector.WriteVersionedAsync(_id, _data!, _version, expiresAt, _absoluteExpiresAt, async, ct, _principal).ConfigureAwait(false);
+            if (written.Outcome == VersionedWrite.Written && _indexPending && _principal is { } principal)
+            {
+                // Indexed under the cap once written under its final ID; a refused or ended binding is deleted again.
+                if (!await _connector.IndexBoundSessionAsync(_id, principal, _label, _absoluteExpiresAt ?? expiresAt, written.NewVersion, async, ct).ConfigureAwait(false))
+                {
+                    MarkDestroyed();
+                    return SessionCommitResult.Deleted;
+                }
+
+                _indexPending = false;
+            }
+
             if (written.Outcome != VersionedWrite.Conflict) return Committed(written.Outcome, written.NewVersion, expiresAt);
             if (_options.ConflictPolicy == SessionConflictPolicy.Reject || attempt >= attempts) return SessionCommitResult.Conflict;
 
@@ -222,6 +276,8 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     {
         if (!TryMerge(_loadedFingerprint, theirs.Value, out byte[] theirsFingerprint)) return false;
         _version = theirs.Version;
+        // A binding another request committed (its login) survives this request's merge; this request's own binding wins.
+        _principal ??= theirs.Principal;
         _loadedFingerprint = theirsFingerprint;
         _modified = true; // written even if the merge equals theirs: the commit was asked for (and may slide the expiry)
         return true;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SessionConnector.AspNetCore;
 using WebApi;
 
-// A NativeAOT minimal API on SessionConnector: login, counter, logout, whoami. Keys come from
+// A NativeAOT minimal API on SessionConnector: login, counter, logout, whoami, the user's sessions, sign out everywhere. Keys come from
 // SESSIONCONNECTOR_KEYS or SessionConnector:Keys; without one only the Development environment starts.
 // WEBAPI_SESSIONS=off runs the same app without sessions (the start-up baseline of scripts/bench-web.sh).
 bool sessions = !string.Equals(Environment.GetEnvironmentVariable("WEBAPI_SESSIONS"), "off", StringComparison.OrdinalIgnoreCase);
@@ -40,8 +40,39 @@ app.MapPost("/login", async (HttpContext context, string user) =>
     WebSession data = await session.GetAsync();
     data.User = user;
     data.Counter = 0;
-    await session.RenewAsync(); // a new ID at login: an ID planted before it is worthless
+    // A new ID at login (an ID planted before it is worthless), bound to the user so "sign out everywhere" can end it.
+    // The sample uses the user name as the principal id; a real app passes its stable user id.
+    await session.RenewAsync(principalId: user, label: context.Request.Headers.UserAgent.ToString());
     return Results.Text($"hello {user}");
+});
+
+// The signed-in user's sessions, one per line: handle, label, sign-in time, and "current" for this one.
+app.MapGet("/sessions", async Task<IResult> (HttpContext context) =>
+{
+    RequestSession<WebSession> session = context.GetSession<WebSession>();
+    if (await session.GetAsync() is not { User: not null }) return Results.Unauthorized();
+    var lines = new System.Text.StringBuilder();
+    foreach (SessionConnector.PrincipalSession s in await session.ListSessionsAsync())
+    {
+        lines.Append(CultureInfo.InvariantCulture, $"{s.Handle}\t{s.Label}\t{s.CreatedAt.ToUnixTimeSeconds()}{(s.IsCurrent ? "\tcurrent" : "")}\n");
+    }
+
+    return Results.Text(lines.ToString());
+});
+
+app.MapPost("/sessions/{handle}/end", async Task<IResult> (HttpContext context, string handle) =>
+{
+    RequestSession<WebSession> session = context.GetSession<WebSession>();
+    if (await session.GetAsync() is not { User: not null }) return Results.Unauthorized();
+    return await session.EndSessionAsync(handle) ? Results.NoContent() : Results.NotFound();
+});
+
+app.MapPost("/signout-everywhere", async Task<IResult> (HttpContext context) =>
+{
+    RequestSession<WebSession> session = context.GetSession<WebSession>();
+    if (await session.GetAsync() is not { User: not null }) return Results.Unauthorized();
+    await session.SignOutEverywhereAsync();
+    return Results.NoContent();
 });
 
 app.MapGet("/whoami", async (HttpContext context) =>
