@@ -1,0 +1,85 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+using SessionConnector.Internal;
+using SessionConnector.Storage.Files;
+
+namespace SessionConnector.Storage;
+
+// Expiry: removing expired or garbage records, and the background sweep that does it a batch at a time.
+public sealed partial class FileSessionStorage
+{
+    // Removes the record file if it is expired or garbage (checked under its stripe's locks). The background sweep
+    // passes wait: false, so a stripe in use is skipped rather than waited for.
+    private bool RemoveIfExpired(string file, DateTimeOffset now, bool wait)
+    {
+        string key = Path.GetFileNameWithoutExtension(file);
+        if (!IsStorageKeyShape(key)) return false; // not a record this store wrote; leave it alone
+        int stripe = StripeOf(key);
+        SemaphoreSlim gate = _gates[stripe];
+        if (wait) gate.Wait();
+        else if (!gate.Wait(0)) return false;
+        try
+        {
+            using SafeFileHandle? osLock = wait ? Sync.Result(AcquireOsLock(stripe, async: false, CancellationToken.None)) : TryLockFile(LockPath(stripe));
+            if (osLock is null) return false;
+            HeaderState state = ReadHeader(file, now, out _);
+            if (state is not (HeaderState.Expired or HeaderState.Garbage)) return false;
+            DeleteRecordFile(file);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// One background sweep step: looks at up to <see cref="FileSessionStorageOptions.SweepBatchSize"/> record files,
+    /// resuming where the previous step stopped, and removes the expired ones. Returns how many it removed.
+    /// </summary>
+    internal int SweepOnce()
+    {
+        // Ticks never overlap (a slow tick makes the next one a no-op), and Dispose takes this flag for good.
+        if (Interlocked.Exchange(ref _sweeping, 1) != 0) return 0;
+        int removed = 0;
+        try
+        {
+            if (_disposed) return 0;
+            DateTimeOffset now = _time.GetUtcNow();
+            _sweepCursor ??= Directory.EnumerateFiles(_directory, "*" + RecordExtension).GetEnumerator();
+            for (int seen = 0; seen < _sweepBatchSize; seen++)
+            {
+                if (!_sweepCursor.MoveNext())
+                {
+                    // End of a pass; the next tick starts a new one.
+                    _sweepCursor.Dispose();
+                    _sweepCursor = null;
+                    break;
+                }
+
+                if (RemoveIfExpired(_sweepCursor.Current, now, wait: false)) removed++;
+            }
+
+            if (removed > 0) FlushDirectoryIfDurable("swept");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SessionStorageException)
+        {
+            // A background tick has no caller to tell: the records stay, and the next tick starts a fresh pass.
+            _sweepCursor?.Dispose();
+            _sweepCursor = null;
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+
+        return removed;
+    }
+}
