@@ -12,21 +12,6 @@ using SessionConnector.Storage.Files;
 
 namespace SessionConnector.Storage;
 
-/// <summary>How much a completed file write survives.</summary>
-public enum FileDurability
-{
-    /// <summary>
-    /// Survives power loss: the record is fsynced before the rename and the directory after it.
-    /// </summary>
-    PowerLoss = 0,
-
-    /// <summary>
-    /// Survives a process crash, not an OS crash or power loss: writes go through a temp file and an atomic
-    /// rename (so a record is always the old or the new one) but are not fsynced. Much faster.
-    /// </summary>
-    ProcessCrash = 1,
-}
-
 /// <summary>
 /// One file per session in a directory. File names are the connector's keyed hash of the session ID (never
 /// the ID), so a directory listing reveals no live session. Writes go to a temp file in
