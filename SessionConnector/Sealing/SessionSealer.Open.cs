@@ -46,9 +46,10 @@ public sealed partial class SessionSealer
 
         ReadOnlySpan<byte> envelope = blob.AsSpan(SealedCookieFormat.HeaderSize);
         string context = SealedCookieFormat.Context(_purpose, _name, blob);
-        if (!_seam.TryOpen(context, envelope, out byte[]? payload, out bool usedOldKey))
+        Records.OpenResult result = _records.TryOpenCookie(context, envelope, out byte[] payload, out bool usedOldKey);
+        if (result != Records.OpenResult.Ok)
         {
-            return Fresh<T>(_seam.IsFromUnknownKey(envelope) ? SealedSessionStatus.UnknownKey : SealedSessionStatus.Rejected, presented);
+            return Fresh<T>(result == Records.OpenResult.UnknownKey ? SealedSessionStatus.UnknownKey : SealedSessionStatus.Rejected, presented);
         }
 
         Principals.PrincipalStamp? principal = null;

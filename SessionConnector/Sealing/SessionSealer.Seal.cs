@@ -198,7 +198,7 @@ public sealed partial class SessionSealer
     /// <summary>The base64url text of the header followed by the envelope of <paramref name="payload"/>.</summary>
     private string Encode(byte[] header, ReadOnlySpan<byte> payload)
     {
-        byte[] envelope = _seam.Seal(SealedCookieFormat.Context(_purpose, _name, header), payload);
+        byte[] envelope = _records.SealCookie(SealedCookieFormat.Context(_purpose, _name, header), payload);
         byte[] blob = new byte[header.Length + envelope.Length];
         header.CopyTo(blob, 0);
         envelope.CopyTo(blob, header.Length);
