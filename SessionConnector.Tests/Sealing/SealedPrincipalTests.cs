@@ -79,6 +79,18 @@ public sealed class SealedPrincipalTests : IDisposable
     }
 
     [Fact]
+    public void SignOutEverywhereRightAfterBindingInTheSameRequestEndsThePrincipalsOtherCookies()
+    {
+        SessionStorageConnector store = _f.Store(StorageKind.Memory);
+        SessionSealer sealer = _f.Create(o => o.Store = store);
+        string earlier = MintBound(sealer, "hank");
+        SealedSession<SealedCart> s = sealer.Open<SealedCart>(null);
+        s.BindPrincipal("hank");
+        sealer.SignOutEverywhere(s);
+        Assert.Equal(SealedSessionStatus.Revoked, sealer.Open<SealedCart>(earlier).Status);
+    }
+
+    [Fact]
     public void AResealedBoundSessionKeepsItsStampSoALaterBumpStillEndsIt()
     {
         SessionStorageConnector store = _f.Store(StorageKind.Memory);

@@ -139,9 +139,12 @@ public sealed partial class SessionSealer
     private async ValueTask<IReadOnlyList<SealedCookie>> SignOutEverywhereCoreAsync<T>(SealedSession<T> session, bool async, CancellationToken ct) where T : ISessionData<T>
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!session.IsSignedOut && _store is not null && session.Opened?.Principal is { } principal)
+        // Bound as opened, or bound in this request and not sealed yet (a login followed by "sign out all my devices").
+        byte[]? hash = session.Opened?.Principal?.Hash
+            ?? (session.PendingPrincipalId is { } pending && _store is not null ? _store.PrincipalHashOf(pending) : null);
+        if (!session.IsSignedOut && _store is not null && hash is not null)
         {
-            await _store.SignOutEverywhereCoreAsync(principal.Hash, async, ct).ConfigureAwait(false);
+            await _store.SignOutEverywhereCoreAsync(hash, async, ct).ConfigureAwait(false);
         }
 
         return await SignOutCoreAsync(session, async, ct).ConfigureAwait(false);
