@@ -4,7 +4,9 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using SessionConnector.AspNetCore.Tests.Support;
 using Xunit;
@@ -109,6 +111,48 @@ public sealed class SealedCookieSessionTests
         string replayed = await (await Send(client, HttpMethod.Post, "/note?note=x", before)).Content.ReadAsStringAsync();
         Assert.Equal("noted", replayed);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Send(client, HttpMethod.Get, "/whoami", before)).StatusCode);
+    }
+
+    [Fact]
+    public async Task SignOutEverywhereEndsEverySealedCookieOfThePrincipalOnly()
+    {
+        await using TestApp app = await TestApp.StartAsync(
+            o =>
+            {
+                o.UseSealedCookies("tests/web");
+                o.UseMemoryStorage();
+            },
+            endpoints: a =>
+            {
+                a.MapPost("/bind", async (HttpContext context, string user) =>
+                {
+                    RequestSession<TestSession> session = context.GetSession<TestSession>();
+                    (await session.GetAsync()).User = user;
+                    await session.RenewAsync(user, "test");
+                    return Results.Text(session.IsBound ? "bound" : "unbound");
+                });
+                a.MapPost("/everywhere", async (HttpContext context) =>
+                {
+                    await context.GetSession<TestSession>().SignOutEverywhereAsync();
+                    return Results.NoContent();
+                });
+            });
+        using HttpClient client = app.Raw();
+        HttpResponseMessage first = await Send(client, HttpMethod.Post, "/bind?user=ada", null);
+        Assert.Equal("bound", await first.Content.ReadAsStringAsync());
+        string ada1 = Jar(first);
+        string ada2 = Jar(await Send(client, HttpMethod.Post, "/bind?user=ada", null));
+        string bob = Jar(await Send(client, HttpMethod.Post, "/bind?user=bob", null));
+        Assert.Equal("ada", await (await Send(client, HttpMethod.Get, "/whoami", ada2)).Content.ReadAsStringAsync());
+
+        HttpResponseMessage everywhere = await Send(client, HttpMethod.Post, "/everywhere", ada1);
+        Assert.Equal(HttpStatusCode.NoContent, everywhere.StatusCode);
+        Assert.Contains(everywhere.SetCookies(), h => h.StartsWith("sid=;", StringComparison.Ordinal));
+
+        // The other browser's cookie, never presented at the sign-out, is refused too; another user's is not.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send(client, HttpMethod.Get, "/whoami", ada2)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send(client, HttpMethod.Get, "/whoami", ada1)).StatusCode);
+        Assert.Equal("bob", await (await Send(client, HttpMethod.Get, "/whoami", bob)).Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace SessionConnector.AspNetCore;
 public sealed partial class RequestSession<T>
 {
     /// <summary>True when the loaded session is bound to a principal (signed in through <see cref="RenewAsync(string, string?, CancellationToken)"/>).</summary>
-    public bool IsBound => _store.IsBound;
+    public bool IsBound => _sealed?.IsBound ?? _store.IsBound;
 
     /// <summary>
     /// At login: binds the session to <paramref name="principalId"/> (a user or account id; only a keyed hash of it is
@@ -25,10 +25,18 @@ public sealed partial class RequestSession<T>
     /// ones (<see cref="SessionCapPolicy.RefuseNew"/>); the old ID is deleted and nothing was saved.
     /// </exception>
     /// <exception cref="ArgumentException"><paramref name="principalId"/> is null, empty or longer than 1,024 characters.</exception>
+    /// <exception cref="InvalidOperationException">Sealed cookies without a store: a binding could never be revoked (docs/sealed.md).</exception>
+    /// <remarks>With sealed cookies the label is not kept (sealed sessions are not listed); the cookie carries the binding.</remarks>
     public async ValueTask RenewAsync(string principalId, string? label = null, CancellationToken cancellationToken = default)
     {
         _feature.ThrowIfStarted();
         ThrowIfSignedOut();
+        if (_sealed is not null)
+        {
+            await _sealed.RenewAsync(principalId, OrAborted(cancellationToken)).ConfigureAwait(false);
+            return;
+        }
+
         await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         await _store.BindPrincipalAsync(principalId, label, cancellationToken).ConfigureAwait(false);
         await RenewAsync(cancellationToken).ConfigureAwait(false);
@@ -42,6 +50,12 @@ public sealed partial class RequestSession<T>
     {
         _feature.ThrowIfStarted();
         if (IsSignedOut) return;
+        if (_sealed is not null)
+        {
+            await _sealed.SignOutEverywhereAsync(OrAborted(cancellationToken)).ConfigureAwait(false);
+            return;
+        }
+
         await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         if (!_store.IsNew) await _feature.Host.Connector.SignOutEverywhereOfSessionAsync(_store.Id, cancellationToken).ConfigureAwait(false);
         await SignOutAsync(cancellationToken).ConfigureAwait(false);
@@ -52,6 +66,8 @@ public sealed partial class RequestSession<T>
     {
         _feature.ThrowIfClosed();
         ThrowIfSignedOut();
+        // Sealed sessions live in their cookies and are not indexed: there is nothing to list.
+        if (_sealed is not null) return Array.Empty<PrincipalSession>();
         await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         if (_store.IsNew) return Array.Empty<PrincipalSession>();
         return await _feature.Host.Connector.ListSessionsOfSamePrincipalAsync(_store.Id, cancellationToken).ConfigureAwait(false);
@@ -63,6 +79,7 @@ public sealed partial class RequestSession<T>
         ArgumentNullException.ThrowIfNull(handle);
         _feature.ThrowIfClosed();
         ThrowIfSignedOut();
+        if (_sealed is not null) return false;
         await LoadCoreAsync(cancellationToken).ConfigureAwait(false);
         if (_store.IsNew) return false;
         return await _feature.Host.Connector.EndSessionOfSamePrincipalAsync(_store.Id, handle, cancellationToken).ConfigureAwait(false);

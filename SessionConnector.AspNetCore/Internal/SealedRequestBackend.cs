@@ -67,6 +67,22 @@ internal sealed class SealedRequestBackend<T>(SessionRequestFeature feature, Ses
         _session!.Renew();
     }
 
+    public bool IsBound => _session?.IsBound == true;
+
+    /// <summary>At login: binds to the principal and renews the cookie id (throws without a store, as the core does).</summary>
+    public async ValueTask RenewAsync(string principalId, CancellationToken ct)
+    {
+        await LoadAsync(ct).ConfigureAwait(false);
+        _session!.BindPrincipal(principalId);
+    }
+
+    public async ValueTask SignOutEverywhereAsync(CancellationToken ct)
+    {
+        if (IsSignedOut) return;
+        await LoadAsync(ct).ConfigureAwait(false);
+        _pending = await sealer.SignOutEverywhereAsync(_session!, ct).ConfigureAwait(false);
+    }
+
     public async ValueTask SignOutAsync(CancellationToken ct)
     {
         if (IsSignedOut) return;

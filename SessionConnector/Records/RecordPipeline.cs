@@ -126,4 +126,32 @@ internal sealed class RecordPipeline
 
     /// <summary>Seals an opened payload again, unchanged, under the primary key, for the version it will be written with.</summary>
     public byte[] Reseal(string key, ReadOnlySpan<byte> payload, long version) => _protector.Protect(key, version, payload);
+
+    /// <summary>
+    /// The record-version slot of every sealed cookie's associated data (docs/sealed.md). Stored records are sealed at
+    /// positive versions only (<see cref="RecordVersions.IsPlausible"/>), so a cookie envelope and a stored record can
+    /// never stand in for each other, even for the same key text.
+    /// </summary>
+    public const long SealedCookieVersion = long.MinValue + 0x5345414C; // "SEAL"
+
+    /// <summary>Seals a sealed cookie's plaintext for <paramref name="context"/> (its name, purpose and clear header).</summary>
+    public byte[] SealCookie(string context, ReadOnlySpan<byte> plaintext) => _protector.Protect(context, SealedCookieVersion, plaintext);
+
+    /// <summary>
+    /// Opens a sealed cookie's envelope. Its plaintext is not a stored-record payload (a spilled cookie holds a record
+    /// ID), so only the envelope is judged here: <see cref="OpenResult.Ok"/>, or why it did not authenticate.
+    /// </summary>
+    public OpenResult TryOpenCookie(string context, ReadOnlySpan<byte> envelope, out byte[] plaintext, out bool usedOldKey)
+    {
+        if (_protector.TryUnprotect(context, SealedCookieVersion, envelope, out byte[]? opened, out usedOldKey))
+        {
+            plaintext = opened;
+            return OpenResult.Ok;
+        }
+
+        plaintext = Array.Empty<byte>();
+        if (!TryReadKeyId(SealedCookieVersion, envelope, out uint keyId)) return OpenResult.Damaged;
+        if (!_ring.KnowsKeyId(keyId)) return OpenResult.UnknownKey;
+        return _ring.GetKey(keyId) is null ? OpenResult.RevokedKey : OpenResult.Authentication;
+    }
 }

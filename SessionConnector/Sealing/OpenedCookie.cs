@@ -9,7 +9,8 @@ internal sealed record OpenedCookie(
     DateTimeOffset? AbsoluteExpiresAt,
     DateTimeOffset? IdleExpiresAt,
     string? SpillId,
-    bool UsedOldKey)
+    bool UsedOldKey,
+    Principals.PrincipalStamp? Principal = null)
 {
     /// <summary>The earlier of the idle and the absolute expiry.</summary>
     public DateTimeOffset? ExpiresAt =>

@@ -8,7 +8,7 @@ namespace SessionConnector.Sealing;
 /// The bytes of a sealed cookie (see docs/sealed.md), before base64url:
 /// <code>
 /// [0]       0x53 ('S'): sealed cookie format 1
-/// [1]       kind: 1 = the session inline, 2 = a reference to a spilled record
+/// [1]       kind: 1 = the session inline, 2 = a reference to a spilled record; | 0x10 when bound to a principal
 /// [2..18)   cookie id, 16 bytes from the OS CSPRNG (new at creation and at every renewal)
 /// [18..26)  absolute expiry, Unix ms, big-endian (0 = none)
 /// [26..34)  idle expiry, Unix ms, big-endian (0 = none)
@@ -16,13 +16,17 @@ namespace SessionConnector.Sealing;
 /// </code>
 /// The 34-byte header is in clear (so an expired or revoked cookie is refused before any decryption) and bound into the
 /// envelope's associated data together with the purpose and the cookie name: none of it can be changed, and a cookie
-/// does not open under another name or purpose.
+/// does not open under another name or purpose. A bound cookie's plaintext starts with the principal stamp (the keyed
+/// hash, 32 bytes, then the revocation generation, int64be): encrypted, so the cookie does not show which cookies share
+/// a user, and authenticated with the rest.
 /// </summary>
 internal static class SealedCookieFormat
 {
     public const byte Marker = 0x53;
     public const byte KindInline = 1;
     public const byte KindSpilled = 2;
+    public const byte KindBound = 0x10;
+    public const int StampSize = 32 + 8;
     public const int CookieIdOffset = 2;
     public const int CookieIdSize = 16;
     public const int AbsoluteOffset = CookieIdOffset + CookieIdSize; // 18
@@ -55,6 +59,32 @@ internal static class SealedCookieFormat
         if (ms == 0) return true;
         if (ms < 0 || ms > 253402300799999L) return false;
         at = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="kind"/> is one this format defines: inline or spilled, bound or not.</summary>
+    public static bool IsKnownKind(byte kind) => (kind & ~KindBound) is KindInline or KindSpilled;
+
+    /// <summary>The plaintext of a bound cookie: the stamp, then the inner payload.</summary>
+    public static byte[] WithStamp(Principals.PrincipalStamp stamp, ReadOnlySpan<byte> inner)
+    {
+        byte[] bytes = new byte[StampSize + inner.Length];
+        stamp.Hash.CopyTo(bytes, 0);
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(32), stamp.Generation);
+        inner.CopyTo(bytes.AsSpan(StampSize));
+        return bytes;
+    }
+
+    /// <summary>Splits a bound cookie's plaintext; false when it is too short or the generation is not positive.</summary>
+    public static bool TryReadStamp(byte[] plaintext, out Principals.PrincipalStamp? stamp, out byte[] inner)
+    {
+        stamp = null;
+        inner = plaintext;
+        if (plaintext.Length < StampSize) return false;
+        long generation = BinaryPrimitives.ReadInt64BigEndian(plaintext.AsSpan(32));
+        if (generation <= 0) return false;
+        stamp = new Principals.PrincipalStamp(plaintext.AsSpan(0, 32).ToArray(), generation);
+        inner = plaintext.AsSpan(StampSize).ToArray();
         return true;
     }
 

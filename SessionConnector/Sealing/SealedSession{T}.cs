@@ -70,6 +70,38 @@ public sealed class SealedSession<T> where T : ISessionData<T>
         IsRenewPending = true;
     }
 
+    /// <summary>
+    /// At login: binds the session to <paramref name="principalId"/> (a user or account id; the cookie carries only a keyed
+    /// hash of it and the principal's revocation generation, encrypted) and renews the cookie id, as <see cref="Renew"/>.
+    /// From the next seal on, <see cref="SessionStorageConnector.SignOutEverywhere"/> for that principal (from any stored
+    /// or sealed session, on any node sharing the store) makes this cookie open as <see cref="SealedSessionStatus.Revoked"/>.
+    /// </summary>
+    /// <param name="principalId">The user or account id.</param>
+    /// <exception cref="InvalidOperationException">
+    /// The sealer has no store: the principal's generation lives in storage, so without one a binding could never be revoked.
+    /// Or the session was signed out.
+    /// </exception>
+    /// <exception cref="ArgumentException"><paramref name="principalId"/> is null, empty or longer than 1,024 characters.</exception>
+    public void BindPrincipal(string principalId)
+    {
+        if (!CanBind)
+        {
+            throw new InvalidOperationException("Binding a sealed session to a principal needs a store (SessionSealerOptions.Store): sign out everywhere checks the principal's generation there. Without one, a bound cookie could never be revoked.");
+        }
+
+        Principals.PrincipalRecords.ValidatePrincipalId(principalId);
+        Renew();
+        PendingPrincipalId = principalId;
+    }
+
+    /// <summary>True when the session is bound to a principal (as opened or last sealed), or a binding waits for the next seal.</summary>
+    public bool IsBound => PendingPrincipalId is not null || Opened?.Principal is not null;
+
+    internal string? PendingPrincipalId { get; private set; }
+
+    /// <summary>Set by the sealer: whether it has the store a binding needs.</summary>
+    internal bool CanBind { get; init; }
+
     internal OpenedCookie? Opened { get; set; }
 
     internal int PresentedChunks { get; set; }
@@ -84,5 +116,6 @@ public sealed class SealedSession<T> where T : ISessionData<T>
         ExpiresAt = cookie.ExpiresAt;
         AbsoluteExpiresAt = cookie.AbsoluteExpiresAt;
         IsRenewPending = false;
+        PendingPrincipalId = null;
     }
 }

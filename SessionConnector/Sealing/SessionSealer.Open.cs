@@ -32,7 +32,7 @@ public sealed partial class SessionSealer
         if (blob is null
             || blob.Length < SealedCookieFormat.MinimumSize
             || blob[0] != SealedCookieFormat.Marker
-            || blob[1] is not (SealedCookieFormat.KindInline or SealedCookieFormat.KindSpilled)
+            || !SealedCookieFormat.IsKnownKind(blob[1])
             || !SealedCookieFormat.TryReadExpiry(blob, SealedCookieFormat.AbsoluteOffset, out DateTimeOffset? absolute)
             || !SealedCookieFormat.TryReadExpiry(blob, SealedCookieFormat.IdleOffset, out DateTimeOffset? idle)
             || absolute is null)
@@ -46,9 +46,19 @@ public sealed partial class SessionSealer
 
         ReadOnlySpan<byte> envelope = blob.AsSpan(SealedCookieFormat.HeaderSize);
         string context = SealedCookieFormat.Context(_purpose, _name, blob);
-        if (!_seam.TryOpen(context, envelope, out byte[]? payload, out bool usedOldKey))
+        Records.OpenResult result = _records.TryOpenCookie(context, envelope, out byte[] payload, out bool usedOldKey);
+        if (result != Records.OpenResult.Ok)
         {
-            return Fresh<T>(_seam.IsFromUnknownKey(envelope) ? SealedSessionStatus.UnknownKey : SealedSessionStatus.Rejected, presented);
+            return Fresh<T>(result == Records.OpenResult.UnknownKey ? SealedSessionStatus.UnknownKey : SealedSessionStatus.Rejected, presented);
+        }
+
+        Principals.PrincipalStamp? principal = null;
+        if ((blob[1] & SealedCookieFormat.KindBound) != 0)
+        {
+            // Authentic but unreadable stamp: only a bug could mint it. Without a store nothing can say whether the
+            // principal signed out everywhere since, so a bound cookie does not open (fail closed).
+            if (!SealedCookieFormat.TryReadStamp(payload, out principal, out payload)) return Fresh<T>(SealedSessionStatus.Undecodable, presented);
+            if (_store is null) return Fresh<T>(SealedSessionStatus.Revoked, presented);
         }
 
         byte[] cookieId = blob.AsSpan(SealedCookieFormat.CookieIdOffset, SealedCookieFormat.CookieIdSize).ToArray();
@@ -59,11 +69,18 @@ public sealed partial class SessionSealer
                 ? await _store.TryGetAsync<SessionBag>(RevokedId(cookieId), ct).ConfigureAwait(false)
                 : (_store.TryGet<SessionBag>(RevokedId(cookieId), out _), (SessionBag?)null);
             if (revoked) return Fresh<T>(SealedSessionStatus.Revoked, presented);
+
+            // A bound cookie's one further read (none when the backend's invalidations keep the generation cached):
+            // sign out everywhere bumped the principal's generation past the stamp.
+            if (principal is not null && !await _store.IsStampCurrentAsync(principal, async, ct).ConfigureAwait(false))
+            {
+                return Fresh<T>(SealedSessionStatus.Revoked, presented);
+            }
         }
 
         T value;
         string? spillId = null;
-        if (blob[1] == SealedCookieFormat.KindSpilled)
+        if ((blob[1] & ~SealedCookieFormat.KindBound) == SealedCookieFormat.KindSpilled)
         {
             spillId = System.Text.Encoding.UTF8.GetString(payload);
             if (_store is null || !SessionIds.IsValid(spillId)) return Fresh<T>(SealedSessionStatus.Undecodable, presented);
@@ -86,13 +103,13 @@ public sealed partial class SessionSealer
             }
         }
 
-        var opened = new OpenedCookie(cookieId, SessionIds.ToBase64Url(cookieId), absolute, idle, spillId, usedOldKey);
-        return new SealedSession<T>(value, SealedSessionStatus.Opened, opened, presented);
+        var opened = new OpenedCookie(cookieId, SessionIds.ToBase64Url(cookieId), absolute, idle, spillId, usedOldKey, principal);
+        return new SealedSession<T>(value, SealedSessionStatus.Opened, opened, presented) { CanBind = _store is not null };
     }
 
     private SealedSession<T> Fresh<T>(SealedSessionStatus status, int presented) where T : ISessionData<T>
     {
         if (status != SealedSessionStatus.None) _metrics.Rejected(status);
-        return new SealedSession<T>(T.CreateDefault(), status, opened: null, presented);
+        return new SealedSession<T>(T.CreateDefault(), status, opened: null, presented) { CanBind = _store is not null };
     }
 }

@@ -61,10 +61,17 @@ public sealed partial class SessionSealer
         DateTimeOffset expires = idle ?? absolute;
         if (expires <= now) throw new InvalidOperationException("The session reached its absolute expiry while this request ran; open it again.");
 
+        // A new binding takes the principal's current generation (one read, a write at its first binding); a continued
+        // bound session keeps the stamp it was opened with, so a sign-out-everywhere in between is never papered over.
+        Principals.PrincipalStamp? principal = session.PendingPrincipalId is { } principalId
+            ? await _store!.StampPrincipalAsync(principalId, async, ct).ConfigureAwait(false)
+            : previous?.Principal;
+        byte bound = principal is null ? (byte)0 : SealedCookieFormat.KindBound;
+
         byte[] cookieId = renew ? NewCookieId() : previous!.CookieIdBytes;
         byte[] header = new byte[SealedCookieFormat.HeaderSize];
-        SealedCookieFormat.WriteHeader(header, SealedCookieFormat.KindInline, cookieId, absolute, idle);
-        string text = Encode(header, SessionPayload.Encode(session.Data, _format, expires, absolute));
+        SealedCookieFormat.WriteHeader(header, (byte)(SealedCookieFormat.KindInline | bound), cookieId, absolute, idle);
+        string text = Encode(header, principal, SessionPayload.Encode(session.Data, _format, expires, absolute));
         List<string> pieces = SealedCookieChunks.Split(text, _capacity);
 
         string? spillId = null;
@@ -85,8 +92,8 @@ public sealed partial class SessionSealer
                 : _store.Set(spillId, session.Data, ttl);
             if (!written) throw new Storage.SessionStorageException("The spilled session was deleted while it was written; nothing was sent.");
             _metrics.Spilled(text.Length, budget);
-            header[1] = SealedCookieFormat.KindSpilled;
-            text = Encode(header, System.Text.Encoding.UTF8.GetBytes(spillId));
+            header[1] = (byte)(SealedCookieFormat.KindSpilled | bound);
+            text = Encode(header, principal, System.Text.Encoding.UTF8.GetBytes(spillId));
             pieces = SealedCookieChunks.Split(text, _capacity);
         }
 
@@ -110,8 +117,37 @@ public sealed partial class SessionSealer
         }
 
         for (int c = pieces.Count; c < session.PresentedChunks; c++) cookies.Add(Deletion(ChunkName(c)));
-        session.Sealed(new OpenedCookie(cookieId, SessionIds.ToBase64Url(cookieId), absolute, idle, spillId, UsedOldKey: false), pieces.Count);
+        session.Sealed(new OpenedCookie(cookieId, SessionIds.ToBase64Url(cookieId), absolute, idle, spillId, UsedOldKey: false, principal), pieces.Count);
         return cookies;
+    }
+
+    /// <summary>
+    /// Ends every session of the principal <paramref name="session"/> is bound to: stored sessions and sealed cookies, on
+    /// every node sharing the store (one generation bump, docs/principals.md), and signs this one out as
+    /// <see cref="SignOut{T}"/> does. An unbound session is only signed out.
+    /// </summary>
+    /// <returns>The deletions of this session's cookies.</returns>
+    /// <exception cref="Storage.SessionStorageException">The store failed.</exception>
+    /// <exception cref="SessionConflictException">Other writers of the generation won every allowed attempt.</exception>
+    public IReadOnlyList<SealedCookie> SignOutEverywhere<T>(SealedSession<T> session) where T : ISessionData<T> =>
+        Sync.Result(SignOutEverywhereCoreAsync(session, async: false, default));
+
+    /// <summary>Async twin of <see cref="SignOutEverywhere{T}"/>.</summary>
+    public ValueTask<IReadOnlyList<SealedCookie>> SignOutEverywhereAsync<T>(SealedSession<T> session, CancellationToken cancellationToken = default) where T : ISessionData<T> =>
+        SignOutEverywhereCoreAsync(session, async: true, cancellationToken);
+
+    private async ValueTask<IReadOnlyList<SealedCookie>> SignOutEverywhereCoreAsync<T>(SealedSession<T> session, bool async, CancellationToken ct) where T : ISessionData<T>
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        // Bound as opened, or bound in this request and not sealed yet (a login followed by "sign out all my devices").
+        byte[]? hash = session.Opened?.Principal?.Hash
+            ?? (session.PendingPrincipalId is { } pending && _store is not null ? _store.PrincipalHashOf(pending) : null);
+        if (!session.IsSignedOut && _store is not null && hash is not null)
+        {
+            await _store.SignOutEverywhereCoreAsync(hash, async, ct).ConfigureAwait(false);
+        }
+
+        return await SignOutCoreAsync(session, async, ct).ConfigureAwait(false);
     }
 
     private async ValueTask<IReadOnlyList<SealedCookie>> SignOutCoreAsync<T>(SealedSession<T> session, bool async, CancellationToken ct) where T : ISessionData<T>
@@ -158,10 +194,14 @@ public sealed partial class SessionSealer
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
+    /// <summary>As below; a bound session's plaintext starts with its principal stamp.</summary>
+    private string Encode(byte[] header, Principals.PrincipalStamp? principal, ReadOnlySpan<byte> payload) =>
+        principal is null ? Encode(header, payload) : Encode(header, SealedCookieFormat.WithStamp(principal, payload));
+
     /// <summary>The base64url text of the header followed by the envelope of <paramref name="payload"/>.</summary>
     private string Encode(byte[] header, ReadOnlySpan<byte> payload)
     {
-        byte[] envelope = _seam.Seal(SealedCookieFormat.Context(_purpose, _name, header), payload);
+        byte[] envelope = _records.SealCookie(SealedCookieFormat.Context(_purpose, _name, header), payload);
         byte[] blob = new byte[header.Length + envelope.Length];
         header.CopyTo(blob, 0);
         envelope.CopyTo(blob, header.Length);

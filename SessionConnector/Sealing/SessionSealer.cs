@@ -30,7 +30,9 @@ public sealed partial class SessionSealer : IDisposable
 
     private static readonly IReadOnlyList<SealedCookie> NoCookies = Array.Empty<SealedCookie>();
 
-    private readonly ISealedEnvelopeSeam _seam;
+    // The sealer's own cipher state over the application's ring, used through the shared record pipeline.
+    private readonly Protection.SessionProtector _protector;
+    private readonly Records.RecordPipeline _records;
     private readonly SealedMetrics _metrics;
     private readonly SessionStorageConnector? _store;
     private readonly TimeProvider _time;
@@ -47,12 +49,6 @@ public sealed partial class SessionSealer : IDisposable
     /// <summary>Creates a sealer.</summary>
     /// <exception cref="ArgumentException">No key ring or purpose, or settings that contradict each other; the message says which.</exception>
     public SessionSealer(SessionSealerOptions options)
-        : this(options, null)
-    {
-    }
-
-    /// <summary>Test and merge seam: another envelope pipeline over the same format.</summary>
-    internal SessionSealer(SessionSealerOptions options, ISealedEnvelopeSeam? seam)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
@@ -77,7 +73,8 @@ public sealed partial class SessionSealer : IDisposable
             throw new ArgumentException($"MaxCookieBytes ({options.MaxCookieBytes}) leaves {_capacity} bytes for the sealed session after the name and attributes; allow at least 256.", nameof(options));
         }
 
-        _seam = seam ?? new ProtectorEnvelopeSeam(options.Keys!, _time);
+        _protector = new Protection.SessionProtector(options.Keys!, _time);
+        _records = new Records.RecordPipeline(_protector);
         _metrics = new SealedMetrics(options.MeterFactory, options.Observer);
     }
 
@@ -102,12 +99,12 @@ public sealed partial class SessionSealer : IDisposable
     /// snapshot would otherwise continue the same nonce counter. A wall-clock jump against the monotonic clock starts a new
     /// epoch automatically; this covers restores that keep both clocks in step (docs/envelope-format.md).
     /// </summary>
-    public void StartNewEncryptionEpoch() => _seam.StartNewEpoch();
+    public void StartNewEncryptionEpoch() => _protector.StartNewEpoch();
 
     /// <summary>Releases the sealer's cipher state and meter (the key ring and the store stay the caller's).</summary>
     public void Dispose()
     {
-        _seam.Dispose();
+        _protector.Dispose();
         _metrics.Dispose();
     }
 
