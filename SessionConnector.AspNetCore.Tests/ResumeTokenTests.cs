@@ -96,6 +96,42 @@ public sealed class ResumeTokenTests
     }
 
     [Fact]
+    public async Task ATokenIssuedBeforeSignOutEverywhereIsRefusedAfterIt()
+    {
+        await using TestApp app = await StartAsync();
+        using HttpClient client = app.Raw();
+        HttpResponseMessage login = await client.PostAsync("/game/login-bound?user=ada", null);
+        string session = login.Token()!;
+        string token = await login.Content.ReadAsStringAsync();
+        string elsewhere = (await client.PostAsync("/game/login-bound?user=ada", null)).Token()!;
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/game/signout-everywhere").Bearer(elsewhere))).StatusCode);
+
+        // The session record "somehow survived": written back, unbound, under its old ID. Only the grant's own binding
+        // to the principal's generation can refuse the token now.
+        Assert.True(await app.Connector.SetAsync(session, new TestSession { User = "ada" }));
+        Assert.Equal("ada", await (await WhoAmIAsync(client, session)).Content.ReadAsStringAsync());
+
+        HttpResponseMessage replay = await ResumeAsync(client, token);
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        Assert.Null(replay.Token());
+    }
+
+    [Fact]
+    public async Task ATokenOfABoundSessionResumesWhileThePrincipalIsSignedIn()
+    {
+        await using TestApp app = await StartAsync();
+        using HttpClient client = app.Raw();
+        HttpResponseMessage login = await client.PostAsync("/game/login-bound?user=ada", null);
+        string token = await login.Content.ReadAsStringAsync();
+
+        HttpResponseMessage resumed = await ResumeAsync(client, token);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.Equal(login.Token(), resumed.Token());
+        // The rotated token carries the binding on: it too resumes until a sign out everywhere.
+        Assert.Equal(HttpStatusCode.OK, (await ResumeAsync(client, await resumed.Content.ReadAsStringAsync())).StatusCode);
+    }
+
+    [Fact]
     public async Task AnExpiredOrForgedTokenIsRefused()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

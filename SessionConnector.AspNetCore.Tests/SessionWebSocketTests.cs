@@ -160,4 +160,31 @@ public sealed class SessionWebSocketTests
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
         Assert.True(after < TimeSpan.FromSeconds(5), $"closed after {after}");
     }
+    [Fact]
+    public async Task SignOutEverywhereClosesTheSocketsOfEverySessionOfThePrincipal()
+    {
+        await using TestApp app = await StartAsync();
+        using HttpClient client = app.Raw();
+        string first = (await client.PostAsync("/game/login-bound?user=ada", null)).Token()!;
+        string second = (await client.PostAsync("/game/login-bound?user=ada", null)).Token()!;
+        string third = (await client.PostAsync("/game/login-bound?user=ada", null)).Token()!;
+        string other = (await client.PostAsync("/game/login-bound?user=bob", null)).Token()!;
+        using ClientWebSocket socketA = await ConnectAsync(app, first);
+        using ClientWebSocket socketB = await ConnectAsync(app, second);
+        using ClientWebSocket bystander = await ConnectAsync(app, other);
+        Assert.Equal("0", await AskAsync(socketA, "read"));
+        Assert.Equal("0", await AskAsync(socketB, "read"));
+
+        Task<(WebSocketCloseStatus? Status, TimeSpan After)> closedA = AwaitCloseAsync(socketA, TimeSpan.FromSeconds(10));
+        Task<(WebSocketCloseStatus? Status, TimeSpan After)> closedB = AwaitCloseAsync(socketB, TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/game/signout-everywhere").Bearer(third))).StatusCode);
+
+        (WebSocketCloseStatus? statusA, TimeSpan afterA) = await closedA;
+        (WebSocketCloseStatus? statusB, TimeSpan afterB) = await closedB;
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, statusA);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, statusB);
+        Assert.True(afterA < TimeSpan.FromSeconds(5) && afterB < TimeSpan.FromSeconds(5), $"closed after {afterA} and {afterB}");
+        // Another principal's socket stays open.
+        Assert.Equal("1", await AskAsync(bystander, "inc"));
+    }
 }

@@ -71,6 +71,39 @@ public sealed class GameNodesTests(RedisServer server)
     }
 
     [Fact]
+    public async Task SignOutEverywhereOnNodeAClosesThePrincipalsSocketsOnBothNodes()
+    {
+        (GameNodeApp a, GameNodeApp b) = await TwoNodesAsync();
+        await using (a)
+        await using (b)
+        {
+            (string first, string resume) = await a.LoginAsync("ada", bound: true);
+            (string second, _) = await b.LoginAsync("ada", bound: true);
+            (string third, _) = await a.LoginAsync("ada", bound: true);
+            (string other, _) = await a.LoginAsync("bob", bound: true);
+            using ClientWebSocket onB = await b.ConnectAsync(first);
+            using ClientWebSocket onA = await a.ConnectAsync(second);
+            using ClientWebSocket bystander = await b.ConnectAsync(other);
+            // Cached on each node now: only an invalidation of the principal's generation can tell them it ended.
+            Assert.Equal("0", await AskAsync(onB, "read"));
+            Assert.Equal("0", await AskAsync(onA, "read"));
+            Assert.Equal("0", await AskAsync(bystander, "read"));
+
+            Task<WebSocketCloseStatus?> closedB = AwaitCloseAsync(onB);
+            Task<WebSocketCloseStatus?> closedA = AwaitCloseAsync(onA);
+            var clock = Stopwatch.StartNew();
+            Assert.Equal(HttpStatusCode.NoContent, (await a.SendAsync(HttpMethod.Post, "/game/signout-everywhere", third)).StatusCode);
+            Assert.Equal(WebSocketCloseStatus.PolicyViolation, await closedB);
+            Assert.Equal(WebSocketCloseStatus.PolicyViolation, await closedA);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"closed after {clock.Elapsed}");
+
+            // The resume token issued before dies with the sign-in, on either node; another principal plays on.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await b.ResumeAsync(resume)).StatusCode);
+            Assert.Equal("1", await AskAsync(bystander, "inc"));
+        }
+    }
+
+    [Fact]
     public async Task ConcurrentResumesOfOneTokenOnTwoNodesExactlyOneWins()
     {
         (GameNodeApp a, GameNodeApp b) = await TwoNodesAsync();

@@ -27,6 +27,21 @@ internal static class GameEndpoints
             return Results.Text(await session.IssueResumeTokenAsync());
         });
 
+        // A login bound to the player's principal (the user name here), so sign out everywhere reaches all its sessions.
+        game.MapPost("/login-bound", async (HttpContext context, string user) =>
+        {
+            RequestSession<TestSession> session = context.GetSession<TestSession>();
+            (await session.GetAsync()).User = user;
+            await session.RenewAsync(principalId: user);
+            return Results.Text(await session.IssueResumeTokenAsync());
+        });
+
+        game.MapPost("/signout-everywhere", async (HttpContext context) =>
+        {
+            await context.GetSession<TestSession>().SignOutEverywhereAsync();
+            return Results.NoContent();
+        });
+
         game.MapGet("/whoami", async (HttpContext context) =>
             await context.GetSession<TestSession>().GetAsync() is { User: { } user } ? Results.Text(user) : Results.Unauthorized());
 

@@ -19,6 +19,9 @@ internal enum ResumeOutcome
     /// <summary>Spent an instant ago by a concurrent redemption (a reconnect storm): refused, nothing revoked.</summary>
     LostRace,
 
+    /// <summary>The session's principal signed out everywhere after the grant was issued: refused (the grant is spent).</summary>
+    SignedOut,
+
     /// <summary>Spent before: a replay. The session (the whole token family) has been ended.</summary>
     Reused,
 }
@@ -38,6 +41,7 @@ internal static class ResumeTokens
 
     private const string SessionField = "s";
     private const string SpentAtField = "t";
+    private const string PrincipalField = "p";
 
     // Domain separation: the hash of a token can never be the hash of anything else this package stores.
     private static ReadOnlySpan<byte> Domain => "SessionConnector resume token v1\0"u8;
@@ -49,9 +53,15 @@ internal static class ResumeTokens
     public static async ValueTask<string> IssueAsync(SessionConnectorHost host, string sessionId, CancellationToken cancellationToken)
     {
         string token = SessionIds.Generate();
-        // Issue 24's principal index will bind the grant to the principal as well (a field here, checked on redemption);
-        // until it exists, the grant is bound to the session alone, and ending the session ends the grant.
         var grant = new SessionBag { [SessionField] = sessionId, [SpentAtField] = 0L };
+        // Bound to the sign-in as well as the session: a grant of a bound session carries the principal's binding (keyed
+        // hash and generation; the grant is sealed like a session), so sign out everywhere ends it even if its session
+        // record survived. A grant of an unbound session has no such field and lives as long as its session.
+        if (await host.Connector.GetPrincipalBindingAsync(sessionId, cancellationToken).ConfigureAwait(false) is { } binding)
+        {
+            grant[PrincipalField] = binding;
+        }
+
         // A fresh 256-bit token has no other writer: the write cannot race.
         await host.Connector.SetAsync(GrantId(token), grant, host.ResumeTokenLifetime, cancellationToken).ConfigureAwait(false);
         return token;
@@ -62,18 +72,26 @@ internal static class ResumeTokens
         // A malformed token is unknown, never an exception (so never a 500).
         if (!SessionIds.IsValid(token)) return (ResumeOutcome.Unknown, null);
         string? sessionId = null;
+        string? binding = null;
         long spentAt = 0;
         long now = host.Time.GetUtcNow().UtcTicks;
         bool found = await host.Connector.UpdateAsync<SessionBag>(GrantId(token), grant =>
         {
             // Runs again on the newer record when another redemption's compare-and-set won: the last run decides.
             sessionId = grant.TryGet(SessionField, out string? s) ? s : null;
+            binding = grant.TryGet(PrincipalField, out string? p) ? p : null;
             spentAt = grant.TryGet(SpentAtField, out long t) ? t : 0;
             if (spentAt == 0) grant[SpentAtField] = now;
             return grant;
         }, cancellationToken).ConfigureAwait(false);
 
         if (!found || !SessionIds.IsValid(sessionId)) return (ResumeOutcome.Unknown, null);
+        // The principal signed out everywhere since the grant was issued: refused whatever state its session is in.
+        if (binding is not null && !await host.Connector.IsPrincipalBindingCurrentAsync(binding, cancellationToken).ConfigureAwait(false))
+        {
+            return (ResumeOutcome.SignedOut, null);
+        }
+
         if (spentAt == 0) return (ResumeOutcome.Redeemed, sessionId);
         if (now - spentAt < RaceWindow.Ticks) return (ResumeOutcome.LostRace, null);
 

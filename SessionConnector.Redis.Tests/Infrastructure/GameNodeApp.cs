@@ -72,11 +72,13 @@ internal sealed class GameNodeApp : IAsyncDisposable
     private static void Map(WebApplication app, SessionWebSocketOptions socketOptions)
     {
         RouteGroupBuilder game = app.MapGroup("/game").WithSessionHeader();
-        game.MapPost("/login", async (HttpContext context, string name) =>
+        // With bound=true the login binds the player's principal (its name here), so sign out everywhere reaches it.
+        game.MapPost("/login", async (HttpContext context, string name, bool? bound) =>
         {
             RequestSession<GamePlayer> session = context.GetSession<GamePlayer>();
             (await session.GetAsync()).Name = name;
-            await session.RenewAsync();
+            if (bound == true) await session.RenewAsync(principalId: name);
+            else await session.RenewAsync();
             return Results.Text(await session.IssueResumeTokenAsync());
         });
         game.MapGet("/whoami", async (HttpContext context) =>
@@ -84,6 +86,11 @@ internal sealed class GameNodeApp : IAsyncDisposable
         game.MapPost("/logout", async (HttpContext context) =>
         {
             await context.GetSession<GamePlayer>().SignOutAsync();
+            return Results.NoContent();
+        });
+        game.MapPost("/signout-everywhere", async (HttpContext context) =>
+        {
+            await context.GetSession<GamePlayer>().SignOutEverywhereAsync();
             return Results.NoContent();
         });
         game.MapPost("/resume", async (HttpContext context) =>
@@ -124,9 +131,9 @@ internal sealed class GameNodeApp : IAsyncDisposable
         });
     }
 
-    public async Task<(string Session, string Resume)> LoginAsync(string name)
+    public async Task<(string Session, string Resume)> LoginAsync(string name, bool bound = false)
     {
-        HttpResponseMessage login = await Client.PostAsync($"/game/login?name={name}", null);
+        HttpResponseMessage login = await Client.PostAsync($"/game/login?name={name}&bound={(bound ? "true" : "false")}", null);
         login.EnsureSuccessStatusCode();
         return (login.Headers.GetValues(SessionTokenHeader.DefaultResponseHeaderName).Single(), await login.Content.ReadAsStringAsync());
     }

@@ -168,4 +168,32 @@ public sealed class PrincipalIndexTests : IDisposable
     }
 
     private static async Task<int> CountAsync(SessionStorage storage) => (await KeysAsync(storage)).Length;
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task APrincipalBindingIsCurrentUntilSignOutEverywhereAndMalformedOnesNeverAre(StorageKind kind)
+    {
+        using var c = _env.Create(kind);
+        string bound = NewSession(c), unbound = NewSession(c);
+        c.BindPrincipal(bound, "ada");
+
+        string binding = Assert.IsType<string>(await c.GetPrincipalBindingAsync(bound));
+        Assert.Null(await c.GetPrincipalBindingAsync(unbound));
+        Assert.DoesNotContain("ada", binding);
+        Assert.True(await c.IsPrincipalBindingCurrentAsync(binding));
+
+        foreach (string malformed in new[] { "", "x", binding[..43], binding[..44], binding + "0x", binding[..44] + "-1", binding[..44] + "0", "!" + binding[1..], binding.Replace('.', ':'), new string('A', 200) })
+        {
+            Assert.False(await c.IsPrincipalBindingCurrentAsync(malformed), malformed);
+        }
+
+        c.SignOutEverywhere("ada");
+        Assert.False(await c.IsPrincipalBindingCurrentAsync(binding));
+        Assert.Null(await c.GetPrincipalBindingAsync(bound));
+
+        // A new sign-in is bound at the new generation: its binding is current, the old one stays dead.
+        string again = NewSession(c);
+        c.BindPrincipal(again, "ada");
+        Assert.True(await c.IsPrincipalBindingCurrentAsync((await c.GetPrincipalBindingAsync(again))!));
+        Assert.False(await c.IsPrincipalBindingCurrentAsync(binding));
+    }
 }

@@ -221,6 +221,44 @@ public sealed partial class SessionStorageConnector
         return true;
     }
 
+    /// <summary>
+    /// The principal binding of session <paramref name="id"/> as an opaque string (the principal's keyed hash and the
+    /// revocation generation the session is live at), for a record of the app's that must die with the sign-in, such as a
+    /// resume token: check it later with <see cref="IsPrincipalBindingCurrentAsync"/>. Null when the session is missing,
+    /// signed out already, or unbound. Store it only sealed: it names the principal (as a keyed hash) to whoever reads it.
+    /// </summary>
+    /// <exception cref="InvalidSessionIdException">The ID is malformed.</exception>
+    public async ValueTask<string?> GetPrincipalBindingAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (await CurrentStampOfAsync(id, cancellationToken).ConfigureAwait(false) is not { } stamp) return null;
+        return stamp.Key + "." + stamp.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Whether a binding from <see cref="GetPrincipalBindingAsync"/> is still current: false once the principal signed out
+    /// everywhere (its generation moved on, on any node), when its generation record is lost or unreadable (fail closed),
+    /// or when <paramref name="binding"/> is malformed.
+    /// </summary>
+    public async ValueTask<bool> IsPrincipalBindingCurrentAsync(string binding, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        EnsureOpen();
+        // 43 characters of base64url hash, a dot, a positive decimal generation; anything else matches no principal.
+        if (binding.Length < 45 || binding[43] != '.') return false;
+        if (!long.TryParse(binding.AsSpan(44), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long generation) || generation <= 0) return false;
+        byte[] hash;
+        try
+        {
+            hash = PrincipalRecords.FromBase64Url(binding[..43]);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        return await IsStampCurrentAsync(new PrincipalStamp(hash, generation), async: true, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The stamp of a live bound session, or null (missing, unreadable, unbound or signed out).</summary>
     private async ValueTask<PrincipalStamp?> CurrentStampOfAsync(string id, CancellationToken ct)
     {

@@ -11,7 +11,8 @@ using System.Threading.Tasks;
 
 // Plays samples/GameServer as a game client would, and fails (exit code 1, the step named) on any misbehaviour:
 // login, play over a WebSocket, drop, resume with the resume token, play on, sign out (the socket must close), and
-// check that nothing opens the ended session again. (A replayed resume token ending the session is covered by the tests:
+// check that nothing opens the ended session again; then a player signed in on two devices signs out everywhere from one,
+// and the other's socket must close. (A replayed resume token ending the session is covered by the tests:
 // whether a replay counts as a concurrent retry depends on timing, which a gate on a loaded machine must not.) Usage: GameServer.Client http://127.0.0.1:PORT
 if (args.Length != 1 || !Uri.TryCreate(args[0], UriKind.Absolute, out Uri? baseAddress))
 {
@@ -77,7 +78,29 @@ try
         // Refused with 401, as it must be.
     }
 
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"GameServer.Client OK: login, play, drop, resume (rotated), play on, sign-out closed the socket in {closedAfter.TotalMilliseconds:F0} ms, ended session refused"));
+    // 8. Sign out everywhere: a player signed in twice (two devices) plays on one; the other device signs out everywhere,
+    // and the playing socket must close, its session and its resume token refused.
+    HttpResponseMessage phone = await http.PostAsync("/login?name=bea", null);
+    Expect(phone.StatusCode == HttpStatusCode.OK, $"second player's login answered {phone.StatusCode}");
+    string phoneSession = Single(phone, "Session-Token");
+    string phoneResume = await phone.Content.ReadAsStringAsync();
+    HttpResponseMessage laptop = await http.PostAsync("/login?name=bea", null);
+    string laptopSession = Single(laptop, "Session-Token");
+    using ClientWebSocket playing = await ConnectAsync(baseAddress, phoneSession);
+    await WaitForStateAsync(playing, x: 0, y: 0, moves: 0);
+    clock.Restart();
+    var everywhere = new HttpRequestMessage(HttpMethod.Post, "/signout-everywhere");
+    everywhere.Headers.TryAddWithoutValidation("Authorization", "Bearer " + laptopSession);
+    Expect((await http.SendAsync(everywhere)).StatusCode == HttpStatusCode.NoContent, "sign out everywhere");
+    status = await WaitForCloseAsync(playing);
+    Expect(status == WebSocketCloseStatus.PolicyViolation, $"after sign out everywhere the socket closed with {status?.ToString() ?? "nothing"}, expected PolicyViolation");
+    TimeSpan everywhereAfter = clock.Elapsed;
+    var phoneWhoami = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+    phoneWhoami.Headers.TryAddWithoutValidation("Authorization", "Bearer " + phoneSession);
+    Expect((await http.SendAsync(phoneWhoami)).StatusCode == HttpStatusCode.Unauthorized, "a session outlived sign out everywhere");
+    Expect((await ResumeAsync(http, phoneResume)).StatusCode == HttpStatusCode.Unauthorized, "a resume token outlived sign out everywhere");
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"GameServer.Client OK: login, play, drop, resume (rotated), play on, sign-out closed the socket in {closedAfter.TotalMilliseconds:F0} ms, ended session refused, sign out everywhere closed the other device's socket in {everywhereAfter.TotalMilliseconds:F0} ms"));
     return 0;
 }
 catch (Exception e) when (e is StepFailedException or HttpRequestException or WebSocketException or OperationCanceledException)

@@ -29,7 +29,9 @@ app.MapPost("/login", async (HttpContext context, string name) =>
     RequestSession<Player> session = context.GetSession<Player>();
     Player player = await session.GetAsync();
     player.Name = name;
-    await session.RenewAsync(); // a new token at login: one planted before it is worthless
+    // A new token at login (one planted before it is worthless), bound to the player's principal, so a sign out
+    // everywhere ends this session, its resume tokens and its sockets on every node. The name stands in for an account id.
+    await session.RenewAsync(principalId: name);
     return Results.Text(await session.IssueResumeTokenAsync());
 });
 
@@ -45,6 +47,13 @@ app.MapGet("/whoami", async (HttpContext context) =>
 app.MapPost("/logout", async (HttpContext context) =>
 {
     await context.GetSession<Player>().SignOutAsync();
+    return Results.NoContent();
+});
+
+// Every session of this player, on every node: their sockets close within the check interval.
+app.MapPost("/signout-everywhere", async Task<IResult> (HttpContext context) =>
+{
+    await context.GetSession<Player>().SignOutEverywhereAsync();
     return Results.NoContent();
 });
 
