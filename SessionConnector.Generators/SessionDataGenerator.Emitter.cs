@@ -14,8 +14,8 @@ public sealed partial class SessionDataGenerator
     /// </summary>
     internal static class Emitter
     {
-        private const string Runtime = "global::SessionConnector.Serialization.SessionDataRuntime";
-        private const string Codecs = "global::SessionConnector.Serialization.SessionCodecs";
+        private const string Runtime = "global::SessionConnector.Generated.SessionDataRuntime";
+        private const string Codecs = "global::SessionConnector.Generated.SessionCodecs";
         private const string Writer = "global::MessagePack.MessagePackWriter";
         private const string Reader = "global::MessagePack.MessagePackReader";
         private const string JsonWriter = "global::System.Text.Json.Utf8JsonWriter";

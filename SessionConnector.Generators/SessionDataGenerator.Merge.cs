@@ -66,12 +66,12 @@ public sealed partial class SessionDataGenerator
     /// <summary>
     /// Emits, per <c>[SessionData]</c> type, its own file with the three-way merge and the member-wise equality
     /// (<c>ISessionData&lt;T&gt;.Merge</c> / <c>ValueEquals</c>). Each member is one call: its codec compares
-    /// (<c>ISessionCodec&lt;T&gt;.Equal</c>) and a shared step of <c>global::SessionConnector.SessionMerging</c>
+    /// (<c>ISessionCodec&lt;T&gt;.Equal</c>) and a shared step of <c>global::SessionConnector.Generated.SessionMerging</c>
     /// merges, so the file holds only the member list and the construction. No reflection, no boxing.
     /// </summary>
     internal static class MergeEmitter
     {
-        private const string Merging = "global::SessionConnector.SessionMerging";
+        private const string Merging = "global::SessionConnector.Generated.SessionMerging";
         private const string Context = "global::SessionConnector.SessionMergeContext";
 
         public static string HintName(SessionTypeModel model) => SiblingHintName(model, ".Merge.g.cs");

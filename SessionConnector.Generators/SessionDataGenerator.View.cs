@@ -16,7 +16,7 @@ public sealed partial class SessionDataGenerator
     internal static class ViewEmitter
     {
         private const string Reading = "global::SessionConnector.Reading";
-        private const string Of = Reading + ".SessionViewRuntime.Of";
+        private const string Of = "global::SessionConnector.Generated.SessionViewRuntime.Of";
         private const string Snapshot = "__snapshot";
 
         public static string HintName(SessionTypeModel model) => SiblingHintName(model, ".View.g.cs");

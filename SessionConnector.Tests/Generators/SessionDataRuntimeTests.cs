@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using MessagePack;
+using SessionConnector.Generated;
 using SessionConnector.Serialization;
 using Xunit;
 

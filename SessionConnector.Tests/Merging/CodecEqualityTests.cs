@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using SessionConnector;
+using SessionConnector.Generated;
 using SessionConnector.Serialization;
 using Xunit;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using MessagePack;
+using SessionConnector.Generated;
 using SessionConnector.Serialization;
 
 namespace SessionConnector.Maintenance;

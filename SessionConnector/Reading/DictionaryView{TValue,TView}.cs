@@ -47,7 +47,7 @@ public readonly struct DictionaryView<TValue, TView> : IReadOnlyView<Dictionary<
     public Enumerator GetEnumerator() => new(_entries.GetEnumerator());
 
     static DictionaryView<TValue, TView> IReadOnlyView<Dictionary<string, TValue>, DictionaryView<TValue, TView>>.Create(Dictionary<string, TValue> source) =>
-        new(SessionViewRuntime.Of<Dictionary<string, TValue>, DictionaryView<TValue>>(source));
+        new(ReadOnlyViews.Of<Dictionary<string, TValue>, DictionaryView<TValue>>(source));
 
     /// <summary>Enumerates the entries of the dictionary (none when it is null).</summary>
     public struct Enumerator

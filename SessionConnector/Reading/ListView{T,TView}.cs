@@ -32,10 +32,10 @@ public readonly struct ListView<T, TView> : IReadOnlyView<T[], ListView<T, TView
     public Enumerator GetEnumerator() => new(_items.AsSpan());
 
     static ListView<T, TView> IReadOnlyView<T[], ListView<T, TView>>.Create(T[] source) =>
-        new(SessionViewRuntime.Of<T[], ListView<T>>(source));
+        new(ReadOnlyViews.Of<T[], ListView<T>>(source));
 
     static ListView<T, TView> IReadOnlyView<List<T>, ListView<T, TView>>.Create(List<T> source) =>
-        new(SessionViewRuntime.Of<List<T>, ListView<T>>(source));
+        new(ReadOnlyViews.Of<List<T>, ListView<T>>(source));
 
     /// <summary>Enumerates element views; a <c>ref struct</c> over the elements' span.</summary>
     public ref struct Enumerator

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Text.Json;
 using MessagePack;
+using SessionConnector.Generated;
 using SessionConnector.Serialization;
 
 namespace SessionConnector;

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using MessagePack;
 
-namespace SessionConnector.Serialization;
+namespace SessionConnector.Generated;
 
 /// <summary>
 /// The codec for each member type that <c>[SessionData]</c> supports, named by generated code (one row each in the

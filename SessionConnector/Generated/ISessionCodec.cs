@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using MessagePack;
 
-namespace SessionConnector.Serialization;
+namespace SessionConnector.Generated;
 
 /// <summary>
 /// How one member type is encoded and compared: the MessagePack and JSON forms, a deep copy and the equality that

@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MessagePack;
 
-namespace SessionConnector.Serialization;
+namespace SessionConnector.Generated;
 
 public static partial class SessionCodecs
 {

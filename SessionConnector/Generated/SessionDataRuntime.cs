@@ -8,7 +8,7 @@ using System.Text;
 using System.Text.Json;
 using MessagePack;
 
-namespace SessionConnector.Serialization;
+namespace SessionConnector.Generated;
 
 /// <summary>
 /// Helpers that code generated for <c>[SessionData]</c> types calls (as System.Text.Json's

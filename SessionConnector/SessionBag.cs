@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using MessagePack;
+using SessionConnector.Generated;
 using SessionConnector.Internal;
 using SessionConnector.Serialization;
 

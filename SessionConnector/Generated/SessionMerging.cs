@@ -5,7 +5,7 @@ using System.ComponentModel;
 using MessagePack;
 using SessionConnector.Serialization;
 
-namespace SessionConnector;
+namespace SessionConnector.Generated;
 
 /// <summary>
 /// For use by generated code: the three-way merge steps every <c>[SessionData]</c> type shares (whole values, the

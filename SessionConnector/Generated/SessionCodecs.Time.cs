@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using MessagePack;
 
-namespace SessionConnector.Serialization;
+namespace SessionConnector.Generated;
 
 public static partial class SessionCodecs
 {

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using MessagePack;
 
+using SessionConnector.Generated;
+
 namespace SessionConnector;
 
 /// <summary>
