@@ -53,15 +53,16 @@ internal static class PrincipalRecords
     /// <summary>Decodes a 43-character base64url key (the storage-key form of a 32-byte HMAC) back to its bytes.</summary>
     public static byte[] FromBase64Url(string key)
     {
+        // The length first: the buffer below holds exactly one 43-character key and its padding.
+        if (key.Length != 43) throw NotADerivedKey();
         Span<char> chars = stackalloc char[44];
         for (int i = 0; i < key.Length; i++) chars[i] = key[i] switch { '-' => '+', '_' => '/', char c => c };
         chars[key.Length] = '=';
         var bytes = new byte[SessionPayload.PrincipalHashSize];
-        if (key.Length != 43 || !Convert.TryFromBase64Chars(chars, bytes, out int written) || written != bytes.Length)
-        {
-            throw new InvalidOperationException("A derived key is not 32 bytes of base64url.");
-        }
+        if (!Convert.TryFromBase64Chars(chars, bytes, out int written) || written != bytes.Length) throw NotADerivedKey();
 
         return bytes;
     }
+
+    private static InvalidOperationException NotADerivedKey() => new("A derived key is not 32 bytes of base64url.");
 }
