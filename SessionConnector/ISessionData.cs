@@ -1,7 +1,7 @@
+using System;
+using System.Buffers;
 using System.Text.Json;
 using MessagePack;
-
-using SessionConnector.Generated;
 
 namespace SessionConnector;
 
@@ -40,7 +40,7 @@ public interface ISessionData<TSelf> where TSelf : ISessionData<TSelf>
     /// True when both values hold the same data. The generator implements it member by member (no reflection, no
     /// boxing); the default compares the MessagePack forms.
     /// </summary>
-    static virtual bool ValueEquals(TSelf left, TSelf right) => SessionMerging.SerializedEquals(left, right);
+    static virtual bool ValueEquals(TSelf left, TSelf right) => SerializedEquals(left, right);
 
     /// <summary>
     /// Three-way merge, used when two requests committed one session at once: <paramref name="base"/> is what this
@@ -50,5 +50,42 @@ public interface ISessionData<TSelf> where TSelf : ISessionData<TSelf>
     /// True conflicts go to <paramref name="context"/>; when it reports any, the result must not be written.
     /// </summary>
     static virtual TSelf Merge(TSelf @base, TSelf mine, TSelf theirs, SessionMergeContext context) =>
-        SessionMerging.MergeWhole(@base, mine, theirs, context)!;
+        MergeWhole(@base, mine, theirs, context, member: null)!;
+
+    // The defaults' bodies live here and Generated.SessionMerging forwards to them: the data contract sits below the
+    // runtime for generated code, which names it (see NamespaceLayeringTests).
+
+    /// <summary>Compares two values by their MessagePack form (null equals only null).</summary>
+    internal static bool SerializedEquals(TSelf? left, TSelf? right)
+    {
+        if (left is null) return right is null;
+        if (right is null) return false;
+        var a = new ArrayBufferWriter<byte>();
+        var b = new ArrayBufferWriter<byte>();
+        Write(a, left);
+        Write(b, right);
+        return a.WrittenSpan.SequenceEqual(b.WrittenSpan);
+
+        static void Write(ArrayBufferWriter<byte> buffer, TSelf value)
+        {
+            var writer = new MessagePackWriter(buffer);
+            TSelf.WriteMessagePack(ref writer, value);
+            writer.Flush();
+        }
+    }
+
+    /// <summary>Merges a value as a whole: the side that changed it wins; both changed differently is a conflict.</summary>
+    internal static TSelf? MergeWhole(TSelf? @base, TSelf? mine, TSelf? theirs, SessionMergeContext context, string? member)
+    {
+        if (Equal(mine, @base)) return theirs;
+        if (Equal(theirs, @base) || Equal(mine, theirs)) return mine;
+        return context.Conflict(member, mine, theirs);
+    }
+
+    private static bool Equal(TSelf? left, TSelf? right)
+    {
+        if (left is null) return right is null;
+        if (right is null) return false;
+        return TSelf.ValueEquals(left, right);
+    }
 }

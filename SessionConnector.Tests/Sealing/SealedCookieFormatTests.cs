@@ -15,7 +15,7 @@ public sealed class SealedCookieFormatTests
             byte[] bytes = new byte[length];
             random.NextBytes(bytes);
             string text = SealedCookieFormat.ToBase64Url(bytes);
-            Assert.Equal(SessionIds.ToBase64Url(bytes), text);
+            Assert.Equal(global::SessionConnector.Internal.Base64Url.Encode(bytes), text);
             Assert.Equal(bytes, SealedCookieFormat.FromBase64Url(text));
         }
     }

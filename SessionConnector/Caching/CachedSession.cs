@@ -7,7 +7,7 @@ namespace SessionConnector.Caching;
 /// </summary>
 internal sealed class CachedSession : SieveEntry<string>
 {
-    public CachedSession(object? snapshot, long version, long expiresAtTicks, long absoluteExpiresAtTicks, long staleAtTicks, string storageKey, Principals.PrincipalStamp? principal = null)
+    public CachedSession(object? snapshot, long version, long expiresAtTicks, long absoluteExpiresAtTicks, long staleAtTicks, string storageKey, Serialization.PrincipalStamp? principal = null)
     {
         Principal = principal;
         Snapshot = snapshot;
@@ -34,7 +34,7 @@ internal sealed class CachedSession : SieveEntry<string>
     public string StorageKey { get; }
 
     /// <summary>The principal stamp of a bound session (checked against the principal's generation on every hit); null when unbound.</summary>
-    public Principals.PrincipalStamp? Principal { get; }
+    public Serialization.PrincipalStamp? Principal { get; }
 
     /// <summary>
     /// Until when (<see cref="System.Environment.TickCount64"/>) a hit may skip the session clock; 0 until the first

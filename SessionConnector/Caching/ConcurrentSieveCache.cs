@@ -104,7 +104,7 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
     private void Enter()
     {
         if (Monitor.TryEnter(_sync)) return;
-        Diagnostics.Contention.Count(ref Diagnostics.Contention.SieveCacheLock);
+        Internal.Contention.Count(ref Internal.Contention.SieveCacheLock);
         Monitor.Enter(_sync);
     }
 

@@ -1,8 +1,6 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
-using MessagePack;
 using SessionConnector.Serialization;
 
 namespace SessionConnector.Generated;
@@ -27,11 +25,7 @@ public static class SessionMerging
     /// <returns>The merged value.</returns>
     public static T? MergeWhole<T>(T? @base, T? mine, T? theirs, SessionMergeContext context, string? member = null)
         where T : ISessionData<T>
-    {
-        if (Equal(mine, @base)) return theirs;
-        if (Equal(theirs, @base) || Equal(mine, theirs)) return mine;
-        return context.Conflict(member, mine, theirs);
-    }
+        => ISessionData<T>.MergeWhole(@base, mine, theirs, context, member);
 
     /// <summary>Merges a nested session value member by member (as a whole when any side is null).</summary>
     /// <typeparam name="T">A session data type.</typeparam>
@@ -54,14 +48,6 @@ public static class SessionMerging
         {
             context.Exit(saved);
         }
-    }
-
-    /// <summary>Null-aware <see cref="ISessionData{TSelf}.ValueEquals"/>.</summary>
-    private static bool Equal<T>(T? left, T? right) where T : ISessionData<T>
-    {
-        if (left is null) return right is null;
-        if (right is null) return false;
-        return T.ValueEquals(left, right);
     }
 
     /// <summary>
@@ -124,22 +110,7 @@ public static class SessionMerging
     /// <param name="right">Another value.</param>
     /// <returns>True when both serialize to the same bytes.</returns>
     public static bool SerializedEquals<T>(T? left, T? right) where T : ISessionData<T>
-    {
-        if (left is null) return right is null;
-        if (right is null) return false;
-        var a = new ArrayBufferWriter<byte>();
-        var b = new ArrayBufferWriter<byte>();
-        Write(a, left);
-        Write(b, right);
-        return a.WrittenSpan.SequenceEqual(b.WrittenSpan);
-
-        static void Write(ArrayBufferWriter<byte> buffer, T value)
-        {
-            var writer = new MessagePackWriter(buffer);
-            T.WriteMessagePack(ref writer, value);
-            writer.Flush();
-        }
-    }
+        => ISessionData<T>.SerializedEquals(left, right);
 
     /// <summary>
     /// Merges a set per element: elements this request added are added, elements it removed are removed, and the

@@ -81,7 +81,7 @@ internal sealed class ProtectionEpoch : IDisposable
     private long NextBlock(NonceBlock? block)
     {
         long end = Interlocked.Add(ref _counter, BlockSize);
-        Diagnostics.Contention.Count(ref Diagnostics.Contention.NonceBlocks);
+        Internal.Contention.Count(ref Internal.Contention.NonceBlocks);
         // The block object is reused across epochs; it keeps only the epoch this thread sealed with last reachable.
         if (block is null) t_block = block = new NonceBlock();
         block.Epoch = this;

@@ -112,7 +112,7 @@ internal sealed class SessionProtector : IDisposable
                 throw;
             }
             _hmacs.Return(hmac);
-            return SessionIds.ToBase64Url(mac);
+            return Internal.Base64Url.Encode(mac);
         }
         finally
         {

@@ -19,7 +19,7 @@ internal readonly struct Opened<T>
     }
 
     /// <summary>The principal stamp (null when unbound).</summary>
-    public Principals.PrincipalStamp? Principal { get; }
+    public Serialization.PrincipalStamp? Principal { get; }
 
     public T Value { get; }
 

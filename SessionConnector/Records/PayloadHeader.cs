@@ -10,7 +10,7 @@ namespace SessionConnector.Records;
 /// </remarks>
 internal readonly struct PayloadHeader
 {
-    public PayloadHeader(SessionFormat format, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal = null)
+    public PayloadHeader(SessionFormat format, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Serialization.PrincipalStamp? principal = null)
     {
         Principal = principal;
         Format = format;
@@ -21,7 +21,7 @@ internal readonly struct PayloadHeader
     public SessionFormat Format { get; }
 
     /// <summary>The principal the session is bound to and the generation it was sealed at; null for an unbound session.</summary>
-    public Principals.PrincipalStamp? Principal { get; }
+    public Serialization.PrincipalStamp? Principal { get; }
 
     public long ExpiresAtTicks { get; }
 

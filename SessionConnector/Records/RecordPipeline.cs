@@ -83,7 +83,7 @@ internal sealed class RecordPipeline
 
         // From here on the record is authentic: this node wrote it or holds its key, so failing to read it says something
         // about the reader, not the record.
-        if (!SessionPayload.TryReadHeader(plaintext, out SessionFormat format, out DateTimeOffset? expiresAt, out DateTimeOffset? absolute, out Principals.PrincipalStamp? principal))
+        if (!SessionPayload.TryReadHeader(plaintext, out SessionFormat format, out DateTimeOffset? expiresAt, out DateTimeOffset? absolute, out Serialization.PrincipalStamp? principal))
         {
             return OpenResult.BadPayload;
         }
@@ -118,7 +118,7 @@ internal sealed class RecordPipeline
 
     /// <summary>Encodes and encrypts <paramref name="value"/> for <paramref name="key"/> at <paramref name="version"/>, which the envelope authenticates.</summary>
     /// <remarks>A <paramref name="principal"/> is sealed into the payload header (see docs/principals.md); null writes the unbound format.</remarks>
-    public byte[] Seal<T>(string key, T value, SessionFormat format, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal = null) where T : ISessionData<T>
+    public byte[] Seal<T>(string key, T value, SessionFormat format, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Serialization.PrincipalStamp? principal = null) where T : ISessionData<T>
     {
         ReadOnlySpan<byte> payload = SessionPayload.Encode(value, format, expiresAt, absoluteExpiresAt, principal);
         return _protector.Protect(key, version, payload);

@@ -10,7 +10,7 @@ internal sealed record OpenedCookie(
     DateTimeOffset? IdleExpiresAt,
     string? SpillId,
     bool UsedOldKey,
-    Principals.PrincipalStamp? Principal = null)
+    Serialization.PrincipalStamp? Principal = null)
 {
     /// <summary>The earlier of the idle and the absolute expiry.</summary>
     public DateTimeOffset? ExpiresAt =>

@@ -50,7 +50,7 @@ internal static class SealedCookieFormat
     /// (purpose, name) pairs give the same text), and the clear header.
     /// </summary>
     public static string Context(string purpose, string cookieName, ReadOnlySpan<byte> header) =>
-        string.Create(CultureInfo.InvariantCulture, $"SessionConnector/sealed-cookie/1;{purpose.Length}:{purpose};{cookieName.Length}:{cookieName};{SessionIds.ToBase64Url(header[..HeaderSize])}");
+        string.Create(CultureInfo.InvariantCulture, $"SessionConnector/sealed-cookie/1;{purpose.Length}:{purpose};{cookieName.Length}:{cookieName};{Internal.Base64Url.Encode(header[..HeaderSize])}");
 
     public static bool TryReadExpiry(ReadOnlySpan<byte> blob, int offset, out DateTimeOffset? at)
     {
@@ -66,7 +66,7 @@ internal static class SealedCookieFormat
     public static bool IsKnownKind(byte kind) => (kind & ~KindBound) is KindInline or KindSpilled;
 
     /// <summary>The plaintext of a bound cookie: the stamp, then the inner payload.</summary>
-    public static byte[] WithStamp(Principals.PrincipalStamp stamp, ReadOnlySpan<byte> inner)
+    public static byte[] WithStamp(Serialization.PrincipalStamp stamp, ReadOnlySpan<byte> inner)
     {
         byte[] bytes = new byte[StampSize + inner.Length];
         stamp.Hash.CopyTo(bytes, 0);
@@ -76,14 +76,14 @@ internal static class SealedCookieFormat
     }
 
     /// <summary>Splits a bound cookie's plaintext; false when it is too short or the generation is not positive.</summary>
-    public static bool TryReadStamp(byte[] plaintext, out Principals.PrincipalStamp? stamp, out byte[] inner)
+    public static bool TryReadStamp(byte[] plaintext, out Serialization.PrincipalStamp? stamp, out byte[] inner)
     {
         stamp = null;
         inner = plaintext;
         if (plaintext.Length < StampSize) return false;
         long generation = BinaryPrimitives.ReadInt64BigEndian(plaintext.AsSpan(32));
         if (generation <= 0) return false;
-        stamp = new Principals.PrincipalStamp(plaintext.AsSpan(0, 32).ToArray(), generation);
+        stamp = new Serialization.PrincipalStamp(plaintext.AsSpan(0, 32).ToArray(), generation);
         inner = plaintext.AsSpan(StampSize).ToArray();
         return true;
     }

@@ -52,7 +52,7 @@ public sealed partial class SessionSealer
             return Fresh<T>(result == Records.OpenResult.UnknownKey ? SealedSessionStatus.UnknownKey : SealedSessionStatus.Rejected, presented);
         }
 
-        Principals.PrincipalStamp? principal = null;
+        Serialization.PrincipalStamp? principal = null;
         if ((blob[1] & SealedCookieFormat.KindBound) != 0)
         {
             // Authentic but unreadable stamp: only a bug could mint it. Without a store nothing can say whether the
@@ -103,7 +103,7 @@ public sealed partial class SessionSealer
             }
         }
 
-        var opened = new OpenedCookie(cookieId, SessionIds.ToBase64Url(cookieId), absolute, idle, spillId, usedOldKey, principal);
+        var opened = new OpenedCookie(cookieId, Internal.Base64Url.Encode(cookieId), absolute, idle, spillId, usedOldKey, principal);
         return new SealedSession<T>(value, SealedSessionStatus.Opened, opened, presented) { CanBind = _store is not null };
     }
 

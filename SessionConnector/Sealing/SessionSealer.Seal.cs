@@ -63,7 +63,7 @@ public sealed partial class SessionSealer
 
         // A new binding takes the principal's current generation (one read, a write at its first binding); a continued
         // bound session keeps the stamp it was opened with, so a sign-out-everywhere in between is never papered over.
-        Principals.PrincipalStamp? principal = session.PendingPrincipalId is { } principalId
+        Serialization.PrincipalStamp? principal = session.PendingPrincipalId is { } principalId
             ? await _store!.StampPrincipalAsync(principalId, async, ct).ConfigureAwait(false)
             : previous?.Principal;
         byte bound = principal is null ? (byte)0 : SealedCookieFormat.KindBound;
@@ -117,7 +117,7 @@ public sealed partial class SessionSealer
         }
 
         for (int c = pieces.Count; c < session.PresentedChunks; c++) cookies.Add(Deletion(ChunkName(c)));
-        session.Sealed(new OpenedCookie(cookieId, SessionIds.ToBase64Url(cookieId), absolute, idle, spillId, UsedOldKey: false, principal), pieces.Count);
+        session.Sealed(new OpenedCookie(cookieId, Internal.Base64Url.Encode(cookieId), absolute, idle, spillId, UsedOldKey: false, principal), pieces.Count);
         return cookies;
     }
 
@@ -195,7 +195,7 @@ public sealed partial class SessionSealer
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>As below; a bound session's plaintext starts with its principal stamp.</summary>
-    private string Encode(byte[] header, Principals.PrincipalStamp? principal, ReadOnlySpan<byte> payload) =>
+    private string Encode(byte[] header, Serialization.PrincipalStamp? principal, ReadOnlySpan<byte> payload) =>
         principal is null ? Encode(header, payload) : Encode(header, SealedCookieFormat.WithStamp(principal, payload));
 
     /// <summary>The base64url text of the header followed by the envelope of <paramref name="payload"/>.</summary>

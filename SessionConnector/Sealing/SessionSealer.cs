@@ -110,7 +110,7 @@ public sealed partial class SessionSealer : IDisposable
 
     private string ChunkName(int index) => SealedCookieChunks.ChunkName(_name, index);
 
-    private static string RevokedId(byte[] cookieId) => RevokedPrefix + SessionIds.ToBase64Url(cookieId);
+    private static string RevokedId(byte[] cookieId) => RevokedPrefix + Internal.Base64Url.Encode(cookieId);
 
     private static byte[] NewCookieId() => RandomNumberGenerator.GetBytes(SealedCookieFormat.CookieIdSize);
 

@@ -52,7 +52,7 @@ internal static class SessionPayload
         Encode(value, format, expiresAt, absoluteExpiresAt, principal: null);
 
     /// <inheritdoc cref="Encode{T}(T, SessionFormat, DateTimeOffset?, DateTimeOffset?)"/>
-    public static ReadOnlySpan<byte> Encode<T>(T value, SessionFormat format, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal)
+    public static ReadOnlySpan<byte> Encode<T>(T value, SessionFormat format, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, PrincipalStamp? principal)
         where T : ISessionData<T>
     {
         ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
@@ -62,7 +62,7 @@ internal static class SessionPayload
         WriteHeader(header, format, expiresAt, absoluteExpiresAt, principal);
         buffer.Advance(headerSize);
 
-        SessionSerializer.Write(buffer, value, format, skipValidation: true);
+        SessionDataFormat.Write(buffer, value, format, skipValidation: true);
 
         // Do not let one huge session pin a huge buffer to this thread forever.
         ReadOnlySpan<byte> written = buffer.WrittenSpan;
@@ -71,7 +71,7 @@ internal static class SessionPayload
     }
 
     /// <summary>Writes a header (<see cref="BoundHeaderSize"/> bytes with a principal, else <see cref="HeaderSize"/>).</summary>
-    public static void WriteHeader(Span<byte> header, SessionFormat format, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal)
+    public static void WriteHeader(Span<byte> header, SessionFormat format, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, PrincipalStamp? principal)
     {
         header[0] = format == SessionFormat.Json ? (byte)SessionFormat.Json : MessagePackV3;
         BinaryPrimitives.WriteInt64BigEndian(header[1..], ToMs(expiresAt));
@@ -89,7 +89,7 @@ internal static class SessionPayload
         TryReadHeader(payload, out format, out expiresAt, out absoluteExpiresAt, out _);
 
     /// <summary>Reads the header and, for a bound session, its principal stamp (null for an unbound one).</summary>
-    public static bool TryReadHeader(ReadOnlySpan<byte> payload, out SessionFormat format, out DateTimeOffset? expiresAt, out DateTimeOffset? absoluteExpiresAt, out Principals.PrincipalStamp? principal)
+    public static bool TryReadHeader(ReadOnlySpan<byte> payload, out SessionFormat format, out DateTimeOffset? expiresAt, out DateTimeOffset? absoluteExpiresAt, out PrincipalStamp? principal)
     {
         format = default;
         expiresAt = absoluteExpiresAt = null;
@@ -101,7 +101,7 @@ internal static class SessionPayload
             if (payload.Length < BoundHeaderSize) return false;
             long generation = BinaryPrimitives.ReadInt64BigEndian(payload[(HeaderSize + PrincipalHashSize)..]);
             if (generation <= 0) return false;
-            principal = new Principals.PrincipalStamp(payload.Slice(HeaderSize, PrincipalHashSize).ToArray(), generation);
+            principal = new PrincipalStamp(payload.Slice(HeaderSize, PrincipalHashSize).ToArray(), generation);
             first &= unchecked((byte)~PrincipalFlag);
         }
 
@@ -118,7 +118,7 @@ internal static class SessionPayload
 
     /// <exception cref="SessionFormatException">The data does not decode as <typeparamref name="T"/>.</exception>
     public static T Decode<T>(ReadOnlyMemory<byte> payload, SessionFormat format) where T : ISessionData<T>
-        => SessionSerializer.Read<T>(payload[DataOffset(payload.Span)..], format, legacyGuidOrder: payload.Span[0] == LegacyMessagePack);
+        => SessionDataFormat.Read<T>(payload[DataOffset(payload.Span)..], format, legacyGuidOrder: payload.Span[0] == LegacyMessagePack);
 
     private static long ToMs(DateTimeOffset? at) => at?.ToUnixTimeMilliseconds() ?? 0;
 

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Diagnostics;
+using SessionConnector.Internal;
 
 namespace SessionConnector.Storage;
 

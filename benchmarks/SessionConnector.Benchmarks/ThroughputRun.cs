@@ -82,7 +82,7 @@ internal static class ThroughputRun
         }
 
         // Counted only when a lock was found taken or a compare-and-set lost: on a big machine these say which line queues.
-        foreach ((string name, long value) in SessionConnector.Diagnostics.Contention.Snapshot()) Console.WriteLine($"contention {name,-32} {value,12:N0}");
+        foreach ((string name, long value) in SessionConnector.Internal.Contention.Snapshot()) Console.WriteLine($"contention {name,-32} {value,12:N0}");
     }
 
     public static void WriteMarkdown(StringBuilder md, IReadOnlyList<Row> rows)

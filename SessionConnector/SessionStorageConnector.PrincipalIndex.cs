@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Internal;
 using SessionConnector.Principals;
+using SessionConnector.Serialization;
 using SessionConnector.Records;
 using SessionConnector.Storage;
 

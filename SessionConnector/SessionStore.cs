@@ -27,7 +27,7 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     private bool _modified;
 
     // The principal this session is bound to (null when unbound): loaded with the record and sealed again by every commit.
-    private Principals.PrincipalStamp? _principal;
+    private Serialization.PrincipalStamp? _principal;
 
     // Set by BindPrincipal until the bound session is written and indexed (the index needs the final ID, after CycleId).
     private bool _indexPending;

@@ -17,7 +17,7 @@ internal readonly struct VersionedSession<T>
     private readonly long _expiresAtTicks;
     private readonly long _absoluteExpiresAtTicks;
 
-    public VersionedSession(T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal = null)
+    public VersionedSession(T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Serialization.PrincipalStamp? principal = null)
     {
         Principal = principal;
         Value = value;
@@ -29,7 +29,7 @@ internal readonly struct VersionedSession<T>
     public T Value { get; }
 
     /// <summary>The principal the session is bound to (null when unbound); a commit seals it again.</summary>
-    public Principals.PrincipalStamp? Principal { get; }
+    public Serialization.PrincipalStamp? Principal { get; }
 
     public long Version { get; }
 
@@ -97,7 +97,7 @@ public sealed partial class SessionStorageConnector
 
     /// <summary>Writes only if the stored version is still <paramref name="expectedVersion"/> (<see cref="SessionStorage.Absent"/> for a new session).</summary>
     /// <remarks><paramref name="principal"/>, when set, is sealed into the record (a bound session; see docs/principals.md).</remarks>
-    internal async ValueTask<VersionedWriteResult<T>> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, bool async, CancellationToken ct, Principals.PrincipalStamp? principal = null)
+    internal async ValueTask<VersionedWriteResult<T>> WriteVersionedAsync<T>(string id, T value, long expectedVersion, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, bool async, CancellationToken ct, Serialization.PrincipalStamp? principal = null)
         where T : ISessionData<T>
     {
         EnsureOpen();

@@ -1,6 +1,6 @@
 using System.Threading;
 
-namespace SessionConnector.Diagnostics;
+namespace SessionConnector.Internal;
 
 /// <summary>
 /// Process-wide counts of contended moments, one per shared lock or line, so a run on a big machine shows which one

@@ -1,6 +1,6 @@
 using System;
 
-namespace SessionConnector.Principals;
+namespace SessionConnector.Serialization;
 
 /// <summary>
 /// What a bound session carries inside its authenticated payload: the principal's keyed hash and the revocation
@@ -13,7 +13,7 @@ internal sealed class PrincipalStamp
     {
         Hash = hash;
         Generation = generation;
-        Key = SessionIds.ToBase64Url(hash);
+        Key = Internal.Base64Url.Encode(hash);
     }
 
     /// <summary>HMAC-SHA256 of the principal id under the ring's storage-key key: 32 bytes.</summary>

@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 
-namespace SessionConnector.Internal;
+namespace SessionConnector;
 
 /// <summary>Throw helpers keep hot paths small enough to inline.</summary>
 internal static class Throw

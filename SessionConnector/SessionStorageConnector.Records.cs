@@ -37,7 +37,7 @@ public sealed partial class SessionStorageConnector
     }
 
     /// <summary>Encodes and encrypts a session for storage at <paramref name="version"/>, which the envelope authenticates.</summary>
-    private byte[] Seal<T>(string storageKey, T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Principals.PrincipalStamp? principal = null) where T : ISessionData<T> =>
+    private byte[] Seal<T>(string storageKey, T value, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, Serialization.PrincipalStamp? principal = null) where T : ISessionData<T> =>
         _records.Seal(storageKey, value, _format, version, expiresAt, absoluteExpiresAt, principal);
 
     /// <summary>

@@ -17,22 +17,7 @@ public static class SessionIds
     {
         Span<byte> bytes = stackalloc byte[32];
         RandomNumberGenerator.Fill(bytes);
-        return ToBase64Url(bytes);
-    }
-
-    internal static string ToBase64Url(ReadOnlySpan<byte> bytes)
-    {
-        Span<char> chars = stackalloc char[(bytes.Length + 2) / 3 * 4];
-        Convert.TryToBase64Chars(bytes, chars, out int written);
-        int length = written;
-        while (length > 0 && chars[length - 1] == '=') length--;
-        for (int i = 0; i < length; i++)
-        {
-            char c = chars[i];
-            if (c == '+') chars[i] = '-';
-            else if (c == '/') chars[i] = '_';
-        }
-        return new string(chars[..length]);
+        return Base64Url.Encode(bytes);
     }
 
     /// <summary>

@@ -90,7 +90,7 @@ public sealed partial class SessionStorageConnector
         _invalidations is null ? 0 : Volatile.Read(ref _invalidations[StripeOf(storageKey)]);
 
     /// <summary>Caches <paramref name="ownedValue"/> (a private copy no caller holds) unless a newer version is cached.</summary>
-    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount, Principals.PrincipalStamp? principal = null)
+    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount, Serialization.PrincipalStamp? principal = null)
         where T : ISessionData<T>
     {
         if (_cache is null) return;
