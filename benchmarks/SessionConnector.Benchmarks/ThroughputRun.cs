@@ -19,12 +19,22 @@ internal static class ThroughputRun
 {
     public sealed record Row(string Scenario, string Storage, int Threads, double ReadShare, long Operations, double Seconds, long AllocatedBytes)
     {
+        /// <summary>The contention counters that moved during this run (see <c>SessionConnector.Diagnostics.Contention</c>).</summary>
+        public (string Name, long Value)[] Contended { get; init; } = [];
+
+        /// <summary>The 1-minute load average when the run started (a busy machine makes the thread ratio unreadable).</summary>
+        public string LoadAtStart { get; init; } = "?";
+
         public double MopsPerSecond => Operations / Seconds / 1e6;
 
         public double BytesPerOperation => (double)AllocatedBytes / Operations;
     }
 
     private const int Universe = 10_000;
+
+    /// <summary>Issue 27's scaling target: the Set+Get mix on memory storage at 2 threads, as a multiple of 1 thread.</summary>
+    private const string TargetScenario = "Set/Get 50/50";
+    private const double TargetRatio = 1.8;
     private const int StreamLength = 1 << 18;
 
     /// <param name="quick">Short runs.</param>
@@ -78,11 +88,38 @@ internal static class ThroughputRun
         foreach (Row r in rows)
         {
             Row one = rows.First(o => o.Scenario == r.Scenario && o.Storage == r.Storage && o.Threads == 1);
-            Console.WriteLine($"throughput {r.Scenario,-18} {r.Storage,-20} threads {r.Threads,3}  {r.MopsPerSecond,8:F3} Mops/s  {r.MopsPerSecond / one.MopsPerSecond,5:F2}x 1 thread  {r.BytesPerOperation,8:F0} B/op");
+            Console.WriteLine($"throughput {r.Scenario,-18} {r.Storage,-20} threads {r.Threads,3}  {r.MopsPerSecond,8:F3} Mops/s  {r.MopsPerSecond / one.MopsPerSecond,5:F2}x 1 thread  {r.BytesPerOperation,8:F0} B/op  load {r.LoadAtStart,5}  {Contended(r)}");
         }
 
         // Counted only when a lock was found taken or a compare-and-set lost: on a big machine these say which line queues.
         foreach ((string name, long value) in SessionConnector.Diagnostics.Contention.Snapshot()) Console.WriteLine($"contention {name,-32} {value,12:N0}");
+        Console.WriteLine(Verdict(rows));
+    }
+
+    /// <summary>The contention counters that moved in a row's run, per 1000 operations (empty: nothing queued).</summary>
+    private static string Contended(Row r) =>
+        string.Join(", ", r.Contended.Select(c => $"{c.Name} {c.Value * 1000.0 / r.Operations:F2}/1k ops"));
+
+    /// <summary>
+    /// The target line: the Set+Get mix on memory at 2 threads over 1 thread, judged only when the machine was quiet enough
+    /// for a second thread to get a core of its own; otherwise it says what a quiet run needs instead of a misleading verdict.
+    /// </summary>
+    internal static string Verdict(IReadOnlyList<Row> rows)
+    {
+        Row? one = rows.FirstOrDefault(r => r.Scenario == TargetScenario && r.Storage == "memory" && r.Threads == 1);
+        Row? two = rows.FirstOrDefault(r => r.Scenario == TargetScenario && r.Storage == "memory" && r.Threads == 2);
+        if (one is null || two is null) return $"target {TargetScenario} memory 2 threads >= {TargetRatio}x 1 thread: not measured";
+        double ratio = two.MopsPerSecond / one.MopsPerSecond;
+        string loads = $"load {one.LoadAtStart} / {two.LoadAtStart} at the 1- / 2-thread runs on {Environment.ProcessorCount} cores";
+        string verdict = ratio >= TargetRatio ? "met" : "NOT met";
+        if (Program.IsHigh(one.LoadAtStart) || Program.IsHigh(two.LoadAtStart) || Environment.ProcessorCount < 2)
+        {
+            return $"target {TargetScenario} memory 2 threads >= {TargetRatio}x 1 thread: {ratio:F2}x ({verdict} on a busy machine: not judged; {loads}). " +
+                $"A quiet run needs at least 2 idle cores (1-minute load below {Environment.ProcessorCount * 0.75:F1} with nothing else running, " +
+                "e.g. other builds or tests stopped) for the whole run; compare against the previous build in alternation (paired) rather than across days.";
+        }
+
+        return $"target {TargetScenario} memory 2 threads >= {TargetRatio}x 1 thread: {ratio:F2}x, {verdict} ({loads})";
     }
 
     public static void WriteMarkdown(StringBuilder md, IReadOnlyList<Row> rows)
@@ -100,6 +137,8 @@ internal static class ThroughputRun
             md.AppendLine($"| {(r.MopsPerSecond / one.MopsPerSecond).ToString("F2", CultureInfo.InvariantCulture)}× | {r.Scenario} | {r.Storage} | {r.Threads} | {r.MopsPerSecond * 1e6:N0} | {r.BytesPerOperation:F0} B |");
         }
 
+        md.AppendLine();
+        md.AppendLine(Verdict(rows));
         md.AppendLine();
     }
 
@@ -165,6 +204,8 @@ internal static class ThroughputRun
             workers[t].Start();
         }
 
+        string load = Program.LoadAverage();
+        (string Name, long Value)[] contentionBefore = SessionConnector.Diagnostics.Contention.Snapshot();
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         long t0 = Stopwatch.GetTimestamp();
         start.Set();
@@ -175,7 +216,9 @@ internal static class ThroughputRun
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         long total = 0;
         foreach (long c in counts) total += c;
-        return new Row(scenario, storage, threads, readShare, total, seconds, allocated);
+        (string Name, long Value)[] contended = SessionConnector.Diagnostics.Contention.Snapshot()
+            .Select((c, i) => (c.Name, c.Value - contentionBefore[i].Value)).Where(c => c.Item2 != 0).ToArray();
+        return new Row(scenario, storage, threads, readShare, total, seconds, allocated) { Contended = contended, LoadAtStart = load };
     }
 
     private sealed class StrongBox
