@@ -19,8 +19,26 @@ internal static class ThroughputRun
 {
     public sealed record Row(string Scenario, string Storage, int Threads, double ReadShare, long Operations, double Seconds, long AllocatedBytes)
     {
-        /// <summary>The contention counters that moved during this run (see <c>SessionConnector.Diagnostics.Contention</c>).</summary>
+        /// <summary>
+    /// What <paramref name="r"/>'s thread count would give over one thread with a core per thread: threads × (operations per
+    /// CPU-second here / at one thread). Load-robust for what costs CPU (cache-line transfers, spinning, lost compare-and-swaps),
+    /// blind to time spent blocked (the contention counters beside it show whether anything queued).
+    /// </summary>
+    private static double CpuProjected(Row r, Row one) => r.Threads * r.OpsPerCpuSecond / one.OpsPerCpuSecond;
+
+    /// <summary>The contention counters that moved during this run (see <c>SessionConnector.Diagnostics.Contention</c>).</summary>
         public (string Name, long Value)[] Contended { get; init; } = [];
+
+        /// <summary>
+        /// The worker threads' CPU time (all threads together): it leaves out the time other processes held the cores, so
+        /// operations per CPU-second compare across loads where operations per wall-second do not.
+        /// </summary>
+        public double CpuSeconds { get; init; } = double.NaN;
+
+        public double OpsPerCpuSecond => Operations / CpuSeconds;
+
+        /// <summary>The share of the wall time the workers ran: 1.0 means each had a core of its own throughout.</summary>
+        public double CpuShare => CpuSeconds / (Seconds * Threads);
 
         /// <summary>The 1-minute load average when the run started (a busy machine makes the thread ratio unreadable).</summary>
         public string LoadAtStart { get; init; } = "?";
@@ -88,13 +106,21 @@ internal static class ThroughputRun
         foreach (Row r in rows)
         {
             Row one = rows.First(o => o.Scenario == r.Scenario && o.Storage == r.Storage && o.Threads == 1);
-            Console.WriteLine($"throughput {r.Scenario,-18} {r.Storage,-20} threads {r.Threads,3}  {r.MopsPerSecond,8:F3} Mops/s  {r.MopsPerSecond / one.MopsPerSecond,5:F2}x 1 thread  {r.BytesPerOperation,8:F0} B/op  load {r.LoadAtStart,5}  {Contended(r)}");
+            Console.WriteLine($"throughput {r.Scenario,-18} {r.Storage,-20} threads {r.Threads,3}  {r.MopsPerSecond,8:F3} Mops/s  {r.MopsPerSecond / one.MopsPerSecond,5:F2}x 1 thread  " +
+                $"{r.BytesPerOperation,8:F0} B/op  cpu-projected {CpuProjected(r, one),5:F2}x (cpu share {r.CpuShare:F2})  load {r.LoadAtStart,5}  {Contended(r)}");
         }
 
         // Counted only when a lock was found taken or a compare-and-set lost: on a big machine these say which line queues.
         foreach ((string name, long value) in SessionConnector.Diagnostics.Contention.Snapshot()) Console.WriteLine($"contention {name,-32} {value,12:N0}");
         Console.WriteLine(Verdict(rows));
     }
+
+    /// <summary>
+    /// What <paramref name="r"/>'s thread count would give over one thread with a core per thread: threads × (operations per
+    /// CPU-second here / at one thread). Load-robust for what costs CPU (cache-line transfers, spinning, lost compare-and-swaps),
+    /// blind to time spent blocked (the contention counters beside it show whether anything queued).
+    /// </summary>
+    private static double CpuProjected(Row r, Row one) => r.Threads * r.OpsPerCpuSecond / one.OpsPerCpuSecond;
 
     /// <summary>The contention counters that moved in a row's run, per 1000 operations (empty: nothing queued).</summary>
     private static string Contended(Row r) =>
@@ -114,7 +140,8 @@ internal static class ThroughputRun
         string verdict = ratio >= TargetRatio ? "met" : "NOT met";
         if (Program.IsHigh(one.LoadAtStart) || Program.IsHigh(two.LoadAtStart) || Environment.ProcessorCount < 2)
         {
-            return $"target {TargetScenario} memory 2 threads >= {TargetRatio}x 1 thread: {ratio:F2}x ({verdict} on a busy machine: not judged; {loads}). " +
+            return $"target {TargetScenario} memory 2 threads >= {TargetRatio}x 1 thread: {ratio:F2}x ({verdict} on a busy machine: not judged; {loads}; " +
+                $"cpu-projected {CpuProjected(two, one):F2}x with cpu share {two.CpuShare:F2}, which leaves out time spent blocked). " +
                 $"A quiet run needs at least 2 idle cores (1-minute load below {Environment.ProcessorCount * 0.75:F1} with nothing else running, " +
                 "e.g. other builds or tests stopped) for the whole run; compare against the previous build in alternation (paired) rather than across days.";
         }
@@ -127,14 +154,14 @@ internal static class ThroughputRun
         if (rows.Count == 0) return;
         md.AppendLine("### Throughput: Get/Update mix (custom timed loop)");
         md.AppendLine();
-        md.AppendLine("Connector Get and Update (atomic read-modify-write of the typical session: storage read, decrypt, decode, change, encode, seal, compare-and-set) over a Zipf(0.86) stream on 10 000 sessions, cache capacity 4096; best of 3 runs of 1 s each (quick mode). Memory storage bypasses the cache (every Get decrypts and decodes); file storage is read through the cache, and every Update reads the file. Ratio is against the 1-thread row of the same mix and storage (ideal: the thread count, up to the number of cores).");
+        md.AppendLine("Connector Get and Update (atomic read-modify-write of the typical session: storage read, decrypt, decode, change, encode, seal, compare-and-set) over a Zipf(0.86) stream on 10 000 sessions, cache capacity 4096; best of 3 runs of 1 s each (quick mode). Memory storage bypasses the cache (every Get decrypts and decodes); file storage is read through the cache, and every Update reads the file. Ratio is against the 1-thread row of the same mix and storage (ideal: the thread count, up to the number of cores); the CPU-projected ratio is threads × operations per CPU-second over the 1-thread row's, which a loaded machine does not distort but which leaves out time spent blocked.");
         md.AppendLine();
-        md.AppendLine("| Ratio vs 1 thread | Mix | Storage | Threads | Operations/s | Allocated/op |");
-        md.AppendLine("| ---: | --- | --- | ---: | ---: | ---: |");
+        md.AppendLine("| Ratio vs 1 thread | CPU-projected ratio | Mix | Storage | Threads | Operations/s | Allocated/op | Load |");
+        md.AppendLine("| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |");
         foreach (Row r in rows)
         {
             Row one = rows.First(o => o.Scenario == r.Scenario && o.Storage == r.Storage && o.Threads == 1);
-            md.AppendLine($"| {(r.MopsPerSecond / one.MopsPerSecond).ToString("F2", CultureInfo.InvariantCulture)}× | {r.Scenario} | {r.Storage} | {r.Threads} | {r.MopsPerSecond * 1e6:N0} | {r.BytesPerOperation:F0} B |");
+            md.AppendLine($"| {(r.MopsPerSecond / one.MopsPerSecond).ToString("F2", CultureInfo.InvariantCulture)}× | {CpuProjected(r, one).ToString("F2", CultureInfo.InvariantCulture)}× | {r.Scenario} | {r.Storage} | {r.Threads} | {r.MopsPerSecond * 1e6:N0} | {r.BytesPerOperation:F0} B | {r.LoadAtStart} |");
         }
 
         md.AppendLine();
@@ -190,6 +217,7 @@ internal static class ThroughputRun
         Loop(connector, ids, value, streams[0], writeEvery, TimeSpan.FromMilliseconds(300), stop: null, blindSet);
 
         long[] counts = new long[threads];
+        double[] cpuNs = new double[threads];
         var stopFlag = new StrongBox();
         var workers = new Thread[threads];
         using var start = new ManualResetEventSlim();
@@ -199,7 +227,9 @@ internal static class ThroughputRun
             workers[t] = new Thread(() =>
             {
                 start.Wait();
+                double cpu0 = PairedRun.ThreadCpuNs();
                 counts[index] = Loop(connector, ids, value, streams[index], writeEvery, duration, stopFlag, blindSet);
+                cpuNs[index] = PairedRun.ThreadCpuNs() - cpu0;
             });
             workers[t].Start();
         }
@@ -218,7 +248,7 @@ internal static class ThroughputRun
         foreach (long c in counts) total += c;
         (string Name, long Value)[] contended = SessionConnector.Diagnostics.Contention.Snapshot()
             .Select((c, i) => (c.Name, c.Value - contentionBefore[i].Value)).Where(c => c.Item2 != 0).ToArray();
-        return new Row(scenario, storage, threads, readShare, total, seconds, allocated) { Contended = contended, LoadAtStart = load };
+        return new Row(scenario, storage, threads, readShare, total, seconds, allocated) { Contended = contended, LoadAtStart = load, CpuSeconds = cpuNs.Sum() / 1e9 };
     }
 
     private sealed class StrongBox
