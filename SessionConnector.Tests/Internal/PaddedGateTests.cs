@@ -22,6 +22,20 @@ public sealed class PaddedGateTests
     }
 
     [Fact]
+    public void AGateTakesACacheLinePairSoNeighbouringGatesNeverShareTheStateLine()
+    {
+        // The padding is the point of the type: were it lost, neighbouring stripes' states would sit on one line again.
+        // 128 bytes of fields plus the object header.
+        var warm = new PaddedGate();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var gate = new PaddedGate();
+        long size = GC.GetAllocatedBytesForCurrentThread() - before;
+        GC.KeepAlive(gate);
+        GC.KeepAlive(warm);
+        Assert.True(size >= 128 + 16, $"a gate took {size} bytes");
+    }
+
+    [Fact]
     public async Task AsyncWaitersEnterInArrivalOrderAndNewcomersDoNotBargePastThem()
     {
         var gate = new PaddedGate();

@@ -11,24 +11,25 @@ namespace SessionConnector.Internal;
 /// newcomer to barge past them: queued writers of a session keep their turn.
 /// </summary>
 /// <remarks>
-/// <para>Padded: the state sits 64 bytes past the object's start in a 128-byte body, so a gate's line is never shared with
-/// a neighbouring gate (gates of one connector are allocated back to back), and writers of unrelated sessions on adjacent
-/// stripes do not bounce one line between cores.</para>
+/// <para>Padded: the state sits 64 bytes into the fields and the queue reference 56 bytes after it, so the state has at
+/// least 64 bytes to either neighbour (gates of one connector are allocated back to back) and writers of unrelated sessions
+/// on adjacent stripes do not bounce one line between cores. The last field sets the object's size: the runtime ignores
+/// <see cref="StructLayoutAttribute.Size"/> on classes (measured: 88 bytes with <c>Size = 128</c> alone).</para>
 /// <para>State: bit 0 is "held", the rest counts registered waiters (W). Invariant: W = registered waiters − permits released
 /// to the semaphore and not yet taken; the gate stays held while a permit is in flight, so exactly one party owns it. Exit
 /// with W &gt; 0 hands over (W − 1, one permit); exit with W = 0 frees. A waiter whose wait is cancelled deregisters (W − 1)
 /// if W &gt; 0; if W = 0 every registration, its own included, was served by a permit, so one is there for it: it takes it
 /// (not cancellable: the permit is already released) and exits at once, passing the gate on.</para>
 /// </remarks>
-[StructLayout(LayoutKind.Explicit, Size = 128)]
+[StructLayout(LayoutKind.Explicit)]
 internal sealed class PaddedGate
 {
     private const int Held = 1, Waiter = 2;
 
-    // Written once, when first contended, then only read.
-    [FieldOffset(0)] private SemaphoreSlim? _queue;
-
     [FieldOffset(64)] private int _state;
+
+    // Written once, when first contended, then only read; placed last, it is also the padding after the state.
+    [FieldOffset(120)] private SemaphoreSlim? _queue;
 
     /// <summary>Enters if nobody holds the gate; never waits.</summary>
     public bool TryEnter() => Interlocked.CompareExchange(ref _state, Held, 0) == 0;
