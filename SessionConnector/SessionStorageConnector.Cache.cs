@@ -87,7 +87,7 @@ public sealed partial class SessionStorageConnector
     /// it lets an invalidation that lands while the call is in flight keep the call's (possibly stale) record out of the cache.
     /// </summary>
     private long InvalidationCount(string storageKey) =>
-        _invalidations is null ? 0 : Volatile.Read(ref _invalidations[StripeOf(storageKey)]);
+        _invalidations is null ? 0 : Volatile.Read(ref _invalidations[Stripes.Of(storageKey)]);
 
     /// <summary>Caches <paramref name="ownedValue"/> (a private copy no caller holds) unless a newer version is cached.</summary>
     private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount, Serialization.PrincipalStamp? principal = null)
@@ -111,7 +111,7 @@ public sealed partial class SessionStorageConnector
         // Then either the invalidation's increment is seen here and the entry goes, or it came after and its handler finds
         // the entry through the index and removes it.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _invalidations[StripeOf(storageKey)]) != invalidationCount) _cache.Remove(id, entry);
+        if (Volatile.Read(ref _invalidations[Stripes.Of(storageKey)]) != invalidationCount) _cache.Remove(id, entry);
     }
 
     private void CacheMarkDeleted(string id, string storageKey)
@@ -119,11 +119,13 @@ public sealed partial class SessionStorageConnector
         if (_cache is null) return;
         // The marker below can be evicted for capacity; the deleted session's fail-safe copy must not outlive it.
         _failSafeCopies?.TryRemove(storageKey, out _);
-        // Versions this process issues only grow, so a marker issued now outranks every write that reached storage before
-        // this delete: a slower Set/Update/Get cannot put pre-delete data back in the cache. Writes issued after it outrank it.
-        long floor = Math.Max(Records.RecordVersions.LastIssued, 1);
+        // Versions this process issues for one key only grow (they come from the key's stripe of the clock), so a marker
+        // issued now outranks every version of this session that reached storage from this process before this delete: a
+        // slower Set/Update/Get cannot put pre-delete data back in the cache. Writes issued after it outrank it.
+        int stripe = Stripes.Of(storageKey);
+        long floor = Math.Max(Records.RecordVersions.LastIssued(stripe), 1);
         if (_cache.TryGet(id, out CachedSession? existing)) floor = Math.Max(floor, existing.Version);
-        long version = NextVersion(floor);
+        long version = NextVersion(floor, stripe);
         _cache.Set(id, new CachedSession(null, version, ExpiryTicks.None, ExpiryTicks.None, long.MaxValue, storageKey), CachedSession.IsNewer);
     }
 
@@ -139,7 +141,7 @@ public sealed partial class SessionStorageConnector
     private void OnStorageInvalidated(string storageKey)
     {
         // Count first, then evict: a read in flight either sees the count move or its entry is already in the index.
-        Interlocked.Increment(ref _invalidations![StripeOf(storageKey)]);
+        Interlocked.Increment(ref _invalidations![Stripes.Of(storageKey)]);
         _generations.TryRemove(storageKey, out _);
         if (_idsByStorageKey!.TryGetValue(storageKey, out string? id)) _cache!.Remove(id);
         _failSafeCopies?.TryRemove(storageKey, out _);

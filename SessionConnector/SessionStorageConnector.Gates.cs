@@ -1,5 +1,4 @@
-using System.Threading;
-using System.Threading.Tasks;
+using SessionConnector.Internal;
 
 namespace SessionConnector;
 
@@ -12,21 +11,14 @@ public sealed partial class SessionStorageConnector
     /// writer loses its compare-and-set at most to other processes instead of burning bounded retries on its neighbours.
     /// </summary>
     /// <remarks>
-    /// Striped, not one gate per session: 256 fixed gates need no per-session allocation or cleanup, and a collision only
-    /// queues two sessions together. Not padded: a gate is taken around a seal and a storage write (microseconds), so
-    /// false sharing between neighbouring gates (nanoseconds) is not worth 64 bytes a stripe.
+    /// Striped, not one gate per session: <see cref="Stripes.Count"/> fixed gates (16 a core, at least 256) need no
+    /// per-session allocation or cleanup, and a collision only queues two sessions together. Each gate is a padded
+    /// compare-and-swap word (<see cref="PaddedGate"/>): two interlocked operations on a line of its own when uncontended,
+    /// a semaphore queue only when another writer holds it.
     /// </remarks>
-    internal SemaphoreSlim WriterGate(string id)
+    internal PaddedGate WriterGate(string id)
     {
         EnsureOpen();
         return _updateGates[StorageKeyEntryOf(id).Stripe];
-    }
-
-    /// <summary>Enters <paramref name="gate"/> the <c>bool async</c> way: a sync caller blocks on it, an async one awaits.</summary>
-    internal static ValueTask EnterAsync(SemaphoreSlim gate, bool async, CancellationToken ct)
-    {
-        if (async) return new ValueTask(gate.WaitAsync(ct));
-        gate.Wait(ct);
-        return default;
     }
 }

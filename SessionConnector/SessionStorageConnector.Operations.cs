@@ -156,16 +156,15 @@ public sealed partial class SessionStorageConnector
         T sealedValue = _cache is null ? data : snapshot!;
 
         // Same gate as Update: writers of one session in this process queue instead of starving each other.
-        SemaphoreSlim gate = _updateGates[storageKey.Stripe];
+        PaddedGate gate = _updateGates[storageKey.Stripe];
         bool sawLive = false, observed = false;
-        if (!gate.Wait(0))
+        if (!gate.TryEnter())
         {
             // Queued behind another writer: note now whether the session is live, so a delete that lands while this call
             // waits still wins and the Set does not resurrect the session.
             sawLive = await _store.ReadVersionAsync(key, async, ct, now).ConfigureAwait(false) != SessionStorage.Absent;
             observed = true;
-            if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
-            else gate.Wait(ct);
+            await gate.EnterAsync(async, ct).ConfigureAwait(false);
         }
 
         try
@@ -185,7 +184,7 @@ public sealed partial class SessionStorageConnector
                     return DeletedMeanwhile(id, key);
                 }
 
-                long version = NextVersion(expected, now.UtcTicks);
+                long version = NextVersion(expected, now.UtcTicks, storageKey.Stripe);
                 byte[] envelope = Seal(key, sealedValue, version, expiresAt, expiresAt);
                 if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct, now).ConfigureAwait(false))
                 {
@@ -198,7 +197,7 @@ public sealed partial class SessionStorageConnector
         }
         finally
         {
-            gate.Release();
+            gate.Exit();
         }
 
         Throw.Conflict(_maxAttempts);
@@ -275,9 +274,8 @@ public sealed partial class SessionStorageConnector
 
         // Threads of this process queue on a stripe instead of burning compare-and-set retries against each
         // other; the compare-and-set below still guards against other processes.
-        SemaphoreSlim gate = _updateGates[storageKey.Stripe];
-        if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
-        else gate.Wait(ct);
+        PaddedGate gate = _updateGates[storageKey.Stripe];
+        await gate.EnterAsync(async, ct).ConfigureAwait(false);
         try
         {
             for (int attempt = 0; attempt < _maxAttempts; attempt++)
@@ -299,7 +297,7 @@ public sealed partial class SessionStorageConnector
 
                 T updated = change(opened.Value);
                 if (updated is null) throw new InvalidOperationException("The update function returned null.");
-                long version = NextVersion(current.Version);
+                long version = NextVersion(current.Version, storageKey.Stripe);
                 byte[] envelope = Seal(key, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt, opened.Principal);
                 if (await _store.TryWriteAsync(key, envelope, opened.ExpiresAt, current.Version, version, async, ct).ConfigureAwait(false))
                 {
@@ -313,7 +311,7 @@ public sealed partial class SessionStorageConnector
         }
         finally
         {
-            gate.Release();
+            gate.Exit();
         }
 
         Throw.Conflict(_maxAttempts);

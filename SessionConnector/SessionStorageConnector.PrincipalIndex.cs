@@ -71,7 +71,7 @@ public sealed partial class SessionStorageConnector
         long maxMs = 0;
         foreach (PrincipalIndex.Entry e in index.Entries) maxMs = e.ExpiresMs == 0 || maxMs == -1 ? -1 : Math.Max(maxMs, e.ExpiresMs);
         DateTimeOffset? expiresAt = maxMs == -1 ? null : DateTimeOffset.FromUnixTimeMilliseconds(maxMs);
-        long version = NextVersion(expectedVersion);
+        long version = NextVersion(expectedVersion, Stripes.Of(indexKey));
         byte[] envelope = _records.Reseal(indexKey, index.ToPayload(), version);
         return await _store.TryWriteAsync(indexKey, envelope, expiresAt, expectedVersion, version, async, ct).ConfigureAwait(false);
     }

@@ -86,7 +86,7 @@ public sealed partial class SessionStorageConnector
 
             // Absent (first binding) or unreadable (damaged, or under a revoked key): start a fresh generation. Over an
             // unreadable one that also ends whatever sessions it still governed, which is the closed way to fail.
-            if (await TryWriteGenerationAsync(genKey, version, RecordVersions.Next(0, NowTicks), async, ct).ConfigureAwait(false) is { } written)
+            if (await TryWriteGenerationAsync(genKey, version, RecordVersions.Next(0, NowTicks, Stripes.Of(genKey)), async, ct).ConfigureAwait(false) is { } written)
             {
                 return new PrincipalStamp(hash, written);
             }
@@ -158,14 +158,14 @@ public sealed partial class SessionStorageConnector
     /// <summary>Writes <paramref name="generation"/> if the record is still at <paramref name="expectedVersion"/>; null when another writer won.</summary>
     private async ValueTask<long?> TryWriteGenerationAsync(string genKey, long expectedVersion, long generation, bool async, CancellationToken ct)
     {
-        long version = NextVersion(expectedVersion);
+        long version = NextVersion(expectedVersion, Stripes.Of(genKey));
         byte[] envelope = _records.Reseal(genKey, PrincipalRecords.GenerationPayload(generation), version);
         // Never expires: a lost generation record reads as "no generation", which no bound session matches (fail closed).
         bool written = await _store.TryWriteAsync(genKey, envelope, null, expectedVersion, version, async, ct).ConfigureAwait(false);
         _generations.TryRemove(genKey, out _);
         if (!written) return null;
         // Our own write raises no invalidation on this node: move the stripe so a read in flight does not cache the old generation.
-        if (_invalidations is not null) Interlocked.Increment(ref _invalidations[StripeOf(genKey)]);
+        if (_invalidations is not null) Interlocked.Increment(ref _invalidations[Stripes.Of(genKey)]);
         _generations[genKey] = new GenerationEntry(generation, version, envelope);
         return generation;
     }
@@ -180,7 +180,7 @@ public sealed partial class SessionStorageConnector
         {
             // Read from storage, not the cache: the bump must build on the newest generation to be a bump at all.
             (long generation, long version) = await ReadGenerationAsync(genKey, trustCache: false, async, ct).ConfigureAwait(false);
-            long next = RecordVersions.Next(Math.Max(generation, 0), NowTicks);
+            long next = RecordVersions.Next(Math.Max(generation, 0), NowTicks, Stripes.Of(genKey));
             if (await TryWriteGenerationAsync(genKey, version, next, async, ct).ConfigureAwait(false) is { } written)
             {
                 StartSignOutCleanup(new PrincipalStamp(probe.Hash, written));
@@ -201,9 +201,8 @@ public sealed partial class SessionStorageConnector
         PrincipalStamp stamp = await StampPrincipalAsync(principalId, async, ct).ConfigureAwait(false);
         StorageKeyEntry storageKey = StorageKeyEntryOf(id);
         string key = storageKey.StorageKey;
-        SemaphoreSlim gate = _updateGates[storageKey.Stripe];
-        if (async) await gate.WaitAsync(ct).ConfigureAwait(false);
-        else gate.Wait(ct);
+        PaddedGate gate = _updateGates[storageKey.Stripe];
+        await gate.EnterAsync(async, ct).ConfigureAwait(false);
         try
         {
             if (await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not { } current) return false;
@@ -223,7 +222,7 @@ public sealed partial class SessionStorageConnector
             SessionPayload.WriteHeader(bound, header.Format, header.ExpiresAt, header.AbsoluteExpiresAt, stamp);
             bound[0] = (byte)(payload[0] | SessionPayload.PrincipalFlag);
             data.CopyTo(bound.AsSpan(SessionPayload.BoundHeaderSize));
-            long version = NextVersion(current.Version);
+            long version = NextVersion(current.Version, storageKey.Stripe);
             byte[] envelope = _records.Reseal(key, bound, version);
             bool written = await _store.TryWriteAsync(key, envelope, header.ExpiresAt, current.Version, version, async, ct).ConfigureAwait(false);
             foreach (PrincipalIndex.Entry e in ended) await DeleteByStorageKeyAsync(e.StorageKey, async, ct).ConfigureAwait(false);
@@ -244,7 +243,7 @@ public sealed partial class SessionStorageConnector
         }
         finally
         {
-            gate.Release();
+            gate.Exit();
         }
     }
 

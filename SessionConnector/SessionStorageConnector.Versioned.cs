@@ -122,7 +122,7 @@ public sealed partial class SessionStorageConnector
         if (!behind)
         {
             long invalidations = InvalidationCount(key);
-            long newVersion = NextVersion(expectedVersion);
+            long newVersion = NextVersion(expectedVersion, Stripes.Of(key));
             byte[] envelope = Seal(key, value, newVersion, expiresAt, absoluteExpiresAt, principal);
             if (await _store.TryWriteAsync(key, envelope, expiresAt, expectedVersion, newVersion, async, ct).ConfigureAwait(false))
             {

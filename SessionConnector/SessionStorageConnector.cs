@@ -25,8 +25,6 @@ namespace SessionConnector;
 /// </remarks>
 public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposable
 {
-    private const int UpdateStripes = 256;
-
     private readonly SessionStorage _storage;
     private readonly MeteredStorage _store;
     private readonly SessionProtector _protector;
@@ -36,7 +34,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly ConcurrentDictionary<string, string>? _idsByStorageKey;
     private readonly long[]? _invalidations;
     private readonly ConcurrentSieveCache<string, StorageKeyEntry> _storageKeys;
-    private readonly SemaphoreSlim[] _updateGates;
+    private readonly PaddedGate[] _updateGates;
     private readonly TimeProvider _time;
     private readonly SessionFormat _format;
     private readonly int _maxAttempts;
@@ -92,7 +90,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
             if (storage.RaisesInvalidations)
             {
                 _idsByStorageKey = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-                _invalidations = new long[UpdateStripes];
+                _invalidations = new long[Stripes.Count];
                 storage.InvalidatedCallback = OnStorageInvalidated;
                 storage.InvalidatedAllCallback = OnStorageInvalidatedAll;
                 _cache = new ConcurrentSieveCache<string, CachedSession>(options.CacheCapacity, StringComparer.Ordinal, OnCacheEvicted, OnCacheLinked, OnCacheUnlinked);
@@ -106,8 +104,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         // The keyed hash of an ID costs about as much as the AES-GCM of a small session; active IDs recur, so remember it.
         _storageKeys = new ConcurrentSieveCache<string, StorageKeyEntry>(Math.Max(options.CacheCapacity, 1024), StringComparer.Ordinal);
 
-        _updateGates = new SemaphoreSlim[UpdateStripes];
-        for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new SemaphoreSlim(1, 1);
+        _updateGates = new PaddedGate[Stripes.Count];
+        for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new PaddedGate();
     }
 
     /// <summary>The storage kind ("memory", "file", "redis", or a custom backend's <see cref="SessionStorage.Kind"/>).</summary>
@@ -170,11 +168,9 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         public string StorageKey { get; } = storageKey;
 
         // Kept with the key: hashing 43 characters again on every write would cost as much as the memo lookup itself.
-        public int Stripe { get; } = StripeOf(storageKey);
+        // Writers of one session share a stripe: its gate, invalidation count and version-clock line (see Internal/Stripes).
+        public int Stripe { get; } = Stripes.Of(storageKey);
     }
-
-    // Writers of one session share a stripe (and its gate and invalidation count); 256 stripes keep unrelated sessions apart.
-    private static int StripeOf(string storageKey) => (int)((uint)StringComparer.Ordinal.GetHashCode(storageKey) % UpdateStripes);
 
     private static void ValidateExpiry(TimeSpan? expiry)
     {

@@ -221,15 +221,15 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     {
         Conflicts = Array.Empty<string>();
         if (!NeedsUpdate) return SessionCommitResult.Unchanged; // reads never queue on the gate below
-        SemaphoreSlim gate = _connector.WriterGate(_id);
-        await SessionStorageConnector.EnterAsync(gate, async, ct).ConfigureAwait(false);
+        Internal.PaddedGate gate = _connector.WriterGate(_id);
+        await gate.EnterAsync(async, ct).ConfigureAwait(false);
         try
         {
             return await WriteAsync(async, ct).ConfigureAwait(false);
         }
         finally
         {
-            gate.Release();
+            gate.Exit();
         }
     }
 
@@ -346,15 +346,15 @@ public sealed class SessionStore<T> where T : ISessionData<T>
     private async ValueTask<SessionCommitResult> CycleIdCoreAsync(bool async, CancellationToken ct)
     {
         await LoadCoreAsync(async, ct).ConfigureAwait(false);
-        SemaphoreSlim gate = _connector.WriterGate(_id);
-        await SessionStorageConnector.EnterAsync(gate, async, ct).ConfigureAwait(false);
+        Internal.PaddedGate gate = _connector.WriterGate(_id);
+        await gate.EnterAsync(async, ct).ConfigureAwait(false);
         try
         {
             return await CycleUnderGateAsync(async, ct).ConfigureAwait(false);
         }
         finally
         {
-            gate.Release();
+            gate.Exit();
         }
     }
 

@@ -99,6 +99,65 @@ public sealed class ConcurrentSieveCacheTests
     }
 
     [Fact]
+    public void AReplacedKeyKeepsItsPlaceAndItsVisitedMark()
+    {
+        var cache = new ConcurrentSieveCache<int, Entry<int>>(4);
+        for (int i = 0; i < 4; i++) cache.Set(i, E("v" + i));
+        Assert.True(cache.TryGet(0, out _)); // visited
+        cache.Set(0, E("v0 again")); // replaced without the lock: same slot, mark carried over
+        cache.Set(100, E("cold")); // evicts: the hand skips 0 (visited) and takes 1
+        Assert.True(cache.TryGet(0, out Entry<int>? zero));
+        Assert.Equal("v0 again", zero.Text);
+        Assert.False(cache.TryGet(1, out _));
+        Assert.Equal(4, cache.Count);
+    }
+
+    [Fact]
+    public void ReplacementsRacingEvictionsAndRemovalsKeepTheBoundAndNeverAnswerForAnotherKey()
+    {
+        const int Capacity = 32, Keys = 96;
+        var cache = new ConcurrentSieveCache<int, Entry<int>>(Capacity);
+        Parallel.For(0, 6, t =>
+        {
+            var rng = new Random(100 + t);
+            for (int i = 0; i < 40_000; i++)
+            {
+                int k = rng.Next(Keys);
+                switch (rng.Next(8))
+                {
+                    case 0 or 1 or 2:
+                        // Mostly replacements of cached keys (lock-free) racing the adds below (which evict).
+                        cache.Set(k, E(k + ":" + i), (old, candidate) => rng.Next(8) != 0);
+                        break;
+                    case 3:
+                        cache.Set(Keys + rng.Next(1000), E("cold"));
+                        break;
+                    case 4:
+                        if (rng.Next(16) == 0) cache.Remove(k);
+                        break;
+                    default:
+                        if (cache.TryGet(k, out Entry<int>? v))
+                        {
+                            Assert.Equal(k, v.Key);
+                            Assert.StartsWith(k + ":", v.Text);
+                        }
+
+                        break;
+                }
+
+                Assert.InRange(cache.Count, 0, Capacity);
+            }
+        });
+        Assert.InRange(cache.Count, 0, Capacity);
+        int present = Enumerable.Range(0, Keys + 1000).Count(k => cache.TryGet(k, out _));
+        Assert.Equal(cache.Count, present);
+        // The list is intact: new keys fill it to the bound, one eviction per add once full, and the count stays exact.
+        for (int k = 1; k <= Capacity * 3; k++) cache.Set(-k, E(-k + ":"));
+        Assert.Equal(Capacity, cache.Count);
+        Assert.Equal(Capacity, Enumerable.Range(-Capacity * 3, Capacity * 3 + Keys + 1000).Count(k => cache.TryGet(k, out _)));
+    }
+
+    [Fact]
     public void ClearEmptiesTheCache()
     {
         var cache = new ConcurrentSieveCache<int, Entry<int>>(4);

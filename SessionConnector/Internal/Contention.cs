@@ -18,6 +18,15 @@ internal static class Contention
     /// <summary>The session cache's list lock was taken when a writer wanted it.</summary>
     public static long SieveCacheLock;
 
+    /// <summary>A lock-free replacement in a session cache lost its compare-and-swap to another writer and looked again.</summary>
+    public static long SieveCacheReplaceRaces;
+
+    /// <summary>A writer found its session's gate (stripe) held and queued.</summary>
+    public static long WriterGate;
+
+    /// <summary>A version-clock stripe's compare-and-swap lost to another writer of the same stripe.</summary>
+    public static long VersionClock;
+
     /// <summary>A thread took a fresh block of nonce counters from its epoch's shared counter.</summary>
     public static long NonceBlocks;
 
@@ -30,6 +39,9 @@ internal static class Contention
         ("memory-store slot contended", Interlocked.Read(ref MemoryStoreRetries)),
         ("memory-store hand busy", Interlocked.Read(ref MemoryStoreHand)),
         ("session-cache lock contended", Interlocked.Read(ref SieveCacheLock)),
+        ("session-cache replace raced", Interlocked.Read(ref SieveCacheReplaceRaces)),
+        ("writer gate queued", Interlocked.Read(ref WriterGate)),
+        ("version-clock stripe raced", Interlocked.Read(ref VersionClock)),
         ("nonce blocks taken", Interlocked.Read(ref NonceBlocks)),
     ];
 }

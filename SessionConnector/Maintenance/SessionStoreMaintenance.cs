@@ -1,3 +1,4 @@
+using SessionConnector.Internal;
 using System;
 using System.Collections.Generic;
 using System.Threading;
@@ -281,7 +282,7 @@ public sealed class SessionStoreMaintenance : IDisposable
 
             // The connectors' version rule and this process's clock: newer than the version read, so every cache and
             // compare-and-set in the applications sees a change.
-            long newVersion = RecordVersions.Next(record.Version, now.UtcTicks);
+            long newVersion = RecordVersions.Next(record.Version, now.UtcTicks, Stripes.Of(key));
             byte[] envelope = records.Reseal(key, payload, newVersion);
             if (await _storage.TryWriteAsync(key, envelope, record.ExpiresAt, record.Version, newVersion, cancellationToken).ConfigureAwait(false))
             {

@@ -1,53 +1,85 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
+using SessionConnector.Internal;
 using SessionConnector.Storage;
 
 namespace SessionConnector.Records;
 
 /// <summary>
-/// The version rule and the one process-wide version clock: the per-record versions behind every compare-and-set and
+/// The version rule and the process's striped version clock: the per-record versions behind every compare-and-set and
 /// every cache comparison, issued here for the connector and store maintenance alike.
 /// </summary>
+/// <remarks>
+/// <para>Guarantees (what the compare-and-set across processes, the cache and the ABA tests rely on):</para>
+/// <list type="number">
+/// <item>Unique within the process: a version's low bits are the stripe that issued it (<c>version mod Stripes.Count ==
+/// stripe</c>), and each stripe issues strictly increasing versions (a compare-and-swap on its own padded line), so two
+/// stripes never issue the same version and one stripe never issues one twice.</item>
+/// <item>Monotonic per key: a version is greater than the one it replaces (<c>previous + 1</c> at least), and greater than
+/// every version its stripe issued before. Every caller passes the stripe of the storage key (<see cref="Stripes.Of"/>),
+/// so every version this process issued for a key, a deletion marker included, is below every later one for that key.
+/// Versions of <em>different</em> keys are no longer ordered by issue time (they were, with one shared line, but nothing
+/// compares versions across keys).</item>
+/// <item>At least the clock reading, so a record written after another process's write of an absent key tends to outrank it.</item>
+/// <item>A key created afresh (previous absent, after a delete say) gets one of 2^32 random offsets on top, in steps of
+/// <see cref="Stripes.Count"/> so the stripe bits do not thin them out: it cannot repeat a version of its deleted
+/// predecessor that a slow writer still holds, not even in another process whose clock reads the same.</item>
+/// </list>
+/// <para>Why striped: with one shared line every writer of the process CASed it, a cache-line transfer per write that
+/// serialises writers at 16–64 cores; writers of one key already queue on their stripe's gate, so a stripe's line is
+/// written by one core at a time.</para>
+/// </remarks>
 internal static class RecordVersions
 {
     /// <summary>
-    /// The largest version a record may carry. Honest versions are ticks (about 6.4e17 today) plus at most 2^32 and a
-    /// count of writes, so they stay below this until the year 14,000; a record above it was not written by a connector,
-    /// is refused, and never enters the version arithmetic, which therefore cannot overflow.
+    /// The largest version a record may carry. Honest versions are ticks (about 6.4e17 today) plus at most 2^32 ×
+    /// <see cref="Stripes.Count"/> (2^44 at most) and the stripe count per write of the session, so they stay below this for
+    /// millennia; a record above it was not written by a connector, is refused, and never enters the version arithmetic,
+    /// which therefore cannot overflow.
     /// </summary>
     public const long Max = long.MaxValue / 2;
 
-    // The last version this process issued: versions are unique within a process outright.
-    private static long s_last;
+    // The last version each stripe issued, 64 bytes apart so writers of different stripes never share a line.
+    private static readonly PaddedVersion[] s_last = new PaddedVersion[Stripes.Count];
 
-    /// <summary>The last version this process issued (0 before the first).</summary>
-    public static long LastIssued => Volatile.Read(ref s_last);
+    [StructLayout(LayoutKind.Explicit, Size = 64)]
+    private struct PaddedVersion
+    {
+        [FieldOffset(0)] public long Value;
+    }
+
+    /// <summary>The last version stripe <paramref name="stripe"/> issued (0 before the first).</summary>
+    public static long LastIssued(int stripe) => Volatile.Read(ref s_last[stripe & (Stripes.Count - 1)].Value);
 
     /// <summary>Whether a connector could have written <paramref name="version"/>; a record with any other is refused.</summary>
     public static bool IsPlausible(long version) => version > 0 && version <= Max;
 
     /// <summary>
-    /// A record's next version (also used for cache deletion markers). It is greater than every version this process
-    /// issued before, so within a process "higher" means "issued later"; greater than the one it replaces (versions of one
-    /// session only grow, so the cache can tell newer from older) and at least <paramref name="nowTicks"/>. A session
-    /// created afresh (<paramref name="previous"/> is <see cref="SessionStorage.Absent"/>, after a delete, say) also gets
-    /// up to 2^32 random ticks on top, so it cannot repeat a version of its deleted predecessor that a slow writer still
-    /// holds — not even in another process whose clock reads the same — and within this process no version is ever issued
-    /// twice. A <paramref name="previous"/> that no connector could have written (above <see cref="Max"/>) counts as
-    /// absent, so a planted record cannot drive the clock to overflow. A clock reading taken a moment earlier only lowers
-    /// the time floor; every other guarantee comes from <paramref name="previous"/> and the process-wide last version.
+    /// A record's next version (also used for cache deletion markers), on the clock line of <paramref name="stripe"/> (the
+    /// storage key's <see cref="Stripes.Of"/>): see the guarantees on the class. A <paramref name="previous"/> that no
+    /// connector could have written (above <see cref="Max"/>) counts as absent, so a planted record cannot drive the clock
+    /// to overflow. A clock reading taken a moment earlier only lowers the time floor; every other guarantee comes from
+    /// <paramref name="previous"/> and the stripe's last version.
     /// </summary>
-    public static long Next(long previous, long nowTicks)
+    public static long Next(long previous, long nowTicks, int stripe)
     {
+        long mask = Stripes.Count - 1;
+        stripe &= (int)mask;
         if (previous > Max) previous = SessionStorage.Absent;
         long floor = Math.Max(previous + 1, Math.Max(nowTicks, 1));
-        if (previous == SessionStorage.Absent) floor += Random.Shared.NextInt64(1, 1L << 32);
+        if (previous == SessionStorage.Absent) floor += Random.Shared.NextInt64(1, 1L << 32) * Stripes.Count;
+        ref long last = ref s_last[stripe].Value;
         while (true)
         {
-            long last = Volatile.Read(ref s_last);
-            long next = Math.Max(floor, last + 1);
-            // CAS loop: concurrent writers in this process must each get a distinct version.
-            if (Interlocked.CompareExchange(ref s_last, next, last) == last) return next;
+            long seen = Volatile.Read(ref last);
+            long next = Math.Max(floor, seen + 1);
+            // Up to the next value whose low bits are this stripe: uniqueness across stripes is structural.
+            next += (stripe - next) & mask;
+            // CAS: maintenance, principal records and a second connector over the same key may share the stripe's line
+            // outside its gate; each must still get a distinct, higher version.
+            if (Interlocked.CompareExchange(ref last, next, seen) == seen) return next;
+            Internal.Contention.Count(ref Internal.Contention.VersionClock);
         }
     }
 }

@@ -198,7 +198,7 @@ internal static class PairedRun
     [DllImport("libc", EntryPoint = "clock_gettime")]
     private static extern int ClockGetTime(int clock, out Timespec time);
 
-    private static double ThreadCpuNs() =>
+    internal static double ThreadCpuNs() =>
         OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTime, out Timespec t) == 0 ? t.Seconds * 1e9 + t.Nanoseconds : double.NaN;
 
     // Rounds are odd (41, 101), so this is the middle value.

@@ -134,10 +134,10 @@ public static class Program
         return verdicts;
     }
 
-    private static bool IsHigh(string load) =>
+    internal static bool IsHigh(string load) =>
         double.TryParse(load, NumberStyles.Float, CultureInfo.InvariantCulture, out double l) && l > Environment.ProcessorCount * 0.75;
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

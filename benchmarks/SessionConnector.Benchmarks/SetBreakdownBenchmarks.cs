@@ -21,14 +21,13 @@ namespace SessionConnector.Benchmarks;
     "Each step of SessionStorageConnector.Set timed alone; Ratio is its share of one full Set. SetFloor = EncodePayload + RawSeal (the baseline of comparison 3's Set target). Protect is the product's seal (RawSeal plus the envelope header, the per-epoch nonce counter, the AesGcm pool and the revocation re-check); the Protect* rows time those parts alone. The steps do not add up exactly (call overhead and the connector's own branches are not listed). See benchmarks/ANALYSIS.md.")]
 public class SetBreakdownBenchmarks
 {
-    private static long s_lastVersion;
 
     private SessionStorageConnector _connector = null!;
     private SessionKeyRing _ring = null!;
     private SessionProtector _protector = null!;
     private MemorySessionStorage _storage = null!;
     private ConcurrentSieveCache<string, KeyEntry> _storageKeys = null!;
-    private SemaphoreSlim[] _gates = null!;
+    private SessionConnector.Internal.PaddedGate[] _gates = null!;
     private int _stripe;
     private InstancePool<AesGcm> _ciphers = null!;
     private long _counter;
@@ -59,10 +58,10 @@ public class SetBreakdownBenchmarks
         _key = _protector.DeriveStorageKey(_id);
         _storageKeys = new ConcurrentSieveCache<string, KeyEntry>(4096, StringComparer.Ordinal);
         _storageKeys.Set(_id, new KeyEntry(_key));
-        // As the connector: 256 stripes of SemaphoreSlim(1, 1); the stripe is hashed once per ID and kept with its storage key.
-        _gates = new SemaphoreSlim[256];
-        for (int i = 0; i < _gates.Length; i++) _gates[i] = new SemaphoreSlim(1, 1);
-        _stripe = (int)((uint)StringComparer.Ordinal.GetHashCode(_key) % (uint)_gates.Length);
+        // As the connector: Stripes.Count padded gates; the stripe is hashed once per ID and kept with its storage key.
+        _gates = new SessionConnector.Internal.PaddedGate[SessionConnector.Internal.Stripes.Count];
+        for (int i = 0; i < _gates.Length; i++) _gates[i] = new SessionConnector.Internal.PaddedGate();
+        _stripe = SessionConnector.Internal.Stripes.Of(_key);
         _ciphers = new InstancePool<AesGcm>(() => new AesGcm(Shared.FixedSecret, EnvelopeFormat.TagSize));
         _nowTicks = DateTimeOffset.UtcNow.UtcTicks;
         _metrics = new SessionMetrics("memory");
@@ -117,30 +116,20 @@ public class SetBreakdownBenchmarks
     [Benchmark]
     public byte[] Protect() => _protector.Protect(_id, 1, _payload);
 
-    /// <summary>The per-session writer gate: the stripe kept with the storage key, uncontended SemaphoreSlim Wait + Release.</summary>
+    /// <summary>The per-session writer gate: the stripe kept with the storage key, uncontended PaddedGate enter + exit (one CAS each).</summary>
     [Benchmark]
     public int UpdateGate()
     {
-        SemaphoreSlim gate = _gates[_stripe];
-        gate.Wait();
-        gate.Release();
+        SessionConnector.Internal.PaddedGate gate = _gates[_stripe];
+        if (!gate.TryEnter()) throw new InvalidOperationException("The benchmark's gate is never contended.");
+        gate.Exit();
         return 0;
     }
 
-    /// <summary>The version clock: a compare-and-swap on the process-wide last version (the clock reading is the expiry's).</summary>
+    /// <summary>The version clock: a compare-and-swap on the key's stripe line (the clock reading is the expiry's).</summary>
     [Benchmark]
-    public long NextVersion()
-    {
-        long floor = Math.Max(_version + 1, _nowTicks);
-        while (true)
-        {
-            long last = Volatile.Read(ref s_lastVersion);
-            long next = Math.Max(floor, last + 1);
-            if (Interlocked.CompareExchange(ref s_lastVersion, next, last) == last) return next;
-        }
-    }
+    public long NextVersion() => SessionConnector.Records.RecordVersions.Next(_version, _nowTicks, _stripe);
 
-    /// <summary>Storage metrics of one Set with no listener (read and write): an Enabled check per instrument and call.</summary>
     [Benchmark]
     public int Metrics()
     {

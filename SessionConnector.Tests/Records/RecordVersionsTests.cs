@@ -1,0 +1,87 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using SessionConnector.Internal;
+using SessionConnector.Records;
+using SessionConnector.Storage;
+using Xunit;
+
+namespace SessionConnector.Tests.Records;
+
+public sealed class RecordVersionsTests
+{
+    // A frozen clock: every guarantee must come from the stripes and the previous version, not from time moving.
+    private const long Now = 638_000_000_000_000_000;
+
+    [Fact]
+    public void AVersionCarriesItsStripeInTheLowBitsAndExceedsThePrevious()
+    {
+        for (int stripe = 0; stripe < Stripes.Count; stripe += 37)
+        {
+            long previous = Now + 5;
+            long v = RecordVersions.Next(previous, Now, stripe);
+            Assert.Equal(stripe, (int)(v & (Stripes.Count - 1)));
+            Assert.True(v > previous);
+            Assert.True(RecordVersions.IsPlausible(v));
+        }
+    }
+
+    [Fact]
+    public async Task VersionsAreUniqueAcrossThreadsAndGrowPerStripe()
+    {
+        const int Threads = 8, PerThread = 20_000;
+        // Few stripes, so threads share lines and race their compare-and-swaps, and many, so stripes interleave.
+        int[] stripes = [3, 3, 7, Stripes.Count - 1, 3, 7, 0, 0];
+        var issued = new List<long>[Threads];
+        var tasks = new Task[Threads];
+        for (int t = 0; t < Threads; t++)
+        {
+            int thread = t;
+            tasks[t] = Task.Run(() =>
+            {
+                var mine = new List<long>(PerThread);
+                long previous = SessionStorage.Absent + 1;
+                for (int i = 0; i < PerThread; i++)
+                {
+                    // Same previous version and the same clock reading for everyone: the worst case for uniqueness.
+                    mine.Add(RecordVersions.Next(previous, Now, i % 3 == 0 ? thread * 131 : stripes[thread]));
+                }
+
+                issued[thread] = mine;
+            });
+        }
+
+        await Task.WhenAll(tasks);
+        List<long> all = issued.SelectMany(l => l).ToList();
+        Assert.Equal(all.Count, all.Distinct().Count());
+        // Per stripe, as one thread saw them: strictly increasing (a later version of a key outranks an earlier one).
+        foreach (List<long> mine in issued)
+        {
+            foreach (IGrouping<long, long> stripe in mine.GroupBy(v => v & (Stripes.Count - 1)))
+            {
+                long[] seq = stripe.ToArray();
+                for (int i = 1; i < seq.Length; i++) Assert.True(seq[i] > seq[i - 1], $"stripe {stripe.Key}: {seq[i]} after {seq[i - 1]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ADeletionMarkerFloorFromTheStripeOutranksEveryEarlierVersionOfTheKeyAndIsOutrankedByLaterOnes()
+    {
+        const int Stripe = 11;
+        long write = RecordVersions.Next(Now, Now, Stripe);
+        long marker = RecordVersions.Next(RecordVersions.LastIssued(Stripe), Now, Stripe);
+        Assert.True(marker > write);
+        // Recreated after the delete (previous absent) on a frozen clock: still above the marker.
+        long recreated = RecordVersions.Next(SessionStorage.Absent, Now, Stripe);
+        Assert.True(recreated > marker);
+        Assert.True(RecordVersions.LastIssued(Stripe) >= recreated);
+    }
+
+    [Fact]
+    public void APlantedVersionAboveMaxCountsAsAbsent()
+    {
+        long v = RecordVersions.Next(long.MaxValue - 1, Now, 1);
+        Assert.True(RecordVersions.IsPlausible(v));
+    }
+}
