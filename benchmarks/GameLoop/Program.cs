@@ -11,6 +11,7 @@ using SessionConnector.Storage;
 // Usage: GameLoop <file-processcrash|file-powerloss|memory> [seconds=3] [workers=8] [sessions=256]
 // Prints one line: backend, operations/s, and user/sys CPU microseconds per operation (from getrusage via
 // Process.UserProcessorTime/PrivilegedProcessorTime, taken around the timed loop only, after a warm-up).
+// scripts/bench-gameloop.sh runs it against this checkout and a previous one in alternation.
 string backend = args.Length > 0 ? args[0] : "file-processcrash";
 double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 int workers = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8;
@@ -70,7 +71,7 @@ long Loop(TimeSpan duration)
 
 try
 {
-    Loop(TimeSpan.FromSeconds(Math.Min(1, seconds / 3))); // warm-up: JIT tiers, caches, file-system state
+    Loop(TimeSpan.FromSeconds(2)); // warm-up: JIT tiers (a 1 s warm-up left ~15% of the timed CPU in the JIT), caches, file-system state
     using var self = Process.GetCurrentProcess();
     self.Refresh();
     TimeSpan user0 = self.UserProcessorTime, sys0 = self.PrivilegedProcessorTime;
