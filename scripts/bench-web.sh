@@ -4,7 +4,9 @@
 #    (POST /counter) endpoint, of samples/WebApi published with NativeAOT versus the same app on ASP.NET Core's
 #    AddSession + AddDistributedMemoryCache (samples/WebApi.Baseline, JIT: AddSession is not AOT-clean);
 #  - NativeAOT start -> first session response, versus the same binary with sessions off (WEBAPI_SESSIONS=off).
-# Usage: bash scripts/bench-web.sh [--duration 10] [--connections 16] [--rounds 3] [--runs 15]
+# Usage: bash scripts/bench-web.sh [--duration 10] [--connections 16] [--rounds 3] [--runs 15] [--sessions 1]
+# --sessions N logs in N users and cycles their cookies request by request (default 1: every connection on one session,
+# so writes, atomic per session, run one at a time: a figure of one user's write latency, not of the store's throughput).
 # The apps are measured in interleaved rounds (and start-up runs interleaved too), and medians reported, so a load
 # spike on a shared machine hits every contender alike instead of one.
 # Installs wrk from Debian's packages if missing. Reuses artifacts/aot/WebApi (the AOT gate's output) when present.
@@ -13,13 +15,14 @@ cd "$(dirname "$0")/.."
 source scripts/lib/aot-publish.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-duration=10; connections=16; runs=15; rounds=3
+duration=10; connections=16; runs=15; rounds=3; sessions=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --sessions) sessions=$2; shift 2 ;;
     *) echo "unknown option $1"; exit 2 ;;
   esac
 done
@@ -44,6 +47,15 @@ baseline_dll=samples/WebApi.Baseline/bin/Release/net10.0/WebApi.Baseline.dll
 cat >"$out/post.lua" <<'LUA'
 wrk.method = "POST"
 LUA
+# One of the logged-in users' cookies per request, cycling (--sessions N); the method comes from WRK_METHOD.
+cat >"$out/cookies.lua" <<'LUA'
+local cookies, n, method = {}, 0, os.getenv("WRK_METHOD")
+for line in io.lines(os.getenv("WRK_COOKIES")) do cookies[#cookies + 1] = line end
+request = function()
+  n = n + 1
+  return wrk.format(method, nil, { ["Cookie"] = cookies[(n % #cookies) + 1] })
+end
+LUA
 
 key=$(head -c 32 /dev/urandom | base64 -w0)
 pid=""
@@ -66,13 +78,20 @@ stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid="
 # measure NAME PORT: logs in once, then wrk on the read and the write endpoint with that cookie.
 measure() {
   local name=$1 port=$2 base="http://127.0.0.1:$2"
-  local cookie
-  cookie=$(curl -s -D - -o /dev/null -X POST "$base/login?user=bench" | tr -d '\r' | sed -nE 's/^[Ss]et-[Cc]ookie: (sid=[^;]*).*/\1/p' | head -1)
-  [ -n "$cookie" ] || { echo "!! $name: login set no cookie"; exit 1; }
+  local cookie cookies="$out/$name.cookies"
+  : >"$cookies"
+  for i in $(seq 1 "$sessions"); do
+    cookie=$(curl -s -D - -o /dev/null -X POST "$base/login?user=bench$i" | tr -d '\r' | sed -nE 's/^[Ss]et-[Cc]ookie: (sid=[^;]*).*/\1/p' | head -1)
+    [ -n "$cookie" ] || { echo "!! $name: login set no cookie"; exit 1; }
+    echo "$cookie" >>"$cookies"
+  done
   for kind in read write; do
     local args=(); [ "$kind" = write ] && args=(-s "$out/post.lua")
-    wrk -t1 -c"$connections" -d3s "${args[@]}" -H "Cookie: $cookie" "$base/counter" >/dev/null   # warm-up (JIT tiers, caches)
-    wrk -t1 -c"$connections" -d"${duration}s" --latency "${args[@]}" -H "Cookie: $cookie" "$base/counter" >"$out/$name.$kind.wrk"
+    local method=GET; [ "$kind" = write ] && method=POST
+    if [ "$sessions" -gt 1 ]; then args=(-s "$out/cookies.lua"); else args+=(-H "Cookie: $cookie"); fi
+    export WRK_COOKIES="$cookies" WRK_METHOD="$method"
+    wrk -t1 -c"$connections" -d3s "${args[@]}" "$base/counter" >/dev/null   # warm-up (JIT tiers, caches)
+    wrk -t1 -c"$connections" -d"${duration}s" --latency "${args[@]}" "$base/counter" >"$out/$name.$kind.wrk"
     local rps p99 non2xx
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out/$name.$kind.wrk")
     p99=$(awk '$1 == "99%" {print $2}' "$out/$name.$kind.wrk")
@@ -139,9 +158,10 @@ for name, t in times.items():
 PY
 cat "$out/startup.txt"
 
-python3 - "$out" "$duration" "$connections" "$runs" <<'PY'
+python3 - "$out" "$duration" "$connections" "$runs" "$sessions" <<'PY'
 import os, platform, subprocess, sys
-out, duration, connections, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+out, duration, connections, runs, sessions = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+sessions_text = "one logged-in cookie" if sessions == 1 else f"{sessions} logged-in users' cookies cycled per request"
 import statistics
 rounds = {}
 for line in open(os.path.join(out, "figures.txt")):
@@ -166,7 +186,7 @@ lines = [
     "Written by `bash scripts/bench-web.sh` (do not edit by hand). The same minimal API (`samples/WebApi`: login, counter,",
     "logout, whoami) on SessionConnector published with NativeAOT (`PublishAot`, `TrimMode=full`), and on ASP.NET Core's",
     "`AddSession` + `AddDistributedMemoryCache` (`samples/WebApi.Baseline`, JIT: `AddSession` is not AOT-clean).",
-    f"wrk, 1 thread, {connections} connections, {duration} s per run after a 3 s warm-up, one logged-in cookie, median of",
+    f"wrk, 1 thread, {connections} connections, {duration} s per run after a 3 s warm-up, {sessions_text}, median of",
     f"{nrounds} interleaved rounds; client and",
     f"server share the machine ({os.cpu_count()} cores, {cpu}), so absolute numbers are lower than on a dedicated box;",
     "the ratios are the figures to read. SessionConnector encrypts every record (AES-256-GCM); AddSession stores its",

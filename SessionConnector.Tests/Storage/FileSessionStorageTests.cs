@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Runtime.Versioning;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
 using SessionConnector;
@@ -159,6 +160,42 @@ public sealed class FileSessionStorageTests : IDisposable
         Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, new byte[] { 8 }, null, 1, 2));
         Assert.Equal(new byte[] { 7 }, s.Read(Key)!.Value.Value);
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
+    }
+
+    [Fact]
+    public async Task AsyncDurableWritesAndDeletesFsyncOnADurableIoThreadNotThePool()
+    {
+        // On Unix an "async" fsync blocks its thread; on the pool that starved a web app's concurrent writes (issue 27).
+        var ops = new FailingOperations();
+        using var s = Open(ops);
+        Assert.True(await s.TryWriteAsync(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1));
+        Assert.True(await s.DeleteAsync(Key));
+        Assert.Equal(["SessionConnector durable I/O"], ops.FlushThreads.Distinct());
+        Assert.Equal(3, ops.FlushThreads.Count); // the record's fsync and the directory's, then the delete's directory fsync
+
+        // Sync writes block their caller, as asked; writes without fsyncs are short and stay inline too.
+        s.TryWrite(Key, new byte[] { 2 }, null, SessionStorage.Absent, 2);
+        Assert.DoesNotContain("SessionConnector durable I/O", ops.FlushThreads.Skip(3));
+        var fast = new FailingOperations();
+        using var p = Open(fast, FileDurability.ProcessCrash);
+        Assert.True(await p.TryWriteAsync(Key, new byte[] { 3 }, null, SessionStorage.AnyVersion, 3));
+        Assert.Empty(fast.FlushThreads);
+    }
+
+    [Fact]
+    public async Task AFailedFsyncFailsTheAsyncDurableWriteOrDeleteAndKeepsThePreviousRecord()
+    {
+        using (var ok = Open()) ok.TryWrite(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
+        using var flush = Open(new FailingOperations { FailFlush = true });
+        await Assert.ThrowsAsync<SessionStorageException>(async () => await flush.TryWriteAsync(Key, new byte[] { 8 }, null, 1, 2));
+        Assert.Equal(new byte[] { 7 }, flush.Read(Key)!.Value.Value);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
+
+        // The directory fsync fails after the rename: the write is not acknowledged, and neither is the delete.
+        using var directory = Open(new FailingOperations { FailDirectoryFlush = true });
+        var e = await Assert.ThrowsAsync<SessionStorageException>(async () => await directory.TryWriteAsync(Key, new byte[] { 9 }, null, 1, 2));
+        Assert.IsType<IOException>(e.InnerException);
+        await Assert.ThrowsAsync<SessionStorageException>(async () => await directory.DeleteAsync(Key));
     }
 
     [Fact]
@@ -450,6 +487,9 @@ public sealed class FileSessionStorageTests : IDisposable
         public int Flushes, DirectoryFlushes;
         public List<UnixFileMode> TempFileModes { get; } = new();
 
+        /// <summary>The name of the thread of each fsync (file or directory), in order.</summary>
+        public List<string?> FlushThreads { get; } = new();
+
         public override void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, bool durable)
         {
             if (FailWrite)
@@ -464,6 +504,7 @@ public sealed class FileSessionStorageTests : IDisposable
         public override void Flush(FileStream stream)
         {
             Flushes++;
+            lock (FlushThreads) FlushThreads.Add(Thread.CurrentThread.Name);
             if (FailFlush) throw new IOException("Input/output error");
             base.Flush(stream);
         }
@@ -478,6 +519,7 @@ public sealed class FileSessionStorageTests : IDisposable
         public override void FlushDirectory(string directory)
         {
             DirectoryFlushes++;
+            lock (FlushThreads) FlushThreads.Add(Thread.CurrentThread.Name);
             if (FailDirectoryFlush) throw new IOException("Input/output error");
             base.FlushDirectory(directory);
         }

@@ -19,7 +19,14 @@ public sealed partial class FileSessionStorage
     {
         int stripe = ValidateKey(key);
         using StripeLock held = await LockStripe(stripe, async, cancellationToken).ConfigureAwait(false);
-        // The rest is short, bounded file work; it runs on the thread that owns the stripe.
+        // An async durable write blocks in fsync for milliseconds: it runs on a durable-I/O thread, not a pool thread (see
+        // DurableIoThreads). The stripe stays held until it is done, and the token is not passed on: a write that started
+        // finishes, so the lock is never released under a half-done write. Without fsyncs the file work is short and runs here.
+        if (async && _durable)
+        {
+            return await DurableIoThreads.Run(() => WriteLocked(key, value.Span, expiresAt, expectedVersion, newVersion)).ConfigureAwait(false);
+        }
+
         return WriteLocked(key, value.Span, expiresAt, expectedVersion, newVersion);
     }
 
@@ -27,6 +34,13 @@ public sealed partial class FileSessionStorage
     {
         int stripe = ValidateKey(key);
         using StripeLock held = await LockStripe(stripe, async, cancellationToken).ConfigureAwait(false);
+        // A durable delete fsyncs the directory: off the thread pool like a durable write (see WriteCore).
+        if (async && _durable) return await DurableIoThreads.Run(() => DeleteLocked(key)).ConfigureAwait(false);
+        return DeleteLocked(key);
+    }
+
+    private bool DeleteLocked(string key)
+    {
         string path = RecordPath(key);
         bool existed = CurrentVersion(path) != Absent;
         DeleteRecordFile(path);
