@@ -74,34 +74,36 @@ public abstract class SharedStorageContractTests : StorageContractTests
     [Fact]
     public async Task SignOutEverywhereOnOneNodeIsNeverServedByTheOtherAfterItSawIt()
     {
-        string store = NewStore();
-        byte[] secret = RandomNumberGenerator.GetBytes(32);
-        using SessionStorageConnector a = Connector(store, secret);
-        using SessionStorageConnector b = Connector(store, secret);
+        (SessionStorageConnector a, SessionStorageConnector b) = TwoNodes();
         await PrincipalScenarios.OtherNodeStopsServingAfterTheBump(a, b, PropagationBound, Output);
     }
 
     [Fact]
     public async Task AHundredConcurrentLoginsOnTwoNodesUnderACapOfThreeLeaveExactlyThree()
     {
-        string store = NewStore();
-        byte[] secret = RandomNumberGenerator.GetBytes(32);
-        using SessionStorageConnector a = Connector(store, secret, capped: true);
-        using SessionStorageConnector b = Connector(store, secret, capped: true);
+        (SessionStorageConnector a, SessionStorageConnector b) = TwoNodes(capped: true);
         await PrincipalScenarios.AHundredConcurrentLoginsOnTwoNodesUnderACapOfThreeLeaveExactlyThree(a, b);
     }
 
     [Fact]
     public async Task AThousandSessionsOfOnePrincipalEndWithOneWrite()
     {
-        string store = NewStore();
-        byte[] secret = RandomNumberGenerator.GetBytes(32);
-        using SessionStorageConnector a = Connector(store, secret);
-        using SessionStorageConnector b = Connector(store, secret);
+        (SessionStorageConnector a, SessionStorageConnector b) = TwoNodes();
         await PrincipalScenarios.AThousandSessionsSignedOut(a, b, PropagationBound, Output);
     }
 
-    private SessionStorageConnector Connector(string store, byte[] secret, bool capped = false) =>
+    /// <summary>
+    /// Two nodes on one fresh store, sharing a key, each caching for five minutes (capped: 3 sessions a principal);
+    /// disposed with the test.
+    /// </summary>
+    private (SessionStorageConnector A, SessionStorageConnector B) TwoNodes(bool capped = false)
+    {
+        string store = NewStore();
+        byte[] secret = RandomNumberGenerator.GetBytes(32);
+        return (Owned(Connector(store, secret, capped)), Owned(Connector(store, secret, capped)));
+    }
+
+    private SessionStorageConnector Connector(string store, byte[] secret, bool capped) =>
         new(Open(store), new SessionConnectorOptions
         {
             Keys = SessionKeyRing.FromSecret(secret),

@@ -73,12 +73,15 @@ public abstract class StorageContractTests : IDisposable
         else Thread.Sleep(duration);
     }
 
-    private SessionStorage Create()
+    /// <summary>Disposes <paramref name="disposable"/> with the test.</summary>
+    protected T Owned<T>(T disposable)
+        where T : IDisposable
     {
-        SessionStorage storage = CreateStorage(Clock);
-        _created.Add(storage);
-        return storage;
+        _created.Add(disposable);
+        return disposable;
     }
+
+    private SessionStorage Create() => Owned(CreateStorage(Clock));
 
     [Fact]
     public void WhenAbsentIsExpectedWriteSucceedsOnlyWithoutALiveRecord()
