@@ -1,7 +1,6 @@
 using System;
 using System.IO;
-using SessionConnector.Cli.Tests.Infrastructure;
-using SessionConnector.Tests.Support;
+using SessionConnector.Cli.Tests.Support;
 using Xunit;
 
 namespace SessionConnector.Cli.Tests;

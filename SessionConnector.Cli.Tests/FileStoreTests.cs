@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
-using SessionConnector.Cli.Tests.Infrastructure;
+using SessionConnector.Cli.Tests.Support;
 using SessionConnector.Storage;
 using Xunit;
 using Xunit.Abstractions;

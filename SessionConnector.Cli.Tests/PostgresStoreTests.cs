@@ -2,11 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Threading;
-using SessionConnector.Cli.Tests.Infrastructure;
+using SessionConnector.Cli.Tests.Support;
 using SessionConnector.Postgres;
-using SessionConnector.Postgres.Tests.Infrastructure;
 using SessionConnector.Storage;
-using SessionConnector.Tests.Support;
 using Xunit;
 
 namespace SessionConnector.Cli.Tests;

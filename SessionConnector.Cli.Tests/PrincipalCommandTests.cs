@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using SessionConnector.Cli.Tests.Infrastructure;
+using SessionConnector.Cli.Tests.Support;
 using SessionConnector.Storage;
 using Xunit;
 

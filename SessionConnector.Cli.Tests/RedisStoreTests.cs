@@ -1,9 +1,8 @@
 using System;
 using System.Linq;
 using System.Text.Json;
-using SessionConnector.Cli.Tests.Infrastructure;
+using SessionConnector.Cli.Tests.Support;
 using SessionConnector.Redis;
-using SessionConnector.Redis.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Cli.Tests.Infrastructure;
+using SessionConnector.Cli.Tests.Support;
 using SessionConnector.Maintenance;
 using SessionConnector.Storage;
 using Xunit;

@@ -6,8 +6,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Postgres.Tests.Infrastructure;
-using SessionConnector.Tests.Support;
+using SessionConnector.Postgres.Tests.Support;
 using Xunit;
 
 namespace SessionConnector.Postgres.Tests;
@@ -92,7 +91,7 @@ public sealed class ConnectorTests
         // Each node's cache converges through NOTIFY.
         foreach (SessionStorageConnector node in new[] { a, b })
         {
-            TestNodes.WaitUntil(() => (long)node.Get<SessionBag>(id)!["n"]! == 400L, TimeSpan.FromSeconds(3));
+            Poll.Until(() => (long)node.Get<SessionBag>(id)!["n"]! == 400L, TimeSpan.FromSeconds(3));
             Assert.Equal(400L, (await node.GetAsync<SessionBag>(id))!["n"]);
         }
     }

@@ -4,137 +4,62 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
-using SessionConnector.Postgres.Tests.Infrastructure;
+using SessionConnector.Postgres.Tests.Support;
 using SessionConnector.Storage;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace SessionConnector.Postgres.Tests;
 
+/// <summary>The storage contract on PostgreSQL (<see cref="SharedStorageContractTests"/>), then what only PostgreSQL has.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresSessionStorageTests
+public sealed class PostgresSessionStorageTests : SharedStorageContractTests
 {
     private readonly PostgresServer _server;
 
-    // Storage keys have the connector's shape: 43 base64url characters.
-    private static readonly string K = new('k', 43);
-    private static readonly string A = new('a', 43);
+    public PostgresSessionStorageTests(PostgresServer server, ITestOutputHelper output)
+        : base(output) => _server = server;
 
-    public PostgresSessionStorageTests(PostgresServer server) => _server = server;
+    // Expired rows stay, invisible, until the sweep deletes them.
+    protected override bool ExpiredRecordsStayUntilSwept => true;
 
-    [Fact]
-    public void WhenAbsentIsExpectedWriteSucceedsOnlyWithoutALiveRecord()
+    // Each sequence gets a fresh table and keeps a listening connection until the end: few sequences, within the pool.
+    protected override (int Normal, int Long) ModelIterations => (40, 1_000);
+
+    // NOTIFY is delivered after the commit, over the listener's own connection.
+    protected override TimeSpan PropagationBound => TimeSpan.FromMilliseconds(500);
+
+    protected override string NewStore() => TestNodes.NewTable();
+
+    protected override SessionStorage Open(string store) => TestNodes.Storage(_server, store);
+
+    // One shared data source for the many sequences; a fresh table (a fresh, empty store) for each.
+    protected override SessionStorage CreateModelStorage(FakeTimeProvider clock)
     {
-        using PostgresSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewTable());
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, 10));
-        Assert.False(storage.TryWrite(K, new byte[] { 2 }, null, SessionStorage.Absent, 11));
-        StoredRecord record = Assert.NotNull(storage.Read(K));
-        Assert.Equal(new byte[] { 1 }, record.Value);
-        Assert.Equal(10, record.Version);
+        var storage = PostgresSessionStorage.Connect(new PostgresSessionStorageOptions
+        {
+            DataSource = _server.Admin, TableName = TestNodes.NewTable(), SweepInterval = Timeout.InfiniteTimeSpan,
+        });
+        storage.EnsureSchema();
+        return storage;
     }
 
-    [Fact]
-    public void WhenVersionDiffersWriteFailsAndLeavesTheRecord()
+    protected override (long InvalidationsReceived, long FullInvalidations) InvalidationCounts(SessionStorage storage) =>
+        (((PostgresSessionStorage)storage).InvalidationsReceived, ((PostgresSessionStorage)storage).FullInvalidations);
+
+    // The expiry is data: a column in Unix milliseconds, NULL for none.
+    protected override void AssertStoredExpiry(SessionStorage storage, string key, DateTimeOffset? expiresAt)
     {
-        using PostgresSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewTable());
-        // Versions beyond 2^53 compare exactly (bigint, never a double).
-        const long v1 = 638_000_000_000_000_001;
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, v1));
-        Assert.False(storage.TryWrite(K, new byte[] { 2 }, null, v1 + 1, v1 + 2));
-        Assert.False(storage.TryWrite(K, new byte[] { 2 }, null, v1 - 1, v1 + 2));
-        Assert.True(storage.TryWrite(K, new byte[] { 3 }, null, v1, v1 + 1));
-        StoredRecord record = Assert.NotNull(storage.Read(K));
-        Assert.Equal(new byte[] { 3 }, record.Value);
-        Assert.Equal(v1 + 1, record.Version);
-        // A versioned write on a missing record is refused too.
-        Assert.False(storage.TryWrite(A, new byte[] { 1 }, null, 5, 6));
-        Assert.Null(storage.Read(A));
+        string table = ((PostgresSessionStorage)storage).TableName;
+        if (expiresAt is { } at) Assert.Equal(at.ToUnixTimeMilliseconds(), TestNodes.Scalar(_server, $"SELECT expires_at FROM {table} WHERE key = '{key}'"));
+        else Assert.Equal(1, TestNodes.Scalar(_server, $"SELECT count(*) FROM {table} WHERE key = '{key}' AND expires_at IS NULL"));
     }
 
-    [Fact]
-    public void WhenAnyVersionIsExpectedWriteIsUnconditional()
-    {
-        using PostgresSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewTable());
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, null, SessionStorage.AnyVersion, 5));
-        Assert.True(storage.TryWrite(K, new byte[] { 2 }, null, SessionStorage.AnyVersion, 6));
-        Assert.Equal(6, storage.Read(K)!.Value.Version);
-    }
-
-    [Fact]
-    public void WriteStoresTheExpiryAsDataAndReadReturnsIt()
-    {
-        string table = TestNodes.NewTable();
-        using PostgresSessionStorage storage = TestNodes.Storage(_server, table);
-        DateTimeOffset at = DateTimeOffset.UtcNow.AddSeconds(30);
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, at, SessionStorage.Absent, 1));
-        Assert.Equal(at.ToUnixTimeMilliseconds(), TestNodes.Scalar(_server, $"SELECT expires_at FROM {table} WHERE key = '{K}'"));
-        Assert.Equal(at.ToUnixTimeMilliseconds(), storage.Read(K)!.Value.ExpiresAt!.Value.ToUnixTimeMilliseconds());
-
-        // Rewriting without expiry clears it.
-        Assert.True(storage.TryWrite(K, new byte[] { 2 }, null, 1, 2));
-        Assert.Equal(1, TestNodes.Scalar(_server, $"SELECT count(*) FROM {table} WHERE key = '{K}' AND expires_at IS NULL"));
-        Assert.Null(storage.Read(K)!.Value.ExpiresAt);
-    }
-
-    [Fact]
-    public void WhenExpiryPassesTheRecordIsInvisibleAndCountsAsAbsent()
-    {
-        string table = TestNodes.NewTable();
-        using PostgresSessionStorage storage = TestNodes.Storage(_server, table);
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, DateTimeOffset.UtcNow.AddMilliseconds(300), SessionStorage.Absent, 1));
-        Assert.NotNull(storage.Read(K));
-        Thread.Sleep(600);
-        Assert.Null(storage.Read(K));
-        // Still a row (the sweep has not run), yet no write may treat it as live.
-        Assert.Equal(1, TestNodes.Scalar(_server, $"SELECT count(*) FROM {table}"));
-        Assert.False(storage.TryWrite(K, new byte[] { 2 }, null, 1, 2));
-        Assert.True(storage.TryWrite(K, new byte[] { 2 }, null, SessionStorage.Absent, 2));
-        Assert.Equal(2, storage.Read(K)!.Value.Version);
-    }
-
-    [Fact]
-    public void DeleteReportsWhetherALiveRecordExisted()
-    {
-        using PostgresSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewTable());
-        Assert.False(storage.Delete(K));
-        storage.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        Assert.True(storage.Delete(K));
-        Assert.Null(storage.Read(K));
-        Assert.False(storage.Delete(K));
-        storage.TryWrite(A, new byte[] { 1 }, DateTimeOffset.UtcNow.AddMilliseconds(-10), SessionStorage.AnyVersion, 1);
-        Assert.False(storage.Delete(A));
-    }
-
-    [Fact]
-    public void TryDeleteRemovesOnlyTheExpectedVersion()
-    {
-        using PostgresSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewTable());
-        storage.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, 7);
-        Assert.False(storage.TryDelete(K, 6));
-        Assert.NotNull(storage.Read(K));
-        Assert.True(storage.TryDelete(K, 7));
-        Assert.Null(storage.Read(K));
-        Assert.False(storage.TryDelete(K, 7));
-        // An expired record at the expected version is the one a maintenance walk refused: it goes too.
-        storage.TryWrite(A, new byte[] { 1 }, DateTimeOffset.UtcNow.AddMilliseconds(-10), SessionStorage.AnyVersion, 3);
-        Assert.True(storage.TryDelete(A, 3));
-    }
-
-    [Fact]
-    public async Task AsyncTwinsBehaveLikeTheSyncOnes()
-    {
-        await using PostgresSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewTable());
-        Assert.True(await storage.TryWriteAsync(K, new byte[] { 1 }, null, SessionStorage.Absent, 1));
-        Assert.False(await storage.TryWriteAsync(K, new byte[] { 2 }, null, SessionStorage.Absent, 2));
-        Assert.Equal(new byte[] { 1 }, (await storage.ReadAsync(K))!.Value.Value);
-        Assert.False(await storage.TryDeleteAsync(K, 2));
-        Assert.True(await storage.DeleteAsync(K));
-        Assert.Null(await storage.ReadAsync(K));
-        await storage.TryWriteAsync(A, new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        await storage.ClearAsync();
-        Assert.Null(await storage.ReadAsync(A));
-        await storage.FlushAsync();
-    }
+    // Still a row (the sweep has not run), yet no read or write treats it as live.
+    protected override void AssertExpiredRecordState(SessionStorage storage, string key) =>
+        Assert.Equal(1, TestNodes.Scalar(_server, $"SELECT count(*) FROM {((PostgresSessionStorage)storage).TableName} WHERE key = '{key}'"));
 
     [Fact]
     public void ClearRemovesEveryRowOfThisTableAndNoneOfAnother()
@@ -169,23 +94,6 @@ public sealed class PostgresSessionStorageTests
         Assert.Equal(620, seen.Distinct().Count());
         Assert.Equal(seen.OrderBy(k => k, StringComparer.Ordinal), seen);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => { await foreach (var _ in storage.EnumerateAsync(0)) { } });
-    }
-
-    [Fact]
-    public void OtherNodesReceiveInvalidationsAndTheWriterIgnoresItsOwn()
-    {
-        string table = TestNodes.NewTable();
-        using PostgresSessionStorage a = TestNodes.Storage(_server, table);
-        using PostgresSessionStorage b = TestNodes.Storage(_server, table);
-        a.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        a.TryWrite(K, new byte[] { 2 }, null, 1, 2);
-        Assert.False(a.TryWrite(K, new byte[] { 3 }, null, 1, 3)); // refused: announces nothing
-        a.Delete(K);
-        a.Clear();
-        TestNodes.WaitUntil(() => b.InvalidationsReceived == 4, TimeSpan.FromSeconds(3));
-        Assert.Equal(4, b.InvalidationsReceived);
-        Assert.Equal(0, a.InvalidationsReceived);
-        Assert.True(b.FullInvalidations >= 1);
     }
 
     [Fact]
@@ -265,15 +173,6 @@ public sealed class PostgresSessionStorageTests
         Assert.Equal("public." + table, a.NotifyChannel);
         a.Dispose();
         Assert.Equal(1, TestNodes.Scalar(_server, "SELECT 1"));
-    }
-
-    [Fact]
-    public void KeysThatAreNotStorageKeysAreRefused()
-    {
-        using PostgresSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewTable());
-        Assert.Throws<ArgumentException>(() => storage.Read("k"));
-        Assert.Throws<ArgumentException>(() => storage.TryWrite("admin:" + K, new byte[] { 1 }, null, SessionStorage.Absent, 1));
-        Assert.Throws<ArgumentException>(() => storage.Delete(K[..42] + "'"));
     }
 
     /// <summary>Inserts rows with raw SQL (keys are 43 characters, unique per call through <paramref name="prefix"/>).</summary>

@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Postgres.Tests.Infrastructure;
+using SessionConnector.Postgres.Tests.Support;
 using SessionConnector.Storage;
 using Xunit;
 
@@ -27,7 +27,7 @@ public sealed class RestartTests
         Assert.Throws<SessionStorageException>(() => storage.TryWrite(K, new byte[] { 2 }, null, 1, 2));
         Assert.Throws<SessionStorageException>(() => storage.Delete(K));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"failing took {watch.Elapsed}");
-        TestNodes.WaitUntil(() => !storage.IsListening, TimeSpan.FromSeconds(15));
+        Poll.Until(() => !storage.IsListening, TimeSpan.FromSeconds(15));
         Assert.False(storage.IsListening);
 
         server.Start();
@@ -50,7 +50,7 @@ public sealed class RestartTests
         // Nothing was lost or half-applied: the refused write left version 1.
         Assert.Equal(1, Assert.NotNull(record).Version);
         Assert.True(storage.TryWrite(K, new byte[] { 3 }, null, 1, 3));
-        TestNodes.WaitUntil(() => storage.IsListening, TimeSpan.FromSeconds(15));
+        Poll.Until(() => storage.IsListening, TimeSpan.FromSeconds(15));
         Assert.True(storage.IsListening);
     }
 
@@ -69,15 +69,15 @@ public sealed class RestartTests
         long clearsBefore = readerStorage.FullInvalidations;
 
         server.Stop(immediate: true);
-        TestNodes.WaitUntil(() => !readerStorage.IsListening, TimeSpan.FromSeconds(15));
+        Poll.Until(() => !readerStorage.IsListening, TimeSpan.FromSeconds(15));
         Assert.True(readerStorage.FullInvalidations > clearsBefore);
         server.Start();
-        TestNodes.WaitUntil(() => readerStorage.IsListening, TimeSpan.FromSeconds(20));
+        Poll.Until(() => readerStorage.IsListening, TimeSpan.FromSeconds(20));
         Assert.True(readerStorage.IsListening);
 
         // A change made after the reconnect reaches the reader's long-lived cache again.
         UpdateWithRetry(writer, id, "2");
-        TestNodes.WaitUntil(() => reader.Get<SessionBag>(id)!["v"] as string == "2", TimeSpan.FromSeconds(3));
+        Poll.Until(() => reader.Get<SessionBag>(id)!["v"] as string == "2", TimeSpan.FromSeconds(3));
         Assert.Equal("2", reader.Get<SessionBag>(id)!["v"]);
     }
 

@@ -6,7 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 using NpgsqlTypes;
-using SessionConnector.Postgres.Tests.Infrastructure;
+using SessionConnector.Postgres.Tests.Support;
 using SessionConnector.Storage;
 using Xunit;
 
@@ -108,7 +108,7 @@ public sealed class SweepTests
             Assert.Empty(errors);
             Assert.True(writes > 100, $"only {writes} writes in 4 s");
             // Everything expired is gone (swept or revived); give the last round a moment.
-            TestNodes.WaitUntil(() => TestNodes.Scalar(_server, $"SELECT count(*) FROM {table} WHERE expires_at <= (extract(epoch from now()) * 1000)::bigint") == 0, TimeSpan.FromSeconds(10));
+            Poll.Until(() => TestNodes.Scalar(_server, $"SELECT count(*) FROM {table} WHERE expires_at <= (extract(epoch from now()) * 1000)::bigint") == 0, TimeSpan.FromSeconds(10));
             Assert.Equal(0, TestNodes.Scalar(_server, $"SELECT count(*) FROM {table} WHERE expires_at <= (extract(epoch from now()) * 1000)::bigint"));
             Assert.True(nodes.Sum(n => n.RowsSwept) > 0);
             // No request waited anywhere near the statement timeout (5 s) behind the sweep.

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Redis.Tests.Infrastructure;
+using SessionConnector.Redis.Tests.Support;
 using SessionConnector.Storage;
 using StackExchange.Redis;
 using Xunit;
@@ -145,7 +145,7 @@ public sealed class ClusterTests
         }
 
         a.Delete(ids[0]);
-        RedisSessionStorageTests.WaitUntil(() => b.Get<SessionBag>(ids[0]) is null, TimeSpan.FromSeconds(2));
+        Poll.Until(() => b.Get<SessionBag>(ids[0]) is null, TimeSpan.FromSeconds(2));
         Assert.Null(b.Get<SessionBag>(ids[0]));
         Assert.True(bStorage.InvalidationsReceived >= ids.Length + 1);
     }
@@ -164,7 +164,7 @@ public sealed class ClusterTests
         a.Update(id, TestNodes.Bag("v", "2"));
         Assert.StartsWith("seen ", b.ReadLine(TimeSpan.FromSeconds(10)));
         Assert.Equal("True", b.Ask($"update {id} v fromb"));
-        RedisSessionStorageTests.WaitUntil(() => a.Get<SessionBag>(id)!["v"] as string == "fromb", TimeSpan.FromSeconds(2));
+        Poll.Until(() => a.Get<SessionBag>(id)!["v"] as string == "fromb", TimeSpan.FromSeconds(2));
         Assert.Equal("fromb", a.Get<SessionBag>(id)!["v"]);
         Assert.Equal("started", b.Ask($"waitfor {id} v <null> 2000"));
         a.Delete(id);
@@ -184,19 +184,19 @@ public sealed class ClusterTests
         _cluster.Kill(subscribed);
         try
         {
-            RedisSessionStorageTests.WaitUntil(() => bStorage.FullInvalidations > clearsBefore, TimeSpan.FromSeconds(5));
+            Poll.Until(() => bStorage.FullInvalidations > clearsBefore, TimeSpan.FromSeconds(5));
             Assert.True(bStorage.FullInvalidations > clearsBefore, "losing the subscription's node did not empty the cache");
 
             // Once the cluster has settled the client subscribes elsewhere and a message again refreshes b's cache.
             using SessionStorageConnector a = Connector(prefix, secret);
             string id = SessionStorageConnector.GenerateId();
-            RedisSessionStorageTests.WaitUntil(() => TrySet(a, id), TimeSpan.FromSeconds(20));
-            RedisSessionStorageTests.WaitUntil(() => bStorage.IsSubscriptionConnected, TimeSpan.FromSeconds(20));
+            Poll.Until(() => TrySet(a, id), TimeSpan.FromSeconds(20));
+            Poll.Until(() => bStorage.IsSubscriptionConnected, TimeSpan.FromSeconds(20));
             Assert.True(bStorage.IsSubscriptionConnected, "the subscription did not come back on another node");
             Thread.Sleep(1500); // past the grace period, so only a message can refresh b from here on
             Assert.Equal("1", b.Get<SessionBag>(id)!["v"]);
             a.Update(id, TestNodes.Bag("v", "2"));
-            RedisSessionStorageTests.WaitUntil(() => b.Get<SessionBag>(id)!["v"] as string == "2", TimeSpan.FromSeconds(2));
+            Poll.Until(() => b.Get<SessionBag>(id)!["v"] as string == "2", TimeSpan.FromSeconds(2));
             Assert.Equal("2", b.Get<SessionBag>(id)!["v"]);
         }
         finally

@@ -3,9 +3,8 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
-using SessionConnector.Redis.Tests.Infrastructure;
+using SessionConnector.Redis.Tests.Support;
 using SessionConnector.Storage;
-using SessionConnector.Tests.Support;
 using StackExchange.Redis;
 using Xunit;
 using Xunit.Abstractions;
@@ -15,7 +14,7 @@ namespace SessionConnector.Redis.Tests;
 /// <summary>
 /// Two app processes (this assembly's `worker node` mode) update shared sessions while one cluster primary fails over,
 /// once without and once with <see cref="RedisSessionStorageOptions.WaitForReplicas"/>, and count acknowledged
-/// updates that were lost, stale reads and errors (see Infrastructure/FailoverLoad.cs for how). The figures go to the test
+/// updates that were lost, stale reads and errors (see Support/FailoverLoad.cs for how). The figures go to the test
 /// output; docs/redis.md quotes a long run (SESSIONCONNECTOR_LONG=1: 5 failovers per mode instead of 1).
 /// </summary>
 [Collection(RedisClusterCollection.Name)]
@@ -115,7 +114,7 @@ public sealed class FailoverTests
         int primary = _cluster.PrimaryFor(key);
         int replica = _cluster.ReplicaOf(primary);
         _cluster.Failover(replica);
-        RedisSessionStorageTests.WaitUntil(() => IsPrimary(replica), TimeSpan.FromSeconds(20));
+        Poll.Until(() => IsPrimary(replica), TimeSpan.FromSeconds(20));
         Assert.True(IsPrimary(replica));
         _cluster.WaitHealthy(TimeSpan.FromSeconds(30));
 
@@ -193,7 +192,7 @@ public sealed class FailoverTests
                 break;
         }
 
-        RedisSessionStorageTests.WaitUntil(() => IsPrimary(replica), TimeSpan.FromSeconds(20));
+        Poll.Until(() => IsPrimary(replica), TimeSpan.FromSeconds(20));
         Assert.True(IsPrimary(replica), $"the replica on {replica} did not take over from {primary}");
         double takeoverMs = failover.Elapsed.TotalMilliseconds;
         // The killed node comes back empty (no persistence) and rejoins as the new primary's replica.

@@ -6,7 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Diagnostics;
-using SessionConnector.Redis.Tests.Infrastructure;
+using SessionConnector.Redis.Tests.Support;
 using SessionConnector.Storage;
 using Xunit;
 
@@ -95,7 +95,7 @@ public sealed class FaultTests
             _server.Start();
         }
 
-        RedisSessionStorageTests.WaitUntil(() =>
+        Poll.Until(() =>
         {
             try
             {
@@ -156,7 +156,7 @@ public sealed class FaultTests
             _server.Resume();
         }
 
-        RedisSessionStorageTests.WaitUntil(() =>
+        Poll.Until(() =>
         {
             try
             {

@@ -5,7 +5,7 @@ using System.Net.Http;
 using System.Net.WebSockets;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Redis.Tests.Infrastructure;
+using SessionConnector.Redis.Tests.Support;
 using Xunit;
 
 namespace SessionConnector.Redis.Tests;

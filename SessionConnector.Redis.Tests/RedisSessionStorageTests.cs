@@ -2,133 +2,60 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
-using SessionConnector.Redis.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using SessionConnector.Redis.Tests.Support;
 using SessionConnector.Storage;
 using StackExchange.Redis;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace SessionConnector.Redis.Tests;
 
+/// <summary>The storage contract on one Redis server (<see cref="SharedStorageContractTests"/>), then what only Redis has.</summary>
 [Collection(RedisCollection.Name)]
-public sealed class RedisSessionStorageTests
+public sealed class RedisSessionStorageTests : SharedStorageContractTests
 {
     private readonly RedisServer _server;
 
-    // Storage keys have the connector's shape: 43 base64url characters.
-    private static readonly string K = new('k', 43);
-    private static readonly string A = new('a', 43);
+    public RedisSessionStorageTests(RedisServer server, ITestOutputHelper output)
+        : base(output) => _server = server;
 
-    public RedisSessionStorageTests(RedisServer server) => _server = server;
+    protected override bool ExpiredRecordsStayUntilSwept => false;
 
-    [Fact]
-    public void WhenAbsentIsExpectedWriteSucceedsOnlyWithoutALiveRecord()
+    protected override (int Normal, int Long) ModelIterations => (150, 5_000);
+
+    protected override TimeSpan PropagationBound => TimeSpan.FromMilliseconds(100);
+
+    protected override string NewStore() => TestNodes.NewPrefix();
+
+    protected override SessionStorage Open(string store) => TestNodes.Storage(_server, store);
+
+    // One shared connection for the many short sequences; a fresh key prefix (a fresh, empty store) for each.
+    protected override SessionStorage CreateModelStorage(FakeTimeProvider clock) =>
+        RedisSessionStorage.Connect(new RedisSessionStorageOptions { Multiplexer = _server.Admin, KeyPrefix = TestNodes.NewPrefix() });
+
+    protected override (long InvalidationsReceived, long FullInvalidations) InvalidationCounts(SessionStorage storage) =>
+        (((RedisSessionStorage)storage).InvalidationsReceived, ((RedisSessionStorage)storage).FullInvalidations);
+
+    // Redis keeps the expiry as the key's native TTL (the server removes it), none when the record has no expiry.
+    protected override void AssertStoredExpiry(SessionStorage storage, string key, DateTimeOffset? expiresAt)
     {
-        using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, 10));
-        Assert.False(storage.TryWrite(K, new byte[] { 2 }, null, SessionStorage.Absent, 11));
-        StoredRecord record = Assert.NotNull(storage.Read(K));
-        Assert.Equal(new byte[] { 1 }, record.Value);
-        Assert.Equal(10, record.Version);
-    }
+        // Measured before the read: the TTL the server reports can only be shorter (same machine clock), by the read's time.
+        double left = ((expiresAt ?? DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow).TotalMilliseconds;
+        TimeSpan? ttl = _server.Db.KeyTimeToLive(((RedisSessionStorage)storage).KeyPrefix + key);
+        if (expiresAt is null)
+        {
+            Assert.Null(ttl);
+            return;
+        }
 
-    [Fact]
-    public void WhenVersionDiffersWriteFailsAndLeavesTheRecord()
-    {
-        using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
-        // Versions beyond 2^53 must compare exactly (Lua numbers are doubles).
-        const long v1 = 638_000_000_000_000_001;
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, v1));
-        Assert.False(storage.TryWrite(K, new byte[] { 2 }, null, v1 + 1, v1 + 2));
-        Assert.False(storage.TryWrite(K, new byte[] { 2 }, null, v1 - 1, v1 + 2));
-        Assert.True(storage.TryWrite(K, new byte[] { 3 }, null, v1, v1 + 1));
-        StoredRecord record = Assert.NotNull(storage.Read(K));
-        Assert.Equal(new byte[] { 3 }, record.Value);
-        Assert.Equal(v1 + 1, record.Version);
-    }
-
-    [Fact]
-    public void WhenAnyVersionIsExpectedWriteIsUnconditional()
-    {
-        using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, null, SessionStorage.AnyVersion, 5));
-        Assert.True(storage.TryWrite(K, new byte[] { 2 }, null, SessionStorage.AnyVersion, 6));
-        Assert.Equal(6, storage.Read(K)!.Value.Version);
-    }
-
-    [Fact]
-    public void WriteSetsNativeTtlAndReadReturnsTheExpiry()
-    {
-        string prefix = TestNodes.NewPrefix();
-        using RedisSessionStorage storage = TestNodes.Storage(_server, prefix);
-        DateTimeOffset at = DateTimeOffset.UtcNow.AddSeconds(30);
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, at, SessionStorage.Absent, 1));
-        TimeSpan? ttl = _server.Db.KeyTimeToLive(prefix + K);
         Assert.NotNull(ttl);
-        Assert.InRange(ttl.Value.TotalMilliseconds, 28_000, 30_000);
-        Assert.Equal(at.ToUnixTimeMilliseconds(), storage.Read(K)!.Value.ExpiresAt!.Value.ToUnixTimeMilliseconds());
-
-        // Rewriting without expiry removes the TTL.
-        Assert.True(storage.TryWrite(K, new byte[] { 2 }, null, 1, 2));
-        Assert.Null(_server.Db.KeyTimeToLive(prefix + K));
-        Assert.Null(storage.Read(K)!.Value.ExpiresAt);
+        Assert.InRange(ttl.Value.TotalMilliseconds, left - 2_000, left + 1);
     }
 
-    [Fact]
-    public void WhenExpiryPassesRedisRemovesTheRecord()
-    {
-        string prefix = TestNodes.NewPrefix();
-        using RedisSessionStorage storage = TestNodes.Storage(_server, prefix);
-        Assert.True(storage.TryWrite(K, new byte[] { 1 }, DateTimeOffset.UtcNow.AddMilliseconds(300), SessionStorage.Absent, 1));
-        Assert.NotNull(storage.Read(K));
-        Thread.Sleep(600);
-        Assert.Null(storage.Read(K));
-        Assert.False(_server.Db.KeyExists(prefix + K));
-        // Gone means absent: a create-only write now succeeds.
-        Assert.True(storage.TryWrite(K, new byte[] { 2 }, null, SessionStorage.Absent, 2));
-    }
-
-    [Fact]
-    public void DeleteReportsWhetherARecordExisted()
-    {
-        using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
-        Assert.False(storage.Delete(K));
-        storage.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        Assert.True(storage.Delete(K));
-        Assert.Null(storage.Read(K));
-        Assert.False(storage.Delete(K));
-    }
-
-    [Fact]
-    public async System.Threading.Tasks.Task AsyncTwinsBehaveLikeTheSyncOnes()
-    {
-        using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
-        Assert.True(await storage.TryWriteAsync(K, new byte[] { 1 }, null, SessionStorage.Absent, 1));
-        Assert.False(await storage.TryWriteAsync(K, new byte[] { 2 }, null, SessionStorage.Absent, 2));
-        Assert.Equal(new byte[] { 1 }, (await storage.ReadAsync(K))!.Value.Value);
-        Assert.True(await storage.DeleteAsync(K));
-        Assert.Null(await storage.ReadAsync(K));
-        await storage.TryWriteAsync(A, new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        await storage.ClearAsync();
-        Assert.Null(await storage.ReadAsync(A));
-        await storage.FlushAsync();
-    }
-
-    [Fact]
-    public void OtherNodesReceiveInvalidationsAndTheWriterIgnoresItsOwn()
-    {
-        string prefix = TestNodes.NewPrefix();
-        using RedisSessionStorage a = TestNodes.Storage(_server, prefix);
-        using RedisSessionStorage b = TestNodes.Storage(_server, prefix);
-        a.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, 1);
-        a.TryWrite(K, new byte[] { 2 }, null, 1, 2);
-        a.Delete(K);
-        a.Clear();
-        WaitUntil(() => b.InvalidationsReceived == 4, TimeSpan.FromSeconds(2));
-        Assert.Equal(4, b.InvalidationsReceived);
-        Assert.Equal(0, a.InvalidationsReceived);
-        // At least the clear's (a subscription connecting late under load also empties the cache, by design).
-        Assert.True(b.FullInvalidations >= 1);
-    }
+    // Redis removed the key itself at expiry.
+    protected override void AssertExpiredRecordState(SessionStorage storage, string key) =>
+        Assert.False(_server.Db.KeyExists(((RedisSessionStorage)storage).KeyPrefix + key));
 
     [Fact]
     public void WhenRedisIsUnreachableConstructionThrowsSessionStorageException()
@@ -189,15 +116,6 @@ public sealed class RedisSessionStorageTests
     }
 
     [Fact]
-    public void KeysThatAreNotStorageKeysAreRefused()
-    {
-        using RedisSessionStorage storage = TestNodes.Storage(_server, TestNodes.NewPrefix());
-        Assert.Throws<ArgumentException>(() => storage.Read("k"));
-        Assert.Throws<ArgumentException>(() => storage.TryWrite("admin:" + K, new byte[] { 1 }, null, SessionStorage.Absent, 1));
-        Assert.Throws<ArgumentException>(() => storage.Delete(K[..42] + "*"));
-    }
-
-    [Fact]
     public void CountersAreOnTheSessionConnectorMeter()
     {
         string prefix = TestNodes.NewPrefix();
@@ -219,7 +137,7 @@ public sealed class RedisSessionStorageTests
         using RedisSessionStorage b = TestNodes.Storage(_server, prefix);
         a.TryWrite(K, new byte[] { 1 }, null, SessionStorage.Absent, 1);
         a.Clear();
-        WaitUntil(() => b.InvalidationsReceived == 2 && b.FullInvalidations == 1, TimeSpan.FromSeconds(2));
+        Poll.Until(() => b.InvalidationsReceived == 2 && b.FullInvalidations == 1, TimeSpan.FromSeconds(2));
         using RedisSessionStorage waiting = RedisSessionStorage.Connect(new RedisSessionStorageOptions
         {
             // Its own channel: its write (applied, then unconfirmed) must not reach a and b as a third invalidation.
@@ -233,11 +151,5 @@ public sealed class RedisSessionStorageTests
         Assert.True(seen.GetValueOrDefault("sessionconnector.redis.cache.clears") >= 1);
         Assert.Equal(1, seen.GetValueOrDefault("sessionconnector.redis.replication.unconfirmed"));
         Assert.Equal(1, seen.GetValueOrDefault("sessionconnector.redis.failures"));
-    }
-
-    internal static void WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition() && watch.Elapsed < timeout) Thread.Sleep(5);
     }
 }

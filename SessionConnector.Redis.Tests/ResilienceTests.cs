@@ -5,7 +5,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Redis.Tests.Infrastructure;
+using SessionConnector.Redis.Tests.Support;
 using SessionConnector.Storage;
 using Xunit;
 
@@ -44,7 +44,7 @@ public sealed class ResilienceTests
         Assert.True(bStorage.FullInvalidations > before);
 
         // The subscription comes back and invalidations flow again.
-        RedisSessionStorageTests.WaitUntil(() => bStorage.IsSubscriptionConnected, TimeSpan.FromSeconds(10));
+        Poll.Until(() => bStorage.IsSubscriptionConnected, TimeSpan.FromSeconds(10));
         Assert.True(bStorage.IsSubscriptionConnected);
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret);
         Thread.Sleep(1200); // past the post-reconnect grace period, so only a message can refresh b from here on

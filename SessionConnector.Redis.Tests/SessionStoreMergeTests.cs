@@ -1,8 +1,7 @@
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using SessionConnector.Redis.Tests.Infrastructure;
-using SessionConnector.Tests.Merging;
+using SessionConnector.Redis.Tests.Support;
 using Xunit;
 
 namespace SessionConnector.Redis.Tests;

@@ -1,6 +1,6 @@
 using System;
 using System.Threading.Tasks;
-using SessionConnector.Redis.Tests.Infrastructure;
+using SessionConnector.Redis.Tests.Support;
 using Xunit;
 
 namespace SessionConnector.Redis.Tests;

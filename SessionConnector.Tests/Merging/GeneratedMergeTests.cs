@@ -285,9 +285,9 @@ public sealed class GeneratedMergeTests
     [Fact]
     public void AHandWrittenTypeMergesAsAWholeValueByDefault()
     {
-        var b = new Support.Counter { Value = 1 };
-        var m = new Support.Counter { Value = 2 };
-        var t = new Support.Counter { Value = 3 };
+        var b = new Counter { Value = 1 };
+        var m = new Counter { Value = 2 };
+        var t = new Counter { Value = 3 };
         Assert.Equal(2, Merge.Run(b, m, Merge.Clone(b), out var none).Value);
         Assert.Empty(none);
         Assert.Equal(3, Merge.Run(b, Merge.Clone(b), t, out none).Value);

@@ -35,30 +35,6 @@ public sealed class FileSessionStorageTests : IDisposable
     private string RecordFile => Path.Combine(_dir, Key + ".session");
 
     [Fact]
-    public void WriteThenReadRoundTripsValueVersionAndExpiry()
-    {
-        using var s = Open();
-        DateTimeOffset at = _env.Clock.GetUtcNow().AddMinutes(5);
-        Assert.True(s.TryWrite(Key, new byte[] { 1, 2, 3 }, at, SessionStorage.Absent, 42));
-        StoredRecord r = s.Read(Key)!.Value;
-        Assert.Equal(new byte[] { 1, 2, 3 }, r.Value);
-        Assert.Equal(42, r.Version);
-        Assert.Equal(at.ToUnixTimeMilliseconds(), r.ExpiresAt!.Value.ToUnixTimeMilliseconds());
-    }
-
-    [Fact]
-    public void CompareAndSetRefusesAStaleVersion()
-    {
-        using var s = Open();
-        Assert.True(s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 10));
-        Assert.False(s.TryWrite(Key, new byte[] { 2 }, null, SessionStorage.Absent, 11));
-        Assert.False(s.TryWrite(Key, new byte[] { 2 }, null, 9, 11));
-        Assert.True(s.TryWrite(Key, new byte[] { 3 }, null, 10, 11));
-        Assert.True(s.TryWrite(Key, new byte[] { 4 }, null, SessionStorage.AnyVersion, 12));
-        Assert.Equal(new byte[] { 4 }, s.Read(Key)!.Value.Value);
-    }
-
-    [Fact]
     public void FileNamesAreTheKeyNeverAnythingElse()
     {
         using var s = Open();

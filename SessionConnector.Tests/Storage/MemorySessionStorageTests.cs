@@ -44,16 +44,6 @@ public sealed class MemorySessionStorageTests
     }
 
     [Fact]
-    public void CompareAndSetTreatsAnExpiredRecordAsAbsent()
-    {
-        var s = new MemorySessionStorage(10, _clock);
-        s.TryWrite("a", new byte[] { 1 }, _clock.GetUtcNow().AddSeconds(5), SessionStorage.Absent, 7);
-        _clock.Advance(TimeSpan.FromSeconds(6));
-        Assert.False(s.TryWrite("a", new byte[] { 2 }, null, 7, 8));
-        Assert.True(s.TryWrite("a", new byte[] { 2 }, null, SessionStorage.Absent, 8));
-    }
-
-    [Fact]
     public void WrittenBytesAreCopied()
     {
         var s = new MemorySessionStorage(10, _clock);

@@ -164,7 +164,7 @@ internal static class FuzzHarness
 
     public static int Seed => int.TryParse(Environment.GetEnvironmentVariable("SESSIONCONNECTOR_FUZZ_SEED"), out int s) ? s : DefaultSeed;
 
-    public static int Inputs => Support.LongMode.Pick(10_000, 1_000_000);
+    public static int Inputs => LongMode.Pick(10_000, 1_000_000);
 
     /// <summary>The unexpected exceptions of <paramref name="target"/>; it returns a short outcome label per input.</summary>
     public static void Run(ITestOutputHelper output, string name, IReadOnlyList<byte[]> seeds, Func<byte[], string> target, int protectPrefix = 0, int? inputs = null)
