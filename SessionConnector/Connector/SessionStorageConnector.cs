@@ -58,6 +58,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     public SessionStorageConnector(SessionStorage storage, SessionConnectorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
+        // Everything up to the key derivation below needs no crypto: the library loads meanwhile on another core.
+        CryptoWarmUp.Start();
         options ??= new SessionConnectorOptions();
         if (options.MaxUpdateAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxUpdateAttempts must be at least 1.");
         if (options.CacheCapacity < 0) throw new ArgumentOutOfRangeException(nameof(options), "CacheCapacity cannot be negative.");
@@ -79,8 +81,6 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _failSafeTicks = options.FailSafeMaxStaleness.Ticks;
         _maxSessionsPerPrincipal = options.MaxSessionsPerPrincipal;
         _capPolicy = options.SessionCapPolicy;
-        _protector = new SessionProtector(ResolveKeys(options), _time);
-        _records = new RecordPipeline(_protector);
         _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);
         _store = new MeteredStorage(storage, _metrics, _time, options.StorageTimeout);
 
@@ -108,6 +108,11 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
         _updateGates = new SemaphoreSlim[UpdateStripes];
         for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new SemaphoreSlim(1, 1);
+
+        // Last: the keys are the first step that needs the crypto library (a hash names the development key file, HKDF
+        // derives the naming key), so everything above overlaps with its load (CryptoWarmUp).
+        _protector = new SessionProtector(ResolveKeys(options), _time);
+        _records = new RecordPipeline(_protector);
     }
 
     /// <summary>The storage kind ("memory", "file", "redis", or a custom backend's <see cref="SessionStorage.Kind"/>).</summary>
@@ -124,6 +129,14 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
     /// <summary>Returns a new session ID: 32 bytes from a CSPRNG as unpadded base64url (43 characters).</summary>
     public static string GenerateId() => SessionIds.Generate();
+
+    /// <summary>
+    /// Starts loading the platform's crypto library (OpenSSL on Linux) on another thread, so that its load overlaps with
+    /// the app's own start-up instead of delaying the first session operation. Connectors and
+    /// <see cref="Sessions.ConfigureDefault"/> start it themselves; call it earlier (first thing in <c>Main</c>, or where
+    /// services are registered) to overlap more. Returns at once; later calls do nothing, and so does a single-core machine.
+    /// </summary>
+    public static void PrepareCrypto() => CryptoWarmUp.Start();
 
     /// <summary>
     /// Starts a new encryption epoch (a fresh salt, subkey and nonce counter). Call it first thing after this process was
