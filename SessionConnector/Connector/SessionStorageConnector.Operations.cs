@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
+using SessionConnector.Caching;
 using SessionConnector.Internal;
 using SessionConnector.Records;
 using SessionConnector.Storage;
@@ -66,6 +67,30 @@ public sealed partial class SessionStorageConnector
     /// </summary>
     private async ValueTask<(bool Found, VersionedSession<T> Session)> LoadCoreAsync<T>(string id, bool async, CancellationToken ct, bool copy = true) where T : ISessionData<T>
     {
+        // A bound session cached on file storage: whether its principal was signed out everywhere is asked of storage on
+        // every read (one read of the small generation record, no decrypt while it is unchanged), as before; the session
+        // itself is then served from the cache (as an unbound one is, within CacheMaxAge) instead of being read, opened
+        // and cached again.
+        if (TryGetFreshBound<T>(id, out CachedSession? bound, out T? snapshot))
+        {
+            long generation;
+            try
+            {
+                (generation, _) = await ReadGenerationAsync(GenerationKeyOf(bound.Principal!), trustCache: false, async, ct).ConfigureAwait(false);
+            }
+            catch (SessionStorageException) when (_failSafeTicks > 0)
+            {
+                generation = -1; // storage is failing: the read below decides, with its fail-safe rules
+            }
+
+            if (generation == bound.Principal!.Generation)
+            {
+                _metrics.CacheHit();
+                T value = copy ? T.DeepClone(snapshot) : snapshot;
+                return (true, new VersionedSession<T>(value, bound.Version, ExpiryTicks.ToExpiry(bound.ExpiresAtTicks), ExpiryTicks.ToExpiry(bound.AbsoluteExpiresAtTicks), bound.Principal));
+            }
+        }
+
         if (_cache is not null) _metrics.CacheMiss();
         string key = StorageKeyOf(id);
         long invalidations = InvalidationCount(key);
