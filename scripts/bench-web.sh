@@ -161,7 +161,8 @@ for name, t in times.items():
 if phases:
     with open(phases_out, "w") as f:
         names = [n for n, _, _ in variants]
-        order = list(dict.fromkeys(s for n in names for s in steps.get(n, {})))
+        # In the order the variant with the most steps took them (sessions off has no registration or session steps).
+        order = list(max((steps.get(n, {}) for n in names), key=len))
         f.write("| step (ms since the previous step, median) | " + " | ".join(names) + " |\n|---|" + "---:|" * len(names) + "\n")
         for s in order:
             cells = [f"{statistics.median(steps[n][s]):.2f}" if s in steps.get(n, {}) else "" for n in names]

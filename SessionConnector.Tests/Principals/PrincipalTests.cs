@@ -135,6 +135,33 @@ public sealed class PrincipalTests : IDisposable
     }
 
     [Fact]
+    public void ABoundSessionOnFileStorageIsServedFromTheCacheOnceStorageConfirmsItsGeneration()
+    {
+        // File storage raises no invalidations, so each read of a bound session asks storage for the principal's
+        // generation; the session itself then comes from the cache: one storage read per read (the generation record),
+        // not two (the session record as well).
+        var storage = new RecordingStorage(_env.CreateStorage(StorageKind.File));
+        using SessionStorageConnector c = _env.Create(storage);
+        string id = NewSession(c, 7);
+        Assert.True(c.BindPrincipal(id, "ada"));
+        Assert.True(c.TryGet<Counter>(id, out _));
+        storage.Keys.Clear();
+
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True(c.TryGet<Counter>(id, out Counter? value));
+            Assert.Equal(7, value.Value);
+        }
+
+        Assert.Equal(5, storage.Keys.Count);
+        Assert.Single(storage.Keys.Distinct());
+
+        // The bump is still seen at once: the next read finds the new generation in storage.
+        c.SignOutEverywhere("ada");
+        Assert.False(c.TryGet<Counter>(id, out _));
+    }
+
+    [Fact]
     public void TwoConnectorsOnOneFileStoreTheOthersCachedCopyIsNotServedAfterTheBump()
     {
         // Two nodes over one directory, each with its own cache that would otherwise serve for five minutes.

@@ -131,8 +131,8 @@ public sealed partial class SessionStorageConnector
         // caller may have been acknowledged, so it must never answer again (found by the soak: a write acknowledged after
         // an outage, then a copy from that outage served during the next one).
         _failSafeCopies?.TryRemove(storageKey, out _);
-        // Without invalidations a cached generation is never trusted, so a bound session's hit could never be served.
-        if (principal is not null && _invalidations is null) return;
+        // A bound session is cached on every backend: without invalidations its hit is served only after storage confirms
+        // the principal's generation (TryGetFreshBound, LoadCoreAsync), since no cached generation is trusted there.
         long now = NowTicks;
         long expires = ExpiryTicks.Of(expiresAt);
         if (expires <= now) return;
