@@ -67,23 +67,25 @@ public sealed partial class SessionStorageConnector
     /// </summary>
     private async ValueTask<(bool Found, VersionedSession<T> Session)> LoadCoreAsync<T>(string id, bool async, CancellationToken ct, bool copy = true) where T : ISessionData<T>
     {
-        // A bound session cached on file storage: whether its principal was signed out everywhere is asked of storage on
-        // every read (one read of the small generation record, no decrypt while it is unchanged), as before; the session
-        // itself is then served from the cache (as an unbound one is, within CacheMaxAge) instead of being read, opened
-        // and cached again.
+        // A bound session cached on file storage (no invalidations): storage is asked on every read, as before, whether its
+        // principal was signed out everywhere (the generation record, no decrypt while it is unchanged) and whether the
+        // session record is still the cached version (ended from the device list, deleted or changed by another process);
+        // when both hold, the cached copy answers instead of opening (decrypting, decoding) and caching the record again.
         if (TryGetFreshBound<T>(id, out CachedSession? bound, out T? snapshot))
         {
-            long generation;
+            bool current;
             try
             {
-                (generation, _) = await ReadGenerationAsync(GenerationKeyOf(bound.Principal!), trustCache: false, async, ct).ConfigureAwait(false);
+                (long generation, _) = await ReadGenerationAsync(GenerationKeyOf(bound.Principal!), trustCache: false, async, ct).ConfigureAwait(false);
+                current = generation == bound.Principal!.Generation
+                    && await _store.ReadVersionAsync(bound.StorageKey, async, ct, _time.GetUtcNow()).ConfigureAwait(false) == bound.Version;
             }
             catch (SessionStorageException) when (_failSafeTicks > 0)
             {
-                generation = -1; // storage is failing: the read below decides, with its fail-safe rules
+                current = false; // storage is failing: the read below decides, with its fail-safe rules
             }
 
-            if (generation == bound.Principal!.Generation)
+            if (current)
             {
                 _metrics.CacheHit();
                 T value = copy ? T.DeepClone(snapshot) : snapshot;
