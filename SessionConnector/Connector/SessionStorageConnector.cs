@@ -58,8 +58,6 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     public SessionStorageConnector(SessionStorage storage, SessionConnectorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        // Everything up to the key derivation below needs no crypto: the library loads meanwhile on another core.
-        CryptoWarmUp.Start();
         options ??= new SessionConnectorOptions();
         if (options.MaxUpdateAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxUpdateAttempts must be at least 1.");
         if (options.CacheCapacity < 0) throw new ArgumentOutOfRangeException(nameof(options), "CacheCapacity cannot be negative.");
@@ -110,7 +108,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new SemaphoreSlim(1, 1);
 
         // Last: the keys are the first step that needs the crypto library (a hash names the development key file, HKDF
-        // derives the naming key), so everything above overlaps with its load (CryptoWarmUp).
+        // derives the naming key), so everything above overlaps with its load when PrepareCrypto started it.
         _protector = new SessionProtector(ResolveKeys(options), _time);
         _records = new RecordPipeline(_protector);
     }
@@ -131,10 +129,11 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     public static string GenerateId() => SessionIds.Generate();
 
     /// <summary>
-    /// Starts loading the platform's crypto library (OpenSSL on Linux) on another thread, so that its load overlaps with
-    /// the app's own start-up instead of delaying the first session operation. Connectors and
-    /// <see cref="Sessions.ConfigureDefault"/> start it themselves; call it earlier (first thing in <c>Main</c>, or where
-    /// services are registered) to overlap more. Returns at once; later calls do nothing, and so does a single-core machine.
+    /// Starts loading the platform's crypto library (OpenSSL on Linux, several milliseconds) on another thread, so that
+    /// its load overlaps with the app's own start-up instead of delaying the first session operation. Worth it where the
+    /// app has start-up work of its own to do meanwhile (the web package calls it where services are registered, before
+    /// the host is built); starting the thread costs a fraction of a millisecond, so it is not started for you. Returns at
+    /// once; later calls do nothing, and so does a single-core machine.
     /// </summary>
     public static void PrepareCrypto() => CryptoWarmUp.Start();
 

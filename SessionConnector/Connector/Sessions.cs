@@ -4,7 +4,6 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Internal;
-using SessionConnector.Protection;
 using SessionConnector.Storage;
 
 namespace SessionConnector;
@@ -71,8 +70,6 @@ public static class Sessions
     public static SessionStorageConnector ConfigureDefault(string directory = DefaultDirectory, Action<string>? warn = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        // Opening the store needs no crypto: the crypto library loads meanwhile on another core.
-        CryptoWarmUp.Start();
         lock (s_configureLock)
         {
             var options = new SessionConnectorOptions { UseDevelopmentKey = true, Warn = warn };

@@ -6,7 +6,7 @@ namespace SessionConnector.Protection;
 
 /// <summary>
 /// Loads and initialises the platform's crypto library on a second thread while the caller goes on with work that needs
-/// no crypto (opening the store, building caches and metrics, building a web host).
+/// no crypto (building a web host; see <see cref="SessionStorageConnector.PrepareCrypto"/>).
 /// </summary>
 /// <remarks>
 /// On Linux the first cryptographic call of a process loads OpenSSL (libssl, libcrypto, openssl.cnf), seeds its random
@@ -16,7 +16,9 @@ namespace SessionConnector.Protection;
 /// waits for that load (the runtime's type initialisers and OpenSSL's own once-only set-up), never loads twice, so the
 /// start-up path pays only what is left of the load when it first needs crypto. Nothing is kept: the key is random and
 /// thrown away. On one core there is nothing to overlap with, so nothing is started: a second thread would only add its
-/// own creation and context switches to the same serial work.
+/// own creation and context switches to the same serial work. Not started by the connector or ConfigureDefault: starting
+/// the thread (Thread.Start waits until it runs) cost 0.5–1 ms here, about what a console app's store open and connector
+/// set-up would overlap, and the paired runs showed no gain (benchmarks/ANALYSIS.md, issue 27 item 3).
 /// </remarks>
 internal static class CryptoWarmUp
 {

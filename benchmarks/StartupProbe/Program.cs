@@ -10,12 +10,13 @@ using SessionConnector.Storage;
 // Set+Get, set up as samples/QuickStart is. The script runs an empty NativeAOT app with the same clock for reference.
 // Without --startup it runs once and says whether the round trip worked (the AOT gate's smoke test).
 //
-// `--startup <ns> --phases <file|file-nosync|memory>[-serial]` does the same work step by step instead of through
+// `--startup <ns> --phases <file|file-nosync|memory>[-serial|-warm]` does the same work step by step instead of through
 // Sessions.ConfigureDefault and prints how long each step took ("phases-ms main=… crypto=… …"), so the script can say where
 // the time goes: the runtime up to Main, the store's open, the connector (development key, key derivation), the first
-// random bytes, the first Set (file-nosync: without its fsyncs; memory: without storage I/O) and the Get. Without -serial
-// the crypto library loads on a second core meanwhile, as in ConfigureDefault, and the first step that needs it waits for
-// the rest of the load; with -serial it is loaded first (the "crypto" step) so every step shows its own cost.
+// random bytes, the first Set (file-nosync: without its fsyncs; memory: without storage I/O) and the Get. Plain, the step
+// that first needs crypto pays its load (as in ConfigureDefault); with -serial it is loaded first (the "crypto" step) so
+// every step shows its own cost; with -warm PrepareCrypto() starts it on a second core first (the "crypto" step is then
+// the thread's start) and the first step that needs it waits for the rest.
 long launchedNs = args is ["--startup", var ns, ..] ? long.Parse(ns, CultureInfo.InvariantCulture) : 0;
 if (args is [_, _, "--phases", var storage]) return Phases.Run(launchedNs, storage);
 
@@ -51,12 +52,14 @@ internal static class Phases
     {
         long mainNs = UnixNowNs();
         // "-serial": the crypto library is loaded first, on this thread, so each later step shows its own cost; otherwise
-        // the steps run in ConfigureDefault's order with its crypto warm-up, so they show the critical path (a step that
-        // first needs crypto waits there for what is left of the load).
+        // the steps run in ConfigureDefault's order, so the step that first needs crypto (the connector's keys) pays its
+        // load. "-warm": as that, with SessionStorageConnector.PrepareCrypto() first (the load overlaps the store open and
+        // the connector's set-up on a second core).
         bool serial = kind.EndsWith("-serial", StringComparison.Ordinal);
-        string storageKind = serial ? kind[..^"-serial".Length] : kind;
+        bool warm = kind.EndsWith("-warm", StringComparison.Ordinal);
+        string storageKind = serial ? kind[..^"-serial".Length] : warm ? kind[..^"-warm".Length] : kind;
         long t0 = Stopwatch.GetTimestamp();
-        if (!serial) SessionStorageConnector.PrepareCrypto();
+        if (warm) SessionStorageConnector.PrepareCrypto();
         string? id = null;
         if (serial)
         {
@@ -75,7 +78,7 @@ internal static class Phases
             "file" => new FileSessionStorage(Sessions.DefaultDirectory),
             "file-nosync" => new FileSessionStorage(Sessions.DefaultDirectory, FileDurability.ProcessCrash),
             "memory" => new MemorySessionStorage(),
-            _ => throw new ArgumentException($"Unknown storage '{storageKind}': file, file-nosync or memory (each optionally -serial)."),
+            _ => throw new ArgumentException($"Unknown storage '{storageKind}': file, file-nosync or memory (each optionally -serial or -warm)."),
         };
         long t3 = Stopwatch.GetTimestamp();
 
