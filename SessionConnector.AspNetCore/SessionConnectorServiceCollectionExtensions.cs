@@ -23,7 +23,7 @@ public static class SessionConnectorServiceCollectionExtensions
         services.TryAddSingleton(static sp => new SessionConnectorHost(sp));
         services.TryAddSingleton(static sp => sp.GetRequiredService<SessionConnectorHost>().Connector);
         // The connector is built at UseSessionConnector; its crypto library can load meanwhile, off the start-up path.
-        CryptoWarmUp.Start();
+        SessionStorageConnector.PrepareCrypto();
         return services;
     }
 

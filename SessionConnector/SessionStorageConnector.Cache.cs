@@ -49,17 +49,50 @@ public sealed partial class SessionStorageConnector
             long tick = Environment.TickCount64;
             // Volatile: a long is read and written whole even on 32-bit targets, so a torn deadline can never pass.
             // A bound session is served only while its principal's cached generation still matches (never for an unbound one).
-            if ((tick < Volatile.Read(ref entry.FreshUntilTick) || ConfirmFresh(entry, tick))
-                && (entry.Principal is null || IsStampCurrentCached(entry.Principal)))
+            if (tick < Volatile.Read(ref entry.FreshUntilTick) || ConfirmFresh(entry, tick))
             {
-                _metrics.CacheHit();
-                snapshot = cached;
-                return true;
+                if (entry.Principal is null || IsStampCurrentCached(entry.Principal))
+                {
+                    _metrics.CacheHit();
+                    snapshot = cached;
+                    return true;
+                }
+
+                // Fresh and bound on a backend that raises no invalidations (file storage): no cached generation can be
+                // trusted here, so the entry stays for LoadCoreAsync, which asks storage for the generation (TryGetFreshBound).
+                if (_invalidations is null)
+                {
+                    entry = null;
+                    snapshot = default;
+                    return false;
+                }
             }
 
             // Expired or past its maximum age: drop it so the next read refreshes it, unless fail-safe may still need it
             // (the read that follows replaces or forgets it).
             if (_failSafeTicks == 0 || !IsServableStale(entry, NowTicks)) _cache.Remove(id, entry);
+        }
+
+        entry = null;
+        snapshot = default;
+        return false;
+    }
+
+    /// <summary>
+    /// A fresh cached bound session whose stamp only storage can confirm (no invalidations: nothing would tell the cache
+    /// about a sign-out everywhere), for the miss path to check against the stored generation.
+    /// </summary>
+    private bool TryGetFreshBound<T>(string id, [NotNullWhen(true)] out CachedSession? entry, [MaybeNullWhen(false)] out T snapshot)
+        where T : ISessionData<T>
+    {
+        if (_cache is not null && _invalidations is null && _cache.TryGet(id, out entry) && entry.Snapshot is T cached && entry.Principal is not null)
+        {
+            long tick = Environment.TickCount64;
+            if (tick < Volatile.Read(ref entry.FreshUntilTick) || ConfirmFresh(entry, tick))
+            {
+                snapshot = cached;
+                return true;
+            }
         }
 
         entry = null;
@@ -98,8 +131,8 @@ public sealed partial class SessionStorageConnector
         // caller may have been acknowledged, so it must never answer again (found by the soak: a write acknowledged after
         // an outage, then a copy from that outage served during the next one).
         _failSafeCopies?.TryRemove(storageKey, out _);
-        // Without invalidations a cached generation is never trusted, so a bound session's hit could never be served.
-        if (principal is not null && _invalidations is null) return;
+        // A bound session is cached on every backend: without invalidations its hit is served only after storage confirms
+        // the principal's generation (TryGetFreshBound, LoadCoreAsync), since no cached generation is trusted there.
         long now = NowTicks;
         long expires = ExpiryTicks.Of(expiresAt);
         if (expires <= now) return;

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
+using SessionConnector.Caching;
 using SessionConnector.Internal;
 using SessionConnector.Records;
 using SessionConnector.Storage;
@@ -66,6 +67,32 @@ public sealed partial class SessionStorageConnector
     /// </summary>
     private async ValueTask<(bool Found, VersionedSession<T> Session)> LoadCoreAsync<T>(string id, bool async, CancellationToken ct, bool copy = true) where T : ISessionData<T>
     {
+        // A bound session cached on file storage (no invalidations): storage is asked on every read, as before, whether its
+        // principal was signed out everywhere (the generation record, no decrypt while it is unchanged) and whether the
+        // session record is still the cached version (ended from the device list, deleted or changed by another process);
+        // when both hold, the cached copy answers instead of opening (decrypting, decoding) and caching the record again.
+        if (TryGetFreshBound<T>(id, out CachedSession? bound, out T? snapshot))
+        {
+            bool current;
+            try
+            {
+                (long generation, _) = await ReadGenerationAsync(GenerationKeyOf(bound.Principal!), trustCache: false, async, ct).ConfigureAwait(false);
+                current = generation == bound.Principal!.Generation
+                    && await _store.ReadVersionAsync(bound.StorageKey, async, ct, _time.GetUtcNow()).ConfigureAwait(false) == bound.Version;
+            }
+            catch (SessionStorageException) when (_failSafeTicks > 0)
+            {
+                current = false; // storage is failing: the read below decides, with its fail-safe rules
+            }
+
+            if (current)
+            {
+                _metrics.CacheHit();
+                T value = copy ? T.DeepClone(snapshot) : snapshot;
+                return (true, new VersionedSession<T>(value, bound.Version, ExpiryTicks.ToExpiry(bound.ExpiresAtTicks), ExpiryTicks.ToExpiry(bound.AbsoluteExpiresAtTicks), bound.Principal));
+            }
+        }
+
         if (_cache is not null) _metrics.CacheMiss();
         string key = StorageKeyOf(id);
         long invalidations = InvalidationCount(key);

@@ -157,5 +157,9 @@ public sealed partial class SessionStorageConnector
     internal byte[] Fingerprint<T>(T value) where T : ISessionData<T> =>
         Serialization.SessionPayload.Encode(value, _format, null, null).ToArray();
 
+    /// <summary>Whether <paramref name="value"/> serializes to <paramref name="fingerprint"/>: the unchanged check of every commit, without a copy.</summary>
+    internal bool MatchesFingerprint<T>(T value, byte[] fingerprint) where T : ISessionData<T> =>
+        Serialization.SessionPayload.Encode(value, _format, null, null).SequenceEqual(fingerprint);
+
     internal TimeProvider Time => _time;
 }

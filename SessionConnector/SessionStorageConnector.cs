@@ -77,8 +77,6 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         _failSafeTicks = options.FailSafeMaxStaleness.Ticks;
         _maxSessionsPerPrincipal = options.MaxSessionsPerPrincipal;
         _capPolicy = options.SessionCapPolicy;
-        _protector = new SessionProtector(ResolveKeys(options), _time);
-        _records = new RecordPipeline(_protector);
         _metrics = new SessionMetrics(storage.Kind, options.MeterFactory, options.Observer);
         _store = new MeteredStorage(storage, _metrics, _time, options.StorageTimeout);
 
@@ -106,6 +104,11 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
         _updateGates = new PaddedGate[Stripes.Count];
         for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new PaddedGate();
+
+        // Last: the keys are the first step that needs the crypto library (a hash names the development key file, HKDF
+        // derives the naming key), so everything above overlaps with its load when PrepareCrypto started it.
+        _protector = new SessionProtector(ResolveKeys(options), _time);
+        _records = new RecordPipeline(_protector);
     }
 
     /// <summary>The storage kind ("memory", "file", "redis", or a custom backend's <see cref="SessionStorage.Kind"/>).</summary>
@@ -122,6 +125,15 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
     /// <summary>Returns a new session ID: 32 bytes from a CSPRNG as unpadded base64url (43 characters).</summary>
     public static string GenerateId() => SessionIds.Generate();
+
+    /// <summary>
+    /// Starts loading the platform's crypto library (OpenSSL on Linux, several milliseconds) on another thread, so that
+    /// its load overlaps with the app's own start-up instead of delaying the first session operation. Worth it where the
+    /// app has start-up work of its own to do meanwhile (the web package calls it where services are registered, before
+    /// the host is built); starting the thread costs a fraction of a millisecond, so it is not started for you. Returns at
+    /// once; later calls do nothing, and so does a single-core machine.
+    /// </summary>
+    public static void PrepareCrypto() => CryptoWarmUp.Start();
 
     /// <summary>
     /// Starts a new encryption epoch (a fresh salt, subkey and nonce counter). Call it first thing after this process was

@@ -86,7 +86,7 @@ public sealed class SessionStore<T> where T : ISessionData<T>
 
     /// <summary>True when the data differs from what was loaded (compared by its serialized form) or was replaced.</summary>
     public bool IsModified =>
-        IsLoaded && !IsDestroyed && (_modified || _loadedFingerprint is null || !_loadedFingerprint.AsSpan().SequenceEqual(_connector.Fingerprint(_data!)));
+        IsLoaded && !IsDestroyed && (_modified || _loadedFingerprint is null || !_connector.MatchesFingerprint(_data!, _loadedFingerprint));
 
     /// <summary>True when <see cref="Commit"/> would write: loaded, not destroyed, and modified or due for an idle slide.</summary>
     public bool NeedsUpdate => IsLoaded && !IsDestroyed && (IsModified || SlideDue(_connector.Time.GetUtcNow()));

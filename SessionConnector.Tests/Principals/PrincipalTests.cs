@@ -135,6 +135,35 @@ public sealed class PrincipalTests : IDisposable
     }
 
     [Fact]
+    public void ABoundSessionCachedOnFileStorageIsServedOnlyWhileStorageHoldsItsVersionAndGeneration()
+    {
+        // File storage raises no invalidations, so a cached bound session answers only after storage confirms the
+        // principal's generation and the record's version: a change, a delete or a bump by another node is seen at once.
+        using SessionStorageConnector a = _env.Create(StorageKind.File, o => o.CacheMaxAge = TimeSpan.FromMinutes(5));
+        using SessionStorageConnector b = _env.Create(_env.CreateStorage(StorageKind.File), o => o.CacheMaxAge = TimeSpan.FromMinutes(5));
+        string id = NewSession(a, 7);
+        Assert.True(a.BindPrincipal(id, "ada"));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(a.TryGet<Counter>(id, out Counter? cached));
+            Assert.Equal(7, cached.Value);
+        }
+
+        Assert.True(b.Update<Counter>(id, c => c.Value = 8));
+        Assert.True(a.TryGet<Counter>(id, out Counter? changed));
+        Assert.Equal(8, changed.Value);
+
+        Assert.True(b.Delete(id));
+        Assert.False(a.TryGet<Counter>(id, out _));
+
+        string other = NewSession(a, 9);
+        Assert.True(a.BindPrincipal(other, "ada"));
+        Assert.True(a.TryGet<Counter>(other, out _));
+        b.SignOutEverywhere("ada");
+        Assert.False(a.TryGet<Counter>(other, out _));
+    }
+
+    [Fact]
     public void TwoConnectorsOnOneFileStoreTheOthersCachedCopyIsNotServedAfterTheBump()
     {
         // Two nodes over one directory, each with its own cache that would otherwise serve for five minutes.

@@ -119,9 +119,13 @@ public sealed partial class FileSessionStorage
         if (length > Array.MaxLength) throw new IOException($"The file is {length} bytes, larger than any session record.");
         byte[] bytes = new byte[length];
         int read = 0;
+        // On Unix RandomAccess.ReadAsync is a synchronous pread run on a thread-pool thread: for a record of a few hundred
+        // bytes that hop (a work item, a context switch, its allocations) costs more than the read, and the open above
+        // already blocked this thread as long. So Unix reads in place; Windows keeps its overlapped read.
+        bool readAsync = async && !UnixFiles.IsUnix;
         while (read < bytes.Length)
         {
-            int n = async
+            int n = readAsync
                 ? await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, cancellationToken).ConfigureAwait(false)
                 : RandomAccess.Read(handle, bytes.AsSpan(read), read);
             if (n == 0) return bytes.AsSpan(0, read).ToArray(); // shrank while read: its parse fails, and it reads as absent
@@ -135,7 +139,7 @@ public sealed partial class FileSessionStorage
     {
         // A missing record is the common case of a read (a new session, a CAS on a fresh key); the BCL reports it with a
         // FileNotFoundException (~50 µs for the first one in a process, ~13 µs after) and a stat of the folder, so on Unix
-        // the open answers null instead. Async changes nothing there: Unix file reads are thread-pool reads either way.
+        // the open answers null instead. Async changes nothing there: Unix reads a record in place (see ReadAllBytes).
         if (UnixFiles.IsUnix) return UnixFiles.OpenForRead(path);
         try
         {

@@ -10,11 +10,13 @@ using SessionConnector.Storage;
 // Set+Get, set up as samples/QuickStart is. The script runs an empty NativeAOT app with the same clock for reference.
 // Without --startup it runs once and says whether the round trip worked (the AOT gate's smoke test).
 //
-// `--startup <ns> --phases <file|file-nosync|memory>` does the same work step by step instead of through
+// `--startup <ns> --phases <file|file-nosync|memory>[-serial|-warm]` does the same work step by step instead of through
 // Sessions.ConfigureDefault and prints how long each step took ("phases-ms main=… crypto=… …"), so the script can say where
-// the time goes: the runtime up to Main, the crypto library's load (OpenSSL on Linux) and its random generator's set-up,
-// the store's open, the connector (development key, key derivation), the first Set (file-nosync: without its fsyncs;
-// memory: without storage I/O) and the Get.
+// the time goes: the runtime up to Main, the store's open, the connector (development key, key derivation), the first
+// random bytes, the first Set (file-nosync: without its fsyncs; memory: without storage I/O) and the Get. Plain, the step
+// that first needs crypto pays its load (as in ConfigureDefault); with -serial it is loaded first (the "crypto" step) so
+// every step shows its own cost; with -warm PrepareCrypto() starts it on a second core first (the "crypto" step is then
+// the thread's start) and the first step that needs it waits for the rest.
 long launchedNs = args is ["--startup", var ns, ..] ? long.Parse(ns, CultureInfo.InvariantCulture) : 0;
 if (args is [_, _, "--phases", var storage]) return Phases.Run(launchedNs, storage);
 
@@ -46,18 +48,29 @@ internal static class Phases
 {
     public static long UnixNowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
 
-    public static int Run(long launchedNs, string storageKind)
+    public static int Run(long launchedNs, string kind)
     {
         long mainNs = UnixNowNs();
+        // "-serial": the crypto library is loaded first, on this thread, so each later step shows its own cost; otherwise
+        // the steps run in ConfigureDefault's order, so the step that first needs crypto (the connector's keys) pays its
+        // load. "-warm": as that, with SessionStorageConnector.PrepareCrypto() first (the load overlaps the store open and
+        // the connector's set-up on a second core).
+        bool serial = kind.EndsWith("-serial", StringComparison.Ordinal);
+        bool warm = kind.EndsWith("-warm", StringComparison.Ordinal);
+        string storageKind = serial ? kind[..^"-serial".Length] : warm ? kind[..^"-warm".Length] : kind;
         long t0 = Stopwatch.GetTimestamp();
+        if (warm) SessionStorageConnector.PrepareCrypto();
+        string? id = null;
+        if (serial)
+        {
+            // The crypto library's own load (libssl/libcrypto and openssl.cnf on Linux), on a hash no later step needs.
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData("SessionConnector"u8, hash);
+        }
 
-        // The crypto library's own load (libssl/libcrypto and openssl.cnf on Linux), on a hash no later step needs.
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData("SessionConnector"u8, hash);
         long t1 = Stopwatch.GetTimestamp();
-
         // The first random bytes: on Linux OpenSSL's generator is set up on first use (with the cipher tables it draws on).
-        string id = SessionStorageConnector.GenerateId();
+        if (serial) id = SessionStorageConnector.GenerateId();
         long t2 = Stopwatch.GetTimestamp();
 
         SessionStorage storage = storageKind switch
@@ -65,13 +78,17 @@ internal static class Phases
             "file" => new FileSessionStorage(Sessions.DefaultDirectory),
             "file-nosync" => new FileSessionStorage(Sessions.DefaultDirectory, FileDurability.ProcessCrash),
             "memory" => new MemorySessionStorage(),
-            _ => throw new ArgumentException($"Unknown storage '{storageKind}': file, file-nosync or memory."),
+            _ => throw new ArgumentException($"Unknown storage '{storageKind}': file, file-nosync or memory (each optionally -serial or -warm)."),
         };
         long t3 = Stopwatch.GetTimestamp();
 
         // As ConfigureDefault sets it up: a development key (per user, named for the store; random for memory storage).
         using var connector = new SessionStorageConnector(storage, new SessionConnectorOptions { UseDevelopmentKey = true, Warn = static _ => { } });
         long t4 = Stopwatch.GetTimestamp();
+
+        // Overlapped: the ID is drawn after ConfigureDefault, as the probe's main path does.
+        id ??= SessionStorageConnector.GenerateId();
+        long t4b = Stopwatch.GetTimestamp();
 
         connector.Set(id, new ProbeSession { PlayerId = 1, Name = "probe" });
         long t5 = Stopwatch.GetTimestamp();
@@ -81,8 +98,9 @@ internal static class Phases
 
         connector.Delete(id);
         double main = (mainNs - launchedNs) / 1e6;
+        double random = serial ? Ms(t1, t2) : Ms(t4, t4b);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"phases-ms main={main:F3} crypto={Ms(t0, t1):F3} random={Ms(t1, t2):F3} store={Ms(t2, t3):F3} connector={Ms(t3, t4):F3} set={Ms(t4, t5):F3} get={Ms(t5, t6):F3} total={main + Ms(t0, t6):F3}"));
+            $"phases-ms main={main:F3} crypto={Ms(t0, t1):F3} random={random:F3} store={Ms(t2, t3):F3} connector={Ms(t3, t4):F3} set={Ms(t4b, t5):F3} get={Ms(t5, t6):F3} total={main + Ms(t0, t6):F3}"));
         return ok ? 0 : 1;
     }
 

@@ -10,9 +10,11 @@ using WebApi;
 // A NativeAOT minimal API on SessionConnector: login, counter, logout, whoami, the user's sessions, sign out everywhere. Keys come from
 // SESSIONCONNECTOR_KEYS or SessionConnector:Keys; without one only the Development environment starts.
 // WEBAPI_SESSIONS=off runs the same app without sessions (the start-up baseline of scripts/bench-web.sh).
+StartupPhases.Start();
 bool sessions = !string.Equals(Environment.GetEnvironmentVariable("WEBAPI_SESSIONS"), "off", StringComparison.OrdinalIgnoreCase);
 
 var builder = WebApplication.CreateSlimBuilder(args);
+StartupPhases.Mark("builder");
 if (sessions)
 {
 #if WEBAPI_SOAK
@@ -21,28 +23,61 @@ if (sessions)
     builder.Services.AddSessionConnector(builder.Configuration);
 #endif
     builder.Services.AddHealthChecks().AddSessionStorage();
+    StartupPhases.Mark("register");
 }
 
 var app = builder.Build();
+StartupPhases.Mark("build");
+if (StartupPhases.Enabled)
+{
+    // Outermost: the first request's arrival and completion (scripts/bench-web.sh --phases).
+    app.Lifetime.ApplicationStarted.Register(static () => StartupPhases.Mark("listening"));
+    app.Use(static (context, next) =>
+    {
+        StartupPhases.Mark("request-arrived");
+        // Registered first, so it runs after the session's own response-start callback (the commit): the commit's end.
+        context.Response.OnStarting(static () =>
+        {
+            StartupPhases.Mark("commit");
+            return Task.CompletedTask;
+        });
+        context.Response.OnCompleted(static () =>
+        {
+            StartupPhases.Mark("response-sent");
+            StartupPhases.Print();
+            return Task.CompletedTask;
+        });
+        return next(context);
+    });
+}
+
 if (!sessions)
 {
-    app.MapPost("/login", (string user) => Results.Text($"hello {user}"));
+    app.MapPost("/login", (string user) =>
+    {
+        StartupPhases.Mark("handler");
+        return Results.Text($"hello {user}");
+    });
+    StartupPhases.Mark("pipeline");
     app.Run();
     return;
 }
 
 app.UseSessionConnector();
 app.MapHealthChecks("/health");
+StartupPhases.Mark("pipeline");
 
 app.MapPost("/login", async (HttpContext context, string user) =>
 {
     RequestSession<WebSession> session = context.GetSession<WebSession>();
     WebSession data = await session.GetAsync();
+    StartupPhases.Mark("session-load");
     data.User = user;
     data.Counter = 0;
     // A new ID at login (an ID planted before it is worthless), bound to the user so "sign out everywhere" can end it.
     // The sample uses the user name as the principal id; a real app passes its stable user id.
     await session.RenewAsync(principalId: user, label: context.Request.Headers.UserAgent.ToString());
+    StartupPhases.Mark("session-renew");
     return Results.Text($"hello {user}");
 });
 
