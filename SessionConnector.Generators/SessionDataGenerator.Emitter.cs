@@ -92,8 +92,10 @@ public sealed partial class SessionDataGenerator
                     _w.Line($"writer.WriteMapHeader({Members.Count});");
                     foreach (var m in Members)
                     {
-                        // One out-of-line call per member, compiled once per member type (not per session type).
-                        _w.Line($"{Runtime}.WriteMember<{m.Shape.CreateName}, {Codec(m.Shape)}>(ref writer, {Literal(m.Key)}u8, value.{Escape(m.Name)}{Forgive(m.Shape)});");
+                        _w.Line($"""
+                            {Runtime}.WriteKey(ref writer, {Literal(m.Key)}u8);
+                            {Codec(m.Shape)}.Write(ref writer, value.{Escape(m.Name)}{Forgive(m.Shape)});
+                            """);
                     }
                 }
 

@@ -225,19 +225,17 @@ public sealed class SessionDataRuntimeTests
     [InlineData(31)]
     [InlineData(32)]
     [InlineData(300)]
-    public void WriteMemberWritesAStrKeyThenTheValue(int length)
+    public void WriteKeyWritesAStrHeaderThenTheKey(int length)
     {
         byte[] key = Encoding.UTF8.GetBytes(new string('k', length));
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
-        SessionDataRuntime.WriteMember<int, SessionCodecs.Int32Codec>(ref writer, key, 300);
+        SessionDataRuntime.WriteKey(ref writer, key);
         writer.Flush();
         var reader = new MessagePackReader(buffer.WrittenMemory);
         Assert.Equal(new string('k', length), reader.ReadString());
-        Assert.Equal(300, reader.ReadInt32());
         Assert.True(reader.End);
-        int header = length <= 31 ? 1 : length <= 255 ? 2 : 3;
-        Assert.Equal(header + length + 3, buffer.WrittenCount); // 300 is a uint16: code and two bytes
+        Assert.Equal(length <= 31 ? 1 + length : length <= 255 ? 2 + length : 3 + length, buffer.WrittenCount);
     }
 
     private static byte[] Written(string value, bool oldSpec)

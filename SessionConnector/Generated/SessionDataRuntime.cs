@@ -160,28 +160,9 @@ public static class SessionDataRuntime
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static string? ReadStringSlow(ref MessagePackReader reader) => reader.ReadString();
 
-    /// <summary>
-    /// Writes one member of a MessagePack map: its key (already UTF-8) as a str, then its value through its codec.
-    /// Out of line and generic over the codec: NativeAOT compiles one copy per member type for the whole app, where an
-    /// inlined key and value cost every [SessionData] type about 250 bytes per member (issue 21); the call costs less
-    /// than the copies (SerializerBenchmarks, paired).
-    /// </summary>
-    /// <typeparam name="T">The member type.</typeparam>
-    /// <typeparam name="TCodec">Its codec.</typeparam>
-    /// <param name="writer">The writer.</param>
-    /// <param name="utf8Key">The member's key as UTF-8.</param>
-    /// <param name="value">The member's value.</param>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void WriteMember<T, TCodec>(ref MessagePackWriter writer, ReadOnlySpan<byte> utf8Key, T value)
-        where TCodec : ISessionCodec<T>
-    {
-        WriteKey(ref writer, utf8Key);
-        TCodec.Write(ref writer, value);
-    }
-
-    // A member key, already UTF-8, as a MessagePack str.
+    /// <summary>Writes a member key, already UTF-8, as a MessagePack str.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void WriteKey(ref MessagePackWriter writer, ReadOnlySpan<byte> utf8Key)
+    public static void WriteKey(ref MessagePackWriter writer, ReadOnlySpan<byte> utf8Key)
     {
         // Member names fit a fixstr: header and key go into the buffer with one span request.
         if (utf8Key.Length <= 31)
