@@ -21,7 +21,6 @@ public sealed partial class SessionDataGenerator
         private const string JsonWriter = "global::System.Text.Json.Utf8JsonWriter";
         private const string JsonReader = "global::System.Text.Json.Utf8JsonReader";
         private const string JsonToken = "global::System.Text.Json.JsonTokenType";
-        private const string Keys = "__SessionDataKeys.Utf8";
 
         /// <summary>
         /// The encoding table: the runtime codec for each shape. Scalars map by name (<c>Int32</c> →
@@ -52,16 +51,6 @@ public sealed partial class SessionDataGenerator
             var w = new IndentedWriter();
             WriteInType(w, model, "the serializer", $"{model.Keyword} {Escape(model.Name)} : global::SessionConnector.ISessionData<{model.FullyQualifiedName}>", () =>
                 new TypeWriter(model, w).Write());
-
-            // Keys as UTF-8, compared in place by the readers: no string per key on the hot read path.
-            w.Line();
-            w.Line(GeneratedCodeAttribute);
-            using (w.Open("file static class __SessionDataKeys"))
-            {
-                var keys = string.Join(", ", model.Members.Select(m => Literal(m.Key) + "u8.ToArray()"));
-                w.Line($"internal static readonly byte[][] Utf8 = {{ {keys} }};");
-            }
-
             return w.ToString();
         }
 
@@ -165,7 +154,7 @@ public sealed partial class SessionDataGenerator
                     DeclareLocals();
                     using (_w.Open("for (var i = 0; i < count; i++)"))
                     {
-                        MemberSwitch($"{Runtime}.ReadKey(ref reader, i, {Keys})", "Read(ref reader)", $"{Runtime}.Skip(ref reader);");
+                        MemberSwitch($"{Runtime}.ReadKey(ref reader, i, {KeyTable()})", "Read(ref reader)", $"{Runtime}.Skip(ref reader);");
                     }
 
                     _w.Line().Line($"{Runtime}.Leave(ref reader);");
@@ -194,11 +183,31 @@ public sealed partial class SessionDataGenerator
                     DeclareLocals();
                     using (_w.Open($"for (var i = 0; {Runtime}.NextProperty(ref reader); i++)"))
                     {
-                        MemberSwitch($"{Runtime}.ReadJsonKey(ref reader, i, {Keys})", "ReadJson(ref reader)", $"{Runtime}.SkipJson(ref reader);");
+                        MemberSwitch($"{Runtime}.ReadJsonKey(ref reader, i, {KeyTable()})", "ReadJson(ref reader)", $"{Runtime}.SkipJson(ref reader);");
                     }
 
                     _w.Line();
                 });
+            }
+
+            /// <summary>
+            /// The member keys for the readers, as constants: all keys in one UTF-8 literal and where each ends. The
+            /// compiler stores both as static data (one copy however often they are named), so a type needs no key
+            /// table built at startup and no class to hold one.
+            /// </summary>
+            private string KeyTable()
+            {
+                var names = string.Concat(Members.Select(m => m.Key));
+                var ends = new List<int>();
+                var end = 0;
+                foreach (var m in Members)
+                {
+                    end += System.Text.Encoding.UTF8.GetByteCount(m.Key);
+                    ends.Add(end);
+                }
+
+                // new int[] (not [..]): the same static data, and C# 11 (what u8 literals and the interface need) suffices.
+                return $"{Literal(names)}u8, new int[] {{ {string.Join(", ", ends)} }}";
             }
 
             /// <summary>A reader entry point: decode errors of any kind leave as one <c>SessionFormatException</c>.</summary>

@@ -12,7 +12,10 @@ namespace SessionConnector.Tests.Generators;
 /// <summary>The input limits and key matching every generated reader relies on, tested once here.</summary>
 public sealed class SessionDataRuntimeTests
 {
-    private static readonly byte[][] Keys = { "a"u8.ToArray(), "bb"u8.ToArray(), "ccc"u8.ToArray() };
+    // The keys "a", "bb", "ccc" as generated readers pass them: one UTF-8 run and where each key ends.
+    private static ReadOnlySpan<byte> Names => "abbccc"u8;
+
+    private static ReadOnlySpan<int> Ends => new[] { 1, 3, 6 };
 
     // The readers rely on MessagePack's header reads to reject a count the remaining bytes cannot hold (two bytes per
     // map entry, one per array item) before anything is allocated for it; a MessagePack upgrade that dropped the
@@ -110,12 +113,12 @@ public sealed class SessionDataRuntimeTests
         SessionDataRuntime.WriteString(ref writer, key);
         writer.Flush();
         var reader = new MessagePackReader(buffer.WrittenMemory);
-        Assert.Equal(expected, SessionDataRuntime.ReadKey(ref reader, position, Keys));
+        Assert.Equal(expected, SessionDataRuntime.ReadKey(ref reader, position, Names, Ends));
 
         var json = new Utf8JsonReader(Encoding.UTF8.GetBytes("{\"" + key + "\":1}"));
         json.Read();
         json.Read();
-        Assert.Equal(expected, SessionDataRuntime.ReadJsonKey(ref json, position, Keys));
+        Assert.Equal(expected, SessionDataRuntime.ReadJsonKey(ref json, position, Names, Ends));
         Assert.Equal(JsonTokenType.Number, json.TokenType);
     }
 
@@ -123,7 +126,7 @@ public sealed class SessionDataRuntimeTests
     public void WhenKeyIsNilReadKeyMatchesNothing()
     {
         var reader = new MessagePackReader(new byte[] { 0xc0 });
-        Assert.Equal(-1, SessionDataRuntime.ReadKey(ref reader, 0, Keys));
+        Assert.Equal(-1, SessionDataRuntime.ReadKey(ref reader, 0, Names, Ends));
         Assert.True(reader.End);
     }
 

@@ -60,9 +60,14 @@ public static class SessionDataRuntime
     /// <exception cref="SessionFormatException">The key was already read in this object.</exception>
     public static void MarkRead(ref bool read)
     {
-        if (read) throw Invalid("The same key appears twice in one object.");
+        if (read) ThrowDuplicateKey();
         read = true;
     }
+
+    // Out of line: MarkRead is inlined into every case of every reader, and an inlined "throw new ..." there cost
+    // about 40 bytes of native code per member and format (issue 21's per-type budget).
+    [DoesNotReturn]
+    private static void ThrowDuplicateKey() => throw Invalid("The same key appears twice in one object.");
 
     /// <summary>
     /// Writes a MessagePack str (or nil) as UTF-8 straight into the writer's buffer. Not
@@ -249,35 +254,48 @@ public static class SessionDataRuntime
     }
 
     /// <summary>
-    /// Reads a map key and returns the index of the matching entry of <paramref name="keys"/> (UTF-8), or -1.
+    /// Reads a map key and returns the index of the matching member key, or -1. The keys are one UTF-8 run,
+    /// <paramref name="names"/>, cut at <paramref name="ends"/> (key i ends where key i + 1 starts): constant data a
+    /// generated reader passes as literals, so a type needs no key table to build and no class to hold it.
     /// <paramref name="position"/> (the entry's position in the map) is tried first: data written by this version
     /// arrives in declaration order, so one comparison usually settles it; other orders (older or newer schemas) scan.
     /// </summary>
-    public static int ReadKey(ref MessagePackReader reader, int position, byte[][] keys)
+    /// <param name="reader">The reader, at the key.</param>
+    /// <param name="position">The entry's position in the map.</param>
+    /// <param name="names">The member keys, UTF-8, one after another.</param>
+    /// <param name="ends">Where each key ends in <paramref name="names"/>.</param>
+    /// <returns>The member's index, or -1 for a key no member has.</returns>
+    public static int ReadKey(ref MessagePackReader reader, int position, ReadOnlySpan<byte> names, ReadOnlySpan<int> ends)
     {
         if (reader.TryReadStringSpan(out ReadOnlySpan<byte> key))
         {
-            return (uint)position < (uint)keys.Length && key.SequenceEqual(keys[position]) ? position : IndexOf(key, keys);
+            return (uint)position < (uint)ends.Length && key.SequenceEqual(KeyAt(names, ends, position)) ? position : IndexOf(key, names, ends);
         }
 
-        return ReadKeySlow(ref reader, keys);
+        return ReadKeySlow(ref reader, names, ends);
+    }
+
+    private static ReadOnlySpan<byte> KeyAt(ReadOnlySpan<byte> names, ReadOnlySpan<int> ends, int index)
+    {
+        int start = index == 0 ? 0 : ends[index - 1];
+        return names.Slice(start, ends[index] - start);
     }
 
     // Split across buffer segments (rare): copy. A nil key matches no member and its value is skipped. Out of line,
     // like the scan below, so that the in-order case is all that gets inlined into each reader.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int ReadKeySlow(ref MessagePackReader reader, byte[][] keys)
+    private static int ReadKeySlow(ref MessagePackReader reader, ReadOnlySpan<byte> names, ReadOnlySpan<int> ends)
     {
         ReadOnlySequence<byte>? sequence = reader.ReadStringSequence();
-        return sequence is { } s ? IndexOf(s.ToArray(), keys) : -1;
+        return sequence is { } s ? IndexOf(s.ToArray(), names, ends) : -1;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int IndexOf(ReadOnlySpan<byte> key, byte[][] keys)
+    private static int IndexOf(ReadOnlySpan<byte> key, ReadOnlySpan<byte> names, ReadOnlySpan<int> ends)
     {
-        for (int i = 0; i < keys.Length; i++)
+        for (int i = 0; i < ends.Length; i++)
         {
-            if (key.SequenceEqual(keys[i]))
+            if (key.SequenceEqual(KeyAt(names, ends, i)))
             {
                 return i;
             }
@@ -340,21 +358,26 @@ public static class SessionDataRuntime
     }
 
     /// <summary>
-    /// Matches the current property name against <paramref name="keys"/> (as <see cref="ReadKey"/>), compared without
+    /// Matches the current property name against the member keys (as <see cref="ReadKey"/>), compared without
     /// allocating even when escaped, then moves to the value. Returns the index or -1.
     /// </summary>
-    public static int ReadJsonKey(ref Utf8JsonReader reader, int position, byte[][] keys)
+    /// <param name="reader">The reader, at the property name.</param>
+    /// <param name="position">The property's position in the object.</param>
+    /// <param name="names">The member keys, UTF-8, one after another.</param>
+    /// <param name="ends">Where each key ends in <paramref name="names"/>.</param>
+    /// <returns>The member's index, or -1 for a name no member has.</returns>
+    public static int ReadJsonKey(ref Utf8JsonReader reader, int position, ReadOnlySpan<byte> names, ReadOnlySpan<int> ends)
     {
         int found = -1;
-        if ((uint)position < (uint)keys.Length && reader.ValueTextEquals(keys[position]))
+        if ((uint)position < (uint)ends.Length && reader.ValueTextEquals(KeyAt(names, ends, position)))
         {
             found = position;
         }
         else
         {
-            for (int i = 0; i < keys.Length; i++)
+            for (int i = 0; i < ends.Length; i++)
             {
-                if (reader.ValueTextEquals(keys[i]))
+                if (reader.ValueTextEquals(KeyAt(names, ends, i)))
                 {
                     found = i;
                     break;

@@ -8,7 +8,8 @@ using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 
 // Reads an ILCompiler .mstat (IlcGenerateMstatFile=true): an assembly whose <Module>::Methods IL lists, per compiled
-// method, "ldtoken method; ldc.i4 size; ...". Prints the bytes of methods whose owner or type arguments mention args[1].
+// method, "ldtoken method; ldc.i4 size; ...". Prints the bytes of methods whose owner or type arguments mention args[1],
+// per owner type, or per method with a third argument "--methods" (to see which generated method costs what).
 using var pe = new PEReader(File.OpenRead(args[0]));
 var md = pe.GetMetadataReader();
 var filter = args.Length > 1 ? args[1] : "";
@@ -16,6 +17,7 @@ var provider = new Names(md);
 var module = md.GetTypeDefinition(md.TypeDefinitions.First());
 var methods = module.GetMethods().Select(md.GetMethodDefinition).First(m => md.GetString(m.Name) == "Methods");
 var il = pe.GetMethodBody(methods.RelativeVirtualAddress).GetILBytes()!;
+var perMethod = args.Length > 2 && args[2] == "--methods";
 var totals = new Dictionary<string, int>();
 int total = 0, all = 0;
 // Walk the IL opcode by opcode (a byte-wise scan would mistake operand bytes for ldtoken).
@@ -29,7 +31,7 @@ for (int i = 0; i < il.Length;)
         int size = ReadInt(il, ref i);
         all += size;
         if (!current.Contains(filter, StringComparison.Ordinal)) continue;
-        var owner = current[..current.IndexOf("::", StringComparison.Ordinal)];
+        var owner = perMethod ? current : current[..current.IndexOf("::", StringComparison.Ordinal)];
         totals[owner] = totals.GetValueOrDefault(owner) + size;
         total += size;
     }
