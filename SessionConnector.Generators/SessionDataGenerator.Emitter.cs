@@ -154,7 +154,7 @@ public sealed partial class SessionDataGenerator
                     DeclareLocals();
                     using (_w.Open("for (var i = 0; i < count; i++)"))
                     {
-                        MemberSwitch($"{Runtime}.ReadKey(ref reader, i, {KeyTable()})", "Read(ref reader)", $"{Runtime}.Skip(ref reader);");
+                        MemberSwitch($"{Runtime}.ReadKey(ref reader, i, {KeyTable()}, ref __seen)", "Read(ref reader)", $"{Runtime}.Skip(ref reader);");
                     }
 
                     _w.Line().Line($"{Runtime}.Leave(ref reader);");
@@ -183,7 +183,7 @@ public sealed partial class SessionDataGenerator
                     DeclareLocals();
                     using (_w.Open($"for (var i = 0; {Runtime}.NextProperty(ref reader); i++)"))
                     {
-                        MemberSwitch($"{Runtime}.ReadJsonKey(ref reader, i, {KeyTable()})", "ReadJson(ref reader)", $"{Runtime}.SkipJson(ref reader);");
+                        MemberSwitch($"{Runtime}.ReadJsonKey(ref reader, i, {KeyTable()}, ref __seen)", "ReadJson(ref reader)", $"{Runtime}.SkipJson(ref reader);");
                     }
 
                     _w.Line();
@@ -220,7 +220,7 @@ public sealed partial class SessionDataGenerator
                         body();
                         if (!ReadsInPlace)
                         {
-                            Construction.Write(_w, _model, i => $"__h{i}", i => $"__v{i}");
+                            Construction.Write(_w, _model, Had, i => $"__v{i}");
                         }
 
                         _w.Line("return __result;");
@@ -248,19 +248,27 @@ public sealed partial class SessionDataGenerator
             /// </summary>
             private void DeclareLocals()
             {
+                // "The payload had it" per member, so a duplicate key is refused (and, when not read in place, a
+                // missing member keeps the constructor's value): one bit each of __seen, set and checked by ReadKey,
+                // so no member's case carries its own check (issue 21's per-type size); past the 64th, a flag each.
                 if (ReadsInPlace)
                 {
                     _w.Line($"var __result = {Construction.Default(_model)};");
-                    // Only "the payload had it" per member, so a duplicate key is refused.
-                    for (var i = 0; i < Members.Count; i++) _w.Line($"var __h{i} = false;");
-                    return;
+                }
+                else
+                {
+                    for (var i = 0; i < Members.Count; i++) _w.Line($"{Members[i].Shape.TypeName} __v{i} = default!;");
                 }
 
-                for (var i = 0; i < Members.Count; i++)
-                {
-                    _w.Line($"{Members[i].Shape.TypeName} __v{i} = default!;").Line($"var __h{i} = false;");
-                }
+                _w.Line("var __seen = 0UL;");
+                for (var i = SeenBits; i < Members.Count; i++) _w.Line($"var __h{i} = false;");
             }
+
+            /// <summary>How many members have a bit in <c>__seen</c> (the runtime's ReadKey marks the first 64).</summary>
+            private const int SeenBits = 64;
+
+            /// <summary>Whether the payload had member <paramref name="i"/>.</summary>
+            private string Had(int i) => i < SeenBits ? $"(__seen & 0x{1UL << i:X}UL) != 0" : $"__h{i}";
 
             private void MemberSwitch(string match, string read, string skip)
             {
@@ -270,19 +278,19 @@ public sealed partial class SessionDataGenerator
                     {
                         var shape = Members[i].Shape;
                         var value = $"{Codec(shape)}.{read}{Forgive(shape)}";
-                        // MarkRead refuses a key met twice in one object (a duplicate must not silently change meaning).
+                        // A key met twice in one object is refused (a duplicate must not silently change meaning):
+                        // ReadKey checks the first 64 members' bits, MarkRead the flag of any further one.
+                        var mark = i < SeenBits ? "" : $"{Runtime}.MarkRead(ref __h{i});\n    ";
                         _w.Line(ReadsInPlace
                             ? $"""
                                 case {i}:
-                                    {Runtime}.MarkRead(ref __h{i});
-                                    __result.{Escape(Members[i].Name)} = {value};
+                                    {mark}__result.{Escape(Members[i].Name)} = {value};
                                     break;
                                 """
                             : $"""
                                 case {i}:
                                     __v{i} = {value};
-                                    {Runtime}.MarkRead(ref __h{i});
-                                    break;
+                                    {mark}break;
                                 """);
                     }
 

@@ -113,20 +113,56 @@ public sealed class SessionDataRuntimeTests
         SessionDataRuntime.WriteString(ref writer, key);
         writer.Flush();
         var reader = new MessagePackReader(buffer.WrittenMemory);
-        Assert.Equal(expected, SessionDataRuntime.ReadKey(ref reader, position, Names, Ends));
+        ulong seen = 0;
+        Assert.Equal(expected, SessionDataRuntime.ReadKey(ref reader, position, Names, Ends, ref seen));
+        Assert.Equal(expected < 0 ? 0UL : 1UL << expected, seen);
 
         var json = new Utf8JsonReader(Encoding.UTF8.GetBytes("{\"" + key + "\":1}"));
         json.Read();
         json.Read();
-        Assert.Equal(expected, SessionDataRuntime.ReadJsonKey(ref json, position, Names, Ends));
+        seen = 0;
+        Assert.Equal(expected, SessionDataRuntime.ReadJsonKey(ref json, position, Names, Ends, ref seen));
+        Assert.Equal(expected < 0 ? 0UL : 1UL << expected, seen);
         Assert.Equal(JsonTokenType.Number, json.TokenType);
+    }
+
+    [Fact]
+    public void WhenAKeysBitIsSetReadKeyThrows()
+    {
+        var reader = new MessagePackReader(new byte[] { 0xa2, (byte)'b', (byte)'b' });
+        ulong seen = 0b010;
+        try
+        {
+            SessionDataRuntime.ReadKey(ref reader, 1, Names, Ends, ref seen);
+            Assert.Fail("A second \"bb\" was accepted.");
+        }
+        catch (SessionFormatException ex)
+        {
+            Assert.Contains("twice", ex.Message);
+        }
+
+        var json = new Utf8JsonReader("{\"bb\":1}"u8);
+        json.Read();
+        json.Read();
+        seen = 0b010;
+        try
+        {
+            SessionDataRuntime.ReadJsonKey(ref json, 1, Names, Ends, ref seen);
+            Assert.Fail("A second \"bb\" was accepted.");
+        }
+        catch (SessionFormatException ex)
+        {
+            Assert.Contains("twice", ex.Message);
+        }
     }
 
     [Fact]
     public void WhenKeyIsNilReadKeyMatchesNothing()
     {
         var reader = new MessagePackReader(new byte[] { 0xc0 });
-        Assert.Equal(-1, SessionDataRuntime.ReadKey(ref reader, 0, Names, Ends));
+        ulong seen = 0;
+        Assert.Equal(-1, SessionDataRuntime.ReadKey(ref reader, 0, Names, Ends, ref seen));
+        Assert.Equal(0UL, seen);
         Assert.True(reader.End);
     }
 

@@ -199,3 +199,147 @@ public partial class DerivedSession : SessionBase
 {
     public string Own { get; set; } = "";
 }
+
+// More members than ReadKey's 64 "already read" bits: members from the 65th on keep a flag each.
+[SessionData]
+public partial class WideSession
+{
+    public int M0 { get; set; }
+    public int M1 { get; set; }
+    public int M2 { get; set; }
+    public int M3 { get; set; }
+    public int M4 { get; set; }
+    public int M5 { get; set; }
+    public int M6 { get; set; }
+    public int M7 { get; set; }
+    public int M8 { get; set; }
+    public int M9 { get; set; }
+    public int M10 { get; set; }
+    public int M11 { get; set; }
+    public int M12 { get; set; }
+    public int M13 { get; set; }
+    public int M14 { get; set; }
+    public int M15 { get; set; }
+    public int M16 { get; set; }
+    public int M17 { get; set; }
+    public int M18 { get; set; }
+    public int M19 { get; set; }
+    public int M20 { get; set; }
+    public int M21 { get; set; }
+    public int M22 { get; set; }
+    public int M23 { get; set; }
+    public int M24 { get; set; }
+    public int M25 { get; set; }
+    public int M26 { get; set; }
+    public int M27 { get; set; }
+    public int M28 { get; set; }
+    public int M29 { get; set; }
+    public int M30 { get; set; }
+    public int M31 { get; set; }
+    public int M32 { get; set; }
+    public int M33 { get; set; }
+    public int M34 { get; set; }
+    public int M35 { get; set; }
+    public int M36 { get; set; }
+    public int M37 { get; set; }
+    public int M38 { get; set; }
+    public int M39 { get; set; }
+    public int M40 { get; set; }
+    public int M41 { get; set; }
+    public int M42 { get; set; }
+    public int M43 { get; set; }
+    public int M44 { get; set; }
+    public int M45 { get; set; }
+    public int M46 { get; set; }
+    public int M47 { get; set; }
+    public int M48 { get; set; }
+    public int M49 { get; set; }
+    public int M50 { get; set; }
+    public int M51 { get; set; }
+    public int M52 { get; set; }
+    public int M53 { get; set; }
+    public int M54 { get; set; }
+    public int M55 { get; set; }
+    public int M56 { get; set; }
+    public int M57 { get; set; }
+    public int M58 { get; set; }
+    public int M59 { get; set; }
+    public int M60 { get; set; }
+    public int M61 { get; set; }
+    public int M62 { get; set; }
+    public int M63 { get; set; }
+    public int M64 { get; set; }
+    public int M65 { get; set; }
+}
+
+// As WideSession, with init members on both sides of the 64th (built after reading, from the "had it" bits and flags).
+[SessionData]
+public partial class WideInitSession
+{
+    public int M0 { get; init; }
+    public int M1 { get; set; }
+    public int M2 { get; set; }
+    public int M3 { get; set; }
+    public int M4 { get; set; }
+    public int M5 { get; set; }
+    public int M6 { get; set; }
+    public int M7 { get; set; }
+    public int M8 { get; set; }
+    public int M9 { get; set; }
+    public int M10 { get; set; }
+    public int M11 { get; set; }
+    public int M12 { get; set; }
+    public int M13 { get; set; }
+    public int M14 { get; set; }
+    public int M15 { get; set; }
+    public int M16 { get; set; }
+    public int M17 { get; set; }
+    public int M18 { get; set; }
+    public int M19 { get; set; }
+    public int M20 { get; set; }
+    public int M21 { get; set; }
+    public int M22 { get; set; }
+    public int M23 { get; set; }
+    public int M24 { get; set; }
+    public int M25 { get; set; }
+    public int M26 { get; set; }
+    public int M27 { get; set; }
+    public int M28 { get; set; }
+    public int M29 { get; set; }
+    public int M30 { get; set; }
+    public int M31 { get; set; }
+    public int M32 { get; set; }
+    public int M33 { get; set; }
+    public int M34 { get; set; }
+    public int M35 { get; set; }
+    public int M36 { get; set; }
+    public int M37 { get; set; }
+    public int M38 { get; set; }
+    public int M39 { get; set; }
+    public int M40 { get; set; }
+    public int M41 { get; set; }
+    public int M42 { get; set; }
+    public int M43 { get; set; }
+    public int M44 { get; set; }
+    public int M45 { get; set; }
+    public int M46 { get; set; }
+    public int M47 { get; set; }
+    public int M48 { get; set; }
+    public int M49 { get; set; }
+    public int M50 { get; set; }
+    public int M51 { get; set; }
+    public int M52 { get; set; }
+    public int M53 { get; set; }
+    public int M54 { get; set; }
+    public int M55 { get; set; }
+    public int M56 { get; set; }
+    public int M57 { get; set; }
+    public int M58 { get; set; }
+    public int M59 { get; set; }
+    public int M60 { get; set; }
+    public int M61 { get; set; }
+    public int M62 { get; set; }
+    public int M63 { get; set; }
+    public int M64 { get; init; }
+    public int M65 { get; init; } = -1;
+}

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MessagePack;
 
@@ -16,6 +17,7 @@ public static partial class SessionCodecs
     public readonly struct GuidCodec : ISessionCodec<Guid>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, Guid value)
         {
             writer.WriteBinHeader(16);
@@ -58,6 +60,7 @@ public static partial class SessionCodecs
     public readonly struct DateTimeCodec : ISessionCodec<DateTime>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, DateTime value) => writer.Write(value.ToBinary());
 
         /// <inheritdoc/>
@@ -87,6 +90,7 @@ public static partial class SessionCodecs
     public readonly struct DateTimeOffsetCodec : ISessionCodec<DateTimeOffset>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, DateTimeOffset value)
         {
             writer.WriteArrayHeader(2);
@@ -150,6 +154,7 @@ public static partial class SessionCodecs
     public readonly struct TimeSpanCodec : ISessionCodec<TimeSpan>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, TimeSpan value) => writer.Write(value.Ticks);
         /// <inheritdoc/>
         public static TimeSpan Read(ref MessagePackReader reader)
@@ -171,6 +176,7 @@ public static partial class SessionCodecs
     public readonly struct DateOnlyCodec : ISessionCodec<DateOnly>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, DateOnly value) => writer.Write(value.DayNumber);
         /// <inheritdoc/>
         public static DateOnly Read(ref MessagePackReader reader)
@@ -195,6 +201,7 @@ public static partial class SessionCodecs
     public readonly struct TimeOnlyCodec : ISessionCodec<TimeOnly>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, TimeOnly value) => writer.Write(value.Ticks);
         /// <inheritdoc/>
         public static TimeOnly Read(ref MessagePackReader reader)

@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MessagePack;
 
@@ -10,6 +11,9 @@ namespace SessionConnector.Generated;
 /// The codec for each member type that <c>[SessionData]</c> supports, named by generated code (one row each in the
 /// encoding table of docs/session-data-format.md). Writers emit one canonical form; readers also accept what other
 /// MessagePack and JSON libraries commonly write for the same value. This file: booleans, numbers, text.
+/// The MessagePack writers of numbers, Guid and the time types are NoInlining: MessagePackWriter's number writes
+/// are inlined whole (about 900 bytes of NativeAOT code for one int), and every generated WriteMessagePack would
+/// carry a copy per member; one shared call each keeps a session type small (issue 21) for the cost of a call.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class SessionCodecs
@@ -37,6 +41,7 @@ public static partial class SessionCodecs
     public readonly struct SByteCodec : ISessionCodec<sbyte>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, sbyte value) => writer.Write(value);
         /// <inheritdoc/>
         public static sbyte Read(ref MessagePackReader reader) => reader.ReadSByte();
@@ -54,6 +59,7 @@ public static partial class SessionCodecs
     public readonly struct ByteCodec : ISessionCodec<byte>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, byte value) => writer.Write(value);
         /// <inheritdoc/>
         public static byte Read(ref MessagePackReader reader) => reader.ReadByte();
@@ -71,6 +77,7 @@ public static partial class SessionCodecs
     public readonly struct Int16Codec : ISessionCodec<short>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, short value) => writer.Write(value);
         /// <inheritdoc/>
         public static short Read(ref MessagePackReader reader) => reader.ReadInt16();
@@ -88,6 +95,7 @@ public static partial class SessionCodecs
     public readonly struct UInt16Codec : ISessionCodec<ushort>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, ushort value) => writer.Write(value);
         /// <inheritdoc/>
         public static ushort Read(ref MessagePackReader reader) => reader.ReadUInt16();
@@ -105,6 +113,7 @@ public static partial class SessionCodecs
     public readonly struct Int32Codec : ISessionCodec<int>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, int value) => writer.Write(value);
         /// <inheritdoc/>
         public static int Read(ref MessagePackReader reader) => reader.ReadInt32();
@@ -122,6 +131,7 @@ public static partial class SessionCodecs
     public readonly struct UInt32Codec : ISessionCodec<uint>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, uint value) => writer.Write(value);
         /// <inheritdoc/>
         public static uint Read(ref MessagePackReader reader) => reader.ReadUInt32();
@@ -139,6 +149,7 @@ public static partial class SessionCodecs
     public readonly struct Int64Codec : ISessionCodec<long>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, long value) => writer.Write(value);
         /// <inheritdoc/>
         public static long Read(ref MessagePackReader reader) => reader.ReadInt64();
@@ -156,6 +167,7 @@ public static partial class SessionCodecs
     public readonly struct UInt64Codec : ISessionCodec<ulong>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, ulong value) => writer.Write(value);
         /// <inheritdoc/>
         public static ulong Read(ref MessagePackReader reader) => reader.ReadUInt64();
@@ -173,6 +185,7 @@ public static partial class SessionCodecs
     public readonly struct SingleCodec : ISessionCodec<float>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, float value) => writer.Write(value);
         /// <inheritdoc/>
         public static float Read(ref MessagePackReader reader) => reader.ReadSingle();
@@ -196,6 +209,7 @@ public static partial class SessionCodecs
     public readonly struct DoubleCodec : ISessionCodec<double>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, double value) => writer.Write(value);
         /// <inheritdoc/>
         public static double Read(ref MessagePackReader reader) => reader.ReadDouble();
@@ -274,6 +288,7 @@ public static partial class SessionCodecs
     public readonly struct CharCodec : ISessionCodec<char>
     {
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.NoInlining)] // see SessionCodecs: MessagePackWriter inlines its number writes
         public static void Write(ref MessagePackWriter writer, char value) => writer.Write(value);
         /// <inheritdoc/>
         public static char Read(ref MessagePackReader reader)

@@ -264,15 +264,28 @@ public static class SessionDataRuntime
     /// <param name="position">The entry's position in the map.</param>
     /// <param name="names">The member keys, UTF-8, one after another.</param>
     /// <param name="ends">Where each key ends in <paramref name="names"/>.</param>
+    /// <param name="seen">The members read so far, bit i for member i (the first 64); a second read of one throws.</param>
     /// <returns>The member's index, or -1 for a key no member has.</returns>
-    public static int ReadKey(ref MessagePackReader reader, int position, ReadOnlySpan<byte> names, ReadOnlySpan<int> ends)
+    public static int ReadKey(ref MessagePackReader reader, int position, ReadOnlySpan<byte> names, ReadOnlySpan<int> ends, ref ulong seen)
     {
-        if (reader.TryReadStringSpan(out ReadOnlySpan<byte> key))
-        {
-            return (uint)position < (uint)ends.Length && key.SequenceEqual(KeyAt(names, ends, position)) ? position : IndexOf(key, names, ends);
-        }
+        int index = reader.TryReadStringSpan(out ReadOnlySpan<byte> key)
+            ? (uint)position < (uint)ends.Length && key.SequenceEqual(KeyAt(names, ends, position)) ? position : IndexOf(key, names, ends)
+            : ReadKeySlow(ref reader, names, ends);
+        See(ref seen, index);
+        return index;
+    }
 
-        return ReadKeySlow(ref reader, names, ends);
+    // The duplicate check of the key readers, so that it is inlined once per reader rather than once per member's case
+    // (as MarkRead was: about 20 bytes of native code per member and format, issue 21). Members past the 64th (and
+    // unknown keys, -1) have no bit; generated code gives those a MarkRead flag.
+    private static void See(ref ulong seen, int index)
+    {
+        if ((uint)index < 64)
+        {
+            ulong bit = 1UL << index;
+            if ((seen & bit) != 0) ThrowDuplicateKey();
+            seen |= bit;
+        }
     }
 
     private static ReadOnlySpan<byte> KeyAt(ReadOnlySpan<byte> names, ReadOnlySpan<int> ends, int index)
@@ -365,8 +378,9 @@ public static class SessionDataRuntime
     /// <param name="position">The property's position in the object.</param>
     /// <param name="names">The member keys, UTF-8, one after another.</param>
     /// <param name="ends">Where each key ends in <paramref name="names"/>.</param>
+    /// <param name="seen">As for <see cref="ReadKey"/>.</param>
     /// <returns>The member's index, or -1 for a name no member has.</returns>
-    public static int ReadJsonKey(ref Utf8JsonReader reader, int position, ReadOnlySpan<byte> names, ReadOnlySpan<int> ends)
+    public static int ReadJsonKey(ref Utf8JsonReader reader, int position, ReadOnlySpan<byte> names, ReadOnlySpan<int> ends, ref ulong seen)
     {
         int found = -1;
         if ((uint)position < (uint)ends.Length && reader.ValueTextEquals(KeyAt(names, ends, position)))
@@ -386,6 +400,7 @@ public static class SessionDataRuntime
         }
 
         Next(ref reader);
+        See(ref seen, found);
         return found;
     }
 
