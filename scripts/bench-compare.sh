@@ -4,7 +4,7 @@
 # new, old, …) so background load on a shared machine hits both alike, and prints per benchmark the median over rounds
 # of new ÷ old for time and the allocated bytes of each. A ratio above 1.00 is slower. Writes artifacts/bench-compare/.
 # Usage: bash scripts/bench-compare.sh [old-commit=b3832a3] [filter='*'] [rounds=2]
-#   filter is BenchmarkDotNet's --filter glob over full names, e.g. '*Connector*' or '*Serializer*'.
+#   filter: BenchmarkDotNet --filter globs over full names, comma-separated, e.g. '*Connector*,*Serializer*'.
 # The old commit is exported with git archive into a temporary folder (no worktree is left behind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,8 @@ dotnet build "$project" -c Release -nologo -v q >"$out/new.build.log"
 run() { # $1 = old|new, $2 = root, $3 = round
   local results="$2/benchmarks/BenchmarkDotNet.Artifacts/results"
   rm -rf "$results"
-  (cd "$2" && dotnet "$dll" --bdn --filter "$filter" >"$out/$1-$3.log" 2>&1) || { echo "$1 round $3 failed: see $out/$1-$3.log"; exit 1; }
+  local globs; IFS=',' read -r -a globs <<<"$filter"
+  (cd "$2" && dotnet "$dll" --bdn --filter "${globs[@]}" >"$out/$1-$3.log" 2>&1) || { echo "$1 round $3 failed: see $out/$1-$3.log"; exit 1; }
   mkdir -p "$out/$1-$3"; cp "$results"/*-report-brief.json "$out/$1-$3/"
 }
 load_before=$(cut -d' ' -f1 /proc/loadavg)
