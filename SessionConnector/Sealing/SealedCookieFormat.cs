@@ -90,29 +90,8 @@ internal static class SealedCookieFormat
 
     private static long ToMs(DateTimeOffset? at) => at?.ToUnixTimeMilliseconds() ?? 0;
 
-    /// <summary>Unpadded base64url, built in the one string it returns (a chunked session is too large for the stack).</summary>
-    public static string ToBase64Url(byte[] bytes)
-    {
-        int length = bytes.Length / 3 * 4 + (bytes.Length % 3) switch { 0 => 0, 1 => 2, _ => 3 };
-        return string.Create(length, bytes, static (chars, b) =>
-        {
-            // Unpadded output is the padded output cut before the '=': encode the whole groups in place, the tail apart.
-            int whole = b.Length / 3 * 3;
-            Convert.TryToBase64Chars(b.AsSpan(0, whole), chars, out int written);
-            if (whole < b.Length)
-            {
-                Span<char> tail = stackalloc char[4];
-                Convert.TryToBase64Chars(b.AsSpan(whole), tail, out _);
-                tail[..(chars.Length - written)].CopyTo(chars[written..]);
-            }
-
-            for (int i = 0; i < chars.Length; i++)
-            {
-                if (chars[i] == '+') chars[i] = '-';
-                else if (chars[i] == '/') chars[i] = '_';
-            }
-        });
-    }
+    /// <summary>Unpadded base64url of a whole cookie blob (see <see cref="Internal.Base64Url"/>).</summary>
+    public static string ToBase64Url(byte[] bytes) => Internal.Base64Url.Encode(bytes);
 
     /// <summary>Strict base64url: only the 64 URL-safe characters, no padding, and the one canonical encoding of the bytes.</summary>
     public static byte[]? FromBase64Url(ReadOnlySpan<char> text)
