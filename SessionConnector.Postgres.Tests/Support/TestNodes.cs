@@ -11,8 +11,6 @@ public static class TestNodes
 {
     public static string NewTable() => "t" + Convert.ToHexString(RandomNumberGenerator.GetBytes(5)).ToLowerInvariant();
 
-    public static byte[] NewSecret() => RandomNumberGenerator.GetBytes(32);
-
     public static PostgresSessionStorageOptions Options(PostgresServer server, string table) => new()
     {
         ConnectionString = server.ConnectionString,
@@ -32,15 +30,6 @@ public static class TestNodes
         storage.EnsureSchema();
         return storage;
     }
-
-    public static SessionStorageConnector Connector(PostgresSessionStorage storage, byte[] secret, TimeSpan? cacheMaxAge = null) =>
-        new(storage, new SessionConnectorOptions
-        {
-            Keys = SessionKeyRing.FromSecret(secret),
-            CacheMaxAge = cacheMaxAge ?? TimeSpan.FromSeconds(10),
-        });
-
-    public static SessionBag Bag(string key, object? value) => new() { [key] = value };
 
     public static long Scalar(PostgresServer server, string sql)
     {

@@ -1,6 +1,7 @@
 using System;
 using System.Security.Cryptography;
 using SessionConnector.Storage;
+using SessionConnector.Testing;
 
 namespace SessionConnector.Redis.Tests.Support;
 
@@ -8,8 +9,6 @@ namespace SessionConnector.Redis.Tests.Support;
 public static class TestNodes
 {
     public static string NewPrefix() => "t" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant() + ":";
-
-    public static byte[] NewSecret() => RandomNumberGenerator.GetBytes(32);
 
     public static RedisSessionStorage Storage(RedisServer server, string prefix, string? channel = null, TimeSpan? operationTimeout = null) =>
         RedisSessionStorage.Connect(new RedisSessionStorageOptions
@@ -21,15 +20,6 @@ public static class TestNodes
             ConnectTimeout = TimeSpan.FromSeconds(2),
         });
 
-    public static SessionStorageConnector Connector(SessionStorage storage, byte[] secret, TimeSpan? cacheMaxAge = null) =>
-        new(storage, new SessionConnectorOptions
-        {
-            Keys = SessionKeyRing.FromSecret(secret),
-            CacheMaxAge = cacheMaxAge ?? TimeSpan.FromSeconds(10),
-        });
-
     public static SessionStorageConnector Connector(RedisServer server, string prefix, byte[] secret, TimeSpan? cacheMaxAge = null, string? channel = null) =>
-        Connector(Storage(server, prefix, channel), secret, cacheMaxAge);
-
-    public static SessionBag Bag(string key, object? value) => new() { [key] = value };
+        TestConnectors.Connector(Storage(server, prefix, channel), secret, cacheMaxAge);
 }
