@@ -16,9 +16,10 @@ namespace SessionConnector.Protection;
 /// waits for that load (the runtime's type initialisers and OpenSSL's own once-only set-up), never loads twice, so the
 /// start-up path pays only what is left of the load when it first needs crypto. Nothing is kept: the key is random and
 /// thrown away. On one core there is nothing to overlap with, so nothing is started: a second thread would only add its
-/// own creation and context switches to the same serial work. Not started by the connector or ConfigureDefault: starting
-/// the thread (Thread.Start waits until it runs) cost 0.5–1 ms here, about what a console app's store open and connector
-/// set-up would overlap, and the paired runs showed no gain (benchmarks/ANALYSIS.md, issue 27 item 3).
+/// own creation and context switches to the same serial work. Started by ConfigureDefault (its file store's open and the
+/// connector's set-up overlap the load) and the web package; not by the connector itself, which needs crypto at once
+/// (its keys) and so has nothing to overlap. Until issue 27 the warm-up made a store opened meanwhile wait for the whole
+/// load (see Start): the paired runs then showed no gain.
 /// </remarks>
 internal static class CryptoWarmUp
 {
@@ -30,6 +31,13 @@ internal static class CryptoWarmUp
         // Environment.ProcessorCount honours the affinity mask (taskset) and container CPU limits.
         if (Environment.ProcessorCount < 2 || Volatile.Read(ref s_started) != 0) return;
         if (Interlocked.Exchange(ref s_started, 1) != 0) return;
+        // Before the load: while glibc's dlopen maps and relocates libssl/libcrypto it holds the loader lock, and both
+        // binding a C import (dlsym) and creating a thread (pthread_create sets up its TLS under that lock) wait for it. So
+        // the C imports a file store needs are bound now (LibC.BindImports), and the runtime's timer thread, which the
+        // first armed timer starts (a file store's sweep timer, the app's own), is started now by arming one that never
+        // fires. Otherwise a store opened meanwhile waited for the load (strace; phases "-warm": store open 1.6 -> 6.1 ms).
+        Storage.Files.LibC.BindImports();
+        using (new Timer(static _ => { }, null, TimeSpan.FromDays(1), Timeout.InfiniteTimeSpan)) { }
         // A dedicated thread, not the thread pool: a console app has not started the pool yet, and starting it costs more
         // than one thread. UnsafeStart: no execution context to capture for a job that touches no app state.
         var thread = new Thread(static () => Run()) { IsBackground = true, Name = "SessionConnector crypto warm-up" };
