@@ -93,7 +93,17 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     public ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
     {
         // A load that completed at once (memory storage, a cache hit, already loaded) needs no state machine of its own.
-        ValueTask load = LoadAsync(cancellationToken);
+        ValueTask load;
+        try
+        {
+            load = LoadAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // Closed or signed out: the returned task faults, as it did when this method was async.
+            return ValueTask.FromException<T>(e);
+        }
+
         if (!load.IsCompletedSuccessfully) return GetAfterAsync(load);
         load.GetAwaiter().GetResult();
         return new ValueTask<T>(LoadedData);
