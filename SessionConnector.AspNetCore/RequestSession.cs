@@ -90,11 +90,32 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     }
 
     /// <summary>Loads the session (one storage read at most, often a cache hit) and returns its data.</summary>
-    public async ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
+    public ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
     {
-        await LoadAsync(cancellationToken).ConfigureAwait(false);
-        return _sealed is not null ? _sealed.Data : _store.Data;
+        // A load that completed at once (memory storage, a cache hit, already loaded) needs no state machine of its own.
+        ValueTask load;
+        try
+        {
+            load = LoadAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // Closed or signed out: the returned task faults, as it did when this method was async.
+            return ValueTask.FromException<T>(e);
+        }
+
+        if (!load.IsCompletedSuccessfully) return GetAfterAsync(load);
+        load.GetAwaiter().GetResult();
+        return new ValueTask<T>(LoadedData);
     }
+
+    private async ValueTask<T> GetAfterAsync(ValueTask load)
+    {
+        await load.ConfigureAwait(false);
+        return LoadedData;
+    }
+
+    private T LoadedData => _sealed is not null ? _sealed.Data : _store.Data;
 
     /// <summary>Loads the session if it is not loaded yet.</summary>
     public ValueTask LoadAsync(CancellationToken cancellationToken = default)
@@ -283,7 +304,22 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
         }
     }
 
-    async Task IResponseCommitter.OnResponseStartingAsync()
+    Task IResponseCommitter.OnResponseStartingAsync() =>
+        _sealed is null && NothingToSend() ? Task.CompletedTask : OnResponseStartingCoreAsync();
+
+    /// <summary>
+    /// The common request, a read: nothing changed, no idle slide is due and the cookie (or header) stays as presented,
+    /// so the response start has nothing to commit or send. The same conditions the full path below tests, without its
+    /// state machines.
+    /// </summary>
+    private bool NothingToSend() =>
+        !_signedOut && !_clearPending && !(_store.IsLoaded && _store.NeedsUpdate) && !MustIssue(_feature.Host);
+
+    // The ID the response must carry: new or changed, or a persistent cookie whose expiry slid.
+    private bool MustIssue(SessionConnectorHost host) =>
+        !_store.IsNew && (!string.Equals(_store.Id, _presentedId, StringComparison.Ordinal) || (_header is null && host.Cookie.Persistent && _expirySlid));
+
+    private async Task OnResponseStartingCoreAsync()
     {
         if (_sealed is not null)
         {
@@ -320,7 +356,7 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
         {
             if (_presentedId is not null || _resumed) SessionTransport.Expire(context, host, _header);
         }
-        else if (!_store.IsNew && (!string.Equals(_store.Id, _presentedId, StringComparison.Ordinal) || (_header is null && host.Cookie.Persistent && _expirySlid)))
+        else if (MustIssue(host))
         {
             SessionTransport.Issue(context, host, _header, _store.Id, _store.ExpiresAt);
         }
@@ -360,10 +396,24 @@ public sealed partial class RequestSession<T> : IResponseCommitter where T : ISe
     /// <summary>The keep-alive's load (<see cref="SessionConnectorWebOptions.RefreshOnEveryRequest{T}"/>): it runs when the response starts, after the middleware may have returned.</summary>
     internal ValueTask LoadForRefreshAsync() => LoadCoreAsync(CancellationToken.None);
 
-    private async ValueTask LoadCoreAsync(CancellationToken cancellationToken)
+    private ValueTask LoadCoreAsync(CancellationToken cancellationToken)
     {
-        if (_store.IsLoaded) return;
-        await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (_store.IsLoaded) return default;
+        ValueTask load = _store.LoadAsync(cancellationToken);
+        if (!load.IsCompletedSuccessfully) return LoadAfterAsync(load);
+        load.GetAwaiter().GetResult();
+        AfterLoad();
+        return default;
+    }
+
+    private async ValueTask LoadAfterAsync(ValueTask load)
+    {
+        await load.ConfigureAwait(false);
+        AfterLoad();
+    }
+
+    private void AfterLoad()
+    {
         if (_store.IsNew && _presentedId is not null) LogMiss(_presentedId);
         if (_clearPending)
         {

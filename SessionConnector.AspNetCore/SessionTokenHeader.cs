@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using Microsoft.Net.Http.Headers;
 
 namespace SessionConnector.AspNetCore;
@@ -15,6 +16,10 @@ public sealed class SessionTokenHeader
     /// <summary>The response header that carries a new or renewed session token (empty after a sign-out).</summary>
     public const string DefaultResponseHeaderName = "Session-Token";
 
+    // Set once any instance exists (route metadata or the app-wide option needs one): until then no endpoint can carry
+    // one, and a request skips the endpoint metadata lookup (SessionTransport.HeaderOf), which every request paid.
+    private static bool s_anyCreated;
+
     /// <summary>Reads the token from <c>Authorization: Bearer …</c> (<paramref name="headerName"/> null) or from the named header.</summary>
     /// <exception cref="ArgumentException">A header name is empty or is not an HTTP token.</exception>
     public SessionTokenHeader(string? headerName = null, string responseHeaderName = DefaultResponseHeaderName)
@@ -23,6 +28,7 @@ public sealed class SessionTokenHeader
         ValidateName(responseHeaderName, nameof(responseHeaderName));
         HeaderName = headerName;
         ResponseHeaderName = responseHeaderName;
+        Volatile.Write(ref s_anyCreated, true);
     }
 
     /// <summary>The request header that carries the token; null: <c>Authorization</c> with the <c>Bearer</c> scheme.</summary>
@@ -30,6 +36,9 @@ public sealed class SessionTokenHeader
 
     /// <summary>The response header a new or renewed token is returned in.</summary>
     public string ResponseHeaderName { get; }
+
+    /// <summary>True once any instance was created in this process.</summary>
+    internal static bool AnyCreated => Volatile.Read(ref s_anyCreated);
 
     private static void ValidateName(string name, string parameter)
     {

@@ -113,16 +113,45 @@ internal sealed class SessionRequestFeature(SessionConnectorHost host, HttpConte
         }
     }
 
-    private async Task OnResponseStartingAsync()
+    private Task OnResponseStartingAsync()
+    {
+        // An exception handler (UseExceptionHandler inside or outside this middleware) is answering for a request
+        // that threw: whatever the endpoint changed before the throw is discarded, as it is without a handler.
+        if (!Failed && Context.Features.Get<IExceptionHandlerFeature>() is not null) Fail("an exception handler is answering");
+        Task commit;
+        try
+        {
+            commit = Failed ? Task.CompletedTask
+                : _session is null && Host.KeepAlive is not null ? RefreshAndCommitAsync()
+                : _session?.OnResponseStartingAsync() ?? Task.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            // Thrown before any await (the unchanged check serializes the data): a faulted task, as an async method gives.
+            commit = Task.FromException(e);
+        }
+
+        // Most requests (reads) complete here at once: no state machine for them.
+        if (commit.IsCompleted)
+        {
+            _started = true;
+            return commit;
+        }
+
+        return StartedAfterAsync(commit);
+    }
+
+    private async Task RefreshAndCommitAsync()
+    {
+        await Host.KeepAlive!(this).ConfigureAwait(false);
+        if (_session is not null) await _session.OnResponseStartingAsync().ConfigureAwait(false);
+    }
+
+    private async Task StartedAfterAsync(Task commit)
     {
         try
         {
-            // An exception handler (UseExceptionHandler inside or outside this middleware) is answering for a request
-            // that threw: whatever the endpoint changed before the throw is discarded, as it is without a handler.
-            if (!Failed && Context.Features.Get<IExceptionHandlerFeature>() is not null) Fail("an exception handler is answering");
-            if (Failed) return;
-            if (_session is null && Host.KeepAlive is { } keepAlive) await keepAlive(this).ConfigureAwait(false);
-            if (_session is not null) await _session.OnResponseStartingAsync().ConfigureAwait(false);
+            await commit.ConfigureAwait(false);
         }
         finally
         {

@@ -15,7 +15,7 @@ internal static class SessionTransport
 
     /// <summary>The header transport of this request, or null for the cookie.</summary>
     public static SessionTokenHeader? HeaderOf(HttpContext context, SessionConnectorHost host) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<SessionTokenHeader>() ?? host.HeaderTransport;
+        (SessionTokenHeader.AnyCreated ? context.GetEndpoint()?.Metadata.GetMetadata<SessionTokenHeader>() : null) ?? host.HeaderTransport;
 
     public static string? Presented(HttpContext context, SessionConnectorHost host, SessionTokenHeader? header)
     {
