@@ -33,6 +33,16 @@ public sealed partial class FileSessionStorage
         }
     }
 
+    /// <summary>
+    /// The store's change table (see <see cref="ChangeTable"/>), opened under stripe 0's OS lock so that two processes never
+    /// set up a new table at once; null when it cannot be used, and the store then works as it does without one.
+    /// </summary>
+    private ChangeTable? OpenChangeTable()
+    {
+        using SafeFileHandle osLock = Sync.Result(AcquireOsLock(0, async: false, CancellationToken.None));
+        return ChangeTable.TryOpen(Path.Combine(_directory, ChangeTable.FileName));
+    }
+
     private void RemoveOrphanedTempFiles()
     {
         // Only .tmp/ is scanned: its size is the number of writes in flight, not the number of sessions,
