@@ -23,7 +23,7 @@ public sealed class ChangeTableTests : IDisposable
 
     public void Dispose() => _env.Dispose();
 
-    private string TablePath => Path.Combine(_dir, ChangeTable.FileName);
+    private string TablePath => Path.Combine(_dir, ".locks", ChangeTable.FileName);
 
     private FileSessionStorage Open(bool useTable = true) =>
         new(_dir, new FileSessionStorageOptions { Durability = FileDurability.ProcessCrash, TimeProvider = _env.Clock, SweepInterval = TimeSpan.Zero, UseChangeTable = useTable });

@@ -34,14 +34,11 @@ public sealed partial class FileSessionStorage
     }
 
     /// <summary>
-    /// The store's change table (see <see cref="ChangeTable"/>), opened under stripe 0's OS lock so that two processes never
-    /// set up a new table at once; null when it cannot be used, and the store then works as it does without one.
+    /// The store's change table (see <see cref="ChangeTable"/>), in <c>.locks</c> with the other files processes coordinate
+    /// through (checked private above, and never listed as a record); null when it cannot be used, and the store then works
+    /// as it does without one.
     /// </summary>
-    private ChangeTable? OpenChangeTable()
-    {
-        using SafeFileHandle osLock = Sync.Result(AcquireOsLock(0, async: false, CancellationToken.None));
-        return ChangeTable.TryOpen(Path.Combine(_directory, ChangeTable.FileName));
-    }
+    private ChangeTable? OpenChangeTable() => ChangeTable.TryOpen(Path.Combine(_lockDirectory, ChangeTable.FileName));
 
     private void RemoveOrphanedTempFiles()
     {

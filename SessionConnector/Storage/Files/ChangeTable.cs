@@ -7,7 +7,7 @@ using Microsoft.Win32.SafeHandles;
 namespace SessionConnector.Storage.Files;
 
 /// <summary>
-/// The file store's change table: a small file in the store directory, mapped shared by every process that opens the store,
+/// The file store's change table: a small file in the store's <c>.locks</c> directory, mapped shared by every process that opens the store,
 /// holding one 64-bit counter per slot (a hash of the storage key picks the slot). Every change of a record (write,
 /// compare-and-set, delete, expiry sweep, clear), in any process, adds exactly 2 to its slot: 1 before the rename or unlink
 /// (the slot turns odd) and 1 after (even again). A reader takes the slot's value before it reads the record; its cached
@@ -36,7 +36,7 @@ internal sealed unsafe class ChangeTable
     /// <summary>A stamp no slot matches (odd): what a cache entry holds when no current stamp was seen.</summary>
     public const long NoStamp = -1;
 
-    public const string FileName = ".changes";
+    public const string FileName = "changes";
 
     private const int HeaderSize = 64;
     private const int FormatVersion = 1;
@@ -93,8 +93,8 @@ internal sealed unsafe class ChangeTable
 
     /// <summary>
     /// Opens (creating if missing) the table at <paramref name="path"/>, or null when it cannot be used: not a private
-    /// regular file of this user, the wrong size or header, or any I/O failure. The caller holds a store-wide OS lock, so
-    /// two processes never initialise a new file at once.
+    /// regular file of this user, the wrong size or header, or any I/O failure. No lock is needed: extending the file is
+    /// one atomic size change, and processes that set up a new file at once write the same header bytes and no slot.
     /// </summary>
     public static ChangeTable? TryOpen(string path)
     {
