@@ -126,7 +126,13 @@ public sealed partial class SessionStorageConnector
     /// </summary>
     private bool IsTrusted(GenerationEntry known) =>
         _invalidations is not null
-        || (_changes is not null && _changes.IsCurrent(known.ChangeSlot, known.ChangeStamp) && NowTicks < known.StaleAtTicks);
+        || (_changes is not null && _changes.IsCurrent(known.ChangeSlot, known.ChangeStamp) && MaxAgeClock < known.StaleAtTicks);
+
+    // The clock of a generation's CacheMaxAge bound, in ticks: on the system clock the monotonic tick count (a few ns; the
+    // session clock would cost more than the rest of the hit, see ConfirmFresh), else the session clock, so a test's fake
+    // TimeProvider moves it.
+    private long MaxAgeClock =>
+        ReferenceEquals(_time, TimeProvider.System) ? Environment.TickCount64 * TimeSpan.TicksPerMillisecond : NowTicks;
 
     private string GenerationKeyOf(PrincipalStamp stamp) =>
         stamp.GenerationKey ??= StorageKeyOf(PrincipalRecords.GenerationLabel(stamp.Key));
@@ -193,7 +199,7 @@ public sealed partial class SessionStorageConnector
     private GenerationEntry NewGenerationEntry(long generation, long version, byte[] envelope, string genKey, long changeStamp) =>
         _changes is null
             ? new GenerationEntry(generation, version, envelope, 0, ChangeTable.NoStamp, long.MaxValue)
-            : new GenerationEntry(generation, version, envelope, ChangeTable.SlotOf(genKey), changeStamp, NowTicks + _cacheMaxAgeTicks);
+            : new GenerationEntry(generation, version, envelope, ChangeTable.SlotOf(genKey), changeStamp, MaxAgeClock + _cacheMaxAgeTicks);
 
     /// <summary>The bump, by principal hash: the web layer signs out the principal a session is bound to without knowing its id.</summary>
     internal async ValueTask<long> SignOutEverywhereCoreAsync(byte[] principalHash, bool async, CancellationToken ct)
@@ -286,7 +292,7 @@ public sealed partial class SessionStorageConnector
 
         public long ChangeStamp { get; } = changeStamp;
 
-        /// <summary>When (UTC ticks) a stamped entry stops being trusted whatever its stamp says (CacheMaxAge).</summary>
+        /// <summary>When (<see cref="MaxAgeClock"/>) a stamped entry stops being trusted whatever its stamp says (CacheMaxAge).</summary>
         public long StaleAtTicks { get; } = staleAtTicks;
 
         public long Generation { get; } = generation;

@@ -165,16 +165,18 @@ public sealed class ChangeTableTests : IDisposable
     {
         using SessionStorageConnector c = _env.Create(Open(), o => o.CacheMaxAge = TimeSpan.FromSeconds(5));
         var misses = new MetricCounter(c.Meter, "sessionconnector.cache.misses");
+        var ops = new MetricCounter(c.Meter, "sessionconnector.storage.operations");
         string id = SessionStorageConnector.GenerateId();
         c.Set(id, new Counter { Value = 1 });
         Assert.True(c.BindPrincipal(id, "ada"));
         Assert.True(c.Update<Counter>(id, x => x.Value = 1));
         c.Get<Counter>(id);
         c.Get<Counter>(id);
-        long settled = misses.Total;
+        long settled = misses.Total, settledOps = ops.Total;
         _env.Clock.Advance(TimeSpan.FromSeconds(6));
         Assert.Equal(1, c.Get<Counter>(id)!.Value);
         Assert.Equal(settled + 1, misses.Total);
+        Assert.Equal(settledOps + 2, ops.Total); // the record and the principal's generation: neither is trusted past the bound
     }
 
     public static TheoryData<string> DamagedTables => new() { "empty-header", "wrong-size", "wrong-magic", "wrong-slot-count", "group-readable", "symbolic-link", "directory" };
