@@ -7,6 +7,7 @@ using System.Threading;
 using SessionConnector.Caching;
 using SessionConnector.Internal;
 using SessionConnector.Storage;
+using SessionConnector.Storage.Files;
 
 namespace SessionConnector;
 
@@ -51,6 +52,17 @@ public sealed partial class SessionStorageConnector
             // A bound session is served only while its principal's cached generation still matches (never for an unbound one).
             if (tick < Volatile.Read(ref entry.FreshUntilTick) || ConfirmFresh(entry, tick))
             {
+                // With a change table, another process (or a collision in the slot) changed what this entry was read from:
+                // it goes, as an invalidation would remove it, and the read that follows caches the record as it is now.
+                if (_changes is not null && !_changes.IsCurrent(entry.ChangeSlot, entry.ChangeStamp))
+                {
+                    _cache.Remove(id, entry);
+                    _failSafeCopies?.TryRemove(entry.StorageKey, out _);
+                    entry = null;
+                    snapshot = default;
+                    return false;
+                }
+
                 if (entry.Principal is null || IsStampCurrentCached(entry.Principal))
                 {
                     _metrics.CacheHit();
@@ -59,7 +71,8 @@ public sealed partial class SessionStorageConnector
                 }
 
                 // Fresh and bound on a backend that raises no invalidations (file storage): no cached generation can be
-                // trusted here, so the entry stays for LoadCoreAsync, which asks storage for the generation (TryGetFreshBound).
+                // trusted here (or, with a change table, none is cached or its slot moved), so the entry stays for
+                // LoadCoreAsync, which asks storage for the generation (TryGetFreshBound) and caches it again.
                 if (_invalidations is null)
                 {
                     entry = null;
@@ -122,8 +135,16 @@ public sealed partial class SessionStorageConnector
     private long InvalidationCount(string storageKey) =>
         _invalidations is null ? 0 : Volatile.Read(ref _invalidations[Stripes.Of(storageKey)]);
 
+    /// <summary>
+    /// The record's change-table stamp (see <see cref="ChangeTable"/>), taken before a storage call and passed to
+    /// <see cref="CachePut"/>: as is after a read, through <see cref="ChangeTable.AfterOwnChange"/> after this process's write.
+    /// <see cref="ChangeTable.NoStamp"/> without a table.
+    /// </summary>
+    private long ChangeStampOf(string storageKey) =>
+        _changes is null ? ChangeTable.NoStamp : _changes.Stamp(ChangeTable.SlotOf(storageKey));
+
     /// <summary>Caches <paramref name="ownedValue"/> (a private copy no caller holds) unless a newer version is cached.</summary>
-    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount, Serialization.PrincipalStamp? principal = null)
+    private void CachePut<T>(string id, string storageKey, T ownedValue, long version, DateTimeOffset? expiresAt, DateTimeOffset? absoluteExpiresAt, long invalidationCount, long changeStamp, Serialization.PrincipalStamp? principal = null)
         where T : ISessionData<T>
     {
         if (_cache is null) return;
@@ -131,12 +152,15 @@ public sealed partial class SessionStorageConnector
         // caller may have been acknowledged, so it must never answer again (found by the soak: a write acknowledged after
         // an outage, then a copy from that outage served during the next one).
         _failSafeCopies?.TryRemove(storageKey, out _);
-        // A bound session is cached on every backend: without invalidations its hit is served only after storage confirms
-        // the principal's generation (TryGetFreshBound, LoadCoreAsync), since no cached generation is trusted there.
+        // A bound session is cached on every backend: without invalidations or a change table its hit is served only after
+        // storage confirms the principal's generation (TryGetFreshBound, LoadCoreAsync), since no cached generation is
+        // trusted there. CacheMaxAge bounds every entry, stamped or not: a tampered change table cannot stretch staleness
+        // beyond what a store without one allows.
         long now = NowTicks;
         long expires = ExpiryTicks.Of(expiresAt);
         if (expires <= now) return;
-        var entry = new CachedSession(ownedValue, version, expires, ExpiryTicks.Of(absoluteExpiresAt), now + _cacheMaxAgeTicks, storageKey, principal);
+        int slot = _changes is null ? 0 : ChangeTable.SlotOf(storageKey);
+        var entry = new CachedSession(ownedValue, version, expires, ExpiryTicks.Of(absoluteExpiresAt), now + _cacheMaxAgeTicks, storageKey, principal, slot, changeStamp);
         _cache.Set(id, entry, CachedSession.IsNewer);
         if (_invalidations is null) return;
 

@@ -6,6 +6,7 @@ using SessionConnector.Caching;
 using SessionConnector.Internal;
 using SessionConnector.Records;
 using SessionConnector.Storage;
+using SessionConnector.Storage.Files;
 
 namespace SessionConnector;
 
@@ -96,6 +97,7 @@ public sealed partial class SessionStorageConnector
         if (_cache is not null) _metrics.CacheMiss();
         string key = StorageKeyOf(id);
         long invalidations = InvalidationCount(key);
+        long changeStamp = ChangeStampOf(key);
         StoredRecord? read;
         try
         {
@@ -116,14 +118,14 @@ public sealed partial class SessionStorageConnector
             return default;
         }
 
-        return await AdoptAsync<T>(id, key, record, invalidations, async, ct, copy).ConfigureAwait(false);
+        return await AdoptAsync<T>(id, key, record, invalidations, changeStamp, async, ct, copy).ConfigureAwait(false);
     }
 
     /// <summary>
     /// A record read from storage: opened and cached, or rejected and evicted (then "absent"). Shared by the load core
     /// and by a versioned write that lost its compare-and-set, so both treat a bad record the same way.
     /// </summary>
-    private async ValueTask<(bool Found, VersionedSession<T> Session)> AdoptAsync<T>(string id, string key, StoredRecord record, long invalidations, bool async, CancellationToken ct, bool copy = true)
+    private async ValueTask<(bool Found, VersionedSession<T> Session)> AdoptAsync<T>(string id, string key, StoredRecord record, long invalidations, long changeStamp, bool async, CancellationToken ct, bool copy = true)
         where T : ISessionData<T>
     {
         OpenResult result = TryOpen(key, record, out Opened<T> opened);
@@ -142,7 +144,7 @@ public sealed partial class SessionStorageConnector
         }
 
         // The decoded instance becomes the cache's private snapshot; the caller gets its own copy.
-        CachePut(id, key, opened.Value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations, opened.Principal);
+        CachePut(id, key, opened.Value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations, changeStamp, opened.Principal);
         T value = _cache is null || !copy ? opened.Value : T.DeepClone(opened.Value);
         return (true, new VersionedSession<T>(value, record.Version, opened.ExpiresAt, opened.AbsoluteExpiresAt, opened.Principal));
     }
@@ -199,6 +201,7 @@ public sealed partial class SessionStorageConnector
             for (int attempt = 0; attempt < _maxAttempts; attempt++)
             {
                 long invalidations = InvalidationCount(key);
+                long changeStamp = ChangeStampOf(key);
                 // Only the version: a Set replaces the record whatever it holds.
                 long expected = await _store.ReadVersionAsync(key, async, ct, now).ConfigureAwait(false);
                 if (!observed)
@@ -215,7 +218,7 @@ public sealed partial class SessionStorageConnector
                 byte[] envelope = Seal(key, sealedValue, version, expiresAt, expiresAt);
                 if (await _store.TryWriteAsync(key, envelope, expiresAt, expected, version, async, ct, now).ConfigureAwait(false))
                 {
-                    CachePut(id, key, snapshot!, version, expiresAt, expiresAt, invalidations);
+                    CachePut(id, key, snapshot!, version, expiresAt, expiresAt, invalidations, ChangeTable.AfterOwnChange(changeStamp));
                     return true;
                 }
 
@@ -308,6 +311,7 @@ public sealed partial class SessionStorageConnector
             for (int attempt = 0; attempt < _maxAttempts; attempt++)
             {
                 long invalidations = InvalidationCount(key);
+                long changeStamp = ChangeStampOf(key);
                 if (await _store.ReadAsync(key, async, ct).ConfigureAwait(false) is not { } current) return DeletedMeanwhile(id, key);
                 OpenResult opening = TryOpen(key, current, out Opened<T> opened);
                 if (opening != OpenResult.Ok)
@@ -329,7 +333,7 @@ public sealed partial class SessionStorageConnector
                 if (await _store.TryWriteAsync(key, envelope, opened.ExpiresAt, current.Version, version, async, ct).ConfigureAwait(false))
                 {
                     // The delegate saw `updated` and may have kept it: cache a copy of its own.
-                    if (_cache is not null) CachePut(id, key, T.DeepClone(updated), version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations, opened.Principal);
+                    if (_cache is not null) CachePut(id, key, T.DeepClone(updated), version, opened.ExpiresAt, opened.AbsoluteExpiresAt, invalidations, ChangeTable.AfterOwnChange(changeStamp), opened.Principal);
                     return true;
                 }
 

@@ -156,8 +156,9 @@ public sealed partial class SessionStorageConnector
     private async ValueTask DeleteByStorageKeyAsync(string sessionKey, bool async, CancellationToken ct)
     {
         await _store.DeleteAsync(sessionKey, async, ct).ConfigureAwait(false);
-        // The cache is keyed by ID; only a backend with invalidations keeps the key-to-ID map, and only there are bound
-        // sessions cached at all (see CachePut), so this drops every local copy.
+        // The cache is keyed by ID; only a backend with invalidations keeps the key-to-ID map, so this drops every local
+        // copy there. Elsewhere a cached bound session is confirmed by storage on every hit (TryGetFreshBound) or, with
+        // the file store's change table, by its slot, which the delete just moved.
         if (_invalidations is not null) OnStorageInvalidated(sessionKey);
     }
 

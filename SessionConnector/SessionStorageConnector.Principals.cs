@@ -8,6 +8,7 @@ using SessionConnector.Principals;
 using SessionConnector.Records;
 using SessionConnector.Serialization;
 using SessionConnector.Storage;
+using SessionConnector.Storage.Files;
 
 namespace SessionConnector;
 
@@ -18,8 +19,9 @@ namespace SessionConnector;
 public sealed partial class SessionStorageConnector
 {
     // Generations this node has read, by generation-record storage key. Trusted without a storage read only when the backend
-    // raises invalidations (the bump's write evicts the entry on every node, as it evicts a cached session); otherwise an
-    // entry only saves the decrypt: a read that finds the same version and envelope bytes reuses the generation.
+    // raises invalidations (the bump's write evicts the entry on every node, as it evicts a cached session), or while the
+    // file store's change table still holds the stamp the entry was read at (the bump's write moves it, in every process);
+    // otherwise an entry only saves the decrypt: a read that finds the same version and envelope bytes reuses the generation.
     private readonly ConcurrentDictionary<string, GenerationEntry> _generations = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -110,11 +112,27 @@ public sealed partial class SessionStorageConnector
         return false;
     }
 
-    /// <summary>The hit path's check: true only when a generation the invalidations keep current matches the stamp.</summary>
+    /// <summary>The hit path's check: true only when a generation the invalidations or the change table keep current matches the stamp.</summary>
     private bool IsStampCurrentCached(PrincipalStamp stamp) =>
-        _invalidations is not null
+        (_invalidations is not null || _changes is not null)
         && _generations.TryGetValue(GenerationKeyOf(stamp), out GenerationEntry? known)
-        && known.Generation == stamp.Generation;
+        && known.Generation == stamp.Generation
+        && IsTrusted(known);
+
+    /// <summary>
+    /// Whether a cached generation answers without a storage read: always where invalidations evict it, while its change
+    /// stamp holds where the file store's table does, never otherwise. CacheMaxAge bounds it like a cached session, so a
+    /// tampered table cannot keep a generation trusted longer than a store without one would.
+    /// </summary>
+    private bool IsTrusted(GenerationEntry known) =>
+        _invalidations is not null
+        || (_changes is not null && _changes.IsCurrent(known.ChangeSlot, known.ChangeStamp) && MaxAgeClock < known.StaleAtTicks);
+
+    // The clock of a generation's CacheMaxAge bound, in ticks: on the system clock the monotonic tick count (a few ns; the
+    // session clock would cost more than the rest of the hit, see ConfirmFresh), else the session clock, so a test's fake
+    // TimeProvider moves it.
+    private long MaxAgeClock =>
+        ReferenceEquals(_time, TimeProvider.System) ? Environment.TickCount64 * TimeSpan.TicksPerMillisecond : NowTicks;
 
     private string GenerationKeyOf(PrincipalStamp stamp) =>
         stamp.GenerationKey ??= StorageKeyOf(PrincipalRecords.GenerationLabel(stamp.Key));
@@ -126,12 +144,13 @@ public sealed partial class SessionStorageConnector
     /// </summary>
     private async ValueTask<(long Generation, long Version)> ReadGenerationAsync(string genKey, bool trustCache, bool async, CancellationToken ct)
     {
-        if (trustCache && _invalidations is not null && _generations.TryGetValue(genKey, out GenerationEntry? cached))
+        if (trustCache && _generations.TryGetValue(genKey, out GenerationEntry? cached) && IsTrusted(cached))
         {
             return (cached.Generation, cached.Version);
         }
 
         long invalidations = InvalidationCount(genKey);
+        long changeStamp = ChangeStampOf(genKey);
         if (await _store.ReadAsync(genKey, async, ct).ConfigureAwait(false) is not { } record)
         {
             _generations.TryRemove(genKey, out _);
@@ -139,14 +158,20 @@ public sealed partial class SessionStorageConnector
         }
 
         // The same authenticated bytes at the same version hold the same generation: skip the decrypt.
+        // With a change table the entry is put again at this read's stamp, so the hits that follow trust it.
         if (_generations.TryGetValue(genKey, out GenerationEntry? known) && known.Version == record.Version && known.Envelope.AsSpan().SequenceEqual(record.Value))
         {
+            if (_changes is not null && known.ChangeStamp != changeStamp)
+            {
+                _generations.TryUpdate(genKey, NewGenerationEntry(known.Generation, known.Version, known.Envelope, genKey, changeStamp), known);
+            }
+
             return (known.Generation, known.Version);
         }
 
         OpenResult result = _records.TryOpen(genKey, record.Version, record.Value, _time.GetUtcNow(), out byte[] payload, out _);
         if (result != OpenResult.Ok || !PrincipalRecords.TryReadGeneration(payload, out long generation)) return (-1, record.Version);
-        var entry = new GenerationEntry(generation, record.Version, record.Value);
+        GenerationEntry entry = NewGenerationEntry(generation, record.Version, record.Value, genKey, changeStamp);
         _generations[genKey] = entry;
 
         // As CachePut: an invalidation that landed while the read was in flight must not leave its stale result trusted.
@@ -160,15 +185,21 @@ public sealed partial class SessionStorageConnector
     {
         long version = NextVersion(expectedVersion, Stripes.Of(genKey));
         byte[] envelope = _records.Reseal(genKey, PrincipalRecords.GenerationPayload(generation), version);
+        long changeStamp = ChangeStampOf(genKey);
         // Never expires: a lost generation record reads as "no generation", which no bound session matches (fail closed).
         bool written = await _store.TryWriteAsync(genKey, envelope, null, expectedVersion, version, async, ct).ConfigureAwait(false);
         _generations.TryRemove(genKey, out _);
         if (!written) return null;
         // Our own write raises no invalidation on this node: move the stripe so a read in flight does not cache the old generation.
         if (_invalidations is not null) Interlocked.Increment(ref _invalidations[Stripes.Of(genKey)]);
-        _generations[genKey] = new GenerationEntry(generation, version, envelope);
+        _generations[genKey] = NewGenerationEntry(generation, version, envelope, genKey, ChangeTable.AfterOwnChange(changeStamp));
         return generation;
     }
+
+    private GenerationEntry NewGenerationEntry(long generation, long version, byte[] envelope, string genKey, long changeStamp) =>
+        _changes is null
+            ? new GenerationEntry(generation, version, envelope, 0, ChangeTable.NoStamp, long.MaxValue)
+            : new GenerationEntry(generation, version, envelope, ChangeTable.SlotOf(genKey), changeStamp, MaxAgeClock + _cacheMaxAgeTicks);
 
     /// <summary>The bump, by principal hash: the web layer signs out the principal a session is bound to without knowing its id.</summary>
     internal async ValueTask<long> SignOutEverywhereCoreAsync(byte[] principalHash, bool async, CancellationToken ct)
@@ -254,8 +285,16 @@ public sealed partial class SessionStorageConnector
         _cache?.Remove(id);
     }
 
-    private sealed class GenerationEntry(long generation, long version, byte[] envelope)
+    private sealed class GenerationEntry(long generation, long version, byte[] envelope, int changeSlot, long changeStamp, long staleAtTicks)
     {
+        /// <summary>The generation record's slot in the change table, and the value it was read (or written) at.</summary>
+        public int ChangeSlot { get; } = changeSlot;
+
+        public long ChangeStamp { get; } = changeStamp;
+
+        /// <summary>When (<see cref="MaxAgeClock"/>) a stamped entry stops being trusted whatever its stamp says (CacheMaxAge).</summary>
+        public long StaleAtTicks { get; } = staleAtTicks;
+
         public long Generation { get; } = generation;
 
         public long Version { get; } = version;

@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using SessionConnector.Caching;
 using SessionConnector.Internal;
 using SessionConnector.Storage;
+using SessionConnector.Storage.Files;
 
 namespace SessionConnector;
 
@@ -122,11 +123,12 @@ public sealed partial class SessionStorageConnector
         if (!behind)
         {
             long invalidations = InvalidationCount(key);
+            long changeStamp = ChangeStampOf(key);
             long newVersion = NextVersion(expectedVersion, Stripes.Of(key));
             byte[] envelope = Seal(key, value, newVersion, expiresAt, absoluteExpiresAt, principal);
             if (await _store.TryWriteAsync(key, envelope, expiresAt, expectedVersion, newVersion, async, ct).ConfigureAwait(false))
             {
-                if (_cache is not null) CachePut(id, key, T.DeepClone(value), newVersion, expiresAt, absoluteExpiresAt, invalidations, principal);
+                if (_cache is not null) CachePut(id, key, T.DeepClone(value), newVersion, expiresAt, absoluteExpiresAt, invalidations, ChangeTable.AfterOwnChange(changeStamp), principal);
                 return VersionedWriteResult<T>.Written(newVersion);
             }
         }
@@ -134,10 +136,11 @@ public sealed partial class SessionStorageConnector
         // Lost the compare-and-set (or would have). The record read here is the one the caller has to merge with: open it
         // now (one read, not a second one by the caller), so a conflict costs one storage round trip and one decrypt.
         long readInvalidations = InvalidationCount(key);
+        long readChangeStamp = ChangeStampOf(key);
         StoredRecord? current = await _store.ReadAsync(key, async, ct).ConfigureAwait(false);
         if (current is { } record)
         {
-            (bool found, VersionedSession<T> theirs) = await AdoptAsync<T>(id, key, record, readInvalidations, async, ct).ConfigureAwait(false);
+            (bool found, VersionedSession<T> theirs) = await AdoptAsync<T>(id, key, record, readInvalidations, readChangeStamp, async, ct).ConfigureAwait(false);
             // A record that fails authentication was rejected and evicted: to this request the session is gone.
             return found ? VersionedWriteResult<T>.Conflicted(theirs) : VersionedWriteResult<T>.Deleted;
         }

@@ -33,6 +33,9 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly ConcurrentSieveCache<string, CachedSession>? _cache;
     private readonly ConcurrentDictionary<string, string>? _idsByStorageKey;
     private readonly long[]? _invalidations;
+    // The file store's shared change table, used only with a cache (see SessionStorage.Changes): a cached entry or
+    // generation is then exact across processes, as _invalidations make it on a backend that raises them.
+    private readonly Storage.Files.ChangeTable? _changes;
     private readonly ConcurrentSieveCache<string, StorageKeyEntry> _storageKeys;
     private readonly PaddedGate[] _updateGates;
     private readonly TimeProvider _time;
@@ -96,6 +99,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
             else
             {
                 _cache = new ConcurrentSieveCache<string, CachedSession>(options.CacheCapacity, StringComparer.Ordinal, OnCacheEvicted);
+                _changes = storage.Changes;
             }
         }
 

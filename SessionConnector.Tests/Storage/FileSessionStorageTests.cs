@@ -214,8 +214,12 @@ public sealed class FileSessionStorageTests : IDisposable
         Assert.Equal(PrivateDirectory, File.GetUnixFileMode(Path.Combine(_dir, ".locks")));
         Assert.Equal(Private, File.GetUnixFileMode(RecordFile));
         Assert.Equal(Private, ops.TempFileModes.Single());
-        string lockFile = Assert.Single(Directory.GetFiles(Path.Combine(_dir, ".locks")));
-        Assert.Equal(Private, File.GetUnixFileMode(lockFile));
+        // The stripe's lock file and the change table (ChangeTableTests), nothing else.
+        string[] files = Directory.GetFiles(Path.Combine(_dir, ".locks"));
+        Assert.Equal(2, files.Length);
+        Assert.Single(files, f => Path.GetFileName(f) == ChangeTable.FileName);
+        Assert.Single(files, f => f.EndsWith(".lock", StringComparison.Ordinal));
+        foreach (string file in files) Assert.Equal(Private, File.GetUnixFileMode(file));
     }
 
     [Fact]

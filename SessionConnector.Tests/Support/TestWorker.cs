@@ -89,6 +89,10 @@ public static class TestWorker
             case "store-merge":
                 return Merging.MergeWorker.RunWorker(args);
 
+            case "coherence":
+                // worker coherence <dir> <table|none>: changes sessions on request (see FileCoherenceProcessTests).
+                return Connector.FileCoherenceProcessTests.Worker(args[2], args[3] == "table");
+
             case "principal-reader":
                 // worker principal-reader <dir> <id>: reads a bound session in a loop until it has been gone for 300 ms.
                 return Principals.PrincipalProcessTests.ReaderWorker(args[2], args[3]);

@@ -7,8 +7,10 @@ namespace SessionConnector.Caching;
 /// </summary>
 internal sealed class CachedSession : SieveEntry<string>
 {
-    public CachedSession(object? snapshot, long version, long expiresAtTicks, long absoluteExpiresAtTicks, long staleAtTicks, string storageKey, Serialization.PrincipalStamp? principal = null)
+    public CachedSession(object? snapshot, long version, long expiresAtTicks, long absoluteExpiresAtTicks, long staleAtTicks, string storageKey, Serialization.PrincipalStamp? principal = null, int changeSlot = 0, long changeStamp = Storage.Files.ChangeTable.NoStamp)
     {
+        ChangeSlot = changeSlot;
+        ChangeStamp = changeStamp;
         Principal = principal;
         Snapshot = snapshot;
         Version = version;
@@ -32,6 +34,12 @@ internal sealed class CachedSession : SieveEntry<string>
     public long StaleAtTicks { get; }
 
     public string StorageKey { get; }
+
+    /// <summary>The record's slot in the store's change table (see <see cref="Storage.Files.ChangeTable"/>), when it has one.</summary>
+    public int ChangeSlot { get; }
+
+    /// <summary>The slot's value this entry is current at: taken before the read, or the value after this process's write.</summary>
+    public long ChangeStamp { get; }
 
     /// <summary>The principal stamp of a bound session (checked against the principal's generation on every hit); null when unbound.</summary>
     public Serialization.PrincipalStamp? Principal { get; }

@@ -43,7 +43,7 @@ public sealed partial class FileSessionStorage
     {
         string path = RecordPath(key);
         bool existed = CurrentVersion(path) != Absent;
-        DeleteRecordFile(path);
+        DeleteRecordFile(key, path);
         // A logout must survive power loss like a write does: the unlink is durable only once the directory is.
         FlushDirectoryIfDurable($"deleted ('{path}')");
         return existed;
@@ -65,7 +65,17 @@ public sealed partial class FileSessionStorage
         try
         {
             _ops.WriteNew(temp, header, value, _durable);
-            _ops.Rename(temp, path);
+            // Odd only around the rename (the moment other processes can see the change), even again whatever it did.
+            int slot = ChangeTable.SlotOf(key);
+            _changes?.BeginChange(slot);
+            try
+            {
+                _ops.Rename(temp, path);
+            }
+            finally
+            {
+                _changes?.EndChange(slot);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -123,7 +133,7 @@ public sealed partial class FileSessionStorage
                 return; // the read that found it bad succeeded; leave the clean-up to a later read or the sweep
             }
 
-            if (now is not null && now.AsSpan().SequenceEqual(seen)) DeleteRecordFile(path);
+            if (now is not null && now.AsSpan().SequenceEqual(seen)) DeleteRecordFile(key, path);
         }
         finally
         {

@@ -33,6 +33,13 @@ public sealed partial class FileSessionStorage
         }
     }
 
+    /// <summary>
+    /// The store's change table (see <see cref="ChangeTable"/>), in <c>.locks</c> with the other files processes coordinate
+    /// through (checked private above, and never listed as a record); null when it cannot be used, and the store then works
+    /// as it does without one.
+    /// </summary>
+    private ChangeTable? OpenChangeTable() => ChangeTable.TryOpen(Path.Combine(_lockDirectory, ChangeTable.FileName));
+
     private void RemoveOrphanedTempFiles()
     {
         // Only .tmp/ is scanned: its size is the number of writes in flight, not the number of sessions,

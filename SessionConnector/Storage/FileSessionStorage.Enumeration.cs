@@ -69,7 +69,7 @@ public sealed partial class FileSessionStorage
         string path = RecordPath(key);
         byte[]? bytes = await ReadRecordFile(path, async, cancellationToken).ConfigureAwait(false);
         if (bytes is null || ToRawRecord(bytes).Version != expectedVersion) return false;
-        DeleteRecordFile(path);
+        DeleteRecordFile(key, path);
         FlushDirectoryIfDurable($"deleted ('{path}')");
         return true;
     }

@@ -27,8 +27,11 @@ public sealed partial class FileSessionStorage
         }
     }
 
-    private static void DeleteRecordFile(string path)
+    /// <summary>Unlinks the record of <paramref name="key"/> (under its stripe's locks), moving its change-table slot around the unlink.</summary>
+    private void DeleteRecordFile(string key, string path)
     {
+        int slot = ChangeTable.SlotOf(key);
+        _changes?.BeginChange(slot);
         try
         {
             DeleteFile(path);
@@ -36,6 +39,10 @@ public sealed partial class FileSessionStorage
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SessionStorageException($"Deleting the session record '{path}' failed: {e.Message}", e);
+        }
+        finally
+        {
+            _changes?.EndChange(slot);
         }
     }
 

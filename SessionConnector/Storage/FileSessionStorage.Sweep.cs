@@ -31,7 +31,7 @@ public sealed partial class FileSessionStorage
             if (osLock is null) return false;
             HeaderState state = ReadHeader(file, now, out _);
             if (state is not (HeaderState.Expired or HeaderState.Garbage)) return false;
-            DeleteRecordFile(file);
+            DeleteRecordFile(key, file);
             return true;
         }
         finally

@@ -43,6 +43,8 @@ public sealed partial class FileSessionStorage : SessionStorage
     private readonly bool _durable;
     private readonly int _sweepBatchSize;
     private readonly ITimer? _sweepTimer;
+    // Null where the table cannot be used (see ChangeTable): the store then works as it did without one.
+    private readonly ChangeTable? _changes;
     // The sweep's place in the directory between ticks; only the tick that holds _sweeping touches it.
     private IEnumerator<string>? _sweepCursor;
     private int _sweeping;
@@ -96,6 +98,7 @@ public sealed partial class FileSessionStorage : SessionStorage
         Durability = options.Durability;
         _sweepBatchSize = options.SweepBatchSize;
         RemoveOrphanedTempFiles();
+        if (options.UseChangeTable) _changes = OpenChangeTable();
         if (options.SweepInterval > TimeSpan.Zero && options.SweepInterval != Timeout.InfiniteTimeSpan)
         {
             // A weak reference: the timer must not keep an abandoned store alive.
@@ -117,6 +120,9 @@ public sealed partial class FileSessionStorage : SessionStorage
 
     /// <inheritdoc />
     public override string? Location => _directory;
+
+    /// <inheritdoc />
+    internal override ChangeTable? Changes => _changes;
 
     /// <inheritdoc />
     public override StoredRecord? Read(string key)
@@ -154,7 +160,17 @@ public sealed partial class FileSessionStorage : SessionStorage
         {
             foreach (string file in Directory.EnumerateFiles(_directory, "*" + RecordExtension))
             {
-                DeleteFile(file);
+                // Unlocked, as before: each unlink still moves its slot, so no process keeps serving the cleared record.
+                int slot = ChangeTable.SlotOf(Path.GetFileNameWithoutExtension(file));
+                _changes?.BeginChange(slot);
+                try
+                {
+                    DeleteFile(file);
+                }
+                finally
+                {
+                    _changes?.EndChange(slot);
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

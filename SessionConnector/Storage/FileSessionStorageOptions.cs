@@ -26,4 +26,10 @@ public sealed class FileSessionStorageOptions
     /// where the previous one stopped, so a full pass over N records takes N / <see cref="SweepBatchSize"/> intervals.
     /// </summary>
     public int SweepBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Whether the store keeps its shared change table (see <c>Files.ChangeTable</c>). Internal: only tests turn it off,
+    /// to show what the table adds; the store then works as it does where the table cannot be opened.
+    /// </summary>
+    internal bool UseChangeTable { get; set; } = true;
 }

@@ -41,6 +41,13 @@ public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
     /// </summary>
     public virtual bool RaisesInvalidations => false;
 
+    /// <summary>
+    /// The shared table whose slot a writer of any process moves whenever it changes a record (the file store's; see
+    /// <see cref="Files.ChangeTable"/>): a cached copy stays exact while its slot still holds the stamp taken before its
+    /// read. Null for a backend without one.
+    /// </summary>
+    internal virtual Files.ChangeTable? Changes => null;
+
     /// <summary>Returns the live record under <paramref name="key"/>, or null when it is missing or expired.</summary>
     public abstract StoredRecord? Read(string key);
 
