@@ -28,13 +28,13 @@ public sealed class ConnectorTests
     public void TwoNodesWithFourThreadsEachCountExactlyOnceUnderContention()
     {
         string table = TestNodes.NewTable();
-        byte[] secret = TestConnectors.NewSecret();
-        using SessionStorageConnector a = TestConnectors.Connector(TestNodes.Storage(_server, table), secret);
-        using SessionStorageConnector b = TestConnectors.Connector(TestNodes.Storage(_server, table), secret);
+        byte[] secret = SharedNodes.NewSecret();
+        using SessionStorageConnector a = SharedNodes.Connector(TestNodes.Storage(_server, table), secret);
+        using SessionStorageConnector b = SharedNodes.Connector(TestNodes.Storage(_server, table), secret);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("n", 0L));
+        a.Set(id, SharedNodes.Bag("n", 0L));
         RunUpdates([a, b, a, b, a, b, a, b], id, 100);
-        using SessionStorageConnector fresh = TestConnectors.Connector(TestNodes.Storage(_server, table), secret, TimeSpan.Zero);
+        using SessionStorageConnector fresh = SharedNodes.Connector(TestNodes.Storage(_server, table), secret, TimeSpan.Zero);
         Assert.Equal(800L, fresh.Get<SessionBag>(id)!["n"]);
     }
 
@@ -42,10 +42,10 @@ public sealed class ConnectorTests
     public void TwoProcessesWithFourThreadsEachCountExactlyOnceUnderContention()
     {
         string table = TestNodes.NewTable();
-        byte[] secret = TestConnectors.NewSecret();
-        using SessionStorageConnector setup = TestConnectors.Connector(TestNodes.Storage(_server, table), secret, TimeSpan.Zero);
+        byte[] secret = SharedNodes.NewSecret();
+        using SessionStorageConnector setup = SharedNodes.Connector(TestNodes.Storage(_server, table), secret, TimeSpan.Zero);
         string id = SessionStorageConnector.GenerateId();
-        setup.Set(id, TestConnectors.Bag("n", 0L));
+        setup.Set(id, SharedNodes.Bag("n", 0L));
         var environment = new Dictionary<string, string?> { ["SESSIONCONNECTOR_POSTGRES"] = _server.ConnectionString };
         const int PerThread = 60;
         using ChildProcess first = ChildProcess.StartWorker(environment, "count", table, Convert.ToHexString(secret), id, "4", PerThread.ToString(CultureInfo.InvariantCulture));
@@ -75,18 +75,18 @@ public sealed class ConnectorTests
     public async Task AsyncUpdatesFromTwoNodesCountExactly()
     {
         string table = TestNodes.NewTable();
-        byte[] secret = TestConnectors.NewSecret();
-        await using SessionStorageConnector a = TestConnectors.Connector(TestNodes.Storage(_server, table), secret);
-        await using SessionStorageConnector b = TestConnectors.Connector(TestNodes.Storage(_server, table), secret);
+        byte[] secret = SharedNodes.NewSecret();
+        await using SessionStorageConnector a = SharedNodes.Connector(TestNodes.Storage(_server, table), secret);
+        await using SessionStorageConnector b = SharedNodes.Connector(TestNodes.Storage(_server, table), secret);
         string id = SessionStorageConnector.GenerateId();
-        await a.SetAsync(id, TestConnectors.Bag("n", 0L));
+        await a.SetAsync(id, SharedNodes.Bag("n", 0L));
         Task[] tasks = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
         {
             SessionStorageConnector c = i % 2 == 0 ? a : b;
             for (int j = 0; j < 50; j++) Assert.True(await c.UpdateAsync<SessionBag>(id, bag => bag["n"] = (long)bag["n"]! + 1));
         })).ToArray();
         await Task.WhenAll(tasks);
-        await using SessionStorageConnector fresh = TestConnectors.Connector(TestNodes.Storage(_server, table), secret, TimeSpan.Zero);
+        await using SessionStorageConnector fresh = SharedNodes.Connector(TestNodes.Storage(_server, table), secret, TimeSpan.Zero);
         Assert.Equal(400L, (await fresh.GetAsync<SessionBag>(id))!["n"]);
         // Each node's cache converges through NOTIFY.
         foreach (SessionStorageConnector node in new[] { a, b })
@@ -100,18 +100,18 @@ public sealed class ConnectorTests
     public void AnUpdateOnOneNodeReachesTheOthersCacheThroughNotify()
     {
         string table = TestNodes.NewTable();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         // The reader's cache outlives the test: a fresh value can only come from an invalidation.
-        using SessionStorageConnector a = TestConnectors.Connector(TestNodes.Storage(_server, table), secret, LongCache);
-        using SessionStorageConnector b = TestConnectors.Connector(TestNodes.Storage(_server, table), secret, LongCache);
+        using SessionStorageConnector a = SharedNodes.Connector(TestNodes.Storage(_server, table), secret, LongCache);
+        using SessionStorageConnector b = SharedNodes.Connector(TestNodes.Storage(_server, table), secret, LongCache);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("v", "1"));
+        a.Set(id, SharedNodes.Bag("v", "1"));
         Assert.Equal("1", b.Get<SessionBag>(id)!["v"]);
 
         for (int round = 2; round < 12; round++)
         {
             string expected = round.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            a.Update(id, TestConnectors.Bag("v", expected));
+            a.Update(id, SharedNodes.Bag("v", expected));
             var watch = Stopwatch.StartNew();
             while (b.Get<SessionBag>(id)!["v"] as string != expected && watch.ElapsedMilliseconds < 2000) Thread.Sleep(1);
             Assert.Equal(expected, b.Get<SessionBag>(id)!["v"]);
@@ -122,11 +122,11 @@ public sealed class ConnectorTests
     public void ADeleteOnOneNodeIsNeverServedByTheOtherAfterwards()
     {
         string table = TestNodes.NewTable();
-        byte[] secret = TestConnectors.NewSecret();
-        using SessionStorageConnector a = TestConnectors.Connector(TestNodes.Storage(_server, table), secret, LongCache);
-        using SessionStorageConnector b = TestConnectors.Connector(TestNodes.Storage(_server, table), secret, LongCache);
+        byte[] secret = SharedNodes.NewSecret();
+        using SessionStorageConnector a = SharedNodes.Connector(TestNodes.Storage(_server, table), secret, LongCache);
+        using SessionStorageConnector b = SharedNodes.Connector(TestNodes.Storage(_server, table), secret, LongCache);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("v", "1"));
+        a.Set(id, SharedNodes.Bag("v", "1"));
         Assert.NotNull(b.Get<SessionBag>(id));
         a.Delete(id);
         var watch = Stopwatch.StartNew();
@@ -141,13 +141,13 @@ public sealed class ConnectorTests
         // The control for the two tests above: a node on another channel hears nothing and keeps its cached copy,
         // so the invalidation tests can fail.
         string table = TestNodes.NewTable();
-        byte[] secret = TestConnectors.NewSecret();
-        using SessionStorageConnector a = TestConnectors.Connector(TestNodes.Storage(_server, table), secret, LongCache);
-        using SessionStorageConnector deaf = TestConnectors.Connector(TestNodes.Storage(_server, table, o => o.NotifyChannel = "elsewhere"), secret, LongCache);
+        byte[] secret = SharedNodes.NewSecret();
+        using SessionStorageConnector a = SharedNodes.Connector(TestNodes.Storage(_server, table), secret, LongCache);
+        using SessionStorageConnector deaf = SharedNodes.Connector(TestNodes.Storage(_server, table, o => o.NotifyChannel = "elsewhere"), secret, LongCache);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("v", "1"));
+        a.Set(id, SharedNodes.Bag("v", "1"));
         Assert.Equal("1", deaf.Get<SessionBag>(id)!["v"]);
-        a.Update(id, TestConnectors.Bag("v", "2"));
+        a.Update(id, SharedNodes.Bag("v", "2"));
         Thread.Sleep(300);
         Assert.Equal("1", deaf.Get<SessionBag>(id)!["v"]);
     }

@@ -59,12 +59,12 @@ public sealed class RestartTests
     {
         using var server = new PostgresServer();
         string table = TestNodes.NewTable();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         PostgresSessionStorage readerStorage = TestNodes.Storage(server, table);
-        using SessionStorageConnector writer = TestConnectors.Connector(TestNodes.Storage(server, table), secret, TimeSpan.FromMinutes(5));
-        using SessionStorageConnector reader = TestConnectors.Connector(readerStorage, secret, TimeSpan.FromMinutes(5));
+        using SessionStorageConnector writer = SharedNodes.Connector(TestNodes.Storage(server, table), secret, TimeSpan.FromMinutes(5));
+        using SessionStorageConnector reader = SharedNodes.Connector(readerStorage, secret, TimeSpan.FromMinutes(5));
         string id = SessionStorageConnector.GenerateId();
-        writer.Set(id, TestConnectors.Bag("v", "1"));
+        writer.Set(id, SharedNodes.Bag("v", "1"));
         Assert.Equal("1", reader.Get<SessionBag>(id)!["v"]);
         long clearsBefore = readerStorage.FullInvalidations;
 
@@ -88,7 +88,7 @@ public sealed class RestartTests
         {
             try
             {
-                Assert.True(connector.Update(id, TestConnectors.Bag("v", value)));
+                Assert.True(connector.Update(id, SharedNodes.Bag("v", value)));
                 return;
             }
             catch (SessionStorageException) when (watch.Elapsed < TimeSpan.FromSeconds(20))

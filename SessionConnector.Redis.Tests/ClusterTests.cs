@@ -42,13 +42,13 @@ public sealed class ClusterTests
     public async Task EveryOperationWorksOnKeysSpreadOverEverySlotRangeWithoutCrossSlotErrors()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector c = Connector(prefix, secret);
         string[] ids = Enumerable.Range(0, 600).Select(_ => SessionStorageConnector.GenerateId()).ToArray();
         for (int i = 0; i < ids.Length; i++)
         {
-            if (i % 2 == 0) Assert.True(c.Set(ids[i], TestConnectors.Bag("n", (long)i), TimeSpan.FromMinutes(10)));
-            else Assert.True(await c.SetAsync(ids[i], TestConnectors.Bag("n", (long)i), TimeSpan.FromMinutes(10)));
+            if (i % 2 == 0) Assert.True(c.Set(ids[i], SharedNodes.Bag("n", (long)i), TimeSpan.FromMinutes(10)));
+            else Assert.True(await c.SetAsync(ids[i], SharedNodes.Bag("n", (long)i), TimeSpan.FromMinutes(10)));
         }
 
         // The records landed on every primary and in hundreds of slots: no hash tag pins them together.
@@ -74,7 +74,7 @@ public sealed class ClusterTests
         Assert.True(await c.DeleteAsync(ids[2]));
         Assert.Null(fresh.Get<SessionBag>(ids[1]));
         Assert.Null(await fresh.GetAsync<SessionBag>(ids[2]));
-        Assert.False(fresh.Update(ids[1], TestConnectors.Bag("n", 0L)));
+        Assert.False(fresh.Update(ids[1], SharedNodes.Bag("n", 0L)));
 
         await c.ClearAsync();
         Assert.Empty(RecordKeys(prefix));
@@ -85,11 +85,11 @@ public sealed class ClusterTests
     public void CompareAndSetFromTwoConnectorsOnSessionsInDifferentSlotsCountsExactly()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = Connector(prefix, secret);
         using SessionStorageConnector b = Connector(prefix, secret);
         string[] ids = Enumerable.Range(0, 6).Select(_ => SessionStorageConnector.GenerateId()).ToArray();
-        foreach (string id in ids) a.Set(id, TestConnectors.Bag("n", 0L));
+        foreach (string id in ids) a.Set(id, SharedNodes.Bag("n", 0L));
         // Every thread touches every session, so both connectors race on each one.
         ConcurrencyTests.RunUpdates([a, b, a, b, a, b], (t, i) => ids[(t + i) % ids.Length], 150);
         using SessionStorageConnector fresh = Connector(prefix, secret, cacheCapacity: 0);
@@ -101,13 +101,13 @@ public sealed class ClusterTests
     {
         string prefix = TestNodes.NewPrefix();
         string nested = prefix + "admin:"; // another application whose prefix starts with ours
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector app = Connector(prefix, secret);
         using SessionStorageConnector admin = Connector(nested, secret);
         string[] ids = Enumerable.Range(0, 300).Select(_ => SessionStorageConnector.GenerateId()).ToArray();
-        foreach (string id in ids) app.Set(id, TestConnectors.Bag("n", 1L));
+        foreach (string id in ids) app.Set(id, SharedNodes.Bag("n", 1L));
         string[] adminIds = Enumerable.Range(0, 30).Select(_ => SessionStorageConnector.GenerateId()).ToArray();
-        foreach (string id in adminIds) admin.Set(id, TestConnectors.Bag("n", 2L));
+        foreach (string id in adminIds) admin.Set(id, SharedNodes.Bag("n", 2L));
         IDatabase db = _cluster.Admin.GetDatabase();
         db.StringSet(prefix + "x", "keep");
 
@@ -123,10 +123,10 @@ public sealed class ClusterTests
     public void AnUpdateOnAnyPrimaryReachesAnotherNodesCacheOverClassicPubSub()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = Connector(prefix, secret);
         RedisSessionStorage bStorage = Storage(prefix);
-        using SessionStorageConnector b = TestConnectors.Connector(bStorage, secret, LongCache);
+        using SessionStorageConnector b = SharedNodes.Connector(bStorage, secret, LongCache);
         // One session per primary: the PUBLISH in the write script runs on the key's primary, the subscriber may be
         // connected to any node, and the cluster bus carries the message across.
         string[] ids = SessionsOnEveryPrimary(a, prefix);
@@ -137,7 +137,7 @@ public sealed class ClusterTests
 
         foreach (string id in ids)
         {
-            a.Update(id, TestConnectors.Bag("v", "2"));
+            a.Update(id, SharedNodes.Bag("v", "2"));
             var watch = Stopwatch.StartNew();
             while (b.Get<SessionBag>(id)!["v"] as string != "2" && watch.Elapsed < TimeSpan.FromSeconds(2)) Thread.Yield();
             Assert.Equal("2", b.Get<SessionBag>(id)!["v"]);
@@ -154,14 +154,14 @@ public sealed class ClusterTests
     public void ASeparateProcessOnTheClusterSeesUpdatesAndDeletes()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = Connector(prefix, secret);
         using var b = new NodeProcess(_cluster.Configuration, prefix, secret);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("v", "1"));
+        a.Set(id, SharedNodes.Bag("v", "1"));
         Assert.Equal("1", b.Ask($"get {id} v"));
         Assert.Equal("started", b.Ask($"waitfor {id} v 2 2000"));
-        a.Update(id, TestConnectors.Bag("v", "2"));
+        a.Update(id, SharedNodes.Bag("v", "2"));
         Assert.StartsWith("seen ", b.ReadLine(TimeSpan.FromSeconds(10)));
         Assert.Equal("True", b.Ask($"update {id} v fromb"));
         Poll.Until(() => a.Get<SessionBag>(id)!["v"] as string == "fromb", TimeSpan.FromSeconds(2));
@@ -176,9 +176,9 @@ public sealed class ClusterTests
     public void WhenTheNodeHoldingTheSubscriptionIsKilledTheCacheIsClearedAndInvalidationsResume()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         RedisSessionStorage bStorage = Storage(prefix);
-        using SessionStorageConnector b = TestConnectors.Connector(bStorage, secret, LongCache);
+        using SessionStorageConnector b = SharedNodes.Connector(bStorage, secret, LongCache);
         int subscribed = ((System.Net.IPEndPoint)bStorage.Multiplexer.GetSubscriber().SubscribedEndpoint(RedisChannel.Literal(bStorage.ChannelName))!).Port;
         long clearsBefore = bStorage.FullInvalidations;
         _cluster.Kill(subscribed);
@@ -195,7 +195,7 @@ public sealed class ClusterTests
             Assert.True(bStorage.IsSubscriptionConnected, "the subscription did not come back on another node");
             Thread.Sleep(1500); // past the grace period, so only a message can refresh b from here on
             Assert.Equal("1", b.Get<SessionBag>(id)!["v"]);
-            a.Update(id, TestConnectors.Bag("v", "2"));
+            a.Update(id, SharedNodes.Bag("v", "2"));
             Poll.Until(() => b.Get<SessionBag>(id)!["v"] as string == "2", TimeSpan.FromSeconds(2));
             Assert.Equal("2", b.Get<SessionBag>(id)!["v"]);
         }
@@ -210,7 +210,7 @@ public sealed class ClusterTests
     {
         try
         {
-            return c.Set(id, TestConnectors.Bag("v", "1"));
+            return c.Set(id, SharedNodes.Bag("v", "1"));
         }
         catch (SessionStorageException)
         {
@@ -226,7 +226,7 @@ public sealed class ClusterTests
         while (found.Count < 3)
         {
             string id = SessionStorageConnector.GenerateId();
-            writer.Set(id, TestConnectors.Bag("v", "1"));
+            writer.Set(id, SharedNodes.Bag("v", "1"));
             RedisKey key = RecordKeys(prefix).Single(k => !known.Contains(k));
             known.Add(key);
             found.TryAdd(_cluster.PrimaryFor(key), id);

@@ -19,9 +19,9 @@ public sealed class ConcurrencyTests
     public void EightThreadsTimesFiveHundredUpdatesOnOneConnectorCountExactly()
     {
         string prefix = TestNodes.NewPrefix();
-        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, TestConnectors.NewSecret());
+        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, SharedNodes.NewSecret());
         string id = SessionStorageConnector.GenerateId();
-        c.Set(id, TestConnectors.Bag("n", 0));
+        c.Set(id, SharedNodes.Bag("n", 0));
         RunUpdates(Enumerable.Repeat(c, 8).ToArray(), id, 500);
         Assert.Equal(4000L, c.Get<SessionBag>(id)!["n"]);
     }
@@ -31,11 +31,11 @@ public sealed class ConcurrencyTests
     {
         // Different connectors do not share the in-process update gate, so here the Lua compare-and-set does the work.
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret);
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("n", 0));
+        a.Set(id, SharedNodes.Bag("n", 0));
         RunUpdates([a, b, a, b, a, b, a, b], id, 250);
         using SessionStorageConnector fresh = TestNodes.Connector(_server, prefix, secret, TimeSpan.Zero);
         Assert.Equal(2000L, fresh.Get<SessionBag>(id)!["n"]);
@@ -45,11 +45,11 @@ public sealed class ConcurrencyTests
     public async Task AsyncUpdatesFromTwoConnectorsCountExactly()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret);
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret);
         string id = SessionStorageConnector.GenerateId();
-        await a.SetAsync(id, TestConnectors.Bag("n", 0));
+        await a.SetAsync(id, SharedNodes.Bag("n", 0));
         Task[] tasks = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
         {
             SessionStorageConnector c = i % 2 == 0 ? a : b;

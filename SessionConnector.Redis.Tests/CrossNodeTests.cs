@@ -22,17 +22,17 @@ public sealed class CrossNodeTests
     public void InProcessUpdateOnOneNodeIsSeenByTheOtherWithin100Ms()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("v", "1"));
+        a.Set(id, SharedNodes.Bag("v", "1"));
         Assert.Equal("1", b.Get<SessionBag>(id)!["v"]); // now cached in b
 
         for (int round = 2; round < 12; round++)
         {
             string expected = round.ToString();
-            a.Update(id, TestConnectors.Bag("v", expected));
+            a.Update(id, SharedNodes.Bag("v", expected));
             var watch = Stopwatch.StartNew();
             while (b.Get<SessionBag>(id)!["v"] as string != expected && watch.ElapsedMilliseconds < 1000) Thread.Yield();
             Assert.Equal(expected, b.Get<SessionBag>(id)!["v"]);
@@ -44,11 +44,11 @@ public sealed class CrossNodeTests
     public void InProcessDeleteOnOneNodeIsNeverServedByTheOtherAfterwards()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("v", "1"));
+        a.Set(id, SharedNodes.Bag("v", "1"));
         Assert.NotNull(b.Get<SessionBag>(id));
 
         a.Delete(id);
@@ -62,7 +62,7 @@ public sealed class CrossNodeTests
         }
 
         // A stale writer on b cannot bring it back.
-        Assert.False(b.Update(id, TestConnectors.Bag("v", "2")));
+        Assert.False(b.Update(id, SharedNodes.Bag("v", "2")));
         Assert.Null(a.Get<SessionBag>(id));
     }
 
@@ -70,11 +70,11 @@ public sealed class CrossNodeTests
     public void ClearOnOneNodeEmptiesTheOtherNodesCache()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("v", "1"));
+        a.Set(id, SharedNodes.Bag("v", "1"));
         Assert.NotNull(b.Get<SessionBag>(id));
         a.Clear();
         var watch = Stopwatch.StartNew();
@@ -86,18 +86,18 @@ public sealed class CrossNodeTests
     public void SeparateProcessSeesUpdatesWithin100MsAndNeverServesADeletedSession()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
         using var b = new NodeProcess(_server.Endpoint, prefix, secret);
         string id = SessionStorageConnector.GenerateId();
-        a.Set(id, TestConnectors.Bag("v", "1"));
+        a.Set(id, SharedNodes.Bag("v", "1"));
         Assert.Equal("1", b.Ask($"get {id} v"));
 
         for (int round = 2; round < 7; round++)
         {
             // b starts polling (its first read is served from its cache), then a updates.
             Assert.Equal("started", b.Ask($"waitfor {id} v {round} 2000"));
-            a.Update(id, TestConnectors.Bag("v", round.ToString()));
+            a.Update(id, SharedNodes.Bag("v", round.ToString()));
             long updatedAt = Stopwatch.GetTimestamp();
             string? seen = b.ReadLine(TimeSpan.FromSeconds(10));
             Assert.StartsWith("seen ", seen);

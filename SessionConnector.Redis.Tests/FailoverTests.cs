@@ -60,13 +60,13 @@ public sealed class FailoverTests
     public void WithWaitForReplicasEveryAcknowledgedWriteIsAlreadyOnTheReplica()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using RedisSessionStorage plainStorage = Storage(prefix, waitForReplicas: 0);
         using RedisSessionStorage waitingStorage = Storage(prefix, waitForReplicas: 1);
         using var plain = new SessionStorageConnector(plainStorage, Options(secret));
         using var waiting = new SessionStorageConnector(waitingStorage, Options(secret));
         string id = SessionStorageConnector.GenerateId();
-        waiting.Set(id, TestConnectors.Bag("n", 0L));
+        waiting.Set(id, SharedNodes.Bag("n", 0L));
         RedisKey key = _cluster.Admin.GetServers().Where(s => !s.IsReplica).SelectMany(s => s.Keys(0, prefix + "*", 100)).Single();
         IDatabase db = _cluster.Admin.GetDatabase();
 
@@ -106,10 +106,10 @@ public sealed class FailoverTests
     {
         // The script runs with NoRedirect (WAIT must run where the write ran), so the storage follows MOVED itself.
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using var c = new SessionStorageConnector(Storage(prefix, waitForReplicas: 1), Options(secret));
         string id = SessionStorageConnector.GenerateId();
-        Assert.True(c.Set(id, TestConnectors.Bag("n", 1L)));
+        Assert.True(c.Set(id, SharedNodes.Bag("n", 1L)));
         RedisKey key = _cluster.Admin.GetServers().Where(s => !s.IsReplica && s.IsConnected).SelectMany(s => s.Keys(0, prefix + "*", 100)).Single();
         int primary = _cluster.PrimaryFor(key);
         int replica = _cluster.ReplicaOf(primary);
@@ -155,7 +155,7 @@ public sealed class FailoverTests
     private LoadResult RunRound(Failover kind, int waitForReplicas)
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         string[] ids = Enumerable.Range(0, Sessions).Select(_ => SessionStorageConnector.GenerateId()).ToArray();
         using (var setup = new SessionStorageConnector(Storage(prefix, 0), Options(secret)))
         {

@@ -61,11 +61,11 @@ public sealed class FaultTests
     public async Task AStoppedServerFailsTypedServesFailSafeCopiesAndLosesNothingAcknowledgedAcrossARestart()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         var observer = new Observer();
         using SessionStorageConnector c = Connector(prefix, secret, observer, TimeSpan.FromMinutes(1));
         string[] ids = Enumerable.Range(0, 10).Select(_ => SessionStorageConnector.GenerateId()).ToArray();
-        for (int i = 0; i < ids.Length; i++) Assert.True(await c.SetAsync(ids[i], TestConnectors.Bag("n", i)));
+        for (int i = 0; i < ids.Length; i++) Assert.True(await c.SetAsync(ids[i], SharedNodes.Bag("n", i)));
 
         _server.Stop(save: true);
         try
@@ -85,7 +85,7 @@ public sealed class FaultTests
             Assert.NotEmpty(observer.Stale);
 
             // Writes fail (no silent loss), and a sign-out that could not reach Redis stops the fail-safe copy being served.
-            await Assert.ThrowsAsync<SessionStorageException>(async () => await c.SetAsync(ids[0], TestConnectors.Bag("n", -1)));
+            await Assert.ThrowsAsync<SessionStorageException>(async () => await c.SetAsync(ids[0], SharedNodes.Bag("n", -1)));
             Assert.Throws<SessionStorageException>(() => c.Delete(ids[^1]));
             Assert.Throws<SessionStorageException>(() => c.Get<SessionBag>(ids[^1]));
             Assert.Contains(observer.Failures, e => e is SessionStorageException { Operation: "delete", StorageKind: "redis" });
@@ -99,7 +99,7 @@ public sealed class FaultTests
         {
             try
             {
-                return c.Set(ids[0], TestConnectors.Bag("n", 0));
+                return c.Set(ids[0], SharedNodes.Bag("n", 0));
             }
             catch (SessionStorageException)
             {
@@ -115,11 +115,11 @@ public sealed class FaultTests
     public async Task APausedServerTimesOutTypedAndCountedTheCallersTokenStillWinsAndAcknowledgedWritesSurvive()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         var observer = new Observer();
         using SessionStorageConnector c = Connector(prefix, secret, observer, TimeSpan.FromMinutes(1));
         string id = SessionStorageConnector.GenerateId();
-        Assert.True(await c.SetAsync(id, TestConnectors.Bag("n", 1)));
+        Assert.True(await c.SetAsync(id, SharedNodes.Bag("n", 1)));
         Thread.Sleep(300);
 
         _server.Pause();
@@ -132,7 +132,7 @@ public sealed class FaultTests
             timeouts = Sum(c.Meter, "sessionconnector.storage.timeouts", () =>
             {
                 read = Assert.Throws<SessionStorageException>(() => c.Get<SessionBag>(SessionStorageConnector.GenerateId()));
-                write = Assert.ThrowsAsync<SessionStorageException>(async () => await c.SetAsync(id, TestConnectors.Bag("n", 2))).GetAwaiter().GetResult();
+                write = Assert.ThrowsAsync<SessionStorageException>(async () => await c.SetAsync(id, SharedNodes.Bag("n", 2))).GetAwaiter().GetResult();
             });
             Assert.True(read!.IsTimeout, read.ToString());
             Assert.True(write!.IsTimeout, write.ToString());
@@ -178,7 +178,7 @@ public sealed class FaultTests
     public void AChangeMissedWhileTheSubscriptionWasDownIsNeverServedFromAFailSafeCopy()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         var observer = new Observer();
         using SessionStorageConnector b = new(TestNodes.Storage(_server, prefix), new SessionConnectorOptions
         {
@@ -190,9 +190,9 @@ public sealed class FaultTests
         // c announces on another channel: its change reaches b only through a re-read.
         using SessionStorageConnector c = TestNodes.Connector(_server, prefix, secret, channel: prefix + "elsewhere");
         string id = SessionStorageConnector.GenerateId();
-        c.Set(id, TestConnectors.Bag("v", "1"));
+        c.Set(id, SharedNodes.Bag("v", "1"));
         Assert.Equal("1", b.Get<SessionBag>(id)!["v"]);
-        c.Update(id, TestConnectors.Bag("v", "2"));
+        c.Update(id, SharedNodes.Bag("v", "2"));
 
         _server.Db.Execute("CLIENT", "KILL", "TYPE", "pubsub"); // b empties its cache and sets its copies aside
 

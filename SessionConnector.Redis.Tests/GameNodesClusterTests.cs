@@ -18,7 +18,7 @@ public sealed class GameNodesClusterTests(RedisCluster cluster)
     public async Task OnRedisClusterOneResumeWinsAcrossNodesAndSignOutClosesTheOtherNodesSocket()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         RedisSessionStorage Storage() => RedisSessionStorage.Connect(new RedisSessionStorageOptions { Configuration = cluster.Configuration, KeyPrefix = prefix });
         await using GameNodeApp a = await GameNodeApp.StartAsync(Storage, secret, TimeSpan.FromMilliseconds(200));
         await using GameNodeApp b = await GameNodeApp.StartAsync(Storage, secret, TimeSpan.FromMilliseconds(200));

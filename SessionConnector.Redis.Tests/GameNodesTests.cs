@@ -24,7 +24,7 @@ public sealed class GameNodesTests(RedisServer server)
     private async Task<(GameNodeApp A, GameNodeApp B)> TwoNodesAsync()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         GameNodeApp a = await GameNodeApp.StartAsync(() => TestNodes.Storage(server, prefix), secret, CheckInterval);
         GameNodeApp b = await GameNodeApp.StartAsync(() => TestNodes.Storage(server, prefix), secret, CheckInterval);
         return (a, b);
@@ -160,7 +160,7 @@ public sealed class GameNodesTests(RedisServer server)
     public async Task ResumeTokensAreStoredOnlyAsKeyedHashes()
     {
         string prefix = TestNodes.NewPrefix();
-        await using GameNodeApp a = await GameNodeApp.StartAsync(() => TestNodes.Storage(server, prefix), TestConnectors.NewSecret(), CheckInterval);
+        await using GameNodeApp a = await GameNodeApp.StartAsync(() => TestNodes.Storage(server, prefix), SharedNodes.NewSecret(), CheckInterval);
         (string session, string resume) = await a.LoginAsync("ada");
         var keys = server.Server.Keys(0, prefix + "*", 500).Select(k => k.ToString()).ToArray();
         Assert.Equal(2, keys.Length); // the session and its grant, nothing else

@@ -21,14 +21,14 @@ public sealed class RedisConnectorTests
     [Fact]
     public void SetGetUpdateDeleteRoundTrip()
     {
-        using SessionStorageConnector c = TestNodes.Connector(_server, TestNodes.NewPrefix(), TestConnectors.NewSecret());
+        using SessionStorageConnector c = TestNodes.Connector(_server, TestNodes.NewPrefix(), SharedNodes.NewSecret());
         Assert.Equal("redis", c.StorageKind);
         Assert.False(c.UsesMemoryBackend);
         string id = SessionStorageConnector.GenerateId();
         Assert.Null(c.Get<SessionBag>(id));
         Assert.True(c.Set(id, new SessionBag { ["user"] = "ada", ["n"] = 1 }));
         Assert.Equal("ada", c.Get<SessionBag>(id)!["user"]);
-        Assert.True(c.Update(id, TestConnectors.Bag("n", 2)));
+        Assert.True(c.Update(id, SharedNodes.Bag("n", 2)));
         Assert.True(c.Update<SessionBag>(id, bag => bag["extra"] = true));
         SessionBag read = c.Get<SessionBag>(id)!;
         Assert.Equal(2L, read["n"]);
@@ -37,7 +37,7 @@ public sealed class RedisConnectorTests
         Assert.True(c.Delete(id));
         Assert.Null(c.Get<SessionBag>(id));
         Assert.False(c.Delete(id));
-        Assert.False(c.Update(id, TestConnectors.Bag("n", 3)));
+        Assert.False(c.Update(id, SharedNodes.Bag("n", 3)));
     }
 
     [Fact]
@@ -45,14 +45,14 @@ public sealed class RedisConnectorTests
     {
         // Proves the data is in Redis, not only in the writer's cache.
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector writer = TestNodes.Connector(_server, prefix, secret);
         string id = SessionStorageConnector.GenerateId();
-        writer.Set(id, TestConnectors.Bag("v", "stored"));
+        writer.Set(id, SharedNodes.Bag("v", "stored"));
         using SessionStorageConnector reader = TestNodes.Connector(_server, prefix, secret, cacheMaxAge: TimeSpan.Zero);
         Assert.Equal("stored", reader.Get<SessionBag>(id)!["v"]);
         // A different key cannot open it (and the record is then treated as missing).
-        using SessionStorageConnector stranger = TestNodes.Connector(_server, prefix, TestConnectors.NewSecret(), cacheMaxAge: TimeSpan.Zero);
+        using SessionStorageConnector stranger = TestNodes.Connector(_server, prefix, SharedNodes.NewSecret(), cacheMaxAge: TimeSpan.Zero);
         Assert.Null(stranger.Get<SessionBag>(id));
     }
 
@@ -60,11 +60,11 @@ public sealed class RedisConnectorTests
     public async Task AsyncTwinsRoundTrip()
     {
         string prefix = TestNodes.NewPrefix();
-        SessionStorageConnector c = TestNodes.Connector(_server, prefix, TestConnectors.NewSecret());
+        SessionStorageConnector c = TestNodes.Connector(_server, prefix, SharedNodes.NewSecret());
         string id = SessionStorageConnector.GenerateId();
-        Assert.True(await c.SetAsync(id, TestConnectors.Bag("n", 1)));
+        Assert.True(await c.SetAsync(id, SharedNodes.Bag("n", 1)));
         Assert.Equal(1L, (await c.GetAsync<SessionBag>(id))!["n"]);
-        Assert.True(await c.UpdateAsync(id, TestConnectors.Bag("n", 2)));
+        Assert.True(await c.UpdateAsync(id, SharedNodes.Bag("n", 2)));
         Assert.True(await c.UpdateAsync<SessionBag>(id, bag => bag["m"] = "x"));
         (bool found, SessionBag? bag) = await c.TryGetAsync<SessionBag>(id);
         Assert.True(found);
@@ -73,7 +73,7 @@ public sealed class RedisConnectorTests
         await c.SaveAsync();
         Assert.True(await c.DeleteAsync(id));
         Assert.Null(await c.GetAsync<SessionBag>(id));
-        await c.SetAsync(id, TestConnectors.Bag("n", 1));
+        await c.SetAsync(id, SharedNodes.Bag("n", 1));
         await c.ClearAsync();
         Assert.Null(await c.GetAsync<SessionBag>(id));
         Assert.Empty(KeysWithPrefix(prefix));
@@ -85,18 +85,18 @@ public sealed class RedisConnectorTests
     public void SetWithExpiryUsesNativeTtlAndUpdateKeepsIt()
     {
         string prefix = TestNodes.NewPrefix();
-        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, TestConnectors.NewSecret());
+        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, SharedNodes.NewSecret());
         string id = SessionStorageConnector.GenerateId();
-        c.Set(id, TestConnectors.Bag("n", 1), TimeSpan.FromSeconds(30));
+        c.Set(id, SharedNodes.Bag("n", 1), TimeSpan.FromSeconds(30));
         RedisKey key = KeysWithPrefix(prefix).Single();
         long pttl = (long)_server.Db.Execute("PTTL", key);
         Assert.InRange(pttl, 28_000, 30_000);
-        c.Update(id, TestConnectors.Bag("n", 2));
+        c.Update(id, SharedNodes.Bag("n", 2));
         pttl = (long)_server.Db.Execute("PTTL", key);
         Assert.InRange(pttl, 27_000, 30_000);
 
         string forever = SessionStorageConnector.GenerateId();
-        c.Set(forever, TestConnectors.Bag("n", 1));
+        c.Set(forever, SharedNodes.Bag("n", 1));
         Assert.Equal(-1L, (long)_server.Db.Execute("PTTL", KeysWithPrefix(prefix).Single(k => k != key)));
     }
 
@@ -104,14 +104,14 @@ public sealed class RedisConnectorTests
     public void ExpiredSessionIsGoneFromRedisAndFromTheCache()
     {
         string prefix = TestNodes.NewPrefix();
-        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, TestConnectors.NewSecret());
+        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, SharedNodes.NewSecret());
         string id = SessionStorageConnector.GenerateId();
-        c.Set(id, TestConnectors.Bag("n", 1), TimeSpan.FromMilliseconds(500));
+        c.Set(id, SharedNodes.Bag("n", 1), TimeSpan.FromMilliseconds(500));
         Assert.NotNull(c.Get<SessionBag>(id));
         Thread.Sleep(800);
         Assert.Empty(KeysWithPrefix(prefix));
         Assert.Null(c.Get<SessionBag>(id));
-        Assert.False(c.Update(id, TestConnectors.Bag("n", 2)));
+        Assert.False(c.Update(id, SharedNodes.Bag("n", 2)));
     }
 
     [Fact]
@@ -120,13 +120,13 @@ public sealed class RedisConnectorTests
         // Issue 11 item 17: with prefix "sc:", Clear used to SCAN "sc:*" and delete "sc:admin:"'s sessions too.
         string prefix = TestNodes.NewPrefix();
         string nested = prefix + "admin:";
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector app = TestNodes.Connector(_server, prefix, secret);
         using SessionStorageConnector admin = TestNodes.Connector(_server, nested, secret, TimeSpan.Zero);
         string appId = SessionStorageConnector.GenerateId();
         string adminId = SessionStorageConnector.GenerateId();
-        app.Set(appId, TestConnectors.Bag("role", "user"));
-        admin.Set(adminId, TestConnectors.Bag("role", "admin"));
+        app.Set(appId, SharedNodes.Bag("role", "user"));
+        admin.Set(adminId, SharedNodes.Bag("role", "admin"));
 
         app.Clear();
 
@@ -141,12 +141,12 @@ public sealed class RedisConnectorTests
         // A prefix with glob characters: SCAN's pattern must escape them.
         string prefix = "g*" + TestNodes.NewPrefix();
         string lookalike = "gx" + prefix[2..];
-        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, TestConnectors.NewSecret());
-        using SessionStorageConnector other = TestNodes.Connector(_server, lookalike, TestConnectors.NewSecret());
+        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, SharedNodes.NewSecret());
+        using SessionStorageConnector other = TestNodes.Connector(_server, lookalike, SharedNodes.NewSecret());
         var ids = Enumerable.Range(0, 300).Select(_ => SessionStorageConnector.GenerateId()).ToList();
-        foreach (string id in ids) c.Set(id, TestConnectors.Bag("n", 1));
+        foreach (string id in ids) c.Set(id, SharedNodes.Bag("n", 1));
         string otherId = SessionStorageConnector.GenerateId();
-        other.Set(otherId, TestConnectors.Bag("n", 1));
+        other.Set(otherId, SharedNodes.Bag("n", 1));
         _server.Db.StringSet("foreign:" + prefix, "keep");
         _server.Db.StringSet(prefix.TrimEnd(':'), "keep");
         Assert.Equal(300, KeysWithPrefix(prefix).Count);
@@ -165,10 +165,10 @@ public sealed class RedisConnectorTests
     public void RawSessionIdNeverAppearsInRedis()
     {
         string prefix = TestNodes.NewPrefix();
-        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, TestConnectors.NewSecret());
+        using SessionStorageConnector c = TestNodes.Connector(_server, prefix, SharedNodes.NewSecret());
         string id = SessionStorageConnector.GenerateId();
-        c.Set(id, TestConnectors.Bag("user", "ada"), TimeSpan.FromMinutes(5));
-        c.Update(id, TestConnectors.Bag("n", 1));
+        c.Set(id, SharedNodes.Bag("user", "ada"), TimeSpan.FromMinutes(5));
+        c.Update(id, SharedNodes.Bag("n", 1));
 
         List<RedisKey> all = _server.Server.Keys(0, "*", 500).ToList();
         Assert.Contains(all, k => k.ToString().StartsWith(prefix, StringComparison.Ordinal));
@@ -189,9 +189,9 @@ public sealed class RedisConnectorTests
     {
         string prefix = TestNodes.NewPrefix();
         RedisSessionStorage storage = TestNodes.Storage(_server, prefix);
-        SessionStorageConnector c = TestConnectors.Connector(storage, TestConnectors.NewSecret());
+        SessionStorageConnector c = SharedNodes.Connector(storage, SharedNodes.NewSecret());
         string id = SessionStorageConnector.GenerateId();
-        c.Set(id, TestConnectors.Bag("n", 1));
+        c.Set(id, SharedNodes.Bag("n", 1));
         c.Save();
         Assert.True(storage.Multiplexer.IsConnected);
         c.Close();
@@ -208,11 +208,11 @@ public sealed class RedisConnectorTests
         Sessions.Close();
         try
         {
-            SessionStorageConnector c = Sessions.Configure(TestNodes.Storage(_server, prefix), new SessionConnectorOptions { Keys = SessionKeyRing.FromSecret(TestConnectors.NewSecret()) });
+            SessionStorageConnector c = Sessions.Configure(TestNodes.Storage(_server, prefix), new SessionConnectorOptions { Keys = SessionKeyRing.FromSecret(SharedNodes.NewSecret()) });
             Assert.Equal("redis", c.StorageKind);
             string id = Sessions.GenerateId();
-            Sessions.Set(id, TestConnectors.Bag("n", 1));
-            Sessions.Update(id, TestConnectors.Bag("n", 2));
+            Sessions.Set(id, SharedNodes.Bag("n", 1));
+            Sessions.Update(id, SharedNodes.Bag("n", 2));
             Assert.Equal(2L, Sessions.Get<SessionBag>(id)!["n"]);
             Assert.Single(KeysWithPrefix(prefix));
         }

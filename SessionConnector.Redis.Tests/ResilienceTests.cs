@@ -23,15 +23,15 @@ public sealed class ResilienceTests
     public void WhenTheSubscriptionIsKilledTheNodeEmptiesItsCache()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         RedisSessionStorage bStorage = TestNodes.Storage(_server, prefix);
-        using SessionStorageConnector b = TestConnectors.Connector(bStorage, secret, TimeSpan.FromMinutes(5));
+        using SessionStorageConnector b = SharedNodes.Connector(bStorage, secret, TimeSpan.FromMinutes(5));
         // c writes the same records but announces on another channel: its changes reach b only if b re-reads.
         using SessionStorageConnector c = TestNodes.Connector(_server, prefix, secret, channel: prefix + "elsewhere");
         string id = SessionStorageConnector.GenerateId();
-        c.Set(id, TestConnectors.Bag("v", "1"));
+        c.Set(id, SharedNodes.Bag("v", "1"));
         Assert.Equal("1", b.Get<SessionBag>(id)!["v"]);
-        c.Update(id, TestConnectors.Bag("v", "2"));
+        c.Update(id, SharedNodes.Bag("v", "2"));
         Thread.Sleep(50);
         Assert.Equal("1", b.Get<SessionBag>(id)!["v"]); // b's cache holds the old copy and nothing told it otherwise
         long before = bStorage.FullInvalidations;
@@ -49,7 +49,7 @@ public sealed class ResilienceTests
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret);
         Thread.Sleep(1200); // past the post-reconnect grace period, so only a message can refresh b from here on
         Assert.Equal("2", b.Get<SessionBag>(id)!["v"]);
-        a.Update(id, TestConnectors.Bag("v", "3"));
+        a.Update(id, SharedNodes.Bag("v", "3"));
         watch.Restart();
         while (b.Get<SessionBag>(id)!["v"] as string != "3" && watch.Elapsed < TimeSpan.FromSeconds(2)) Thread.Sleep(1);
         Assert.Equal("3", b.Get<SessionBag>(id)!["v"]);
@@ -59,14 +59,14 @@ public sealed class ResilienceTests
     public async Task RestartMidLoadFailsFastRecoversAndCorruptsNothing()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         const int Workers = 4;
         var ids = Enumerable.Range(0, Workers).Select(_ => SessionStorageConnector.GenerateId()).ToArray();
         var acked = new long[Workers];
         var failed = new long[Workers];
         var unexpected = new ConcurrentQueue<Exception>();
-        using SessionStorageConnector c = TestConnectors.Connector(TestNodes.Storage(_server, prefix, operationTimeout: TimeSpan.FromSeconds(1)), secret);
-        foreach (string id in ids) c.Set(id, TestConnectors.Bag("n", 0));
+        using SessionStorageConnector c = SharedNodes.Connector(TestNodes.Storage(_server, prefix, operationTimeout: TimeSpan.FromSeconds(1)), secret);
+        foreach (string id in ids) c.Set(id, SharedNodes.Bag("n", 0));
 
         using var stop = new CancellationTokenSource();
         Task[] load = Enumerable.Range(0, Workers).Select(w => Task.Run(() =>

@@ -44,7 +44,7 @@ public sealed class SealedCookieRedisTests
     public async Task SignOutRecordsTheCookieIdAndAReplayIsRefusedOnBothNodes()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
         using var keys = SessionKeyRing.FromSecret(secret);
@@ -71,7 +71,7 @@ public sealed class SealedCookieRedisTests
     public async Task SignOutEverywhereOnOneNodeEndsBoundCookiesOnTheOther()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
         using var keys = SessionKeyRing.FromSecret(secret);

@@ -20,7 +20,7 @@ public sealed class SessionStoreMergeTests
     public async Task EightRacingCommitsOfDifferentMembersAndACounterThroughTwoConnectorsKeepEveryChange()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret);
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret);
         var seed = new SessionStore<MergeCounters>(null, Options, a);
@@ -50,7 +50,7 @@ public sealed class SessionStoreMergeTests
     public async Task RepeatedRacingRequestsOnTwoConnectorsLoseNoIncrement()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         using SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret);
         using SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret);
         var seed = new SessionStore<MergeCounters>(null, Options, a);

@@ -70,7 +70,7 @@ public sealed class ViewCrossNodeTests
     private (SessionStorageConnector A, SessionStorageConnector B, string Id) TwoNodes()
     {
         string prefix = TestNodes.NewPrefix();
-        byte[] secret = TestConnectors.NewSecret();
+        byte[] secret = SharedNodes.NewSecret();
         SessionStorageConnector a = TestNodes.Connector(_server, prefix, secret, LongCache);
         SessionStorageConnector b = TestNodes.Connector(_server, prefix, secret, LongCache);
         string id = SessionStorageConnector.GenerateId();

@@ -21,5 +21,5 @@ public static class TestNodes
         });
 
     public static SessionStorageConnector Connector(RedisServer server, string prefix, byte[] secret, TimeSpan? cacheMaxAge = null, string? channel = null) =>
-        TestConnectors.Connector(Storage(server, prefix, channel), secret, cacheMaxAge);
+        SharedNodes.Connector(Storage(server, prefix, channel), secret, cacheMaxAge);
 }

@@ -5,7 +5,7 @@ using SessionConnector.Storage;
 namespace SessionConnector.Testing;
 
 /// <summary>Keys, connectors and bags as every backend's tests build them: a fresh random secret per test.</summary>
-public static class TestConnectors
+public static class SharedNodes
 {
     public static byte[] NewSecret() => RandomNumberGenerator.GetBytes(32);
 
