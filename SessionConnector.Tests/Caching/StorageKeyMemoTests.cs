@@ -1,0 +1,88 @@
+using System;
+using System.Linq;
+using System.Threading;
+using SessionConnector.Caching;
+using Xunit;
+
+namespace SessionConnector.Tests.Caching;
+
+public sealed class StorageKeyMemoTests
+{
+    private static StorageKeyEntry Entry(string id) => new(id, StorageKeyMemo.Hash(id), KeyOf(id));
+
+    private static string KeyOf(string id) => "key:" + id;
+
+    [Fact]
+    public void FindsAnAddedIdByValueAndMissesOthers()
+    {
+        var memo = new StorageKeyMemo(1024);
+        memo.Add(Entry("alpha"));
+
+        string sameText = new string("alpha".AsSpan());
+        Assert.True(memo.TryGet(sameText, StorageKeyMemo.Hash(sameText), out StorageKeyEntry? found));
+        Assert.Equal("key:alpha", found.StorageKey);
+        Assert.False(memo.TryGet("beta", StorageKeyMemo.Hash("beta"), out _));
+    }
+
+    [Fact]
+    public void AnEntryWithTheSameHashButAnotherIdIsNotAnswered()
+    {
+        var memo = new StorageKeyMemo(1024);
+        // Forged hash: the ID itself is compared, not only the hash.
+        memo.Add(new StorageKeyEntry("alpha", StorageKeyMemo.Hash("beta"), KeyOf("alpha")));
+        Assert.False(memo.TryGet("beta", StorageKeyMemo.Hash("beta"), out _));
+    }
+
+    [Fact]
+    public void AFullSetForgetsItsOldestEntry()
+    {
+        // Capacity 2: one set of four entries, so every ID lands in it.
+        var memo = new StorageKeyMemo(2);
+        Assert.Equal(StorageKeyMemo.Ways, memo.Capacity);
+        string[] ids = Enumerable.Range(0, StorageKeyMemo.Ways + 1).Select(i => "id" + i).ToArray();
+        foreach (string id in ids) memo.Add(Entry(id));
+
+        Assert.False(memo.TryGet(ids[0], StorageKeyMemo.Hash(ids[0]), out _));
+        foreach (string id in ids.Skip(1)) Assert.True(memo.TryGet(id, StorageKeyMemo.Hash(id), out _), id);
+        memo.Clear();
+        Assert.All(ids, id => Assert.False(memo.TryGet(id, StorageKeyMemo.Hash(id), out _)));
+    }
+
+    [Fact]
+    public void RacingReadersAndInsertersOnlyEverSeeTheRightEntryOfAnId()
+    {
+        // A small table (4 sets) and more IDs than it holds: every thread both finds entries and shifts sets others read.
+        var memo = new StorageKeyMemo(8);
+        string[] ids = Enumerable.Range(0, 64).Select(i => "session-" + i).ToArray();
+        int threads = Math.Max(4, Environment.ProcessorCount);
+        long hits = 0, wrong = 0;
+        using var start = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            var random = new Random(t);
+            start.SignalAndWait();
+            for (int i = 0; i < 200_000; i++)
+            {
+                string id = ids[random.Next(ids.Length)];
+                int hash = StorageKeyMemo.Hash(id);
+                if (memo.TryGet(id, hash, out StorageKeyEntry? entry))
+                {
+                    Interlocked.Increment(ref hits);
+                    if (entry.Id != id || entry.StorageKey != KeyOf(id) || entry.IdHash != hash) Interlocked.Increment(ref wrong);
+                }
+                else
+                {
+                    memo.Add(Entry(id));
+                }
+            }
+        })).ToArray();
+        foreach (Thread w in workers) w.Start();
+        foreach (Thread w in workers) w.Join();
+
+        Assert.Equal(0, wrong);
+        Assert.True(hits > 0);
+        // Afterwards every ID still present answers with its own key, and no more are present than the table holds.
+        int present = ids.Count(id => memo.TryGet(id, StorageKeyMemo.Hash(id), out StorageKeyEntry? e) && e.StorageKey == KeyOf(id));
+        Assert.InRange(present, 1, memo.Capacity);
+    }
+}
