@@ -49,6 +49,19 @@ public sealed class StorageKeyMemoTests
     }
 
     [Fact]
+    public void IdsThatDifferOnlyInTheirLastCharactersSpreadOverTheSets()
+    {
+        // 2 048 sets of 4; 2 048 IDs sharing a 40-character prefix. A hash that missed any part of the ID would put them
+        // all in a handful of sets, and only 4 per set would be remembered.
+        var memo = new StorageKeyMemo(4096);
+        string[] ids = Enumerable.Range(0, 2048).Select(i => new string('a', 40) + i.ToString("D3")).ToArray();
+        foreach (string id in ids) memo.Add(Entry(id));
+
+        int remembered = ids.Count(id => memo.TryGet(id, StorageKeyMemo.Hash(id), out _));
+        Assert.True(remembered > ids.Length * 9 / 10, $"{remembered} of {ids.Length} remembered");
+    }
+
+    [Fact]
     public void RacingReadersAndInsertersOnlyEverSeeTheRightEntryOfAnId()
     {
         // A small table (4 sets) and more IDs than it holds: every thread both finds entries and shifts sets others read.
