@@ -33,7 +33,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     private readonly ConcurrentSieveCache<string, CachedSession>? _cache;
     private readonly ConcurrentDictionary<string, string>? _idsByStorageKey;
     private readonly long[]? _invalidations;
-    private readonly StorageKeyMemo _storageKeys;
+    private readonly IdMemo<StorageKeyEntry> _storageKeys;
     private readonly PaddedGate[] _updateGates;
     private readonly TimeProvider _time;
     private readonly SessionFormat _format;
@@ -100,7 +100,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         }
 
         // The keyed hash of an ID costs about as much as the AES-GCM of a small session; active IDs recur, so remember it.
-        _storageKeys = new StorageKeyMemo(Math.Max(options.CacheCapacity, 1024));
+        _storageKeys = new IdMemo<StorageKeyEntry>(Math.Max(options.CacheCapacity, 1024));
 
         _updateGates = new PaddedGate[Stripes.Count];
         for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new PaddedGate();
@@ -168,7 +168,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     /// <summary>The storage key of <paramref name="id"/> with its stripe, both computed once per ID and remembered.</summary>
     private StorageKeyEntry StorageKeyEntryOf(string id)
     {
-        int hash = StorageKeyMemo.Hash(id);
+        int hash = IdMemo<StorageKeyEntry>.Hash(id);
         if (_storageKeys.TryGet(id, hash, out StorageKeyEntry? known)) return known;
         var entry = new StorageKeyEntry(id, hash, _protector.DeriveStorageKey(id));
         _storageKeys.Add(entry);

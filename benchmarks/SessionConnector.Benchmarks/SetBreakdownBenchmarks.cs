@@ -26,7 +26,7 @@ public class SetBreakdownBenchmarks
     private SessionKeyRing _ring = null!;
     private SessionProtector _protector = null!;
     private MemorySessionStorage _storage = null!;
-    private StorageKeyMemo _storageKeys = null!;
+    private IdMemo<StorageKeyEntry> _storageKeys = null!;
     private SessionConnector.Internal.PaddedGate[] _gates = null!;
     private int _stripe;
     private InstancePool<AesGcm> _ciphers = null!;
@@ -51,8 +51,8 @@ public class SetBreakdownBenchmarks
         _ring = Shared.Keys();
         _protector = new SessionProtector(_ring);
         _key = _protector.DeriveStorageKey(_id);
-        _storageKeys = new StorageKeyMemo(4096);
-        _storageKeys.Add(new StorageKeyEntry(_id, StorageKeyMemo.Hash(_id), _key));
+        _storageKeys = new IdMemo<StorageKeyEntry>(4096);
+        _storageKeys.Add(new StorageKeyEntry(_id, IdMemo<StorageKeyEntry>.Hash(_id), _key));
         // As the connector: Stripes.Count padded gates; the stripe is hashed once per ID and kept with its storage key.
         _gates = new SessionConnector.Internal.PaddedGate[SessionConnector.Internal.Stripes.Count];
         for (int i = 0; i < _gates.Length; i++) _gates[i] = new SessionConnector.Internal.PaddedGate();
@@ -95,7 +95,7 @@ public class SetBreakdownBenchmarks
 
     /// <summary>The memoised storage key: a memo hit (the keyed hash itself runs once per ID, see DeriveStorageKey).</summary>
     [Benchmark]
-    public string StorageKeyLookup() => _storageKeys.TryGet(_id, StorageKeyMemo.Hash(_id), out StorageKeyEntry? e) ? e.StorageKey : "";
+    public string StorageKeyLookup() => _storageKeys.TryGet(_id, IdMemo<StorageKeyEntry>.Hash(_id), out StorageKeyEntry? e) ? e.StorageKey : "";
 
     /// <summary>The keyed hash a storage-key cache miss pays (informational: not on a repeated Set).</summary>
     [Benchmark]

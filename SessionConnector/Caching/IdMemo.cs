@@ -7,14 +7,15 @@ using System.Threading;
 namespace SessionConnector.Caching;
 
 /// <summary>
-/// The connector's memo of storage keys (session ID → keyed hash, see <c>SessionProtector.DeriveStorageKey</c>): a
-/// fixed, 4-way set-associative table that neither locks nor writes anything shared on a hit. A miss computes the key and
+/// A memo of a pure function of a string ID, such as the connector's storage keys (session ID → keyed hash, see
+/// <c>SessionProtector.DeriveStorageKey</c>): a fixed, 4-way set-associative table that neither locks nor writes anything
+/// shared on a hit. A miss computes the key and
 /// inserts it at the front of the ID's set, the set's oldest entry dropping out (FIFO within a set).
 /// </summary>
 /// <remarks>
 /// <para>Why not a <see cref="ConcurrentSieveCache{TKey, TValue}"/> (the memo's former structure): every miss added under
 /// its one lock and every hit could set a "visited" bit, both shared writes on the Set/Get path of every thread. A memo of
-/// a pure function needs neither: any entry found for an ID is right (the naming key is fixed for the connector's life),
+/// a pure function needs neither: any entry found for an ID is right (the storage key's naming key is fixed for the connector's life),
 /// so a race between two inserters into one set can at worst drop or duplicate an entry, which only costs a later
 /// miss, and a reader that sees a set mid-shift misses and recomputes. Entries are immutable and published by a release
 /// write, so a reader that finds one sees it whole.</para>
@@ -24,20 +25,20 @@ namespace SessionConnector.Caching;
 /// list slot and dictionary node). The hash is seeded per process (see <see cref="Hash"/>); a collision only costs a
 /// miss.</para>
 /// </remarks>
-internal sealed class StorageKeyMemo
+internal sealed class IdMemo<TEntry> where TEntry : IdMemoEntry
 {
     /// <summary>Entries per set: one set spans 32 bytes of the array, so a lookup reads at most two cache lines.</summary>
     internal const int Ways = 4;
 
-    private readonly StorageKeyEntry?[] _entries;
+    private readonly TEntry?[] _entries;
     private readonly int _setMask;
 
     /// <param name="capacity">About how many IDs to remember; the table holds the next power of two at or above twice it.</param>
-    public StorageKeyMemo(int capacity)
+    public IdMemo(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         int entries = (int)Math.Min(1UL << 30, BitOperations.RoundUpToPowerOf2((ulong)Math.Max(Ways, 2L * capacity)));
-        _entries = new StorageKeyEntry?[entries];
+        _entries = new TEntry?[entries];
         _setMask = entries / Ways - 1;
     }
 
@@ -70,7 +71,7 @@ internal sealed class StorageKeyMemo
     }
 
     /// <summary>The remembered entry of <paramref name="id"/>, whose hash is <paramref name="hash"/>. Reads only.</summary>
-    public bool TryGet(string id, int hash, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StorageKeyEntry? entry)
+    public bool TryGet(string id, int hash, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TEntry? entry)
     {
         int first = (hash & _setMask) * Ways;
         for (int i = first; i < first + Ways; i++)
@@ -85,7 +86,7 @@ internal sealed class StorageKeyMemo
     }
 
     /// <summary>Remembers <paramref name="entry"/> at the front of its set; the set's oldest entry is forgotten.</summary>
-    public void Add(StorageKeyEntry entry)
+    public void Add(TEntry entry)
     {
         int first = (entry.IdHash & _setMask) * Ways;
         // Shift back to front; a reader racing this may miss an entry being moved, and only recomputes it.
@@ -93,6 +94,6 @@ internal sealed class StorageKeyMemo
         Volatile.Write(ref _entries[first], entry);
     }
 
-    /// <summary>Forgets every entry (on close: the keys are derived from a naming key that is going away).</summary>
+    /// <summary>Forgets every entry (the connector's on close: its keys come from a naming key that is going away).</summary>
     public void Clear() => Array.Clear(_entries);
 }
