@@ -36,7 +36,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     // The file store's shared change table, used only with a cache (see SessionStorage.Changes): a cached entry or
     // generation is then exact across processes, as _invalidations make it on a backend that raises them.
     private readonly Storage.Files.ChangeTable? _changes;
-    private readonly ConcurrentSieveCache<string, StorageKeyEntry> _storageKeys;
+    private readonly IdMemo<StorageKeyEntry> _storageKeys;
     private readonly PaddedGate[] _updateGates;
     private readonly TimeProvider _time;
     private readonly SessionFormat _format;
@@ -104,7 +104,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         }
 
         // The keyed hash of an ID costs about as much as the AES-GCM of a small session; active IDs recur, so remember it.
-        _storageKeys = new ConcurrentSieveCache<string, StorageKeyEntry>(Math.Max(options.CacheCapacity, 1024), StringComparer.Ordinal);
+        _storageKeys = new IdMemo<StorageKeyEntry>(Math.Max(options.CacheCapacity, 1024));
 
         _updateGates = new PaddedGate[Stripes.Count];
         for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new PaddedGate();
@@ -173,20 +173,11 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     /// <summary>The storage key of <paramref name="id"/> with its stripe, both computed once per ID and remembered.</summary>
     private StorageKeyEntry StorageKeyEntryOf(string id)
     {
-        if (_storageKeys.TryGet(id, out StorageKeyEntry? known)) return known;
-        string key = _protector.DeriveStorageKey(id);
-        var entry = new StorageKeyEntry(key);
-        _storageKeys.Set(id, entry);
+        int hash = IdMemo<StorageKeyEntry>.Hash(id);
+        if (_storageKeys.TryGet(id, hash, out StorageKeyEntry? known)) return known;
+        var entry = new StorageKeyEntry(id, hash, _protector.DeriveStorageKey(id));
+        _storageKeys.Add(entry);
         return entry;
-    }
-
-    private sealed class StorageKeyEntry(string storageKey) : SieveEntry<string>
-    {
-        public string StorageKey { get; } = storageKey;
-
-        // Kept with the key: hashing 43 characters again on every write would cost as much as the memo lookup itself.
-        // Writers of one session share a stripe: its gate, invalidation count and version-clock line (see Internal/Stripes).
-        public int Stripe { get; } = Stripes.Of(storageKey);
     }
 
     private static void ValidateExpiry(TimeSpan? expiry)

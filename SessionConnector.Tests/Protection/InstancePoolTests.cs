@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Concurrent;
+using System.Threading;
 using SessionConnector.Protection;
 using Xunit;
 
@@ -8,6 +10,7 @@ public sealed class InstancePoolTests
 {
     private sealed class Tracked : IDisposable
     {
+        public int InUse;
         public bool Disposed { get; private set; }
         public void Dispose() => Disposed = true;
     }
@@ -52,5 +55,43 @@ public sealed class InstancePoolTests
 
         Assert.Contains(rented, t => t.Disposed);
         Assert.Contains(rented, t => !t.Disposed);
+    }
+
+    [Fact]
+    public void RacingThreadsNeverShareAnInstanceAndDisposeReachesEveryPooledOne()
+    {
+        var created = new ConcurrentBag<Tracked>();
+        var pool = new InstancePool<Tracked>(() =>
+        {
+            var t = new Tracked();
+            created.Add(t);
+            return t;
+        });
+        int threads = Math.Max(4, Environment.ProcessorCount), shared = 0;
+        using var start = new Barrier(threads);
+        var workers = new Thread[threads];
+        for (int w = 0; w < threads; w++)
+        {
+            workers[w] = new Thread(() =>
+            {
+                start.SignalAndWait();
+                for (int i = 0; i < 100_000; i++)
+                {
+                    Tracked t = pool.Rent();
+                    // Rented by one caller at a time: a slot handing one instance out twice would show here.
+                    if (Interlocked.Exchange(ref t.InUse, 1) != 0) Interlocked.Increment(ref shared);
+                    Volatile.Write(ref t.InUse, 0);
+                    pool.Return(t);
+                }
+            });
+            workers[w].Start();
+        }
+
+        foreach (Thread w in workers) w.Join();
+        pool.Dispose();
+
+        Assert.Equal(0, shared);
+        // Every instance ever made was either dropped on a full pool or swept from a slot by Dispose.
+        Assert.All(created, t => Assert.True(t.Disposed));
     }
 }

@@ -26,7 +26,7 @@ public class SetBreakdownBenchmarks
     private SessionKeyRing _ring = null!;
     private SessionProtector _protector = null!;
     private MemorySessionStorage _storage = null!;
-    private ConcurrentSieveCache<string, KeyEntry> _storageKeys = null!;
+    private IdMemo<StorageKeyEntry> _storageKeys = null!;
     private SessionConnector.Internal.PaddedGate[] _gates = null!;
     private int _stripe;
     private InstancePool<AesGcm> _ciphers = null!;
@@ -41,11 +41,6 @@ public class SetBreakdownBenchmarks
     private string _key = "";
     private long _version = 1;
 
-    private sealed class KeyEntry(string storageKey) : SieveEntry<string>
-    {
-        public string StorageKey { get; } = storageKey;
-    }
-
     [GlobalSetup]
     public void Setup()
     {
@@ -56,8 +51,8 @@ public class SetBreakdownBenchmarks
         _ring = Shared.Keys();
         _protector = new SessionProtector(_ring);
         _key = _protector.DeriveStorageKey(_id);
-        _storageKeys = new ConcurrentSieveCache<string, KeyEntry>(4096, StringComparer.Ordinal);
-        _storageKeys.Set(_id, new KeyEntry(_key));
+        _storageKeys = new IdMemo<StorageKeyEntry>(4096);
+        _storageKeys.Add(new StorageKeyEntry(_id, IdMemo<StorageKeyEntry>.Hash(_id), _key));
         // As the connector: Stripes.Count padded gates; the stripe is hashed once per ID and kept with its storage key.
         _gates = new SessionConnector.Internal.PaddedGate[SessionConnector.Internal.Stripes.Count];
         for (int i = 0; i < _gates.Length; i++) _gates[i] = new SessionConnector.Internal.PaddedGate();
@@ -98,9 +93,9 @@ public class SetBreakdownBenchmarks
         return TimeProvider.System.GetUtcNow() + TimeSpan.FromHours(1);
     }
 
-    /// <summary>The memoised storage key: a SIEVE hit (the keyed hash itself runs once per ID, see DeriveStorageKey).</summary>
+    /// <summary>The memoised storage key: a memo hit (the keyed hash itself runs once per ID, see DeriveStorageKey).</summary>
     [Benchmark]
-    public string StorageKeyLookup() => _storageKeys.TryGet(_id, out KeyEntry? e) ? e.StorageKey : "";
+    public string StorageKeyLookup() => _storageKeys.TryGet(_id, IdMemo<StorageKeyEntry>.Hash(_id), out StorageKeyEntry? e) ? e.StorageKey : "";
 
     /// <summary>The keyed hash a storage-key cache miss pays (informational: not on a repeated Set).</summary>
     [Benchmark]

@@ -37,6 +37,15 @@ internal static class ThroughputRun
 
         public double OpsPerCpuSecond => Operations / CpuSeconds;
 
+        /// <summary>
+        /// The share of the wall time the process spent paused for garbage collection, and the collections during the run:
+        /// the bench runs the workstation, non-concurrent collector, whose pauses stop every worker at once, so this share
+        /// is serial time no second thread can overlap (and the CPU-projected ratio does not see).
+        /// </summary>
+        public double GcPauseShare { get; init; } = double.NaN;
+
+        public int Collections { get; init; }
+
         /// <summary>The share of the wall time the workers ran: 1.0 means each had a core of its own throughout.</summary>
         public double CpuShare => CpuSeconds / (Seconds * Threads);
 
@@ -107,7 +116,7 @@ internal static class ThroughputRun
         {
             Row one = rows.First(o => o.Scenario == r.Scenario && o.Storage == r.Storage && o.Threads == 1);
             Console.WriteLine($"throughput {r.Scenario,-18} {r.Storage,-20} threads {r.Threads,3}  {r.MopsPerSecond,8:F3} Mops/s  {r.MopsPerSecond / one.MopsPerSecond,5:F2}x 1 thread  " +
-                $"{r.BytesPerOperation,8:F0} B/op  cpu-projected {CpuProjected(r, one),5:F2}x (cpu share {r.CpuShare:F2})  load {r.LoadAtStart,5}  {Contended(r)}");
+                $"{r.BytesPerOperation,8:F0} B/op  cpu-projected {CpuProjected(r, one),5:F2}x (cpu share {r.CpuShare:F2})  gc {r.Collections,4} pauses {r.GcPauseShare:P1}  load {r.LoadAtStart,5}  {Contended(r)}");
         }
 
         // Counted only when a lock was found taken or a compare-and-set lost: on a big machine these say which line queues.
@@ -237,6 +246,8 @@ internal static class ThroughputRun
         string load = Program.LoadAverage();
         (string Name, long Value)[] contentionBefore = SessionConnector.Internal.Contention.Snapshot();
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        TimeSpan paused = GC.GetTotalPauseDuration();
+        int collections = GC.CollectionCount(0);
         long t0 = Stopwatch.GetTimestamp();
         start.Set();
         Thread.Sleep(duration);
@@ -244,11 +255,15 @@ internal static class ThroughputRun
         foreach (Thread w in workers) w.Join();
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        paused = GC.GetTotalPauseDuration() - paused;
+        collections = GC.CollectionCount(0) - collections;
         long total = 0;
         foreach (long c in counts) total += c;
         (string Name, long Value)[] contended = SessionConnector.Internal.Contention.Snapshot()
             .Select((c, i) => (c.Name, c.Value - contentionBefore[i].Value)).Where(c => c.Item2 != 0).ToArray();
-        return new Row(scenario, storage, threads, readShare, total, seconds, allocated) { Contended = contended, LoadAtStart = load, CpuSeconds = cpuNs.Sum() / 1e9 };
+        return new Row(scenario, storage, threads, readShare, total, seconds, allocated) {
+            Contended = contended, LoadAtStart = load, CpuSeconds = cpuNs.Sum() / 1e9, GcPauseShare = paused.TotalSeconds / seconds, Collections = collections,
+        };
     }
 
     private sealed class StrongBox
