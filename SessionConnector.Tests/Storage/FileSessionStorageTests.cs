@@ -175,6 +175,33 @@ public sealed class FileSessionStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task AsyncDurableCompareAndSetDeleteFsyncsOnADurableIoThreadAndFailsWithItsFsync()
+    {
+        // A purge's parallel deletes: on the pool their directory fsyncs waited for the pool to grow (issue 27 item 1).
+        var ops = new FailingOperations();
+        using var s = Open(ops);
+        s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        int before = ops.FlushThreads.Count;
+        Assert.False(await s.TryDeleteAsync(Key, 2)); // another version: nothing deleted, nothing flushed
+        Assert.Equal(before, ops.FlushThreads.Count);
+        Assert.True(await s.TryDeleteAsync(Key, 1));
+        Assert.Equal("SessionConnector durable I/O", Assert.Single(ops.FlushThreads.Skip(before)));
+        Assert.Null(s.Read(Key));
+
+        // A sync delete blocks its caller, as asked.
+        s.TryWrite(Key, new byte[] { 2 }, null, SessionStorage.Absent, 2);
+        before = ops.FlushThreads.Count;
+        Assert.True(s.TryDelete(Key, 2));
+        Assert.NotEqual("SessionConnector durable I/O", Assert.Single(ops.FlushThreads.Skip(before)));
+
+        // The unlink is not acknowledged until the directory is on disk: a failed directory fsync fails the delete.
+        s.TryWrite(Key, new byte[] { 3 }, null, SessionStorage.Absent, 3);
+        using var failing = Open(new FailingOperations { FailDirectoryFlush = true });
+        var e = await Assert.ThrowsAsync<SessionStorageException>(async () => await failing.TryDeleteAsync(Key, 3));
+        Assert.IsType<IOException>(e.InnerException);
+    }
+
+    [Fact]
     public void DurableWritesFlushTheFileAndTheDirectory()
     {
         var ops = new FailingOperations();
