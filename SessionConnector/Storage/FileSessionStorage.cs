@@ -115,6 +115,13 @@ public sealed partial class FileSessionStorage : SessionStorage
     /// <inheritdoc />
     public override string Kind => "file";
 
+    /// <summary>
+    /// A PowerLoss store's maintenance writes are bound by fsync latency, not by the store: ext4 merges concurrent fsyncs
+    /// into one journal commit, so as many as the durable-I/O threads carry at once (measured on a 2-core VM, 5,000 records:
+    /// rotate 280 records/s at 8, 769 at 16, 785 at 32, which the 16 threads cap). Without fsyncs the work is CPU: 8.
+    /// </summary>
+    internal override int MaintenanceParallelism => _durable ? DurableIoThreads.MaxThreads : base.MaintenanceParallelism;
+
     /// <inheritdoc />
     public override string? Location => _directory;
 
