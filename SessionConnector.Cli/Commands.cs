@@ -31,7 +31,8 @@ internal static class Commands
             var options = new MaintenanceOptions
             {
                 BatchSize = (int)command.Number(Verbs.Batch.Name, 1, 10_000, 256),
-                Parallelism = (int)command.Number(Verbs.Parallel.Name, 1, 256, 8),
+                // Unset: the store's own default (more for a durable file store, see MaintenanceOptions.Parallelism).
+                Parallelism = command.Has(Verbs.Parallel.Name) ? (int)command.Number(Verbs.Parallel.Name, 1, 256, 8) : null,
                 DryRun = command.Has(Verbs.DryRun.Name),
                 Progress = progress.Callback,
             };

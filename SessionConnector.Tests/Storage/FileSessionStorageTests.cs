@@ -175,6 +175,58 @@ public sealed class FileSessionStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task AsyncDurableCompareAndSetDeleteFsyncsOnADurableIoThreadAndFailsWithItsFsync()
+    {
+        // A purge's parallel deletes: on the pool their directory fsyncs waited for the pool to grow (issue 27 item 1).
+        var ops = new FailingOperations();
+        using var s = Open(ops);
+        s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        int before = ops.FlushThreads.Count;
+        Assert.False(await s.TryDeleteAsync(Key, 2)); // another version: nothing deleted, nothing flushed
+        Assert.Equal(before, ops.FlushThreads.Count);
+        Assert.True(await s.TryDeleteAsync(Key, 1));
+        Assert.Equal("SessionConnector durable I/O", Assert.Single(ops.FlushThreads.Skip(before)));
+        Assert.Null(s.Read(Key));
+
+        // A sync delete blocks its caller, as asked.
+        s.TryWrite(Key, new byte[] { 2 }, null, SessionStorage.Absent, 2);
+        before = ops.FlushThreads.Count;
+        Assert.True(s.TryDelete(Key, 2));
+        Assert.NotEqual("SessionConnector durable I/O", Assert.Single(ops.FlushThreads.Skip(before)));
+
+        // The unlink is not acknowledged until the directory is on disk: a failed directory fsync fails the delete.
+        s.TryWrite(Key, new byte[] { 3 }, null, SessionStorage.Absent, 3);
+        using var failing = Open(new FailingOperations { FailDirectoryFlush = true });
+        var e = await Assert.ThrowsAsync<SessionStorageException>(async () => await failing.TryDeleteAsync(Key, 3));
+        Assert.IsType<IOException>(e.InnerException);
+    }
+
+    [Fact]
+    public async Task APurgeOfAPowerLossStoreKeepsSixteenDurableDeletesInFlightByDefault()
+    {
+        // The kernel merges concurrent fsyncs, so a durable store's maintenance asks for as many as the durable-I/O threads
+        // carry; a store without fsyncs and an explicit option keep theirs (issue 27 item 1).
+        using (var plain = Open(durability: FileDurability.ProcessCrash, directory: Path.Combine(_env.Directory, "plain")))
+        {
+            Assert.Equal(8, plain.MaintenanceParallelism);
+        }
+
+        Assert.Null(new SessionConnector.Maintenance.MaintenanceOptions().Parallelism);
+        var ops = new ConcurrentFlushes(16);
+        using var s = Open(ops);
+        Assert.Equal(16, s.MaintenanceParallelism);
+        DateTimeOffset past = _env.Clock.GetUtcNow().AddMinutes(-1);
+        for (int i = 0; i < 32; i++) s.TryWrite(Key[..^2] + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture), new byte[] { 1 }, past, SessionStorage.Absent, 1);
+
+        using var maintenance = new SessionConnector.Maintenance.SessionStoreMaintenance(s, keys: null, _env.Clock);
+        ops.Armed = true;
+        var result = await maintenance.PurgeExpiredAsync();
+
+        Assert.Equal(32, result.Changed);
+        Assert.Equal(16, ops.MostAtOnce); // each directory fsync waits until 16 are in flight (or 30 s): 8 at once never get there
+    }
+
+    [Fact]
     public void DurableWritesFlushTheFileAndTheDirectory()
     {
         var ops = new FailingOperations();
@@ -460,6 +512,39 @@ public sealed class FileSessionStorageTests : IDisposable
 
     private static string[] Keys(int count, char prefix) =>
         Enumerable.Range(0, count).Select(i => prefix + i.ToString("D3") + Key[4..]).ToArray();
+
+    /// <summary>Directory fsyncs that wait until <c>target</c> are in flight (at most 30 s each), recording the most at once.</summary>
+    private sealed class ConcurrentFlushes(int target) : FileOperations
+    {
+        private readonly object _gate = new();
+        private int _inFlight;
+
+        public int MostAtOnce { get; private set; }
+
+        /// <summary>Off while the test writes its records (one at a time).</summary>
+        public bool Armed { get; set; }
+
+        public override void FlushDirectory(string directory)
+        {
+            if (!Armed)
+            {
+                base.FlushDirectory(directory);
+                return;
+            }
+
+            lock (_gate)
+            {
+                _inFlight++;
+                MostAtOnce = Math.Max(MostAtOnce, _inFlight);
+                if (MostAtOnce >= target) Monitor.PulseAll(_gate);
+                // Wait for the others only until the target was reached once: the tail of the pass runs through.
+                else Monitor.Wait(_gate, TimeSpan.FromSeconds(30));
+                _inFlight--;
+            }
+
+            base.FlushDirectory(directory);
+        }
+    }
 
     private sealed class FailingOperations : FileOperations
     {

@@ -6,7 +6,7 @@ namespace SessionConnector.Maintenance;
 public sealed class MaintenanceOptions
 {
     private int _batchSize = 256;
-    private int _parallelism = 8;
+    private int? _parallelism;
 
     /// <summary>Records fetched and processed per batch (1 to 10 000; default 256). Progress is reported after each batch.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Out of range.</exception>
@@ -21,15 +21,23 @@ public sealed class MaintenanceOptions
         }
     }
 
-    /// <summary>Records of a batch processed at once (1 to 256; default 8): bounds the load a pass puts on the store.</summary>
+    /// <summary>
+    /// Records of a batch processed at once (1 to 256): bounds the load a pass puts on the store. Null (the default): the
+    /// store's choice, 16 on a file store with <see cref="Storage.FileDurability.PowerLoss"/> (its writes wait for fsyncs,
+    /// which the kernel merges when they come together) and 8 elsewhere.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Out of range.</exception>
-    public int Parallelism
+    public int? Parallelism
     {
         get => _parallelism;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 256);
+            if (value is { } n)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(n, 1, nameof(value));
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(n, 256, nameof(value));
+            }
+
             _parallelism = value;
         }
     }

@@ -217,7 +217,7 @@ public sealed class SessionStoreMaintenance : IDisposable
         options ??= s_defaults;
         var tally = new MaintenanceTally();
         var batch = new Dictionary<string, StoredRecord>(options.BatchSize, StringComparer.Ordinal);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism ?? _storage.MaintenanceParallelism, CancellationToken = cancellationToken };
         await foreach (KeyValuePair<string, StoredRecord> entry in _storage.EnumerateAsync(options.BatchSize, cancellationToken).ConfigureAwait(false))
         {
             batch[entry.Key] = entry.Value;

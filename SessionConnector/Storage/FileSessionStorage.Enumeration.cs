@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionConnector.Internal;
+using SessionConnector.Storage.Files;
 
 namespace SessionConnector.Storage;
 
@@ -66,8 +67,16 @@ public sealed partial class FileSessionStorage
         int stripe = ValidateKey(key);
         // Under the stripe's OS lock no writer of any process can replace the file between the compare and the unlink.
         using StripeLock held = await LockStripe(stripe, async, cancellationToken).ConfigureAwait(false);
+        // A durable delete blocks in the directory fsync: off the thread pool like a durable write (see WriteCore). Run on a
+        // pool thread, a purge's parallel deletes waited for the 2-core pool to grow, and the kernel saw few fsyncs to merge.
+        if (async && _durable) return await DurableIoThreads.Run(() => TryDeleteLocked(key, expectedVersion)).ConfigureAwait(false);
+        return TryDeleteLocked(key, expectedVersion);
+    }
+
+    private bool TryDeleteLocked(string key, long expectedVersion)
+    {
         string path = RecordPath(key);
-        byte[]? bytes = await ReadRecordFile(path, async, cancellationToken).ConfigureAwait(false);
+        byte[]? bytes = Sync.Result(ReadRecordFile(path, async: false, CancellationToken.None));
         if (bytes is null || ToRawRecord(bytes).Version != expectedVersion) return false;
         DeleteRecordFile(key, path);
         FlushDirectoryIfDurable($"deleted ('{path}')");

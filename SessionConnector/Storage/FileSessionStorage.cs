@@ -118,6 +118,14 @@ public sealed partial class FileSessionStorage : SessionStorage
     /// <inheritdoc />
     public override string Kind => "file";
 
+    /// <summary>
+    /// A PowerLoss store's maintenance writes are bound by fsync latency, not by the store: ext4 merges concurrent fsyncs
+    /// into one journal commit, so as many as the durable-I/O threads carry at once (32 adds nothing: they cap it). Measured
+    /// on a shared 2-core VM, 5,000 records, 5 interleaved rounds at load 10–40: 16 against 8 re-sealed a median 1.18× the
+    /// records/s and purged 2.6× (rounds 0.8–4.7× and 0.8–5.4×: the disk is shared). Without fsyncs the work is CPU: 8.
+    /// </summary>
+    internal override int MaintenanceParallelism => _durable ? DurableIoThreads.MaxThreads : base.MaintenanceParallelism;
+
     /// <inheritdoc />
     public override string? Location => _directory;
 

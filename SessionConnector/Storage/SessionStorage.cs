@@ -36,6 +36,13 @@ public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
     public virtual bool IsInMemory => false;
 
     /// <summary>
+    /// How many records a maintenance pass processes at once when its options leave it open
+    /// (<see cref="Maintenance.MaintenanceOptions.Parallelism"/> null): 8, a load a shared store absorbs. A backend whose
+    /// writes gain from more concurrency (a durable file store: the kernel merges concurrent fsyncs) says so here.
+    /// </summary>
+    internal virtual int MaintenanceParallelism => 8;
+
+    /// <summary>
     /// True when other processes may change records behind this connector's back and the backend reports
     /// those changes through <see cref="OnInvalidated"/> (e.g. Redis pub/sub).
     /// </summary>
