@@ -14,8 +14,7 @@ using SessionConnector.Storage;
 // Sessions.ConfigureDefault and prints how long each step took ("phases-ms main=… crypto=… …"), so the script can say where
 // the time goes: the runtime up to Main, the store's open, the connector (development key, key derivation), the first
 // random bytes, the first Set (file-nosync: without its fsyncs; memory: without storage I/O) and the Get. Plain, the step
-// that first needs crypto pays its load (as a single core, or an app that builds its own connector); -warm is what
-// ConfigureDefault does on 2+ cores since issue 27; with -serial it is loaded first (the "crypto" step) so
+// that first needs crypto pays its load (as in ConfigureDefault); with -serial it is loaded first (the "crypto" step) so
 // every step shows its own cost; with -warm PrepareCrypto() starts it on a second core first (the "crypto" step is then
 // the thread's start) and the first step that needs it waits for the rest.
 long launchedNs = args is ["--startup", var ns, ..] ? long.Parse(ns, CultureInfo.InvariantCulture) : 0;
