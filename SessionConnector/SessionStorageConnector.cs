@@ -134,9 +134,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     /// Starts loading the platform's crypto library (OpenSSL on Linux, several milliseconds) on another thread, so that
     /// its load overlaps with the app's own start-up instead of delaying the first session operation. Worth it where the
     /// app has start-up work of its own to do meanwhile (the web package calls it where services are registered, before
-    /// the host is built; <see cref="Sessions.ConfigureDefault"/> starts it too); starting the thread costs a fraction of a
-    /// millisecond, so the connector does not start it for you. Returns at once; later calls do nothing, and so does a
-    /// single-core machine.
+    /// the host is built); starting the thread costs a fraction of a millisecond, so it is not started for you. Returns at
+    /// once; later calls do nothing, and so does a single-core machine.
     /// </summary>
     public static void PrepareCrypto() => CryptoWarmUp.Start();
 

@@ -75,8 +75,6 @@ public static class Sessions
             var options = new SessionConnectorOptions { UseDevelopmentKey = true, Warn = warn };
             var wanted = Configuration.Of("file", Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), options);
             if (s_connector is { } existing) return SameOrThrow(existing, wanted);
-            // The crypto library loads on the second core (if any) while the store opens and the connector is set up.
-            Protection.CryptoWarmUp.Start();
             var storage = new FileSessionStorage(directory);
             try
             {

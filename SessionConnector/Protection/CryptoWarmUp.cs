@@ -16,10 +16,9 @@ namespace SessionConnector.Protection;
 /// waits for that load (the runtime's type initialisers and OpenSSL's own once-only set-up), never loads twice, so the
 /// start-up path pays only what is left of the load when it first needs crypto. Nothing is kept: the key is random and
 /// thrown away. On one core there is nothing to overlap with, so nothing is started: a second thread would only add its
-/// own creation and context switches to the same serial work. Started by ConfigureDefault (its file store's open and the
-/// connector's set-up overlap the load) and the web package; not by the connector itself, which needs crypto at once
-/// (its keys) and so has nothing to overlap. Until issue 27 the warm-up made a store opened meanwhile wait for the whole
-/// load (see Start): the paired runs then showed no gain.
+/// own creation and context switches to the same serial work. Not started by the connector or ConfigureDefault: starting
+/// the thread (Thread.Start waits until it runs) cost 0.5–1 ms here, about what a console app's store open and connector
+/// set-up would overlap, and the paired runs showed no gain (benchmarks/ANALYSIS.md, issue 27 item 3).
 /// </remarks>
 internal static class CryptoWarmUp
 {
