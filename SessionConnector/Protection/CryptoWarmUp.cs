@@ -17,8 +17,9 @@ namespace SessionConnector.Protection;
 /// start-up path pays only what is left of the load when it first needs crypto. Nothing is kept: the key is random and
 /// thrown away. On one core there is nothing to overlap with, so nothing is started: a second thread would only add its
 /// own creation and context switches to the same serial work. Not started by the connector or ConfigureDefault: starting
-/// the thread (Thread.Start waits until it runs) cost 0.5–1 ms here, about what a console app's store open and connector
-/// set-up would overlap, and the paired runs showed no gain (benchmarks/ANALYSIS.md, issue 27 item 3).
+/// it (the timer thread, the imports, Thread.Start, which waits until the thread runs) costs ~1.7 ms here, more than a
+/// console app's store open and connector set-up can overlap: with the loader-lock waits gone, ConfigureDefault with the
+/// warm-up was still 1.04–1.09× the same probe without it in three quiet paired runs (benchmarks/ANALYSIS.md, issue 27).
 /// </remarks>
 internal static class CryptoWarmUp
 {
