@@ -129,12 +129,7 @@ public sealed class ChangeTableTests : IDisposable
     {
         using SessionStorageConnector c = _env.Create(Open(), o => o.CacheMaxAge = TimeSpan.FromMinutes(5));
         var ops = new MetricCounter(c.Meter, "sessionconnector.storage.operations");
-        string id = SessionStorageConnector.GenerateId();
-        c.Set(id, new Counter { Value = 1 });
-        Assert.True(c.BindPrincipal(id, "ada"));
-        // BindPrincipal leaves a deletion marker in this process's cache, which outranks the bound record until the next write.
-        Assert.True(c.Update<Counter>(id, x => x.Value = 1));
-        Assert.Equal(1, c.Get<Counter>(id)!.Value);
+        string id = BoundAndCached(c);
         long settled = ops.Total;
         for (int i = 0; i < 10; i++) Assert.Equal(1, c.Get<Counter>(id)!.Value);
         Assert.Equal(settled, ops.Total);
@@ -150,11 +145,7 @@ public sealed class ChangeTableTests : IDisposable
         using SessionStorageConnector c = _env.Create(Open(useTable: false), o => o.CacheMaxAge = TimeSpan.FromMinutes(5));
         Assert.Null(c.Storage.Changes);
         var ops = new MetricCounter(c.Meter, "sessionconnector.storage.operations");
-        string id = SessionStorageConnector.GenerateId();
-        c.Set(id, new Counter { Value = 1 });
-        Assert.True(c.BindPrincipal(id, "ada"));
-        Assert.True(c.Update<Counter>(id, x => x.Value = 1));
-        Assert.Equal(1, c.Get<Counter>(id)!.Value);
+        string id = BoundAndCached(c);
         long before = ops.Total;
         Assert.Equal(1, c.Get<Counter>(id)!.Value);
         Assert.True(ops.Total >= before + 2, $"{ops.Total - before} storage operations"); // the generation and the version
@@ -166,11 +157,7 @@ public sealed class ChangeTableTests : IDisposable
         using SessionStorageConnector c = _env.Create(Open(), o => o.CacheMaxAge = TimeSpan.FromSeconds(5));
         var misses = new MetricCounter(c.Meter, "sessionconnector.cache.misses");
         var ops = new MetricCounter(c.Meter, "sessionconnector.storage.operations");
-        string id = SessionStorageConnector.GenerateId();
-        c.Set(id, new Counter { Value = 1 });
-        Assert.True(c.BindPrincipal(id, "ada"));
-        Assert.True(c.Update<Counter>(id, x => x.Value = 1));
-        c.Get<Counter>(id);
+        string id = BoundAndCached(c);
         c.Get<Counter>(id);
         long settled = misses.Total, settledOps = ops.Total;
         _env.Clock.Advance(TimeSpan.FromSeconds(6));
@@ -253,5 +240,17 @@ public sealed class ChangeTableTests : IDisposable
         using var ring = SessionKeyRing.FromSecret(TestConnectors.Key);
         using var protector = new SessionProtector(ring);
         return protector.DeriveStorageKey(id);
+    }
+
+    /// <summary>A session bound to "ada" and cached in <paramref name="c"/>, read once.</summary>
+    private static string BoundAndCached(SessionStorageConnector c)
+    {
+        string id = SessionStorageConnector.GenerateId();
+        c.Set(id, new Counter { Value = 1 });
+        Assert.True(c.BindPrincipal(id, "ada"));
+        // BindPrincipal leaves a deletion marker in this process's cache, which outranks the bound record until the next write.
+        Assert.True(c.Update<Counter>(id, x => x.Value = 1));
+        Assert.Equal(1, c.Get<Counter>(id)!.Value);
+        return id;
     }
 }
