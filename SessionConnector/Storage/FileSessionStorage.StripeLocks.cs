@@ -119,13 +119,9 @@ public sealed partial class FileSessionStorage
         return StripeOf(key);
     }
 
-    private static int StripeOf(string key)
-    {
-        // A stable hash (not string.GetHashCode, which is randomised per process): two processes must agree.
-        uint h = 2166136261;
-        foreach (char c in key) h = (h ^ c) * 16777619;
-        return (int)(h % Stripes);
-    }
+    // The key's change-table slot reduced to a stripe: one stable hash (two processes must agree), and every key of a slot
+    // is in one stripe, which the table's odd-slot rule relies on (ChangeTable.SlotCount is a multiple of Stripes).
+    private static int StripeOf(string key) => Files.ChangeTable.SlotOf(key) % Stripes;
 
     private static bool IsKeyChar(char c) =>
         (uint)(c - 'a') <= 25 || (uint)(c - 'A') <= 25 || (uint)(c - '0') <= 9 || c == '-' || c == '_';

@@ -56,7 +56,10 @@ internal sealed unsafe class ChangeTable
         _slots = slots;
     }
 
-    /// <summary>The slot of a storage key: the FNV-1a hash the store's stripes use, so slot % 64 is the key's stripe.</summary>
+    /// <summary>
+    /// The slot of a storage key: a stable FNV-1a hash (not string.GetHashCode, which is randomised per process). The
+    /// store's lock stripe is this slot modulo its stripe count, so slot % 64 is the key's stripe.
+    /// </summary>
     public static int SlotOf(string key)
     {
         uint h = 2166136261;
