@@ -250,7 +250,7 @@ public sealed partial class SessionStorageConnector
     public bool Update<T>(string id, Action<T> change) where T : class, ISessionData<T>
     {
         ArgumentNullException.ThrowIfNull(change);
-        return Update<T>(id, Mutate(change));
+        return Sync.Result(UpdateCoreAsync<T, MutationChange<T>>(id, new(change), async: false, default));
     }
 
     /// <summary>
@@ -260,45 +260,41 @@ public sealed partial class SessionStorageConnector
     /// <returns>False (nothing written) when the session does not exist, expired, or was deleted meanwhile.</returns>
     /// <exception cref="SessionConflictException">Other writers won every one of the allowed attempts.</exception>
     public bool Update<T>(string id, Func<T, T> change) where T : ISessionData<T> =>
-        Sync.Result(UpdateCoreAsync(id, change, async: false, default));
+        Sync.Result(UpdateCoreAsync<T, FunctionChange<T>>(id, new(change), async: false, default));
 
     /// <summary>Async twin of <see cref="Update{T}(string, Action{T})"/>.</summary>
     public ValueTask<bool> UpdateAsync<T>(string id, Action<T> change, CancellationToken cancellationToken = default) where T : class, ISessionData<T>
     {
         ArgumentNullException.ThrowIfNull(change);
-        return UpdateAsync<T>(id, Mutate(change), cancellationToken);
+        return UpdateCoreAsync<T, MutationChange<T>>(id, new(change), async: true, cancellationToken);
     }
 
     /// <summary>Async twin of <see cref="Update{T}(string, Func{T, T})"/>.</summary>
     public ValueTask<bool> UpdateAsync<T>(string id, Func<T, T> change, CancellationToken cancellationToken = default) where T : ISessionData<T> =>
-        UpdateCoreAsync(id, change, async: true, cancellationToken);
+        UpdateCoreAsync<T, FunctionChange<T>>(id, new(change), async: true, cancellationToken);
 
     /// <summary>Merges <paramref name="changes"/> into an untyped session (the seed's <c>update_session</c>), keeping its expiry.</summary>
     /// <returns>False when the session does not exist.</returns>
     public bool Update(string id, SessionBag changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        return Update<SessionBag>(id, bag => bag.Merge(changes));
+        return Sync.Result(UpdateCoreAsync<SessionBag, MergeChange>(id, new(changes), async: false, default));
     }
 
     /// <summary>Async twin of <see cref="Update(string, SessionBag)"/>.</summary>
     public ValueTask<bool> UpdateAsync(string id, SessionBag changes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        return UpdateAsync<SessionBag>(id, bag => bag.Merge(changes), cancellationToken);
+        return UpdateCoreAsync<SessionBag, MergeChange>(id, new(changes), async: true, cancellationToken);
     }
 
-    private static Func<T, T> Mutate<T>(Action<T> change) => value =>
-    {
-        change(value);
-        return value;
-    };
-
-    private async ValueTask<bool> UpdateCoreAsync<T>(string id, Func<T, T> change, bool async, CancellationToken ct) where T : ISessionData<T>
+    private async ValueTask<bool> UpdateCoreAsync<T, TChange>(string id, TChange change, bool async, CancellationToken ct)
+        where T : ISessionData<T>
+        where TChange : ISessionChange<T>
     {
         EnsureOpen();
         SessionIds.Validate(id);
-        ArgumentNullException.ThrowIfNull(change);
+        change.ThrowIfMissing();
         StorageKeyEntry storageKey = StorageKeyEntryOf(id);
         string key = storageKey.StorageKey;
 
@@ -326,7 +322,7 @@ public sealed partial class SessionStorageConnector
                     return false;
                 }
 
-                T updated = change(opened.Value);
+                T updated = change.Apply(opened.Value);
                 if (updated is null) throw new InvalidOperationException("The update function returned null.");
                 long version = NextVersion(current.Version, storageKey.Stripe);
                 byte[] envelope = Seal(key, updated, version, opened.ExpiresAt, opened.AbsoluteExpiresAt, opened.Principal);

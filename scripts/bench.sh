@@ -10,7 +10,9 @@
 # failed or did not run): the suite never reports a target as "not measured".
 # Comparison 7 (Redis) uses SESSIONCONNECTOR_REDIS=host:port, or a throwaway redis-server this script starts.
 # The throughput part sweeps 1, 2, 4, … threads up to the core count and prints contention counters, so a 16–64-core
-# machine gives the scaling curve with no edits (scripts/bench.sh --throughput memory: memory storage alone).
+# machine gives the scaling curve with no edits (scripts/bench.sh --throughput memory: memory storage alone). The memory
+# sweep runs twice: under this project's workstation collector, and in a child process under the server collector
+# (DOTNET_gcServer=1, what a server runs); issue 27's 2-thread target is judged on the server rows.
 # scripts/bench.sh --durable-writes: PowerLoss file writes/s at 1 writer, 16 threads, 16 async writers, 4 processes.
 # Any other arguments go to the benchmark program (see benchmarks/SessionConnector.Benchmarks/Program.cs).
 set -euo pipefail

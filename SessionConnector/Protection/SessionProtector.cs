@@ -189,6 +189,26 @@ internal sealed class SessionProtector : IDisposable
     {
         plaintext = null;
         usedOldKey = false;
+        int length = PlaintextLength(envelope);
+        if (length < 0) return false;
+        byte[] output = new byte[length];
+        if (!TryUnprotect(sessionId, recordVersion, envelope, output, out usedOldKey)) return false;
+        plaintext = output;
+        return true;
+    }
+
+    /// <summary>The plaintext length of <paramref name="envelope"/>, or -1 when it is too short to be one.</summary>
+    public static int PlaintextLength(ReadOnlySpan<byte> envelope) =>
+        envelope.Length < EnvelopeFormat.Overhead ? -1 : envelope.Length - EnvelopeFormat.Overhead;
+
+    /// <summary>
+    /// <see cref="TryUnprotect(string, long, ReadOnlySpan{byte}, out byte[], out bool)"/> into a buffer of the caller's
+    /// (at least <see cref="PlaintextLength"/> bytes; the plaintext is its first that many), so a reader that only decodes
+    /// the plaintext can use a pooled one instead of a new array per read. On false the buffer's contents are undefined.
+    /// </summary>
+    public bool TryUnprotect(string sessionId, long recordVersion, ReadOnlySpan<byte> envelope, Span<byte> plaintext, out bool usedOldKey)
+    {
+        usedOldKey = false;
         if (sessionId is null || _disposed) return false;
         if (envelope.Length < EnvelopeFormat.Overhead
             || envelope[EnvelopeFormat.MagicOffset] != EnvelopeFormat.Magic
@@ -217,7 +237,7 @@ internal sealed class SessionProtector : IDisposable
             }
 
             int length = envelope.Length - EnvelopeFormat.Overhead;
-            byte[] output = new byte[length];
+            if (plaintext.Length < length) return false;
             AesGcm gcm = epoch.Rent();
             try
             {
@@ -225,7 +245,7 @@ internal sealed class SessionProtector : IDisposable
                     envelope.Slice(EnvelopeFormat.NonceOffset, EnvelopeFormat.NonceSize),
                     envelope.Slice(EnvelopeFormat.HeaderSize, length),
                     envelope.Slice(EnvelopeFormat.HeaderSize + length, EnvelopeFormat.TagSize),
-                    output,
+                    plaintext[..length],
                     aadBuffer[..aadLength]);
             }
             finally
@@ -237,7 +257,6 @@ internal sealed class SessionProtector : IDisposable
             {
                 if (AddEpoch(fresh) == fresh) fresh = null; // now owned by the cache
             }
-            plaintext = output;
             usedOldKey = keyId != _ring.PrimaryKeyId;
             return true;
         }
@@ -254,7 +273,6 @@ internal sealed class SessionProtector : IDisposable
         catch (InvalidOperationException)
         {
             // The ring was disposed concurrently (no primary); fail closed.
-            plaintext = null;
             return false;
         }
         finally

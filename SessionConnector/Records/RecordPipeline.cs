@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using SessionConnector.Protection;
 using SessionConnector.Serialization;
@@ -72,9 +73,22 @@ internal sealed class RecordPipeline
     public OpenResult TryOpen(string key, long version, ReadOnlySpan<byte> envelope, DateTimeOffset now, out byte[] payload, out PayloadHeader header)
     {
         payload = Array.Empty<byte>();
+        byte[] plaintext = new byte[Math.Max(0, SessionProtector.PlaintextLength(envelope))];
+        OpenResult result = TryOpen(key, version, envelope, now, plaintext, out header);
+        if (result is OpenResult.Ok or OpenResult.Expired) payload = plaintext;
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="TryOpen(string, long, ReadOnlySpan{byte}, DateTimeOffset, out byte[], out PayloadHeader)"/> into
+    /// <paramref name="plaintext"/>, exactly <see cref="SessionProtector.PlaintextLength"/> bytes long: the one open step
+    /// both the array and the pooled-buffer readers take.
+    /// </summary>
+    private OpenResult TryOpen(string key, long version, ReadOnlySpan<byte> envelope, DateTimeOffset now, Span<byte> plaintext, out PayloadHeader header)
+    {
         header = default;
         if (!RecordVersions.IsPlausible(version)) return OpenResult.BadVersion;
-        if (!_protector.TryUnprotect(key, version, envelope, out byte[]? plaintext, out _))
+        if (SessionProtector.PlaintextLength(envelope) != plaintext.Length || !_protector.TryUnprotect(key, version, envelope, plaintext, out _))
         {
             if (!TryReadKeyId(version, envelope, out uint keyId)) return OpenResult.Damaged;
             if (!_ring.KnowsKeyId(keyId)) return OpenResult.UnknownKey;
@@ -88,29 +102,42 @@ internal sealed class RecordPipeline
             return OpenResult.BadPayload;
         }
 
-        payload = plaintext;
         header = new PayloadHeader(format, expiresAt, absolute, principal);
         return header.IsExpired(now) ? OpenResult.Expired : OpenResult.Ok;
     }
 
     /// <summary><see cref="TryOpen(string, long, ReadOnlySpan{byte}, DateTimeOffset, out byte[], out PayloadHeader)"/>, then decodes a live record as <typeparamref name="T"/>.</summary>
+    /// <remarks>
+    /// The plaintext never leaves this method (the decoders copy what they keep: strings, byte arrays), so it goes to a
+    /// pooled buffer rather than a new array per read, and is cleared before the pool gets it back: it is session data.
+    /// </remarks>
     public OpenResult TryOpen<T>(string key, long version, ReadOnlySpan<byte> envelope, DateTimeOffset now, out Opened<T> opened) where T : ISessionData<T>
     {
         opened = default;
-        OpenResult result = TryOpen(key, version, envelope, now, out byte[] payload, out PayloadHeader header);
-        if (result != OpenResult.Ok) return result;
-        T value;
+        int length = Math.Max(0, SessionProtector.PlaintextLength(envelope));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            value = SessionPayload.Decode<T>(payload, header.Format);
-        }
-        catch (SessionFormatException)
-        {
-            return OpenResult.Undecodable;
-        }
+            OpenResult result = TryOpen(key, version, envelope, now, buffer.AsSpan(0, length), out PayloadHeader header);
+            if (result != OpenResult.Ok) return result;
+            T value;
+            try
+            {
+                value = SessionPayload.Decode<T>(buffer.AsMemory(0, length), header.Format);
+            }
+            catch (SessionFormatException)
+            {
+                return OpenResult.Undecodable;
+            }
 
-        opened = new Opened<T>(value, header);
-        return OpenResult.Ok;
+            opened = new Opened<T>(value, header);
+            return OpenResult.Ok;
+        }
+        finally
+        {
+            buffer.AsSpan(0, length).Clear();
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The data part of an opened payload (after its header).</summary>

@@ -28,7 +28,8 @@ namespace SessionConnector.Benchmarks;
 ///   --only NAME[,NAME]  only the classes whose name contains NAME; prints verdicts, leaves RESULTS.md alone
 ///   --no-sim / --no-paired / --no-throughput   skip those parts (RESULTS.md is then not written either)
 ///   --sim | --paired | --throughput            run just that part and print it (--throughput memory: memory storage
-///                       only, with the Set/Get mix and the contention counters)
+///                       only, with the Set/Get mix and the contention counters); the memory rows run under the
+///                       workstation collector here and again in a child process under the server collector
 ///   --durable-writes    PowerLoss file writes/s and median latency at 1 writer, 16 threads, 16 async writers and
 ///                       4 processes x 4 threads; prints only
 ///   --noisy             mark the run as noisy in RESULTS.md (also automatic when the load average is high)
@@ -54,6 +55,7 @@ public static class Program
     {
         if (args.Contains("--durable-writes-child")) return DurableWriteRun.Child(args);
         if (args.Contains("--durable-writes")) { DurableWriteRun.Run(!args.Contains("--full")); return 0; }
+        if (args.Contains(ThroughputRun.ServerGcChildArgument)) return ThroughputRun.ServerGcChild(args);
 
         string repoRoot = FindRepoRoot();
         string artifacts = Path.Combine(repoRoot, "benchmarks", "BenchmarkDotNet.Artifacts");

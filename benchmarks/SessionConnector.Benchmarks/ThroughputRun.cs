@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
+using System.Runtime;
 using System.Text;
 using System.IO;
 using System.Threading;
@@ -19,15 +20,11 @@ internal static class ThroughputRun
 {
     public sealed record Row(string Scenario, string Storage, int Threads, double ReadShare, long Operations, double Seconds, long AllocatedBytes)
     {
-        /// <summary>
-    /// What <paramref name="r"/>'s thread count would give over one thread with a core per thread: threads × (operations per
-    /// CPU-second here / at one thread). Load-robust for what costs CPU (cache-line transfers, spinning, lost compare-and-swaps),
-    /// blind to time spent blocked (the contention counters beside it show whether anything queued).
-    /// </summary>
-    private static double CpuProjected(Row r, Row one) => r.Threads * r.OpsPerCpuSecond / one.OpsPerCpuSecond;
-
-    /// <summary>The contention counters that moved during this run (see <c>SessionConnector.Internal.Contention</c>).</summary>
+        /// <summary>The contention counters that moved during this run (see <c>SessionConnector.Internal.Contention</c>).</summary>
         public (string Name, long Value)[] Contended { get; init; } = [];
+
+        /// <summary>The garbage collector the run's process used: <see cref="Workstation"/> or <see cref="Server"/>.</summary>
+        public string Gc { get; init; } = Workstation;
 
         /// <summary>
         /// The worker threads' CPU time (all threads together): it leaves out the time other processes held the cores, so
@@ -39,8 +36,8 @@ internal static class ThroughputRun
 
         /// <summary>
         /// The share of the wall time the process spent paused for garbage collection, and the collections during the run:
-        /// the bench runs the workstation, non-concurrent collector, whose pauses stop every worker at once, so this share
-        /// is serial time no second thread can overlap (and the CPU-projected ratio does not see).
+        /// pauses stop every worker at once (the workstation, non-concurrent collector runs them on one thread), so this
+        /// share is serial time no second thread can overlap (and the CPU-projected ratio does not see).
         /// </summary>
         public double GcPauseShare { get; init; } = double.NaN;
 
@@ -59,26 +56,41 @@ internal static class ThroughputRun
 
     private const int Universe = 10_000;
 
+    /// <summary>The <see cref="Row.Gc"/> label of rows measured in this process (the bench project's workstation, non-concurrent collector).</summary>
+    public const string Workstation = "workstation";
+
+    /// <summary>The <see cref="Row.Gc"/> label of rows measured in the child process that runs the server collector.</summary>
+    public const string Server = "server";
+
+    /// <summary>The argument that makes the program the server-collector child (see <see cref="ServerGcChild"/>).</summary>
+    public const string ServerGcChildArgument = "--throughput-server-gc-child";
+
     /// <summary>Issue 27's scaling target: the Set+Get mix on memory storage at 2 threads, as a multiple of 1 thread.</summary>
     private const string TargetScenario = "Set/Get 50/50";
     private const double TargetRatio = 1.8;
     private const int StreamLength = 1 << 18;
 
+    /// <summary>
+    /// The collector the target is judged under: a server's 2+ cores run the server collector (ASP.NET Core's default, with
+    /// DATAS in .NET 10), where each core collects its own heap; the workstation collector, which this project keeps so the
+    /// other modes' figures stay comparable, pauses every worker for one thread's collection. Its rows stay printed beside.
+    /// </summary>
+    private const string TargetGc = Server;
+
     /// <param name="quick">Short runs.</param>
     /// <param name="memoryOnly">Only memory storage (<c>--throughput memory</c>): the scaling check of issue 27.</param>
     public static List<Row> Run(bool quick, bool memoryOnly = false)
     {
-        TimeSpan duration = TimeSpan.FromMilliseconds(quick ? 1000 : 3000);
+        TimeSpan duration = Duration(quick);
         int repeats = 3;
         var rows = new List<Row>();
         string[] ids = Shared.SessionIds(Universe, seed: 99);
         BenchSession value = BenchSession.CreateTypical();
 
-        using (var memory = new SessionStorageConnector(new MemorySessionStorage(), Shared.Options()))
-        {
-            Populate(memory, ids, value);
-            AddMixes(rows, repeats, "memory", memory, ids, value, duration, setGet: true);
-        }
+        AddMemoryMixes(rows, repeats, ids, value, duration);
+        // The same memory sweep under the server collector, in a child process: the collector is chosen when a process
+        // starts (DOTNET_gcServer), never from inside the library or by changing this process's settings.
+        rows.AddRange(RunServerGcChild(quick));
 
         if (memoryOnly)
         {
@@ -110,16 +122,91 @@ internal static class ThroughputRun
         return rows;
     }
 
+    /// <summary>
+    /// The server-collector child (<c>--throughput-server-gc-child [--full]</c>, started by <see cref="RunServerGcChild"/> with
+    /// DOTNET_gcServer=1): runs the memory sweep and writes its rows to standard output, one per line.
+    /// </summary>
+    public static int ServerGcChild(string[] args)
+    {
+        if (!GCSettings.IsServerGC)
+        {
+            Console.Error.WriteLine("throughput: the server-collector child runs the workstation collector (DOTNET_gcServer=1 was not honoured).");
+            return 3;
+        }
+
+        var rows = new List<Row>();
+        AddMemoryMixes(rows, repeats: 3, Shared.SessionIds(Universe, seed: 99), BenchSession.CreateTypical(), Duration(quick: !args.Contains("--full")));
+        foreach (Row r in rows) Console.WriteLine(Format(r with { Gc = Server }));
+        return 0;
+    }
+
+    private static TimeSpan Duration(bool quick) => TimeSpan.FromMilliseconds(quick ? 1000 : 3000);
+
+    private static void AddMemoryMixes(List<Row> rows, int repeats, string[] ids, BenchSession value, TimeSpan duration)
+    {
+        using var memory = new SessionStorageConnector(new MemorySessionStorage(), Shared.Options());
+        Populate(memory, ids, value);
+        AddMixes(rows, repeats, "memory", memory, ids, value, duration, setGet: true);
+    }
+
+    /// <summary>Starts this program again as the server-collector child and reads back its rows; a child that fails fails the run.</summary>
+    private static List<Row> RunServerGcChild(bool quick)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(typeof(ThroughputRun).Assembly.Location);
+        info.ArgumentList.Add(ServerGcChildArgument);
+        if (!quick) info.ArgumentList.Add("--full");
+        info.Environment["DOTNET_gcServer"] = "1";
+        using Process child = Process.Start(info) ?? throw new TargetException("The server-collector throughput child did not start.");
+        // Both pipes drained at once: a child that fills one while this process waits on the other would stall.
+        System.Threading.Tasks.Task<string> errors = child.StandardError.ReadToEndAsync();
+        string output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        if (child.ExitCode != 0) throw new TargetException($"The server-collector throughput child exited with {child.ExitCode}: {errors.Result.Trim()}");
+        List<Row> rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToList();
+        if (rows.Count == 0) throw new TargetException("The server-collector throughput child reported no rows.");
+        return rows;
+    }
+
+    /// <summary>One row as a tab-separated line (invariant culture), for the child's output; <see cref="Parse"/> reads it back.</summary>
+    internal static string Format(Row r) => string.Join('\t',
+        r.Gc, r.Scenario, r.Storage, r.Threads.ToString(CultureInfo.InvariantCulture), r.ReadShare.ToString("R", CultureInfo.InvariantCulture),
+        r.Operations.ToString(CultureInfo.InvariantCulture), r.Seconds.ToString("R", CultureInfo.InvariantCulture), r.AllocatedBytes.ToString(CultureInfo.InvariantCulture),
+        r.CpuSeconds.ToString("R", CultureInfo.InvariantCulture), r.GcPauseShare.ToString("R", CultureInfo.InvariantCulture), r.Collections.ToString(CultureInfo.InvariantCulture),
+        r.LoadAtStart, string.Join('|', r.Contended.Select(c => c.Name + "=" + c.Value.ToString(CultureInfo.InvariantCulture))));
+
+    internal static Row Parse(string line)
+    {
+        string[] f = line.Split('\t');
+        if (f.Length != 13) throw new TargetException($"The server-collector throughput child wrote a line that is not a row: {line}");
+        return new Row(f[1], f[2], int.Parse(f[3], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture),
+            long.Parse(f[5], CultureInfo.InvariantCulture), double.Parse(f[6], CultureInfo.InvariantCulture), long.Parse(f[7], CultureInfo.InvariantCulture))
+        {
+            Gc = f[0],
+            CpuSeconds = double.Parse(f[8], CultureInfo.InvariantCulture),
+            GcPauseShare = double.Parse(f[9], CultureInfo.InvariantCulture),
+            Collections = int.Parse(f[10], CultureInfo.InvariantCulture),
+            LoadAtStart = f[11],
+            Contended = f[12].Split('|', StringSplitOptions.RemoveEmptyEntries)
+                .Select(c => (c[..c.LastIndexOf('=')], long.Parse(c[(c.LastIndexOf('=') + 1)..], CultureInfo.InvariantCulture))).ToArray(),
+        };
+    }
+
+    /// <summary>The 1-thread row a row's ratio is against: same mix, storage and collector.</summary>
+    private static Row OneThread(IReadOnlyList<Row> rows, Row r) =>
+        rows.First(o => o.Scenario == r.Scenario && o.Storage == r.Storage && o.Gc == r.Gc && o.Threads == 1);
+
     private static void Print(List<Row> rows)
     {
         foreach (Row r in rows)
         {
-            Row one = rows.First(o => o.Scenario == r.Scenario && o.Storage == r.Storage && o.Threads == 1);
-            Console.WriteLine($"throughput {r.Scenario,-18} {r.Storage,-20} threads {r.Threads,3}  {r.MopsPerSecond,8:F3} Mops/s  {r.MopsPerSecond / one.MopsPerSecond,5:F2}x 1 thread  " +
+            Row one = OneThread(rows, r);
+            Console.WriteLine($"throughput {r.Scenario,-18} {r.Storage,-20} gc {r.Gc,-11} threads {r.Threads,3}  {r.MopsPerSecond,8:F3} Mops/s  {r.MopsPerSecond / one.MopsPerSecond,5:F2}x 1 thread  " +
                 $"{r.BytesPerOperation,8:F0} B/op  cpu-projected {CpuProjected(r, one),5:F2}x (cpu share {r.CpuShare:F2})  gc {r.Collections,4} pauses {r.GcPauseShare:P1}  load {r.LoadAtStart,5}  {Contended(r)}");
         }
 
         // Counted only when a lock was found taken or a compare-and-set lost: on a big machine these say which line queues.
+        // This process's counters: the server-collector child's are in its rows' contention column.
         foreach ((string name, long value) in SessionConnector.Internal.Contention.Snapshot()) Console.WriteLine($"contention {name,-32} {value,12:N0}");
         Console.WriteLine(Verdict(rows));
     }
@@ -136,41 +223,49 @@ internal static class ThroughputRun
         string.Join(", ", r.Contended.Select(c => $"{c.Name} {c.Value * 1000.0 / r.Operations:F2}/1k ops"));
 
     /// <summary>
-    /// The target line: the Set+Get mix on memory at 2 threads over 1 thread, judged only when the machine was quiet enough
-    /// for a second thread to get a core of its own; otherwise it says what a quiet run needs instead of a misleading verdict.
+    /// The target line: the Set+Get mix on memory at 2 threads over 1 thread under the server collector (see
+    /// <see cref="TargetGc"/>), with the workstation collector's ratio beside it; judged only when the machine was quiet
+    /// enough for a second thread to get a core of its own, otherwise it says what a quiet run needs instead of a verdict.
     /// </summary>
     internal static string Verdict(IReadOnlyList<Row> rows)
     {
-        Row? one = rows.FirstOrDefault(r => r.Scenario == TargetScenario && r.Storage == "memory" && r.Threads == 1);
-        Row? two = rows.FirstOrDefault(r => r.Scenario == TargetScenario && r.Storage == "memory" && r.Threads == 2);
-        if (one is null || two is null) return $"target {TargetScenario} memory 2 threads >= {TargetRatio}x 1 thread: not measured";
+        string label = $"target {TargetScenario} memory 2 threads >= {TargetRatio}x 1 thread (judged under the {TargetGc} collector, which a server's 2+ cores run)";
+        Row? one = Find(rows, TargetGc, 1);
+        Row? two = Find(rows, TargetGc, 2);
+        if (one is null || two is null) return $"{label}: not measured";
         double ratio = two.MopsPerSecond / one.MopsPerSecond;
+        Row? wsOne = Find(rows, Workstation, 1);
+        Row? wsTwo = Find(rows, Workstation, 2);
+        string beside = wsOne is null || wsTwo is null ? "" : $"; workstation collector {wsTwo.MopsPerSecond / wsOne.MopsPerSecond:F2}x (gc pauses {wsOne.GcPauseShare:P1} / {wsTwo.GcPauseShare:P1})";
         string loads = $"load {one.LoadAtStart} / {two.LoadAtStart} at the 1- / 2-thread runs on {Environment.ProcessorCount} cores";
         string verdict = ratio >= TargetRatio ? "met" : "NOT met";
         if (Program.IsHigh(one.LoadAtStart) || Program.IsHigh(two.LoadAtStart) || Environment.ProcessorCount < 2)
         {
-            return $"target {TargetScenario} memory 2 threads >= {TargetRatio}x 1 thread: {ratio:F2}x ({verdict} on a busy machine: not judged; {loads}; " +
-                $"cpu-projected {CpuProjected(two, one):F2}x with cpu share {two.CpuShare:F2}, which leaves out time spent blocked). " +
+            return $"{label}: {ratio:F2}x ({verdict} on a busy machine: not judged; {loads}; " +
+                $"cpu-projected {CpuProjected(two, one):F2}x with cpu share {two.CpuShare:F2}, which leaves out time spent blocked{beside}). " +
                 $"A quiet run needs at least 2 idle cores (1-minute load below {Environment.ProcessorCount * 0.75:F1} with nothing else running, " +
                 "e.g. other builds or tests stopped) for the whole run; compare against the previous build in alternation (paired) rather than across days.";
         }
 
-        return $"target {TargetScenario} memory 2 threads >= {TargetRatio}x 1 thread: {ratio:F2}x, {verdict} ({loads})";
+        return $"{label}: {ratio:F2}x, {verdict} ({loads}{beside})";
     }
+
+    private static Row? Find(IReadOnlyList<Row> rows, string gc, int threads) =>
+        rows.FirstOrDefault(r => r.Scenario == TargetScenario && r.Storage == "memory" && r.Gc == gc && r.Threads == threads);
 
     public static void WriteMarkdown(StringBuilder md, IReadOnlyList<Row> rows)
     {
         if (rows.Count == 0) return;
         md.AppendLine("### Throughput: Get/Update mix (custom timed loop)");
         md.AppendLine();
-        md.AppendLine("Connector Get and Update (atomic read-modify-write of the typical session: storage read, decrypt, decode, change, encode, seal, compare-and-set) over a Zipf(0.86) stream on 10 000 sessions, cache capacity 4096; best of 3 runs of 1 s each (quick mode). Memory storage bypasses the cache (every Get decrypts and decodes); file storage is read through the cache, and every Update reads the file. Ratio is against the 1-thread row of the same mix and storage (ideal: the thread count, up to the number of cores); the CPU-projected ratio is threads × operations per CPU-second over the 1-thread row's, which a loaded machine does not distort but which leaves out time spent blocked.");
+        md.AppendLine("Connector Get and Update (atomic read-modify-write of the typical session: storage read, decrypt, decode, change, encode, seal, compare-and-set) over a Zipf(0.86) stream on 10 000 sessions, cache capacity 4096; best of 3 runs of 1 s each (quick mode). Memory storage bypasses the cache (every Get decrypts and decodes); file storage is read through the cache, and every Update reads the file. Ratio is against the 1-thread row of the same mix, storage and garbage collector (ideal: the thread count, up to the number of cores); the CPU-projected ratio is threads × operations per CPU-second over the 1-thread row's, which a loaded machine does not distort but which leaves out time spent blocked. The memory rows run twice: in the bench's own process (workstation, non-concurrent collector) and in a child process started with DOTNET_gcServer=1 (the server collector, which servers and ASP.NET Core run); the issue-27 target is judged on the server rows.");
         md.AppendLine();
-        md.AppendLine("| Ratio vs 1 thread | CPU-projected ratio | Mix | Storage | Threads | Operations/s | Allocated/op | Load |");
-        md.AppendLine("| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |");
+        md.AppendLine("| Ratio vs 1 thread | CPU-projected ratio | Mix | Storage | GC | Threads | Operations/s | Allocated/op | GC pauses | Load |");
+        md.AppendLine("| ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (Row r in rows)
         {
-            Row one = rows.First(o => o.Scenario == r.Scenario && o.Storage == r.Storage && o.Threads == 1);
-            md.AppendLine($"| {(r.MopsPerSecond / one.MopsPerSecond).ToString("F2", CultureInfo.InvariantCulture)}× | {CpuProjected(r, one).ToString("F2", CultureInfo.InvariantCulture)}× | {r.Scenario} | {r.Storage} | {r.Threads} | {r.MopsPerSecond * 1e6:N0} | {r.BytesPerOperation:F0} B | {r.LoadAtStart} |");
+            Row one = OneThread(rows, r);
+            md.AppendLine($"| {(r.MopsPerSecond / one.MopsPerSecond).ToString("F2", CultureInfo.InvariantCulture)}× | {CpuProjected(r, one).ToString("F2", CultureInfo.InvariantCulture)}× | {r.Scenario} | {r.Storage} | {r.Gc} | {r.Threads} | {r.MopsPerSecond * 1e6:N0} | {r.BytesPerOperation:F0} B | {r.GcPauseShare.ToString("P1", CultureInfo.InvariantCulture)} | {r.LoadAtStart} |");
         }
 
         md.AppendLine();
