@@ -187,6 +187,11 @@ public sealed partial class SessionStorageConnector
         byte[] envelope = _records.Reseal(genKey, PrincipalRecords.GenerationPayload(generation), version);
         long changeStamp = ChangeStampOf(genKey);
         // Never expires: a lost generation record reads as "no generation", which no bound session matches (fail closed).
+        // On a PowerLoss file store this write fsyncs the store folder itself, even at a first login, where the index and
+        // session records that follow (same folder, renamed after it) fsync it again and would cover this rename: the
+        // generation is visible from its rename on (to this connector's _generations and to other processes' reads), and
+        // a sealed cookie (SessionSealer) bound to it is acknowledged with no storage write of its own. Deferring this
+        // fsync would let such a cookie, sent meanwhile, name a generation that power loss takes away.
         bool written = await _store.TryWriteAsync(genKey, envelope, null, expectedVersion, version, async, ct).ConfigureAwait(false);
         _generations.TryRemove(genKey, out _);
         if (!written) return null;
