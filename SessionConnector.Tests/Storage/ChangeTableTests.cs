@@ -156,6 +156,21 @@ public sealed class ChangeTableTests : IDisposable
     }
 
     [Fact]
+    public void ASessionStoreLoginIsServedWithoutStorageAfterItsCommit()
+    {
+        // The request-scoped path binds by sealing the stamp into its commit, which caches what it wrote.
+        using SessionStorageConnector c = _env.Create(Open(), o => o.CacheMaxAge = TimeSpan.FromMinutes(5));
+        var ops = new MetricCounter(c.Meter, "sessionconnector.storage.operations");
+        var login = new SessionStore<Counter>(null, null, c);
+        login.Data.Value = 1;
+        login.BindPrincipal("ada");
+        Assert.Equal(SessionCommitResult.Saved, login.Commit());
+        long committed = ops.Total;
+        for (int i = 0; i < 3; i++) Assert.Equal(1, c.Get<Counter>(login.Id)!.Value);
+        Assert.Equal(committed, ops.Total);
+    }
+
+    [Fact]
     public void AnUncachedSessionIsCachedByTheFirstReadAfterBindPrincipal()
     {
         using SessionStorageConnector writer = _env.Create(Open());
