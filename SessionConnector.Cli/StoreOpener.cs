@@ -42,7 +42,7 @@ internal static class StoreOpener
             if (prefix is not null) throw new UsageException("--prefix applies to --redis only.");
             // Never create a store: a mistyped path must fail, not report an empty store.
             if (!Directory.Exists(dir)) throw new UsageException($"no session store directory '{dir}'.", ExitCodes.Store);
-            return new FileSessionStorage(dir);
+            return OpenFile(dir);
         }
 
         string? configuration;
@@ -71,6 +71,14 @@ internal static class StoreOpener
         if (string.IsNullOrEmpty(prefix)) throw new UsageException("--redis needs --prefix P, the key prefix the applications use (e.g. sc:myapp:).");
         return RedisSessionStorage.Connect(new RedisSessionStorageOptions { Configuration = configuration, KeyPrefix = prefix, OperationTimeout = TimeSpan.FromSeconds(10) });
     }
+
+    /// <summary>
+    /// Opens a file store as every command does: the default durability, and no background sweep. A command does what it
+    /// names and nothing behind the operator's back (purge is the explicit way to delete expired records; stats or a dry
+    /// run must not delete any), as for Postgres below. <paramref name="time"/> is the system clock except in tests.
+    /// </summary>
+    internal static FileSessionStorage OpenFile(string directory, TimeProvider? time = null) =>
+        new(directory, new FileSessionStorageOptions { TimeProvider = time, SweepInterval = System.Threading.Timeout.InfiniteTimeSpan });
 
     /// <summary>
     /// Whether a StackExchange.Redis configuration carries a password: a <c>password=</c> option (names are

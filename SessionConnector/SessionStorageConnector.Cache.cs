@@ -161,14 +161,50 @@ public sealed partial class SessionStorageConnector
         if (expires <= now) return;
         int slot = _changes is null ? 0 : ChangeTable.SlotOf(storageKey);
         var entry = new CachedSession(ownedValue, version, expires, ExpiryTicks.Of(absoluteExpiresAt), now + _cacheMaxAgeTicks, storageKey, principal, slot, changeStamp);
-        _cache.Set(id, entry, CachedSession.IsNewer);
+        CacheSet(id, entry, invalidationCount);
+    }
+
+    /// <summary>
+    /// Caches <paramref name="entry"/> unless a newer version is cached, and takes it out again when an invalidation of its
+    /// stripe was counted since <paramref name="invalidationCount"/> was read (before the storage call the entry reflects).
+    /// </summary>
+    private void CacheSet(string id, CachedSession entry, long invalidationCount)
+    {
+        _cache!.Set(id, entry, CachedSession.IsNewer);
         if (_invalidations is null) return;
 
         // Full fence: the entry (and its index row, added under the cache's lock) must be visible before the count is read.
         // Then either the invalidation's increment is seen here and the entry goes, or it came after and its handler finds
         // the entry through the index and removes it.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _invalidations[Stripes.Of(storageKey)]) != invalidationCount) _cache.Remove(id, entry);
+        if (Volatile.Read(ref _invalidations[Stripes.Of(entry.StorageKey)]) != invalidationCount) _cache.Remove(id, entry);
+    }
+
+    /// <summary>
+    /// After BindPrincipal rewrote a session from <paramref name="unboundVersion"/> to <paramref name="boundVersion"/> (the
+    /// same data, sealed with <paramref name="principal"/>): a cached snapshot of exactly the unbound version is cached again
+    /// as the bound record, so the next read is a hit. Without one, a deletion marker just below the bound version keeps a
+    /// slower reader from caching the unbound record (or anything older) while the bound record, once read, outranks it.
+    /// Either entry loses to anything newer already cached (a later write or a delete's marker, which outranks every version
+    /// this process issued before it). <paramref name="invalidationCount"/> is the stripe's count the write began at plus this
+    /// process's own increment for it; <paramref name="changeStamp"/> the session's stamp after the write
+    /// (<see cref="ChangeTable.AfterOwnChange"/>).
+    /// </summary>
+    private void CacheRebound(string id, string storageKey, long unboundVersion, long boundVersion, Serialization.PrincipalStamp principal, long invalidationCount, long changeStamp)
+    {
+        if (_cache is null) return;
+        _failSafeCopies?.TryRemove(storageKey, out _);
+        if (_cache.TryGet(id, out CachedSession? unbound) && unbound.Snapshot is not null && unbound.Version == unboundVersion)
+        {
+            // Versions of one key are never reused, so the snapshot cached at the unbound version holds the data the bind
+            // kept byte for byte; only the stamp and the version change.
+            int slot = _changes is null ? 0 : ChangeTable.SlotOf(storageKey);
+            CacheSet(id, new CachedSession(unbound.Snapshot, boundVersion, unbound.ExpiresAtTicks, unbound.AbsoluteExpiresAtTicks, NowTicks + _cacheMaxAgeTicks, storageKey, principal, slot, changeStamp), invalidationCount);
+            return;
+        }
+
+        // boundVersion > unboundVersion, so the marker is at least the unbound version, which it blocks (a marker wins ties).
+        _cache.Set(id, new CachedSession(null, boundVersion - 1, ExpiryTicks.None, ExpiryTicks.None, long.MaxValue, storageKey), CachedSession.IsNewer);
     }
 
     private void CacheMarkDeleted(string id, string storageKey)

@@ -187,6 +187,11 @@ public sealed partial class SessionStorageConnector
         byte[] envelope = _records.Reseal(genKey, PrincipalRecords.GenerationPayload(generation), version);
         long changeStamp = ChangeStampOf(genKey);
         // Never expires: a lost generation record reads as "no generation", which no bound session matches (fail closed).
+        // On a PowerLoss file store this write fsyncs the store folder itself, even at a first login, where the index and
+        // session records that follow (same folder, renamed after it) fsync it again and would cover this rename: the
+        // generation is visible from its rename on (to this connector's _generations and to other processes' reads), and
+        // a sealed cookie (SessionSealer) bound to it is acknowledged with no storage write of its own. Deferring this
+        // fsync would let such a cookie, sent meanwhile, name a generation that power loss takes away.
         bool written = await _store.TryWriteAsync(genKey, envelope, null, expectedVersion, version, async, ct).ConfigureAwait(false);
         _generations.TryRemove(genKey, out _);
         if (!written) return null;
@@ -255,6 +260,8 @@ public sealed partial class SessionStorageConnector
             data.CopyTo(bound.AsSpan(SessionPayload.BoundHeaderSize));
             long version = NextVersion(current.Version, storageKey.Stripe);
             byte[] envelope = _records.Reseal(key, bound, version);
+            long invalidations = InvalidationCount(key);
+            long changeStamp = ChangeStampOf(key);
             bool written = await _store.TryWriteAsync(key, envelope, header.ExpiresAt, current.Version, version, async, ct).ConfigureAwait(false);
             foreach (PrincipalIndex.Entry e in ended) await DeleteByStorageKeyAsync(e.StorageKey, async, ct).ConfigureAwait(false);
 
@@ -266,10 +273,14 @@ public sealed partial class SessionStorageConnector
                 written = false;
             }
 
-            // The cache holds the unbound copy as a typed snapshot this call cannot rebuild: drop it (a marker keeps a slower
-            // reader from putting the unbound version back), and the next read loads the bound record.
+            // Our own write raises no invalidation on this node: move the stripe so a read in flight does not cache the old
+            // record. The bound session is then cached from the unbound snapshot (the same data), or else, below its version,
+            // a marker keeps the unbound one out and lets the next read cache the bound one. Expecting exactly our increment
+            // since the write began, an invalidation from another node meanwhile takes the bound entry out again.
+            // A binding that did not stand is marked deleted.
             if (_invalidations is not null) Interlocked.Increment(ref _invalidations[storageKey.Stripe]);
-            CacheMarkDeleted(id, key);
+            if (written) CacheRebound(id, key, current.Version, version, stamp, invalidations + 1, ChangeTable.AfterOwnChange(changeStamp));
+            else CacheMarkDeleted(id, key);
             return written;
         }
         finally

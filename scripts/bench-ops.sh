@@ -56,6 +56,8 @@ measure() {
 mkdir -p "$work/rotate"
 measure "file" "file-nofsync:$work/rotate" --file "$work/rotate"
 
+# The writer opens the store without its background sweep (AppWriter.OpenStorage): a population that takes longer than
+# the 30 s sweep interval would otherwise delete records that expired meanwhile, and purge would find fewer than N.
 echo "-- file: populating $N sessions that expire in 1 s" >&2
 mkdir -p "$work/purge"
 SESSIONCONNECTOR_KEYS="$old" writer populate "file-nofsync:$work/purge" "$N" 1 >/dev/null

@@ -80,6 +80,10 @@ public static class AppWriter
         }
     }
 
+    /// <remarks>
+    /// A file store opens without its background sweep: a populate step leaves its expired records (they expire while a
+    /// large population is still being written) for the purge that sessionctl measures or tests next.
+    /// </remarks>
     internal static SessionStorage OpenStorage(string store)
     {
         int colon = store.IndexOf(':');
@@ -87,9 +91,9 @@ public static class AppWriter
         switch (kind)
         {
             case "file":
-                return new FileSessionStorage(location);
+                return new FileSessionStorage(location, new FileSessionStorageOptions { SweepInterval = Timeout.InfiniteTimeSpan });
             case "file-nofsync":
-                return new FileSessionStorage(location, FileDurability.ProcessCrash);
+                return new FileSessionStorage(location, new FileSessionStorageOptions { Durability = FileDurability.ProcessCrash, SweepInterval = Timeout.InfiniteTimeSpan });
             case "redis":
                 string[] parts = location.Split('|');
                 return RedisSessionStorage.Connect(new RedisSessionStorageOptions { Configuration = parts[0], KeyPrefix = parts[1] });

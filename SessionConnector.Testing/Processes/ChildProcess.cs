@@ -97,7 +97,7 @@ public sealed class ChildProcess : IDisposable
     public static string WorkerAssembly
     {
         get => s_workerAssembly ?? throw new InvalidOperationException(
-            "No test assembly registered as the worker: add Support/WorkerRegistration.cs (a [ModuleInitializer] that sets ChildProcess.WorkerAssembly) to the test project.");
+            "No test assembly registered as the worker: link SessionConnector.Testing/Linked/WorkerRegistration.cs (a [ModuleInitializer] that sets ChildProcess.WorkerAssembly) into the test project.");
         set => s_workerAssembly = value;
     }
 

@@ -52,6 +52,27 @@ public sealed class PrincipalTests : IDisposable
         Assert.False(c.Update<Counter>(ada1, x => x.Value++)); // a writer cannot revive it either
     }
 
+    [Fact]
+    public void WithInvalidationsABoundSessionIsServedFromTheCacheRightAfterBindingUntilAnotherNodeChangesIt()
+    {
+        var memory = new MemorySessionStorage(100, _env.Clock);
+        var shared = new HookedStorage(memory, raisesInvalidations: true);
+        using SessionStorageConnector c = _env.Create(shared);
+        using SessionStorageConnector otherNode = _env.Create(new HookedStorage(memory), o => o.CacheCapacity = 0);
+        string id = NewSession(c);
+        Assert.True(c.BindPrincipal(id, "ada"));
+        int reads = shared.Reads;
+        for (int i = 0; i < 3; i++) Assert.Equal(1, c.Get<Counter>(id)!.Value);
+        Assert.Equal(reads, shared.Reads);
+
+        // Another node's write, announced: the bound entry goes and the next read finds the new record.
+        Assert.True(otherNode.Update<Counter>(id, x => x.Value = 2));
+        shared.Invalidate(StorageKeyOf(id));
+        Assert.Equal(2, c.Get<Counter>(id)!.Value);
+        c.SignOutEverywhere("ada");
+        Assert.Null(c.Get<Counter>(id));
+    }
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public void ASessionBoundAfterTheSignOutIsLive(StorageKind kind)
@@ -195,6 +216,13 @@ public sealed class PrincipalTests : IDisposable
         Assert.True(storage.Delete(generationKey));
 
         Assert.False(c.TryGet<Counter>(id, out _));
+    }
+
+    private static string StorageKeyOf(string id)
+    {
+        using var ring = SessionKeyRing.FromSecret(TestConnectors.Key);
+        using var protector = new SessionConnector.Protection.SessionProtector(ring);
+        return protector.DeriveStorageKey(id);
     }
 
     private static async Task<System.Collections.Generic.List<System.Collections.Generic.KeyValuePair<string, StoredRecord>>> AllAsync(SessionStorage storage)

@@ -1,9 +1,12 @@
 using System.Runtime.CompilerServices;
-using SessionConnector.Testing.Processes;
 
-namespace SessionConnector.Cli.Tests.Support;
+namespace SessionConnector.Testing.Processes;
 
-/// <summary>Names this assembly as the one <see cref="ChildProcess.StartWorker(string, string[])"/> starts.</summary>
+/// <summary>Names the test assembly this file is compiled into as the one <see cref="ChildProcess.StartWorker(string, string[])"/> starts.</summary>
+/// <remarks>
+/// Not compiled into this library (which cannot tell which test assembly loaded it): each test project that starts
+/// workers compiles this one file in, through a linked Compile item in its project file.
+/// </remarks>
 internal static class WorkerRegistration
 {
     // ChildProcess lives in the shared library and cannot tell which test assembly loaded it. A module initializer runs
