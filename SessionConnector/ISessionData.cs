@@ -17,6 +17,10 @@ public interface ISessionData<TSelf> where TSelf : ISessionData<TSelf>
     static abstract void WriteMessagePack(ref MessagePackWriter writer, TSelf value);
 
     /// <summary>Reads a value written by <see cref="WriteMessagePack"/> (or an older/newer schema of it).</summary>
+    /// <remarks>
+    /// The reader's bytes are a pooled plaintext buffer, cleared once the call returns: the value must copy what it keeps
+    /// (the generator's code does), never hold a slice of the input.
+    /// </remarks>
     /// <exception cref="SessionFormatException">The bytes are truncated, malformed or of the wrong type.</exception>
     static abstract TSelf ReadMessagePack(ref MessagePackReader reader);
 
@@ -24,6 +28,7 @@ public interface ISessionData<TSelf> where TSelf : ISessionData<TSelf>
     static abstract void WriteJson(Utf8JsonWriter writer, TSelf value);
 
     /// <summary>Reads a value written by <see cref="WriteJson"/> (or an older/newer schema of it).</summary>
+    /// <remarks>As with <see cref="ReadMessagePack"/>, the input may be a pooled buffer: copy what the value keeps.</remarks>
     /// <exception cref="SessionFormatException">The JSON is truncated, malformed or of the wrong type.</exception>
     static abstract TSelf ReadJson(ref Utf8JsonReader reader);
 
