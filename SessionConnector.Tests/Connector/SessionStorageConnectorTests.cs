@@ -249,7 +249,9 @@ public sealed class SessionStorageConnectorTests : IDisposable
     {
         using var c = _env.Create(StorageKind.Memory);
         string id = SessionStorageConnector.GenerateId();
-        Assert.Throws<ArgumentOutOfRangeException>(() => c.Set(id, new Counter(), TimeSpan.FromSeconds(seconds)));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => c.Set(id, new Counter(), TimeSpan.FromSeconds(seconds)));
+        Assert.Equal("expiry", e.ParamName);
+        Assert.Contains($"it was {seconds} s", e.Message, StringComparison.Ordinal);
         Assert.Null(c.Get<Counter>(id));
     }
 
