@@ -1,3 +1,4 @@
+using System.Threading;
 using SessionConnector.Internal;
 
 namespace SessionConnector;
@@ -19,6 +20,22 @@ public sealed partial class SessionStorageConnector
     internal PaddedGate WriterGate(string id)
     {
         EnsureOpen();
-        return _updateGates[StorageKeyEntryOf(id).Stripe];
+        return GateOf(StorageKeyEntryOf(id).Stripe);
+    }
+
+    /// <summary>The gate of <paramref name="stripe"/>, created on its first use.</summary>
+    /// <remarks>
+    /// Created lazily: 256 or more padded gates (~37 KiB) allocated up front were a measurable part of a connector's set-up on
+    /// the way to an app's first session (issue 27), and most stripes of a small app are never written. Racing creators
+    /// publish with a compare-and-swap, so every writer of a stripe gets the one gate that won; padding does not depend on
+    /// gates being allocated together (see <see cref="PaddedGate"/>).
+    /// </remarks>
+    private PaddedGate GateOf(int stripe)
+    {
+        // Volatile: a gate published by another thread is seen fully constructed.
+        PaddedGate? gate = Volatile.Read(ref _updateGates[stripe]);
+        if (gate is not null) return gate;
+        var created = new PaddedGate();
+        return Interlocked.CompareExchange(ref _updateGates[stripe], created, null) ?? created;
     }
 }

@@ -185,7 +185,7 @@ public sealed partial class SessionStorageConnector
         T sealedValue = _cache is null ? data : snapshot!;
 
         // Same gate as Update: writers of one session in this process queue instead of starving each other.
-        PaddedGate gate = _updateGates[storageKey.Stripe];
+        PaddedGate gate = GateOf(storageKey.Stripe);
         bool sawLive = false, observed = false;
         if (!gate.TryEnter())
         {
@@ -300,7 +300,7 @@ public sealed partial class SessionStorageConnector
 
         // Threads of this process queue on a stripe instead of burning compare-and-set retries against each
         // other; the compare-and-set below still guards against other processes.
-        PaddedGate gate = _updateGates[storageKey.Stripe];
+        PaddedGate gate = GateOf(storageKey.Stripe);
         await gate.EnterAsync(async, ct).ConfigureAwait(false);
         try
         {

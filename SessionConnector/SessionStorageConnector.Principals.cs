@@ -237,7 +237,7 @@ public sealed partial class SessionStorageConnector
         PrincipalStamp stamp = await StampPrincipalAsync(principalId, async, ct).ConfigureAwait(false);
         StorageKeyEntry storageKey = StorageKeyEntryOf(id);
         string key = storageKey.StorageKey;
-        PaddedGate gate = _updateGates[storageKey.Stripe];
+        PaddedGate gate = GateOf(storageKey.Stripe);
         await gate.EnterAsync(async, ct).ConfigureAwait(false);
         try
         {

@@ -37,7 +37,8 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
     // generation is then exact across processes, as _invalidations make it on a backend that raises them.
     private readonly Storage.Files.ChangeTable? _changes;
     private readonly IdMemo<StorageKeyEntry> _storageKeys;
-    private readonly PaddedGate[] _updateGates;
+    // Created on first use per stripe (see GateOf).
+    private readonly PaddedGate?[] _updateGates;
     private readonly TimeProvider _time;
     private readonly SessionFormat _format;
     private readonly int _maxAttempts;
@@ -106,8 +107,7 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
         // The keyed hash of an ID costs about as much as the AES-GCM of a small session; active IDs recur, so remember it.
         _storageKeys = new IdMemo<StorageKeyEntry>(Math.Max(options.CacheCapacity, 1024));
 
-        _updateGates = new PaddedGate[Stripes.Count];
-        for (int i = 0; i < _updateGates.Length; i++) _updateGates[i] = new PaddedGate();
+        _updateGates = new PaddedGate?[Stripes.Count];
 
         // Last: the keys are the first step that needs the crypto library (a hash names the development key file, HKDF
         // derives the naming key), so everything above overlaps with its load when PrepareCrypto started it.

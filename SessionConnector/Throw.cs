@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 
 namespace SessionConnector;
 
@@ -22,7 +23,9 @@ internal static class Throw
 
     [DoesNotReturn]
     public static void BadExpiry(TimeSpan expiry) => throw new ArgumentOutOfRangeException(
-        "expiry", expiry, "Session expiry must be positive (greater than zero).");
+        // The value in seconds, not as the exception's actual value: boxing a TimeSpan there links TimeSpan formatting into
+        // every NativeAOT app that calls Set (its ToString is reachable from any boxed TimeSpan).
+        "expiry", string.Create(CultureInfo.InvariantCulture, $"Session expiry must be positive (greater than zero); it was {expiry.TotalSeconds} s."));
 
     [DoesNotReturn]
     public static void Conflict(int attempts) => throw new SessionConflictException(

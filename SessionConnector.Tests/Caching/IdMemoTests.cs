@@ -54,6 +54,26 @@ public sealed class IdMemoTests
     }
 
     [Fact]
+    public void ANewMemoStartsSmallAndGrowsToItsFullSizeKeepingWhatItHolds()
+    {
+        // Capacity 4 096: 8 192 entries when full, but a new memo allocates only the initial table.
+        var memo = new IdMemo<KeyEntry>(4096);
+        Assert.Equal(8192, memo.Capacity);
+        Assert.Equal(IdMemo<KeyEntry>.InitialEntries, memo.CurrentSize);
+
+        string[] ids = Enumerable.Range(0, 4000).Select(i => "grow-" + i).ToArray();
+        foreach (string id in ids.Take(IdMemo<KeyEntry>.InitialEntries / 4)) memo.Add(Entry(id));
+        Assert.Equal(2 * IdMemo<KeyEntry>.InitialEntries, memo.CurrentSize); // a quarter of the table inserted: it doubled
+        int kept = ids.Take(IdMemo<KeyEntry>.InitialEntries / 4).Count(id => memo.TryGet(id, IdMemo<KeyEntry>.Hash(id), out _));
+        Assert.True(kept > IdMemo<KeyEntry>.InitialEntries / 4 * 9 / 10, $"{kept} carried over"); // entries survive the growth
+
+        foreach (string id in ids.Skip(IdMemo<KeyEntry>.InitialEntries / 4)) memo.Add(Entry(id));
+        Assert.Equal(memo.Capacity, memo.CurrentSize); // 1 984 inserts take it to its full size, and no further
+        int remembered = ids.Count(id => memo.TryGet(id, IdMemo<KeyEntry>.Hash(id), out KeyEntry? e) && e.Key == KeyOf(id));
+        Assert.True(remembered > ids.Length * 9 / 10, $"{remembered} of {ids.Length} remembered");
+    }
+
+    [Fact]
     public void IdsThatDifferOnlyInTheirLastCharactersSpreadOverTheSets()
     {
         // 2 048 sets of 4; 2 048 IDs sharing a 40-character prefix. A hash that missed any part of the ID would put them

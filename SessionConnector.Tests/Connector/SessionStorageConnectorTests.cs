@@ -301,6 +301,29 @@ public sealed class SessionStorageConnectorTests : IDisposable
         Assert.Throws<ArgumentNullException>(() => c.Get<Counter>(null!));
     }
 
+    [Fact]
+    public void AWritersGateIsCreatedOnFirstUseAndRacingWritersAllGetTheSameOne()
+    {
+        // Gates are created lazily, per stripe: writers that race to a stripe's first use must still queue on one gate.
+        using var c = _env.Create(StorageKind.Memory);
+        int threads = Math.Max(4, Environment.ProcessorCount);
+        for (int round = 0; round < 50; round++)
+        {
+            string id = SessionStorageConnector.GenerateId();
+            var seen = new object[threads];
+            using var start = new System.Threading.Barrier(threads);
+            var workers = Enumerable.Range(0, threads).Select(t => new System.Threading.Thread(() =>
+            {
+                start.SignalAndWait();
+                seen[t] = c.WriterGate(id);
+            })).ToArray();
+            foreach (var w in workers) w.Start();
+            foreach (var w in workers) w.Join();
+            Assert.All(seen, gate => Assert.Same(seen[0], gate));
+            Assert.Same(seen[0], c.WriterGate(id));
+        }
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]
@@ -308,7 +331,9 @@ public sealed class SessionStorageConnectorTests : IDisposable
     {
         using var c = _env.Create(StorageKind.Memory);
         string id = SessionStorageConnector.GenerateId();
-        Assert.Throws<ArgumentOutOfRangeException>(() => c.Set(id, new Counter(), TimeSpan.FromSeconds(seconds)));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => c.Set(id, new Counter(), TimeSpan.FromSeconds(seconds)));
+        Assert.Equal("expiry", e.ParamName);
+        Assert.Contains($"it was {seconds} s", e.Message, StringComparison.Ordinal);
         Assert.Null(c.Get<Counter>(id));
     }
 

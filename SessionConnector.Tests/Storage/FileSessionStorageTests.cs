@@ -479,14 +479,51 @@ public sealed class FileSessionStorageTests : IDisposable
         foreach (string k in live) s.TryWrite(k, new byte[] { 1 }, _env.Clock.GetUtcNow().AddHours(2), SessionStorage.Absent, 1);
 
         _env.Clock.Advance(TimeSpan.FromSeconds(59)); // expired, but no tick yet: nothing is swept before an interval
+        Assert.NotNull(s.Read(live[1]));
         Assert.Equal(30, RecordCount());
 
-        _env.Clock.Advance(TimeSpan.FromSeconds(1)); // tick 1: looks at 10 files, at most 10 go
+        _env.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.NotNull(s.Read(live[0])); // the first operation from an interval on arms the sweep: tick 1 at once, at most 10 go
         int afterOne = RecordCount();
         Assert.InRange(afterOne, 30 - 10, 30 - 5);
 
-        _env.Clock.Advance(TimeSpan.FromMinutes(3)); // ticks 2-4: the pass completes (30 files, 10 a tick)
+        _env.Clock.Advance(TimeSpan.FromMinutes(3)); // ticks 2-4 with no operation: the pass completes (30 files, 10 a tick)
         Assert.Equal(live.Select(k => k + ".session").Order(), Directory.GetFiles(_dir, "*.session").Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void TheSweepTimerIsCreatedByTheFirstOperationOneIntervalAfterTheOpenAndOnlyOnce()
+    {
+        var clock = new CountingClock(_env.Clock);
+        using (var s = new FileSessionStorage(_dir, new FileSessionStorageOptions { Durability = FileDurability.ProcessCrash, TimeProvider = clock, SweepInterval = TimeSpan.FromMinutes(1) }))
+        {
+            Assert.Equal(0, clock.TimersCreated); // opening a store starts no timer (and so no timer thread)
+            foreach (string k in Keys(3, 'X')) s.TryWrite(k, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(1), SessionStorage.Absent, 1);
+            _env.Clock.Advance(TimeSpan.FromSeconds(59));
+            s.Delete(Key);
+            Assert.Equal(0, clock.TimersCreated); // operations before the first interval is up do not arm it
+
+            _env.Clock.Advance(TimeSpan.FromMinutes(5));
+            Assert.Equal(3, RecordCount()); // no operation since the interval was up: nothing armed, nothing swept
+            Assert.Null(s.Read(Key));
+            Assert.Equal(1, clock.TimersCreated);
+            Assert.Equal(0, RecordCount()); // the first tick ran at once
+
+            s.TryWrite(Key, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(1), SessionStorage.Absent, 1);
+            _env.Clock.Advance(TimeSpan.FromMinutes(1)); // the next tick, without an operation
+            Assert.Equal(0, RecordCount());
+            Assert.Equal(1, clock.TimersCreated);
+        }
+
+        using (var off = new FileSessionStorage(_dir, new FileSessionStorageOptions { TimeProvider = clock, SweepInterval = Timeout.InfiniteTimeSpan }))
+        {
+            off.TryWrite(Key, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(1), SessionStorage.Absent, 1);
+            _env.Clock.Advance(TimeSpan.FromHours(1));
+            Assert.Null(off.Read(Keys(1, 'Z')[0]));
+        }
+
+        Assert.Equal(1, clock.TimersCreated); // a store with the sweep off never arms one
+        Assert.Equal(1, RecordCount());
     }
 
     [Fact]
@@ -502,13 +539,37 @@ public sealed class FileSessionStorageTests : IDisposable
         using var off = new FileSessionStorage(_dir, new FileSessionStorageOptions { TimeProvider = _env.Clock, SweepInterval = TimeSpan.Zero });
         Assert.Equal(20, RecordCount()); // opening scanned nothing
 
-        off.Dispose();
-        swept.Dispose(); // a disposed store's timer is stopped
+        _env.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Null(off.Read(Key)); // the store with the sweep off arms nothing
+        Assert.Equal(20, RecordCount());
+
+        swept.Dispose(); // a disposed store is never armed, not even by a read after its interval
+        Assert.Null(swept.Read(Key));
         _env.Clock.Advance(TimeSpan.FromHours(1));
         Assert.Equal(20, RecordCount());
     }
 
     private int RecordCount() => Directory.GetFiles(_dir, "*.session").Length;
+
+    /// <summary>The test clock, counting the timers created through it.</summary>
+    private sealed class CountingClock(FakeTimeProvider inner) : TimeProvider
+    {
+        private int _timers;
+
+        public int TimersCreated => Volatile.Read(ref _timers);
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _timers);
+            return inner.CreateTimer(callback, state, dueTime, period);
+        }
+    }
 
     private static string[] Keys(int count, char prefix) =>
         Enumerable.Range(0, count).Select(i => prefix + i.ToString("D3") + Key[4..]).ToArray();

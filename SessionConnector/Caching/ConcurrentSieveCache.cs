@@ -33,6 +33,9 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
     private SieveSlot<TKey>? _head, _tail, _hand;
     private int _count;
 
+    /// <summary>The dictionary's initial size (its own default): it grows from there as entries arrive.</summary>
+    private const int InitialBuckets = 31;
+
     /// <param name="capacity">The most entries held.</param>
     /// <param name="comparer">The key comparer.</param>
     /// <param name="onEvicted">Called after an entry was evicted to stay within capacity (outside the lock).</param>
@@ -50,8 +53,10 @@ internal sealed class ConcurrentSieveCache<TKey, TValue> where TKey : notnull wh
         _onLinked = onLinked;
         _onUnlinked = onUnlinked;
         _replacesWithoutLock = onLinked is null && onUnlinked is null;
-        // Pre-size past capacity so the dictionary never resizes while it is full.
-        _map = new ConcurrentDictionary<TKey, TValue>(Environment.ProcessorCount, capacity + capacity / 4 + 1, comparer);
+        // Not pre-sized to the capacity: 5,121 buckets (40 KiB at the default 4,096) allocated and cleared up front were a
+        // measurable part of a connector's set-up on the way to an app's first session (issue 27). The dictionary doubles
+        // as the cache fills, a few times, and never shrinks, so a full cache still does not resize.
+        _map = new ConcurrentDictionary<TKey, TValue>(Environment.ProcessorCount, Math.Min(capacity + capacity / 4 + 1, InitialBuckets), comparer);
     }
 
     public int Capacity => _capacity;

@@ -12,7 +12,7 @@ namespace SessionConnector.Internal;
 /// </summary>
 /// <remarks>
 /// <para>Padded: the state sits 64 bytes into the fields and the queue reference 56 bytes after it, so the state has at
-/// least 64 bytes to either neighbour (gates of one connector are allocated back to back) and writers of unrelated sessions
+/// least 64 bytes to any neighbouring object (gates are created on first use, next to whatever was allocated then) and writers of unrelated sessions
 /// on adjacent stripes do not bounce one line between cores. The last field sets the object's size: the runtime ignores
 /// <see cref="StructLayoutAttribute.Size"/> on classes (measured: 88 bytes with <c>Size = 128</c> alone).</para>
 /// <para>State: bit 0 is "held", the rest counts registered waiters (W). Invariant: W = registered waiters − permits released

@@ -34,8 +34,9 @@ internal static class CryptoWarmUp
         // Before the load: while glibc's dlopen maps and relocates libssl/libcrypto it holds the loader lock, and both
         // binding a C import (dlsym) and creating a thread (pthread_create sets up its TLS under that lock) wait for it. So
         // the C imports a file store needs are bound now (LibC.BindImports), and the runtime's timer thread, which the
-        // first armed timer starts (a file store's sweep timer, the app's own), is started now by arming one that never
-        // fires. Otherwise a store opened meanwhile waited for the load (strace; phases "-warm": store open 1.6 -> 6.1 ms).
+        // first armed timer starts (the app's own, a web host's; a file store arms its sweep only an interval after its
+        // open), is started now by arming one that never fires. Otherwise a store opened meanwhile waited for the load
+        // (strace; phases "-warm": store open 1.6 -> 6.1 ms).
         Storage.Files.LibC.BindImports();
         using (new Timer(static _ => { }, null, TimeSpan.FromDays(1), Timeout.InfiniteTimeSpan)) { }
         // A dedicated thread, not the thread pool: a console app has not started the pool yet, and starting it costs more

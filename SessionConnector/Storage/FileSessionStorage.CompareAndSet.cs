@@ -17,7 +17,7 @@ public sealed partial class FileSessionStorage
 {
     private async ValueTask<bool> WriteCore(string key, ReadOnlyMemory<byte> value, DateTimeOffset? expiresAt, long expectedVersion, long newVersion, bool async, CancellationToken cancellationToken)
     {
-        int stripe = ValidateKey(key);
+        int stripe = BeginOperation(key);
         using StripeLock held = await LockStripe(stripe, async, cancellationToken).ConfigureAwait(false);
         // An async durable write blocks in fsync for milliseconds: it runs on a durable-I/O thread, not a pool thread (see
         // DurableIoThreads). The stripe stays held until it is done, and the token is not passed on: a write that started
@@ -32,7 +32,7 @@ public sealed partial class FileSessionStorage
 
     private async ValueTask<bool> DeleteCore(string key, bool async, CancellationToken cancellationToken)
     {
-        int stripe = ValidateKey(key);
+        int stripe = BeginOperation(key);
         using StripeLock held = await LockStripe(stripe, async, cancellationToken).ConfigureAwait(false);
         // A durable delete fsyncs the directory: off the thread pool like a durable write (see WriteCore).
         if (async && _durable) return await DurableIoThreads.Run(() => DeleteLocked(key)).ConfigureAwait(false);

@@ -64,7 +64,7 @@ public sealed partial class FileSessionStorage
 
     private async ValueTask<bool> TryDeleteCore(string key, long expectedVersion, bool async, CancellationToken cancellationToken)
     {
-        int stripe = ValidateKey(key);
+        int stripe = BeginOperation(key);
         // Under the stripe's OS lock no writer of any process can replace the file between the compare and the unlink.
         using StripeLock held = await LockStripe(stripe, async, cancellationToken).ConfigureAwait(false);
         // A durable delete blocks in the directory fsync: off the thread pool like a durable write (see WriteCore). Run on a

@@ -103,6 +103,13 @@ public sealed partial class FileSessionStorage
 
     private string RecordPath(string key) => Path.Combine(_directory, key + RecordExtension);
 
+    /// <summary>The start of every keyed operation: arms the sweep once it is due, then checks the key; returns its stripe.</summary>
+    private int BeginOperation(string key)
+    {
+        ArmSweepIfDue();
+        return ValidateKey(key);
+    }
+
     private static int ValidateKey(string key)
     {
         ArgumentNullException.ThrowIfNull(key);

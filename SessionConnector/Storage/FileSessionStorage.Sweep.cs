@@ -41,6 +41,33 @@ public sealed partial class FileSessionStorage
     }
 
     /// <summary>
+    /// Arms the sweep's timer at the first keyed operation from one <see cref="FileSessionStorageOptions.SweepInterval"/>
+    /// after the open on (its first tick at once, then one every interval); before that, and once armed, it costs one read.
+    /// </summary>
+    /// <remarks>
+    /// Why not at the open: a process's first timer starts the runtime's timer thread, and <c>Thread.Start</c> waits until
+    /// that thread runs, on the path from the app's start to its first session (issue 27: the store open's largest step
+    /// after the folder checks). Nothing is due before an interval, and only operations add records for it to find, so a
+    /// store used past its first interval is swept as before; one that is not (a short-lived tool, a test) never starts it.
+    /// </remarks>
+    private void ArmSweepIfDue()
+    {
+        long due = Volatile.Read(ref _sweepDueTicks);
+        if (due == long.MaxValue || _time.GetUtcNow().UtcTicks < due) return;
+        // One caller arms it; Dispose takes the same field, so a disposed store is never armed afterwards.
+        if (Interlocked.CompareExchange(ref _sweepDueTicks, long.MaxValue, due) != due) return;
+        // A weak reference: the timer must not keep an abandoned store alive.
+        ITimer timer = _time.CreateTimer(static state =>
+        {
+            if (((WeakReference<FileSessionStorage>)state!).TryGetTarget(out FileSessionStorage? store)) store.SweepOnce();
+        }, new WeakReference<FileSessionStorage>(this), TimeSpan.Zero, _sweepInterval);
+        // A full fence before reading _disposed (Dispose writes it, then fences, then takes the timer): one of the two
+        // disposes it when they race.
+        Interlocked.Exchange(ref _sweepTimer, timer);
+        if (_disposed) Interlocked.Exchange(ref _sweepTimer, null)?.Dispose();
+    }
+
+    /// <summary>
     /// One background sweep step: looks at up to <see cref="FileSessionStorageOptions.SweepBatchSize"/> record files,
     /// resuming where the previous step stopped, and removes the expired ones. Returns how many it removed.
     /// </summary>

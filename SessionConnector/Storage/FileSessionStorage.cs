@@ -42,7 +42,11 @@ public sealed partial class FileSessionStorage : SessionStorage
     private readonly TimeProvider _time;
     private readonly bool _durable;
     private readonly int _sweepBatchSize;
-    private readonly ITimer? _sweepTimer;
+    // Zero when the sweep is off. The timer is armed lazily (see ArmSweepIfDue): until then _sweepDueTicks holds the UTC
+    // ticks from which the first operation arms it, and long.MaxValue once it is armed, or when the sweep is off.
+    private readonly TimeSpan _sweepInterval;
+    private long _sweepDueTicks = long.MaxValue;
+    private ITimer? _sweepTimer;
     // Null where the table cannot be used (see ChangeTable): the store then works as it did without one.
     private readonly ChangeTable? _changes;
     // The sweep's place in the directory between ticks; only the tick that holds _sweeping touches it.
@@ -101,11 +105,10 @@ public sealed partial class FileSessionStorage : SessionStorage
         if (options.UseChangeTable) _changes = OpenChangeTable();
         if (options.SweepInterval > TimeSpan.Zero && options.SweepInterval != Timeout.InfiniteTimeSpan)
         {
-            // A weak reference: the timer must not keep an abandoned store alive.
-            _sweepTimer = _time.CreateTimer(static state =>
-            {
-                if (((WeakReference<FileSessionStorage>)state!).TryGetTarget(out FileSessionStorage? store)) store.SweepOnce();
-            }, new WeakReference<FileSessionStorage>(this), options.SweepInterval, options.SweepInterval);
+            // Not armed here: the first timer of a process starts the runtime's timer thread, and nothing is due for an
+            // interval anyway (see ArmSweepIfDue).
+            _sweepInterval = options.SweepInterval;
+            _sweepDueTicks = _time.GetUtcNow().UtcTicks + options.SweepInterval.Ticks;
         }
     }
 
@@ -135,14 +138,14 @@ public sealed partial class FileSessionStorage : SessionStorage
     /// <inheritdoc />
     public override StoredRecord? Read(string key)
     {
-        ValidateKey(key);
+        BeginOperation(key);
         return Decode(key, Sync.Result(ReadRecordFile(RecordPath(key), async: false, CancellationToken.None)));
     }
 
     /// <inheritdoc />
     public override async ValueTask<StoredRecord?> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
-        ValidateKey(key);
+        BeginOperation(key);
         return Decode(key, await ReadRecordFile(RecordPath(key), async: true, cancellationToken).ConfigureAwait(false));
     }
 
@@ -215,7 +218,10 @@ public sealed partial class FileSessionStorage : SessionStorage
     {
         if (!disposing || _disposed) return;
         _disposed = true;
-        _sweepTimer?.Dispose();
+        // Both exchanges are full fences: an ArmSweepIfDue racing with this either sees _disposed or leaves its timer
+        // where this takes it.
+        Interlocked.Exchange(ref _sweepDueTicks, long.MaxValue);
+        Interlocked.Exchange(ref _sweepTimer, null)?.Dispose();
         // Wait out a tick in progress, then keep the flag: no tick touches the gates once they are disposed.
         var spin = new SpinWait();
         while (Interlocked.CompareExchange(ref _sweeping, 1, 0) != 0) spin.SpinOnce();

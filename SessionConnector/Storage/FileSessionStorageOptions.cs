@@ -16,8 +16,9 @@ public sealed class FileSessionStorageOptions
     /// How often the background sweep removes expired records (default 30 s), so a store does not grow without bound
     /// when sessions are abandoned rather than deleted. <see cref="TimeSpan.Zero"/> or
     /// <see cref="Timeout.InfiniteTimeSpan"/> turns the sweep off (then call <see cref="SessionStorage.PurgeExpired"/>
-    /// yourself, e.g. from a cron job). The first sweep runs one interval after the store is opened: opening a store never
-    /// scans it.
+    /// yourself, e.g. from a cron job). Opening a store never scans it: the first sweep runs at the store's first read,
+    /// write or delete from one interval after the open on, and every interval from then on, used or not. A store that is
+    /// not used past its first interval (a short-lived tool) is never swept, and never starts the runtime's timer thread.
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
