@@ -194,7 +194,8 @@ if phases:
         # In the order the variant with the most steps took them (sessions off has no registration or session steps), then
         # the steps only others took (the floor's "handler", where its seal is).
         order = list(max((steps.get(n, {}) for n in names), key=len))
-        order += [st for n in names for st in steps.get(n, {}) if st not in order]
+        for n in names:
+            order += [st for st in steps.get(n, {}) if st not in order]
         f.write("| step (ms since the previous step, median) | " + " | ".join(names) + " |\n|---|" + "---:|" * len(names) + "\n")
         for s in order:
             cells = [f"{statistics.median(steps[n][s]):.2f}" if s in steps.get(n, {}) else "" for n in names]
