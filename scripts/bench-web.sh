@@ -18,6 +18,8 @@
 # the read endpoint >= 1.5x AddSession in every round (not only the median), file and memory storage.
 # The apps are measured in interleaved rounds (and start-up runs interleaved too), and medians reported, so a load
 # spike on a shared machine hits every contender alike instead of one.
+# On a machine shared with other work, `chrt -f 10 bash scripts/bench-web.sh --startup-only ...` (root) keeps the others'
+# threads off these short processes: plain runs at load 10-15 swung 0.7-1.7x between identical binaries, chrt runs 0.95-1.03x.
 # Installs wrk from Debian's packages if missing. Reuses artifacts/aot/WebApi (the AOT gate's output) when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
