@@ -2,9 +2,12 @@ using System;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using SessionConnector.AspNetCore.Internal;
 using SessionConnector.AspNetCore.Tests.Support;
 using Xunit;
 
@@ -50,6 +53,29 @@ public sealed class LoggingTests
         string hash = signedOut.Split(' ')[1];
         Assert.Matches("^[0-9A-F]{12}$", hash);
         Assert.EndsWith("as " + hash + "; the old ID is deleted.", renewed);
+    }
+
+    [Fact]
+    public async Task TheLogHashKeyIsOnePerAppEvenWhenTheFirstCallsRace()
+    {
+        await using TestApp first = await TestApp.StartAsync(o => o.UseMemoryStorage());
+        await using TestApp second = await TestApp.StartAsync(o => o.UseMemoryStorage());
+        SessionConnectorHost host = first.Services.GetRequiredService<SessionConnectorHost>();
+        SessionConnectorHost other = second.Services.GetRequiredService<SessionConnectorHost>();
+        string id = SessionStorageConnector.GenerateId();
+
+        // The key is drawn at the first LogId, not at start-up: first calls racing on several threads must still agree,
+        // or one session's log lines would stop correlating.
+        using var start = new Barrier(8);
+        string[] hashes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            return host.LogId(id);
+        }, TaskCreationOptions.LongRunning)));
+
+        Assert.Single(hashes.Distinct());
+        Assert.Equal(hashes[0], host.LogId(id));
+        Assert.NotEqual(hashes[0], other.LogId(id)); // per app: a hash says nothing across processes
     }
 
     private static HttpRequestMessage Post(string path, string id) => new HttpRequestMessage(HttpMethod.Post, path).WithCookie(id);

@@ -20,7 +20,9 @@ namespace SessionConnector.AspNetCore.Internal;
 internal sealed class SessionConnectorHost : IDisposable
 {
     private readonly SessionKeyRing? _ownedKeys;
-    private readonly byte[] _logKey = RandomNumberGenerator.GetBytes(32);
+    // Drawn at the first LogId, not at construction: the host is built (UseSessionConnector) while the crypto library is
+    // still loading on the warm-up thread, and a random draw here made start-up wait for that load.
+    private byte[]? _logKey;
     private readonly SessionKeyRing? _ownedSealKeys;
 
     public SessionConnectorHost(IServiceProvider services)
@@ -134,7 +136,9 @@ internal sealed class SessionConnectorHost : IDisposable
         Span<byte> hash = stackalloc byte[32];
         Span<byte> utf8 = stackalloc byte[SessionIds.MaxLength];
         int length = System.Text.Encoding.ASCII.GetBytes(id, utf8);
-        HMACSHA256.HashData(_logKey, utf8[..length], hash);
+        // EnsureInitialized publishes one key even if two first calls race (the loser's draw is dropped).
+        byte[] key = LazyInitializer.EnsureInitialized(ref _logKey, static () => RandomNumberGenerator.GetBytes(32));
+        HMACSHA256.HashData(key, utf8[..length], hash);
         return Convert.ToHexString(hash[..6]);
     }
 

@@ -341,6 +341,58 @@ public sealed class SessionProtectorTests
     }
 
     [Fact]
+    public void NamingKeyIsDerivedAtTheFirstStorageKeyNotAtConstruction()
+    {
+        // Construction makes no crypto call, so a web app's connector is built while the crypto library still loads.
+        using var ring = SessionKeyRing.FromSecret(Secret(3));
+        using var protector = new SessionProtector(ring);
+
+        Assert.False(protector.IsNamingKeyDerived);
+        protector.DeriveStorageKey(SessionId);
+        Assert.True(protector.IsNamingKeyDerived);
+    }
+
+    [Fact]
+    public void NamingKeyStaysTheOneOfConstructionWhenTheRingChangesBeforeItsFirstUse()
+    {
+        using var expected = new SessionProtector(SessionKeyRing.FromSecret(Secret(1)));
+        using var ring = new SessionKeyRing().AddKey(1, Secret(1), primary: true).AddKey(2, Secret(2));
+        using var protector = new SessionProtector(ring);
+
+        ring.NamingKeyId = 2; // after construction: this protector keeps naming records as it would have at construction
+
+        Assert.Equal(expected.DeriveStorageKey(SessionId), protector.DeriveStorageKey(SessionId));
+    }
+
+    [Fact]
+    public void NamingKeyIsRightWhenTheRingIsDisposedBeforeItsFirstUse()
+    {
+        // The secret is copied at construction: a ring zeroed by its owner before the first request must not leave the
+        // protector naming records under a key derived from zeroes.
+        byte[] secret = Secret(3);
+        var ring = SessionKeyRing.FromSecret(secret);
+        using var protector = new SessionProtector(ring);
+        byte[] namingKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, null, "SessionConnector/v1/storage-name"u8.ToArray());
+        string expected = Convert.ToBase64String(HMACSHA256.HashData(namingKey, Encoding.UTF8.GetBytes(SessionId))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        ring.Dispose();
+
+        Assert.Equal(expected, protector.DeriveStorageKey(SessionId));
+    }
+
+    [Fact]
+    public void ProtectorDisposedBeforeTheFirstStorageKeyRefusesToDeriveIt()
+    {
+        using var ring = SessionKeyRing.FromSecret(Secret(1));
+        var protector = new SessionProtector(ring);
+
+        protector.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => protector.DeriveStorageKey(SessionId));
+        Assert.False(protector.IsNamingKeyDerived);
+    }
+
+    [Fact]
     public void EpochRollsOverAfterEpochSizeAndOlderEpochsStillDecrypt()
     {
         using var ring = SessionKeyRing.FromSecret(Secret(1));

@@ -42,7 +42,14 @@ internal sealed class SessionProtector : IDisposable
     private readonly TimeProvider _clock;
     private readonly long _epochSize;
     private readonly int _epochCacheCapacity;
+    // The naming key is derived on first use, not at construction: the derivation is the connector's first call into the
+    // crypto library, and a web app builds its connector while that library is still loading on the warm-up thread
+    // (PrepareCrypto), so deriving here made start-up wait for the load instead of letting the server start beside it.
+    // The secret is copied at construction (the ring may be disposed by its owner meanwhile) and zeroed once derived.
+    private readonly byte[] _namingSecret;
     private readonly byte[] _namingKey = new byte[32];
+    // Written once under _rollGate after _namingKey is filled; read without a lock by the pool's factory.
+    private volatile bool _namingKeyReady;
     private readonly InstancePool<IncrementalHash> _hmacs;
     // Lock-free reads on the decrypt path; writes happen once per new epoch.
     private readonly ConcurrentDictionary<EpochId, ProtectionEpoch> _epochs = new();
@@ -51,7 +58,12 @@ internal sealed class SessionProtector : IDisposable
     private ProtectionEpoch? _current;
     private volatile bool _disposed;
 
-    /// <summary>Creates a protector over <paramref name="ring"/>. The naming key is fixed at construction.</summary>
+    /// <summary>
+    /// Creates a protector over <paramref name="ring"/>. The naming key is fixed at construction (from the ring's naming
+    /// secret as it is now) and derived at the first <see cref="DeriveStorageKey"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The ring holds no key.</exception>
+    /// <exception cref="ObjectDisposedException">The ring is disposed.</exception>
     /// <param name="ring">The keys.</param>
     /// <param name="clock">The wall clock compared with the monotonic clock to detect a snapshot restore (default: system).</param>
     public SessionProtector(SessionKeyRing ring, TimeProvider? clock = null)
@@ -69,8 +81,30 @@ internal sealed class SessionProtector : IDisposable
         _clock = clock ?? TimeProvider.System;
         _epochSize = epochSize;
         _epochCacheCapacity = epochCacheCapacity;
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, ring.GetNamingSecret(), _namingKey, salt: default, info: NamingInfo);
-        _hmacs = new InstancePool<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _namingKey));
+        _namingSecret = (byte[])ring.GetNamingSecret().Clone();
+        // Only when the pool is empty (the first call, or more callers at once than pooled hashes): the hot path never checks.
+        _hmacs = new InstancePool<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, NamingKey()));
+    }
+
+    /// <summary>True once the naming key has been derived (tests: it is not at construction).</summary>
+    internal bool IsNamingKeyDerived => _namingKeyReady;
+
+    /// <summary>The naming key, derived from the copied secret on the first call.</summary>
+    private byte[] NamingKey()
+    {
+        if (_namingKeyReady) return _namingKey;
+        lock (_rollGate)
+        {
+            // Under the lock Dispose takes: a derivation racing with Dispose either finishes before the zeroing or fails.
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_namingKeyReady)
+            {
+                HKDF.DeriveKey(HashAlgorithmName.SHA256, _namingSecret, _namingKey, salt: default, info: NamingInfo);
+                CryptographicOperations.ZeroMemory(_namingSecret);
+                _namingKeyReady = true;
+            }
+        }
+        return _namingKey;
     }
 
     /// <summary>Payloads encrypted under one epoch subkey before a new one is derived.</summary>
@@ -322,6 +356,7 @@ internal sealed class SessionProtector : IDisposable
             _current?.Dispose();
             _current = null;
             _hmacs.Dispose();
+            CryptographicOperations.ZeroMemory(_namingSecret);
             CryptographicOperations.ZeroMemory(_namingKey);
         }
     }

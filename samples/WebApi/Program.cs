@@ -9,9 +9,12 @@ using WebApi;
 
 // A NativeAOT minimal API on SessionConnector: login, counter, logout, whoami, the user's sessions, sign out everywhere. Keys come from
 // SESSIONCONNECTOR_KEYS or SessionConnector:Keys; without one only the Development environment starts.
-// WEBAPI_SESSIONS=off runs the same app without sessions (the start-up baseline of scripts/bench-web.sh).
+// WEBAPI_SESSIONS=off runs the same app without sessions (the start-up baseline of scripts/bench-web.sh); =floor does too,
+// but its login seals one AES-GCM block where a session login would seal its record (the crypto floor, CryptoFloor.cs).
 StartupPhases.Start();
-bool sessions = !string.Equals(Environment.GetEnvironmentVariable("WEBAPI_SESSIONS"), "off", StringComparison.OrdinalIgnoreCase);
+string? sessionsMode = Environment.GetEnvironmentVariable("WEBAPI_SESSIONS");
+bool floor = string.Equals(sessionsMode, "floor", StringComparison.OrdinalIgnoreCase);
+bool sessions = !floor && !string.Equals(sessionsMode, "off", StringComparison.OrdinalIgnoreCase);
 
 var builder = WebApplication.CreateSlimBuilder(args);
 StartupPhases.Mark("builder");
@@ -55,6 +58,7 @@ if (!sessions)
 {
     app.MapPost("/login", (string user) =>
     {
+        if (floor) CryptoFloor.SealOne();
         StartupPhases.Mark("handler");
         return Results.Text($"hello {user}");
     });
