@@ -5,7 +5,8 @@ namespace SessionConnector;
 /// <summary>
 /// What an update does to the current value. The update core is generic over it with struct implementations, so the
 /// <see cref="Action{T}"/> and <see cref="SessionBag"/> overloads pass their argument as is instead of allocating a
-/// wrapping closure and delegate on every call (each change kind gets its own compiled copy of the core per session type; an app uses one or two).
+/// wrapping closure and delegate on every call (each change kind gets its own compiled copy of the core per session type;
+/// an app uses one or two).
 /// </summary>
 internal interface ISessionChange<T>
 {
