@@ -20,10 +20,10 @@ namespace SessionConnector.Caching;
 /// miss, and a reader that sees a set mid-shift misses and recomputes. Entries are immutable and published by a release
 /// write, so a reader that finds one sees it whole.</para>
 /// <para>Sizing: <c>2 × capacity</c> entries (a power of two) when full; it starts at <see cref="InitialEntries"/> and
-/// doubles, carrying its entries over, whenever a quarter of its size has been inserted since it last grew. Simulated on the throughput benchmark's stream (Zipf 0.86
-/// over 10 000 IDs), 8 192 entries in sets of 4 miss 12.8 % of lookups against 21.9 % for the SIEVE cache of 4 096 it
-/// replaces, in about the same memory: an entry here is ~40 bytes besides its key string, against ~150 there (entry,
-/// list slot and dictionary node). The hash is seeded per process (see <see cref="Hash"/>); a collision only costs a
+/// doubles, carrying its entries over, whenever a quarter of its size has been inserted since it last grew. Simulated on
+/// the throughput benchmark's stream (Zipf 0.86 over 10 000 IDs), 8 192 entries in sets of 4 miss 12.8 % of lookups
+/// against 21.9 % for the SIEVE cache of 4 096 it replaces, in about the same memory: an entry here is ~40 bytes besides
+/// its key string, against ~150 there (entry, list slot and dictionary node). The hash is seeded per process (see <see cref="Hash"/>); a collision only costs a
 /// miss.</para>
 /// </remarks>
 internal sealed class IdMemo<TEntry> where TEntry : IdMemoEntry
