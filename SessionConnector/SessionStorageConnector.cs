@@ -109,8 +109,9 @@ public sealed partial class SessionStorageConnector : IDisposable, IAsyncDisposa
 
         _updateGates = new PaddedGate?[Stripes.Count];
 
-        // Last: the keys are the first step that needs the crypto library (a hash names the development key file, HKDF
-        // derives the naming key), so everything above overlaps with its load when PrepareCrypto started it.
+        // Last: resolving the keys is the one step here that may need the crypto library (a hash names the development key
+        // file), so everything above overlaps with its load when PrepareCrypto started it; the naming key is derived at the
+        // first storage key (SessionProtector), not here.
         _protector = new SessionProtector(ResolveKeys(options), _time);
         _records = new RecordPipeline(_protector);
     }
