@@ -85,8 +85,8 @@ public sealed partial class FileSessionStorage
 
     /// <summary>The record as stored, expired or not; version 0 with the raw bytes when the container does not parse.</summary>
     private static StoredRecord ToRawRecord(byte[] bytes) =>
-        TryParse(bytes, out long version, out DateTimeOffset? expiresAt, out int length)
-            ? new StoredRecord(bytes.AsSpan(HeaderSize, length).ToArray(), version, expiresAt)
+        TryParse(bytes, out long version, out DateTimeOffset? expiresAt, out int offset, out int length)
+            ? new StoredRecord(bytes.AsSpan(offset, length).ToArray(), version, expiresAt)
             : new StoredRecord(bytes, 0, null);
 
     private static bool IsStorageKeyShape(string key)
