@@ -43,6 +43,10 @@ internal static class LibC
     [DllImport(Library, EntryPoint = "fdatasync", SetLastError = true)]
     public static extern int FDataSync(int fd);
 
+    // off_t arguments: 64-bit only (callers check); 32-bit glibc would need fallocate64, which musl does not export.
+    [DllImport(Library, EntryPoint = "fallocate", SetLastError = true)]
+    public static extern int FAllocate(int fd, int mode, long offset, long length);
+
     [DllImport(Library, EntryPoint = "statx", SetLastError = true)]
     public static extern int StatX(int dirfd, byte[] path, int flags, uint mask, [Out] byte[] buffer);
 
@@ -71,6 +75,7 @@ internal static class LibC
         _ = Flock(-1, 8);                                   // EBADF (LOCK_UN)
         _ = FSync(-1);                                      // EBADF
         _ = FDataSync(-1);                                  // EBADF
+        if (IntPtr.Size == 8) _ = FAllocate(-1, 0, 0, 0);   // EBADF (EINVAL on some kernels: the length)
         _ = GetEUid();
     }
 }
