@@ -218,6 +218,40 @@ public sealed class FileInPlaceUpdateTests : IDisposable
     }
 
     [Fact]
+    public void ADamagedFileHeaderLosesNoRecordAndTheNextWriteReplacesTheFile()
+    {
+        var ops = new CountingOperations();
+        using var s = Open(ops);
+        s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        s.TryWrite(Key, new byte[] { 2 }, null, 1, 2); // live in slot 1, past the header's sector
+        byte[] bytes = File.ReadAllBytes(RecordFile);
+        bytes.AsSpan(0, RecordSlots.FileHeaderSize).Fill(0xEE); // a torn first sector
+        File.WriteAllBytes(RecordFile, bytes);
+        ops.Log();
+
+        Assert.Equal(new byte[] { 2 }, s.Read(Key)!.Value.Value);
+        Assert.True(s.TryWrite(Key, new byte[] { 3 }, null, 2, 3));
+        Assert.Equal("WriteNew Flush Rename FlushDirectory", ops.Log()); // not in place: the header is written anew
+        Assert.Equal("SCFS"u8.ToArray(), File.ReadAllBytes(RecordFile)[..4]);
+        Assert.Equal(new byte[] { 3 }, s.Read(Key)!.Value.Value);
+    }
+
+    [Fact]
+    public void ASlotSequenceAtItsLimitIsFollowedByANewFileNotAnInvisibleWrite()
+    {
+        using var s = Open();
+        s.TryWrite(Key, new byte[] { 1 }, null, SessionStorage.Absent, 1);
+        byte[] bytes = File.ReadAllBytes(RecordFile);
+        Assert.True(RecordSlots.TryFindLive(bytes, out LiveSlot live));
+        Span<byte> slot = bytes.AsSpan(live.Start, live.Length);
+        RecordSlots.WriteSlotHeader(slot, slot[RecordSlots.SlotHeaderSize..], 1, 0, long.MaxValue);
+        File.WriteAllBytes(RecordFile, bytes);
+
+        Assert.True(s.TryWrite(Key, new byte[] { 2 }, null, 1, 2));
+        Assert.Equal(new byte[] { 2 }, s.Read(Key)!.Value.Value);
+    }
+
+    [Fact]
     public void AnUpdateNeverWritesThroughALinkPlantedAtTheRecordPath()
     {
         using var s = Open();

@@ -59,11 +59,19 @@ public sealed partial class FileSessionStorage
         if (expectedVersion != AnyVersion && VersionOf(current) != expectedVersion) return false;
 
         // An update of a two-slot file it still fits: in place. Anything else (a new record, an SCF1 file, garbage, a
-        // record that outgrew its slots, Windows): a new two-slot file, renamed into place.
-        if (handle is not null && current.InSlots && value.Length <= RecordSlots.Capacity(current.Live.SlotSize))
+        // record that outgrew its slots, a damaged file header, a sequence at its end, not Linux): a new two-slot file,
+        // renamed into place.
+        LiveSlot live = current.Live;
+        if (handle is not null && current.InSlots && live.HeaderIntact && live.Sequence < long.MaxValue
+            && value.Length <= RecordSlots.Capacity(live.SlotSize))
         {
-            WriteInPlace(key, path, handle, current.Live, value, newVersion, expiryMs);
+            WriteInPlace(key, path, handle, live, value, newVersion, expiryMs);
             return true;
+        }
+
+        if (value.Length > RecordSlots.MaxPayload)
+        {
+            throw new SessionStorageException($"Writing the session record '{path}' failed: {value.Length} bytes is more than a record file holds ({RecordSlots.MaxPayload}); the previous record is intact.");
         }
 
         int slotSize = RecordSlots.SlotSizeFor(value.Length);
@@ -160,13 +168,15 @@ public sealed partial class FileSessionStorage
     }
 
     /// <summary>
-    /// The record file opened for an in-place update: read-write, never through a symbolic link, on Unix only (elsewhere
-    /// every write is a new file). Null when it is missing or cannot be opened so; the write then reads the record by its
-    /// path and replaces the file, as it replaces a link, which a rename does not follow.
+    /// The record file opened for an in-place update: read-write, never through a symbolic link. Null when it is missing
+    /// or cannot be opened so; the write then reads the record by its path and replaces the file, as it replaces a link,
+    /// which a rename does not follow. Linux only: there <c>fdatasync</c> flushes an overwrite to the device. Elsewhere
+    /// every write is a new file, flushed by the BCL (which uses <c>F_FULLFSYNC</c> on macOS, where a plain <c>fsync</c>
+    /// leaves the data in the drive's cache).
     /// </summary>
     private static SafeFileHandle? OpenForUpdate(string path)
     {
-        if (!UnixFiles.IsUnix) return null;
+        if (!OperatingSystem.IsLinux()) return null;
         try
         {
             return UnixFiles.OpenNoFollow(path, write: true, create: false);

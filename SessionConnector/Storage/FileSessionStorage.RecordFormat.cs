@@ -19,10 +19,6 @@ namespace SessionConnector.Storage;
 // or, when neither parses, the raw bytes (garbage, which TryParse refuses).
 public sealed partial class FileSessionStorage
 {
-    // A reader that keeps seeing a slot header change under it (a writer rewriting the file faster than it reads) retries
-    // this many times, then takes what it read.
-    private const int MaxRereads = 16;
-
     // The read's one core returns the bytes, not a StoredRecord: an async builder over StoredRecord? (it holds a
     // DateTimeOffset?) would link date formatting and time-zone data (~150 KB) into every NativeAOT app, sync-only or not.
     private static async ValueTask<byte[]?> ReadRecordFile(string path, bool async, CancellationToken cancellationToken)
@@ -149,21 +145,28 @@ public sealed partial class FileSessionStorage
     /// the two slots could see an old slot 0, and slot 1 caught mid-way through the write after next, and so return a
     /// record older than one already acknowledged. So once the file is read, both slot headers are read again: every
     /// completed write changes one (its sequence grows), so headers that did not change mean nothing completed in between,
-    /// and the image is one the file held at that moment. Otherwise the file is read again.
+    /// and the image is one the file held at that moment. Otherwise the file is read again, backing off (a yield, then short
+    /// sleeps) while a writer keeps rewriting it: each write holds the record's lock, so the reader gets a quiet moment.
     /// </remarks>
     private static async ValueTask<RecordImage> ReadImage(SafeFileHandle handle, bool async, CancellationToken cancellationToken)
     {
         long fileLength = RandomAccess.GetLength(handle);
-        if (fileLength > MaxFileLength) throw new IOException($"The file is {fileLength} bytes, larger than any session record.");
+        if (fileLength > Array.MaxLength) throw new IOException($"The file is {fileLength} bytes, larger than any session record.");
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)fileLength);
         try
         {
-            for (int attempt = 0; ; attempt++)
+            var backOff = new SpinWait();
+            while (true)
             {
                 int read = await ReadFully(handle, buffer.AsMemory(0, (int)fileLength), async, cancellationToken).ConfigureAwait(false);
                 ReadOnlySpan<byte> file = buffer.AsSpan(0, read);
                 int slotSize = RecordSlots.SlotSizeOf(file);
-                if (slotSize != 0 && attempt < MaxRereads && !SlotHeadersUnchanged(handle, file, slotSize)) continue;
+                if (slotSize != 0 && !SlotHeadersUnchanged(handle, file, slotSize))
+                {
+                    backOff.SpinOnce();
+                    continue;
+                }
+
                 return RecordSlots.TryFindLive(file, out LiveSlot live)
                     ? new RecordImage(file.Slice(live.Start, live.Length).ToArray(), live)
                     : new RecordImage(file.ToArray(), default);
@@ -174,9 +177,6 @@ public sealed partial class FileSessionStorage
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    // Far beyond any session record (the connector caps a session's size well below it); a bigger file is not one of ours.
-    private const long MaxFileLength = 64L * 1024 * 1024;
 
     private static bool SlotHeadersUnchanged(SafeFileHandle handle, ReadOnlySpan<byte> file, int slotSize)
     {

@@ -131,6 +131,9 @@ public sealed partial class FileSessionStorage : SessionStorage
     /// </summary>
     internal override int MaintenanceParallelism => _durable ? DurableIoThreads.MaxThreads : base.MaintenanceParallelism;
 
+    /// <summary>An update leaves the record before it in the file's other slot (see <see cref="Files.RecordSlots"/>).</summary>
+    internal override bool KeepsPreviousRecord => true;
+
     /// <inheritdoc />
     public override string? Location => _directory;
 

@@ -43,13 +43,13 @@ internal class FileOperations
     public virtual void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> data, long offset) => RandomAccess.Write(handle, data, offset);
 
     /// <summary>
-    /// Forces an open file's data to stable storage: <c>fdatasync</c> on Linux, which skips metadata that reading the data
-    /// does not need (the times), so an overwrite that keeps the file's size commits no journal; <c>fsync</c> elsewhere.
+    /// Forces an open file's data to stable storage with <c>fdatasync</c>, which skips metadata that reading the data does
+    /// not need (the times), so an overwrite that keeps the file's size commits no journal. Linux only (its one caller,
+    /// the in-place update, runs only there).
     /// </summary>
     public virtual void FlushData(SafeFileHandle handle)
     {
-        int fd = (int)handle.DangerousGetHandle();
-        if ((OperatingSystem.IsLinux() ? LibC.FDataSync(fd) : LibC.FSync(fd)) != 0)
+        if (LibC.FDataSync((int)handle.DangerousGetHandle()) != 0)
         {
             throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
         }

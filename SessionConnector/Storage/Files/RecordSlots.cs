@@ -18,7 +18,8 @@ namespace SessionConnector.Storage.Files;
 /// process) damages at most the record that was never acknowledged; the live one is untouched, and the checksum makes the
 /// torn slot invalid. Slot 0 starts after the file header, slot 1 at <c>SlotSize</c>, a multiple of 4096: the two never
 /// share a page or a sector, so the device never rewrites one while writing the other. The file header is written once,
-/// when the file is created (by the temp-and-rename path), and never again. Both slots are written in full at creation,
+/// when the file is created (by the temp-and-rename path), and never rewritten by the store (the device rewrites its
+/// sector with slot 0's first bytes, so it is checked but not trusted alone: see <see cref="SlotSizeOf(ReadOnlySpan{byte}, out bool)"/>). Both slots are written in full at creation,
 /// so an in-place write never allocates a block (which would need metadata, hence the journal, again).</para>
 /// <para>Slot layout (little-endian): magic <c>SCF2</c>, payload length (int32), version (int64), expiry in Unix ms (int64,
 /// 0 = none), sequence (int64, 0 = empty), CRC-32C of the header's first 32 bytes and the payload (uint32), 4 zero bytes,
@@ -36,7 +37,10 @@ internal static class RecordSlots
 
     public static ReadOnlySpan<byte> SlotMagic => "SCF2"u8;
 
-    /// <summary>The slot size for a payload: room for the file header, a slot header and the payload, in whole blocks.</summary>
+    /// <summary>The largest payload a record file holds: two slots of it stay within the largest array a read can fill.</summary>
+    public static readonly int MaxPayload = Capacity(Array.MaxLength / 2 / Block * Block);
+
+    /// <summary>The slot size for a payload up to <see cref="MaxPayload"/>: room for the file header, a slot header and the payload, in whole blocks.</summary>
     public static int SlotSizeFor(int payloadLength) =>
         (int)(((long)FileHeaderSize + SlotHeaderSize + payloadLength + Block - 1) / Block * Block);
 
@@ -66,17 +70,28 @@ internal static class RecordSlots
         header[36..SlotHeaderSize].Clear();
     }
 
+    /// <summary>The slot size of a whole record file, or 0 when <paramref name="file"/> cannot be one (see the overload).</summary>
+    public static int SlotSizeOf(ReadOnlySpan<byte> file) => SlotSizeOf(file, out _);
+
     /// <summary>
-    /// The slot size of a whole record file, or 0 when <paramref name="file"/> is not one (a wrong magic, an impossible
-    /// slot size, or a length other than two slots).
+    /// The slot size of a whole record file: half its length, when that is a positive multiple of 4096; otherwise 0 (not
+    /// a record file). <paramref name="headerIntact"/> says whether the file header agrees (its magic, that slot size,
+    /// zero reserved bytes).
     /// </summary>
-    public static int SlotSizeOf(ReadOnlySpan<byte> file)
+    /// <remarks>
+    /// A damaged header alone does not make the file garbage: the header shares its first sector with slot 0, so a
+    /// device that tears that sector during a write of slot 0 can damage it while slot 1 holds the live record. The
+    /// slots' own checksums decide; a writer replaces such a file rather than update it in place (see the caller).
+    /// </remarks>
+    public static int SlotSizeOf(ReadOnlySpan<byte> file, out bool headerIntact)
     {
-        if (file.Length < FileHeaderSize || !file[..4].SequenceEqual(FileMagic)) return 0;
-        int slotSize = BinaryPrimitives.ReadInt32LittleEndian(file[4..]);
-        bool plausible = slotSize >= Block && slotSize % Block == 0 && file.Length == 2L * slotSize
-            && BinaryPrimitives.ReadInt64LittleEndian(file[8..]) == 0; // reserved: a file with anything there is not ours
-        return plausible ? slotSize : 0;
+        headerIntact = false;
+        if (file.Length < 2 * Block || file.Length % (2 * Block) != 0) return 0;
+        int slotSize = file.Length / 2;
+        headerIntact = file[..4].SequenceEqual(FileMagic)
+            && BinaryPrimitives.ReadInt32LittleEndian(file[4..]) == slotSize
+            && BinaryPrimitives.ReadInt64LittleEndian(file[8..]) == 0;
+        return slotSize;
     }
 
     /// <summary>
@@ -86,7 +101,7 @@ internal static class RecordSlots
     public static bool TryFindLive(ReadOnlySpan<byte> file, out LiveSlot live)
     {
         live = default;
-        int slotSize = SlotSizeOf(file);
+        int slotSize = SlotSizeOf(file, out bool headerIntact);
         if (slotSize == 0) return false;
         bool found = false;
         for (int slot = 0; slot < 2; slot++)
@@ -95,7 +110,7 @@ internal static class RecordSlots
             ReadOnlySpan<byte> bytes = file.Slice(start, Capacity(slotSize) + SlotHeaderSize);
             if (!TryReadSlot(bytes, out long sequence, out int length)) continue;
             if (found && sequence <= live.Sequence) continue;
-            live = new LiveSlot(slot, slotSize, sequence, start, SlotHeaderSize + length);
+            live = new LiveSlot(slot, slotSize, sequence, start, SlotHeaderSize + length, headerIntact);
             found = true;
         }
 
@@ -139,7 +154,7 @@ internal static class RecordSlots
 }
 
 /// <summary>
-/// The live slot of a record file: which one, the file's slot size, its sequence, and where its record (slot header and
-/// payload) lies in the file.
+/// The live slot of a record file: which one, the file's slot size, its sequence, where its record (slot header and
+/// payload) lies in the file, and whether the file header is intact.
 /// </summary>
-internal readonly record struct LiveSlot(int Index, int SlotSize, long Sequence, int Start, int Length);
+internal readonly record struct LiveSlot(int Index, int SlotSize, long Sequence, int Start, int Length, bool HeaderIntact);
