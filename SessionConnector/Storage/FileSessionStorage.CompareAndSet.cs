@@ -191,7 +191,7 @@ public sealed partial class FileSessionStorage
     {
         try
         {
-            return Sync.Result(ReadImage(handle, async: false, CancellationToken.None));
+            return Sync.Result(ReadImage(handle, locked: true, async: false, CancellationToken.None));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -259,7 +259,7 @@ public sealed partial class FileSessionStorage
             byte[]? now;
             try
             {
-                now = Sync.Result(ReadAllBytes(path, async: false, CancellationToken.None));
+                now = Sync.Result(ReadAllBytes(path, locked: true, async: false, CancellationToken.None));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -48,7 +48,7 @@ public sealed partial class FileSessionStorage
                 cancellationToken.ThrowIfCancellationRequested();
                 string key = Path.GetFileNameWithoutExtension(file);
                 if (!IsStorageKeyShape(key)) continue; // not a record this store wrote
-                byte[]? bytes = await ReadRecordFile(file, async: true, cancellationToken).ConfigureAwait(false);
+                byte[]? bytes = await ReadRecordFile(file, locked: false, async: true, cancellationToken).ConfigureAwait(false);
                 if (bytes is null) continue;
                 yield return new KeyValuePair<string, StoredRecord>(key, ToRawRecord(bytes));
             }
@@ -76,7 +76,7 @@ public sealed partial class FileSessionStorage
     private bool TryDeleteLocked(string key, long expectedVersion)
     {
         string path = RecordPath(key);
-        byte[]? bytes = Sync.Result(ReadRecordFile(path, async: false, CancellationToken.None));
+        byte[]? bytes = Sync.Result(ReadRecordFile(path, locked: true, async: false, CancellationToken.None));
         if (bytes is null || ToRawRecord(bytes).Version != expectedVersion) return false;
         DeleteRecordFile(key, path);
         FlushDirectoryIfDurable($"deleted ('{path}')");

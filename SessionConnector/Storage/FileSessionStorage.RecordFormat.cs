@@ -21,11 +21,12 @@ public sealed partial class FileSessionStorage
 {
     // The read's one core returns the bytes, not a StoredRecord: an async builder over StoredRecord? (it holds a
     // DateTimeOffset?) would link date formatting and time-zone data (~150 KB) into every NativeAOT app, sync-only or not.
-    private static async ValueTask<byte[]?> ReadRecordFile(string path, bool async, CancellationToken cancellationToken)
+    // locked: the caller holds the record's stripe locks, so no writer can change the file while it is read (see ReadImage).
+    private static async ValueTask<byte[]?> ReadRecordFile(string path, bool locked, bool async, CancellationToken cancellationToken)
     {
         try
         {
-            return await ReadAllBytes(path, async, cancellationToken).ConfigureAwait(false);
+            return await ReadAllBytes(path, locked, async, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -50,13 +51,16 @@ public sealed partial class FileSessionStorage
         return expiresAt is { } at && at <= now ? HeaderState.Expired : HeaderState.Live;
     }
 
-    /// <summary>The state of the record at <paramref name="path"/> (read whole: a slot is valid only with its checksum).</summary>
+    /// <summary>
+    /// The state of the record at <paramref name="path"/>, read under its stripe's locks (whole: a slot is valid only with
+    /// its checksum).
+    /// </summary>
     private static HeaderState ReadState(string path, DateTimeOffset now, out long version)
     {
         byte[]? image;
         try
         {
-            image = Sync.Result(ReadAllBytes(path, async: false, CancellationToken.None));
+            image = Sync.Result(ReadAllBytes(path, locked: true, async: false, CancellationToken.None));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -131,11 +135,11 @@ public sealed partial class FileSessionStorage
     }
 
     /// <summary>The record's image (see the top of this file), or null when the file does not exist.</summary>
-    private static async ValueTask<byte[]?> ReadAllBytes(string path, bool async, CancellationToken cancellationToken)
+    private static async ValueTask<byte[]?> ReadAllBytes(string path, bool locked, bool async, CancellationToken cancellationToken)
     {
         using SafeFileHandle? handle = OpenForRead(path, async);
         if (handle is null) return null;
-        return (await ReadImage(handle, async, cancellationToken).ConfigureAwait(false)).Image;
+        return (await ReadImage(handle, locked, async, cancellationToken).ConfigureAwait(false)).Image;
     }
 
     /// <summary>A record file's image, and its live slot when it is a two-slot file.</summary>
@@ -147,8 +151,9 @@ public sealed partial class FileSessionStorage
     /// completed write changes one (its sequence grows), so headers that did not change mean nothing completed in between,
     /// and the image is one the file held at that moment. Otherwise the file is read again, backing off (a yield, then short
     /// sleeps) while a writer keeps rewriting it: each write holds the record's lock, so the reader gets a quiet moment.
+    /// A caller that holds the record's stripe locks (<paramref name="locked"/>) shuts every writer out, so it skips this.
     /// </remarks>
-    private static async ValueTask<RecordImage> ReadImage(SafeFileHandle handle, bool async, CancellationToken cancellationToken)
+    private static async ValueTask<RecordImage> ReadImage(SafeFileHandle handle, bool locked, bool async, CancellationToken cancellationToken)
     {
         long fileLength = RandomAccess.GetLength(handle);
         if (fileLength > Array.MaxLength) throw new IOException($"The file is {fileLength} bytes, larger than any session record.");
@@ -161,7 +166,7 @@ public sealed partial class FileSessionStorage
                 int read = await ReadFully(handle, buffer.AsMemory(0, (int)fileLength), async, cancellationToken).ConfigureAwait(false);
                 ReadOnlySpan<byte> file = buffer.AsSpan(0, read);
                 int slotSize = RecordSlots.SlotSizeOf(file);
-                if (slotSize != 0 && !SlotHeadersUnchanged(handle, file, slotSize))
+                if (!locked && slotSize != 0 && !SlotHeadersUnchanged(handle, file, slotSize))
                 {
                     backOff.SpinOnce();
                     continue;

@@ -144,14 +144,14 @@ public sealed partial class FileSessionStorage : SessionStorage
     public override StoredRecord? Read(string key)
     {
         BeginOperation(key);
-        return Decode(key, Sync.Result(ReadRecordFile(RecordPath(key), async: false, CancellationToken.None)));
+        return Decode(key, Sync.Result(ReadRecordFile(RecordPath(key), locked: false, async: false, CancellationToken.None)));
     }
 
     /// <inheritdoc />
     public override async ValueTask<StoredRecord?> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
         BeginOperation(key);
-        return Decode(key, await ReadRecordFile(RecordPath(key), async: true, cancellationToken).ConfigureAwait(false));
+        return Decode(key, await ReadRecordFile(RecordPath(key), locked: false, async: true, cancellationToken).ConfigureAwait(false));
     }
 
     /// <inheritdoc />
