@@ -42,12 +42,13 @@ public sealed class FileInPlaceUpdateTests : IDisposable
         new(_dir, new FileSessionStorageOptions { Durability = durability, TimeProvider = _env.Clock, SweepInterval = TimeSpan.Zero }, ops ?? FileOperations.Default);
 
     [Fact]
-    public void ANewRecordIsRenamedIntoPlaceAndAnUpdateIsOneSlotWriteAndOneDataFlush()
+    public void ANewRecordIsCreatedAtItsPathAndAnUpdateIsOneSlotWriteAndOneDataFlush()
     {
         var ops = new CountingOperations();
         using var s = Open(ops);
         Assert.True(s.TryWrite(Key, new byte[300], null, SessionStorage.Absent, 1));
-        Assert.Equal("WriteNew Flush Rename FlushDirectory", ops.Log());
+        Assert.Equal("WriteNew Flush FlushDirectory", ops.Log()); // no temp file, no rename
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
 
         Assert.True(s.TryWrite(Key, new byte[310], null, 1, 2));
         Assert.True(s.TryWrite(Key, new byte[320], null, 2, 3));
@@ -284,8 +285,10 @@ public sealed class FileInPlaceUpdateTests : IDisposable
 
     /// <summary>
     /// Loses power during the store's next write. In place: the slot gets a random subset of its 512-byte sectors, one of
-    /// them possibly cut part-way, and nothing after. A new file: the temp file is written in part and never renamed, or
-    /// written and renamed, with the cut before the directory flush (either file may be what survives).
+    /// them possibly cut part-way, and nothing after. A record that outgrew its slots: the temp file is written in part and
+    /// never renamed, or written and renamed with the cut before the directory flush (either file may be what survives).
+    /// A new record (created at its path): its file is written in part, or whole with the cut before the directory flush
+    /// (it may vanish).
     /// </summary>
     private sealed class PowerCut(Random rng) : FileOperations
     {
@@ -315,6 +318,8 @@ public sealed class FileInPlaceUpdateTests : IDisposable
 
         public override void FlushData(SafeFileHandle handle) => throw new PowerCutException();
 
+        private string? _created;
+
         public override void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, int length, bool durable)
         {
             if (rng.Next(2) == 0)
@@ -324,6 +329,8 @@ public sealed class FileInPlaceUpdateTests : IDisposable
             }
 
             base.WriteNew(path, header, data, length, durable);
+            // A new record is created at its own path (a temp file is renamed): its entry is durable only with the directory.
+            if (!path.Contains("/.tmp/", StringComparison.Ordinal)) _created = path;
         }
 
         private string? _renamed;
@@ -338,12 +345,16 @@ public sealed class FileInPlaceUpdateTests : IDisposable
 
         public override void FlushDirectory(string directory)
         {
-            // The rename happened, but without the directory flush either name may survive the power cut: half the time
-            // the new file stays, half the time the directory is put back as it was.
+            // The rename or the create happened, but without the directory flush either state may survive the power cut:
+            // half the time the new file stays, half the time the directory is put back as it was.
             if (_renamed is not null && rng.Next(2) == 0)
             {
                 if (_replaced is null) File.Delete(_renamed);
                 else File.WriteAllBytes(_renamed, _replaced);
+            }
+            else if (_created is not null && rng.Next(2) == 0)
+            {
+                File.Delete(_created);
             }
 
             throw new PowerCutException();

@@ -287,6 +287,8 @@ public sealed class FileSessionStorageTests : IDisposable
         Assert.Equal(PrivateDirectory, File.GetUnixFileMode(Path.Combine(_dir, ".tmp")));
         Assert.Equal(PrivateDirectory, File.GetUnixFileMode(Path.Combine(_dir, ".locks")));
         Assert.Equal(Private, File.GetUnixFileMode(RecordFile));
+        s.TryWrite(Key, new byte[5000], null, 1, 2); // larger than the record file's slots: a temp file, renamed
+        Assert.Equal(Private, File.GetUnixFileMode(RecordFile));
         Assert.Equal(Private, ops.TempFileModes.Single());
         // The stripe's lock file and the change table (ChangeTableTests), nothing else.
         string[] files = Directory.GetFiles(Path.Combine(_dir, ".locks"));

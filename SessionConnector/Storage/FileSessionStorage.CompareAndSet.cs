@@ -58,9 +58,9 @@ public sealed partial class FileSessionStorage
         RecordImage current = handle is null ? ReadImageAt(path) : ReadImageLocked(handle, path);
         if (expectedVersion != AnyVersion && VersionOf(current) != expectedVersion) return false;
 
-        // An update of a two-slot file it still fits: in place. Anything else (a new record, an SCF1 file, garbage, a
-        // record that outgrew its slots, a damaged file header, a sequence at its end, not Linux): a new two-slot file,
-        // renamed into place.
+        // An update of a two-slot file it still fits: in place. A new record: created at its path. Anything else (an SCF1
+        // file, garbage, a record that outgrew its slots, a damaged file header, a sequence at its end, not Linux): a new
+        // two-slot file, renamed into place.
         LiveSlot live = current.Live;
         if (handle is not null && current.InSlots && live.HeaderIntact && live.Sequence < long.MaxValue
             && value.Length <= RecordSlots.Capacity(live.SlotSize))
@@ -78,6 +78,11 @@ public sealed partial class FileSessionStorage
         Span<byte> header = stackalloc byte[RecordSlots.FileHeaderSize + RecordSlots.SlotHeaderSize];
         RecordSlots.WriteFileHeader(header, slotSize);
         RecordSlots.WriteSlotHeader(header[RecordSlots.FileHeaderSize..], value, newVersion, expiryMs, sequence: 1);
+        if (current.Image is null && OperatingSystem.IsLinux())
+        {
+            CreateInPlace(key, path, header, value, 2 * slotSize);
+            return true;
+        }
 
         // The PID in the name lets a later open tell a dead writer's leftovers from a live writer's work.
         string temp = Path.Combine(_tempDirectory, $"{key}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
@@ -104,6 +109,38 @@ public sealed partial class FileSessionStorage
 
         FlushDirectoryIfDurable($"written ('{path}')");
         return true;
+    }
+
+    /// <summary>
+    /// Creates a new record's file at its own path (<c>O_CREAT | O_EXCL</c>, 0600), flushes it, then its directory: no temp
+    /// file and no rename, so the flush of the file commits its directory entry with it and the directory's flush that
+    /// follows has little left to do (issue 27: a login creates up to three records).
+    /// </summary>
+    /// <remarks>
+    /// Safe without a rename because there was no record to keep: until the file is whole, a reader finds no valid slot
+    /// and answers "absent", which is right for a write that has not returned, and garbage is removed only under this
+    /// record's locks, which this write holds. A write cut short leaves garbage that reads as absent (and is removed), the
+    /// state before it.
+    /// </remarks>
+    private void CreateInPlace(string key, string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> value, int length)
+    {
+        int slot = ChangeTable.SlotOf(key);
+        _changes?.BeginChange(slot);
+        try
+        {
+            _ops.WriteNew(path, header, value, length, _durable);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DeleteQuietly(path);
+            throw new SessionStorageException($"Writing the session record '{path}' failed: {e.Message}; no record was created.", e);
+        }
+        finally
+        {
+            _changes?.EndChange(slot);
+        }
+
+        FlushDirectoryIfDurable($"written ('{path}')");
     }
 
     /// <summary>
