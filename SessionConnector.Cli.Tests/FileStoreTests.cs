@@ -1,10 +1,12 @@
 using System;
+using System.Buffers.Binary;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using SessionConnector.Cli.Tests.Support;
 using SessionConnector.Storage;
+using SessionConnector.Storage.Files;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -63,9 +65,7 @@ public sealed class FileStoreTests(ITestOutputHelper output) : IDisposable
         Sessionctl.RunWriter(TestKeys.Old, "populate", Writer, "6", "0");
         string[] files = Directory.GetFiles(_dir, "*.session");
         // One altered ciphertext byte, one truncated file, one envelope moved onto another record.
-        byte[] altered = File.ReadAllBytes(files[0]);
-        altered[^20] ^= 0x01;
-        File.WriteAllBytes(files[0], altered);
+        AlterCiphertext(files[0]);
         File.WriteAllBytes(files[1], File.ReadAllBytes(files[1])[..10]);
         File.Copy(files[2], files[3], overwrite: true);
 
@@ -226,5 +226,20 @@ public sealed class FileStoreTests(ITestOutputHelper output) : IDisposable
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(30, resumed.Json.GetProperty("changed").GetInt64());
         Assert.Equal(10, resumed.Json.GetProperty("skipped").GetInt64());
+    }
+
+    /// <summary>
+    /// Flips a ciphertext byte of the file's live record and reseals the slot's checksum, as someone who can write the
+    /// store would: the checksum only catches torn writes, and the envelope's authentication is what must refuse this.
+    /// </summary>
+    private static void AlterCiphertext(string file)
+    {
+        byte[] bytes = File.ReadAllBytes(file);
+        Assert.True(RecordSlots.TryFindLive(bytes, out LiveSlot live));
+        Span<byte> slot = bytes.AsSpan(live.Start, live.Length);
+        slot[^20] ^= 0x01;
+        RecordSlots.WriteSlotHeader(slot, slot[RecordSlots.SlotHeaderSize..], BinaryPrimitives.ReadInt64LittleEndian(slot[8..]),
+            BinaryPrimitives.ReadInt64LittleEndian(slot[16..]), BinaryPrimitives.ReadInt64LittleEndian(slot[24..]));
+        File.WriteAllBytes(file, bytes);
     }
 }

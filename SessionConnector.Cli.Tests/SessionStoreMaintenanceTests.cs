@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
@@ -7,6 +8,7 @@ using System.Threading.Tasks;
 using SessionConnector.Cli.Tests.Support;
 using SessionConnector.Maintenance;
 using SessionConnector.Storage;
+using SessionConnector.Storage.Files;
 using Xunit;
 
 namespace SessionConnector.Cli.Tests;
@@ -14,6 +16,46 @@ namespace SessionConnector.Cli.Tests;
 /// <summary>The public maintenance API in-process, where a race can be staged exactly.</summary>
 public sealed class SessionStoreMaintenanceTests
 {
+    [Fact]
+    public async Task RotateLeavesNoCopySealedUnderTheRetiredKeyInAFileRecordsOtherSlot()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "sc-rotate-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = new FileSessionStorageOptions { SweepInterval = TimeSpan.Zero };
+            // The connector disposes the store it is given: the maintenance gets its own.
+            using (var oldApp = new SessionStorageConnector(new FileSessionStorage(dir, options), new SessionConnectorOptions { Keys = TestKeys.Ring(TestKeys.Old) }))
+            {
+                string id = SessionStorageConnector.GenerateId();
+                oldApp.Set(id, new SessionBag { ["n"] = 1L });
+                oldApp.Set(id, new SessionBag { ["n"] = 2L }); // both slots now hold records sealed under key 1
+            }
+
+            string file = Assert.Single(Directory.GetFiles(dir, "*.session"));
+            Assert.NotEqual(SlotPayload(file, 0), SlotPayload(file, 1));
+            using var store = new FileSessionStorage(dir, options);
+            using var maintenance = new SessionStoreMaintenance(store, TestKeys.Ring(TestKeys.Rotated));
+            Assert.Equal(1, (await maintenance.RotateAsync()).Changed);
+
+            // The slot that was live before the rotation holds the re-sealed record too, not the key-1 one.
+            Assert.Equal(SlotPayload(file, 0), SlotPayload(file, 1));
+            Assert.Equal(new Dictionary<uint, long> { [2] = 1 }, (await maintenance.GetStatsAsync()).RecordsByKeyId);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static byte[] SlotPayload(string file, int slot)
+    {
+        byte[] bytes = File.ReadAllBytes(file);
+        int slotSize = RecordSlots.SlotSizeOf(bytes);
+        int start = (int)RecordSlots.SlotOffset(slot, slotSize);
+        Assert.True(RecordSlots.TryReadSlot(bytes.AsSpan(start, slotSize - RecordSlots.FileHeaderSize), out _, out int length));
+        return bytes.AsSpan(start + RecordSlots.SlotHeaderSize, length).ToArray();
+    }
+
     [Fact]
     public async Task RotateNeverOverwritesAnApplicationWriteThatLandsBetweenItsReadAndItsWrite()
     {

@@ -80,8 +80,9 @@ measure "redis" "redis:$SESSIONCONNECTOR_REDIS|$prefix" --redis "$SESSIONCONNECT
   echo "|---|---|---:|---:|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "- File rotate and purge run with the store's default \`FileDurability.PowerLoss\`: every re-sealed record is"
-  echo "  fsynced with its directory, every delete fsyncs the directory, so the disk's fsync latency bounds them."
+  echo "- File rotate and purge run with the store's default \`FileDurability.PowerLoss\`: a re-sealed record is written in"
+  echo "  place twice (its file's two slots, so no copy under the old key stays), one \`fdatasync\` each; every delete fsyncs the"
+  echo "  directory. The disk's flush latency bounds both."
   echo "- Redis expires records natively, so a Redis purge finds nothing to delete; its row is the cost of the walk"
   echo "  (SCAN + pipelined HGET) that confirms it."
   echo "- Load average (1 min) at start / end: $load_start / $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores; on a shared"

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using SessionConnector;
 using SessionConnector.Protection;
 using SessionConnector.Storage;
+using SessionConnector.Storage.Files;
 using SessionConnector.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -186,53 +187,77 @@ public sealed class TamperTests : IDisposable
     }
 
     /// <summary>
-    /// The file format's own 24-byte header (magic, length, version, expiry) is outside the envelope and not
-    /// authenticated. Flipping its bits may make the record absent (removed as garbage or as expired) or, for the
-    /// version field, leave it readable — but it must never yield different data or a later expiry than was written.
+    /// A record file holds two slots (<see cref="RecordSlots"/>): the live record and the one written before it. One
+    /// flipped bit anywhere must never yield data that was not written. A flip inside the live record fails its checksum,
+    /// and the store serves the record before it (what a torn write leaves behind); a flip anywhere else (the 16-byte file
+    /// header, which a torn write of slot 0's first sector can damage, the other slot, the padding) leaves the live record
+    /// as it was.
     /// </summary>
     [Fact]
     public void FlippingAnyBitOfAFileRecordNeverYieldsOtherData()
     {
         string dir = Path.Combine(_env.Directory, "store");
         using SessionStorageConnector c = _env.Create(StorageKind.File, o => o.CacheCapacity = 0);
-        var rejected = new MetricCounter(c.Meter, RejectedCounter);
         string id = SessionStorageConnector.GenerateId();
         string path = Path.Combine(dir, KeyOf(id) + ".session");
-        Counter expected = Sample(42);
+        Counter previous = Sample(41), expected = Sample(42);
+        Assert.True(c.Set(id, previous, TimeSpan.FromMinutes(30)));
         Assert.True(c.Set(id, expected, TimeSpan.FromMinutes(30)));
-        int length = File.ReadAllBytes(path).Length;
+        byte[] written = File.ReadAllBytes(path);
+        int slotSize = RecordSlots.SlotSizeOf(written);
+        Assert.True(RecordSlots.TryFindLive(written, out LiveSlot first));
+        // Every bit of the file header and of both slots' records; every 31st byte of the padding.
+        IEnumerable<int> offsets = Enumerable.Range(0, written.Length).Where(i =>
+            i < RecordSlots.FileHeaderSize || (i % slotSize) - (i < slotSize ? RecordSlots.FileHeaderSize : 0) < first.Length || i % 31 == 0);
 
-        using var ring = SessionKeyRing.FromSecret(TestConnectors.Key);
-        using var protector = new SessionConnector.Protection.SessionProtector(ring);
-        int inputs = 0, sameData = 0, absent = 0, otherData = 0, leftOnDisk = 0, envelopeReturned = 0;
-        for (int i = 0; i < length; i++)
+        int inLive = 0, inHeader = 0, elsewhere = 0, previousServed = 0, headerUnchanged = 0, unchanged = 0, wrong = 0, leftOnDisk = 0;
+        foreach (int i in offsets)
         {
             for (int bit = 0; bit < 8; bit++)
             {
+                // A pair of writes leaves the live record in the slot that was live before it (a missing file: slot 1), and a
+                // flip of the live record moves it: one more write first when needed, so the flip lands in the live slot.
+                int before = File.Exists(path) && RecordSlots.TryFindLive(File.ReadAllBytes(path), out LiveSlot was) ? was.Index : 1;
+                if (before != (i >= slotSize ? 1 : 0)) Assert.True(c.Set(id, expected, TimeSpan.FromMinutes(30)));
+                Assert.True(c.Set(id, previous, TimeSpan.FromMinutes(30)));
                 Assert.True(c.Set(id, expected, TimeSpan.FromMinutes(30)));
                 byte[] bytes = File.ReadAllBytes(path);
+                Assert.True(RecordSlots.TryFindLive(bytes, out LiveSlot live));
                 bytes[i] ^= (byte)(1 << bit);
                 File.WriteAllBytes(path, bytes);
-                inputs++;
-                if (c.TryGet<Counter>(id, out Counter? got))
+                bool found = c.TryGet<Counter>(id, out Counter? got);
+                bool isPrevious = found && Same(got!, previous), isExpected = found && Same(got!, expected);
+                if (!found && File.Exists(path)) leftOnDisk++;
+                if (i < RecordSlots.FileHeaderSize)
                 {
-                    if (got.Value == expected.Value && got.Log.SequenceEqual(expected.Log)) sameData++;
-                    else otherData++;
-                    if (i >= 24) envelopeReturned++;
+                    inHeader++;
+                    if (isExpected) headerUnchanged++;
+                    else wrong++;
+                }
+                else if (i >= live.Start && i < live.Start + live.Length)
+                {
+                    inLive++;
+                    if (isPrevious) previousServed++;
+                    else if (found) wrong++;
                 }
                 else
                 {
-                    absent++;
-                    if (File.Exists(path) && !(i >= 24 && protector.IsFromUnknownKey(bytes.AsSpan(24)))) leftOnDisk++;
+                    elsewhere++;
+                    if (isExpected) unchanged++;
+                    else wrong++;
                 }
             }
         }
 
-        _output.WriteLine($"file: {inputs} single-bit flips over a {length}-byte record file (24-byte file header + envelope): {absent} absent, {sameData} same data (an expiry moved later; the authenticated expiry still applies), {otherData} other data, {envelopeReturned} envelope flips returned data, {leftOnDisk} absent but left on disk, {rejected.Total} rejected by the connector");
-        Assert.Equal(0, otherData);
-        Assert.Equal(0, envelopeReturned);
+        _output.WriteLine($"file: single-bit flips of a {written.Length}-byte record file: {inHeader} in the file header ({headerUnchanged} left it as it was), {inLive} in the live record ({previousServed} served the record before it), {elsewhere} elsewhere ({unchanged} left it as it was), {wrong} other data, {leftOnDisk} absent but left on disk");
+        Assert.Equal(0, wrong);
         Assert.Equal(0, leftOnDisk);
-        // Every envelope flip, and every flip of the header's 8-byte version field (the envelope authenticates the version).
-        Assert.Equal((length - 24) * 8 + 8 * 8, rejected.Total);
+        // CRC-32C detects every single-bit error, so no flip of the live record gets through to the connector.
+        Assert.Equal(inLive, previousServed);
+        Assert.Equal(inHeader, headerUnchanged);
+        Assert.Equal(elsewhere, unchanged);
+        Assert.Equal(2 * first.Length * 8, inLive); // both slots' records, each flipped while live
     }
+
+    private static bool Same(Counter a, Counter b) => a.Value == b.Value && a.Log.SequenceEqual(b.Log);
 }

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Win32.SafeHandles;
 using SessionConnector;
 using SessionConnector.Storage;
 using SessionConnector.Storage.Files;
@@ -133,9 +134,30 @@ public sealed class FileSessionStorageTests : IDisposable
     {
         using (var ok = Open()) ok.TryWrite(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
         using var s = Open(new FailingOperations { FailRename = true });
-        Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, new byte[] { 8 }, null, 1, 2));
+        // Larger than the record file's slots: a new file, renamed into place.
+        Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, new byte[5000], null, 1, 2));
         Assert.Equal(new byte[] { 7 }, s.Read(Key)!.Value.Value);
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
+    }
+
+    [Fact]
+    public void AnUpdateThatFailsHalfWrittenThrowsAndKeepsThePreviousRecord()
+    {
+        using (var ok = Open())
+        {
+            ok.TryWrite(Key, new byte[] { 6 }, null, SessionStorage.Absent, 1);
+            ok.TryWrite(Key, new byte[] { 7 }, null, 1, 2); // both slots hold a record: the failing write overwrites the older
+        }
+
+        using var s = Open(new FailingOperations { FailWrite = true });
+        var e = Assert.Throws<SessionStorageException>(() => s.TryWrite(Key, Enumerable.Repeat((byte)8, 300).ToArray(), null, 2, 3));
+        Assert.Contains("the previous record is intact", e.Message);
+        StoredRecord record = s.Read(Key)!.Value;
+        Assert.Equal(new byte[] { 7 }, record.Value);
+        Assert.Equal(2, record.Version);
+        using var reopened = Open();
+        Assert.True(reopened.TryWrite(Key, new byte[] { 9 }, null, 2, 3));
+        Assert.Equal(new byte[] { 9 }, reopened.Read(Key)!.Value.Value);
     }
 
     [Fact]
@@ -167,9 +189,9 @@ public sealed class FileSessionStorageTests : IDisposable
         Assert.Equal(new byte[] { 7 }, flush.Read(Key)!.Value.Value);
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
 
-        // The directory fsync fails after the rename: the write is not acknowledged, and neither is the delete.
+        // A new record's directory fsync fails after the rename: the write is not acknowledged, and neither is the delete.
         using var directory = Open(new FailingOperations { FailDirectoryFlush = true });
-        var e = await Assert.ThrowsAsync<SessionStorageException>(async () => await directory.TryWriteAsync(Key, new byte[] { 9 }, null, 1, 2));
+        var e = await Assert.ThrowsAsync<SessionStorageException>(async () => await directory.TryWriteAsync(Key[..^1] + "B", new byte[] { 9 }, null, SessionStorage.Absent, 1));
         Assert.IsType<IOException>(e.InnerException);
         await Assert.ThrowsAsync<SessionStorageException>(async () => await directory.DeleteAsync(Key));
     }
@@ -264,6 +286,8 @@ public sealed class FileSessionStorageTests : IDisposable
         Assert.Equal(PrivateDirectory, File.GetUnixFileMode(_dir));
         Assert.Equal(PrivateDirectory, File.GetUnixFileMode(Path.Combine(_dir, ".tmp")));
         Assert.Equal(PrivateDirectory, File.GetUnixFileMode(Path.Combine(_dir, ".locks")));
+        Assert.Equal(Private, File.GetUnixFileMode(RecordFile));
+        s.TryWrite(Key, new byte[5000], null, 1, 2); // larger than the record file's slots: a temp file, renamed
         Assert.Equal(Private, File.GetUnixFileMode(RecordFile));
         Assert.Equal(Private, ops.TempFileModes.Single());
         // The stripe's lock file and the change table (ChangeTableTests), nothing else.
@@ -616,7 +640,7 @@ public sealed class FileSessionStorageTests : IDisposable
         /// <summary>The name of the thread of each fsync (file or directory), in order.</summary>
         public List<string?> FlushThreads { get; } = new();
 
-        public override void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, bool durable)
+        public override void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, int length, bool durable)
         {
             if (FailWrite)
             {
@@ -624,7 +648,26 @@ public sealed class FileSessionStorageTests : IDisposable
                 throw new IOException("No space left on device");
             }
 
-            base.WriteNew(path, header, data, durable);
+            base.WriteNew(path, header, data, length, durable);
+        }
+
+        public override void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> data, long offset)
+        {
+            if (FailWrite && data.Length > 1)
+            {
+                base.WriteAt(handle, data[..(data.Length / 2)], offset); // half a slot, as a failing device leaves
+                throw new IOException("Input/output error");
+            }
+
+            base.WriteAt(handle, data, offset);
+        }
+
+        public override void FlushData(SafeFileHandle handle)
+        {
+            Flushes++;
+            lock (FlushThreads) FlushThreads.Add(Thread.CurrentThread.Name);
+            if (FailFlush) throw new IOException("Input/output error");
+            base.FlushData(handle);
         }
 
         public override void Flush(FileStream stream)

@@ -286,6 +286,13 @@ public sealed class SessionStoreMaintenance : IDisposable
             byte[] envelope = records.Reseal(key, payload, newVersion);
             if (await _storage.TryWriteAsync(key, envelope, record.ExpiresAt, record.Version, newVersion, cancellationToken).ConfigureAwait(false))
             {
+                // The retired key is what a rotation removes: a store that keeps the replaced record gets the new one twice,
+                // so its previous copy is the re-sealed record too. A write that came in between replaced it anyway.
+                if (_storage.KeepsPreviousRecord)
+                {
+                    await _storage.TryWriteAsync(key, envelope, record.ExpiresAt, newVersion, newVersion, cancellationToken).ConfigureAwait(false);
+                }
+
                 Count(tally, conflicted, changed: true);
                 return;
             }

@@ -48,7 +48,7 @@ public sealed partial class FileSessionStorage
                 cancellationToken.ThrowIfCancellationRequested();
                 string key = Path.GetFileNameWithoutExtension(file);
                 if (!IsStorageKeyShape(key)) continue; // not a record this store wrote
-                byte[]? bytes = await ReadRecordFile(file, async: true, cancellationToken).ConfigureAwait(false);
+                byte[]? bytes = await ReadRecordFile(file, locked: false, async: true, cancellationToken).ConfigureAwait(false);
                 if (bytes is null) continue;
                 yield return new KeyValuePair<string, StoredRecord>(key, ToRawRecord(bytes));
             }
@@ -76,7 +76,7 @@ public sealed partial class FileSessionStorage
     private bool TryDeleteLocked(string key, long expectedVersion)
     {
         string path = RecordPath(key);
-        byte[]? bytes = Sync.Result(ReadRecordFile(path, async: false, CancellationToken.None));
+        byte[]? bytes = Sync.Result(ReadRecordFile(path, locked: true, async: false, CancellationToken.None));
         if (bytes is null || ToRawRecord(bytes).Version != expectedVersion) return false;
         DeleteRecordFile(key, path);
         FlushDirectoryIfDurable($"deleted ('{path}')");
@@ -85,8 +85,8 @@ public sealed partial class FileSessionStorage
 
     /// <summary>The record as stored, expired or not; version 0 with the raw bytes when the container does not parse.</summary>
     private static StoredRecord ToRawRecord(byte[] bytes) =>
-        TryParse(bytes, out long version, out DateTimeOffset? expiresAt, out int length)
-            ? new StoredRecord(bytes.AsSpan(HeaderSize, length).ToArray(), version, expiresAt)
+        TryParse(bytes, out long version, out DateTimeOffset? expiresAt, out int offset, out int length)
+            ? new StoredRecord(bytes.AsSpan(offset, length).ToArray(), version, expiresAt)
             : new StoredRecord(bytes, 0, null);
 
     private static bool IsStorageKeyShape(string key)

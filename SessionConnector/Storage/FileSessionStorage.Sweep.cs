@@ -29,7 +29,7 @@ public sealed partial class FileSessionStorage
         {
             using SafeFileHandle? osLock = wait ? Sync.Result(AcquireOsLock(stripe, async: false, CancellationToken.None)) : TryLockFile(LockPath(stripe));
             if (osLock is null) return false;
-            HeaderState state = ReadHeader(file, now, out _);
+            HeaderState state = ReadState(file, now, out _);
             if (state is not (HeaderState.Expired or HeaderState.Garbage)) return false;
             DeleteRecordFile(key, file);
             return true;

@@ -14,9 +14,10 @@ namespace SessionConnector.Storage;
 
 /// <summary>
 /// One file per session in a directory. File names are the connector's keyed hash of the session ID (never
-/// the ID), so a directory listing reveals no live session. Writes go to a temp file in
-/// <c>.tmp/</c> (same file system), are flushed, then renamed over the record; a reader sees the old or the
-/// new record, never a torn one. Compare-and-set is atomic across threads and processes sharing the
+/// the ID), so a directory listing reveals no live session. A record file has two slots: an update rewrites the slot
+/// that is not live and flushes it, so the live record is never touched and a reader sees the old or the new record,
+/// never a torn one; a new record (or one that outgrew its slots) is written to a temp file in <c>.tmp/</c> (same file
+/// system), flushed, then renamed into place. Compare-and-set is atomic across threads and processes sharing the
 /// directory: each key hashes to one of 64 lock stripes, held with an in-process semaphore plus an exclusive
 /// OS file lock on <c>.locks/NN.lock</c>.
 /// </summary>
@@ -29,10 +30,11 @@ namespace SessionConnector.Storage;
 public sealed partial class FileSessionStorage : SessionStorage
 {
     private const int Stripes = 64;
-    private const int HeaderSize = 24;
+    // The one-record files of earlier builds (see FileSessionStorage.RecordFormat): read, never written.
+    private const int LegacyHeaderSize = 24;
     private const string RecordExtension = ".session";
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
-    private static ReadOnlySpan<byte> Magic => "SCF1"u8;
+    private static ReadOnlySpan<byte> LegacyMagic => "SCF1"u8;
 
     private readonly string _directory;
     private readonly string _tempDirectory;
@@ -129,6 +131,9 @@ public sealed partial class FileSessionStorage : SessionStorage
     /// </summary>
     internal override int MaintenanceParallelism => _durable ? DurableIoThreads.MaxThreads : base.MaintenanceParallelism;
 
+    /// <summary>An update leaves the record before it in the file's other slot (see <see cref="Files.RecordSlots"/>).</summary>
+    internal override bool KeepsPreviousRecord => true;
+
     /// <inheritdoc />
     public override string? Location => _directory;
 
@@ -139,14 +144,14 @@ public sealed partial class FileSessionStorage : SessionStorage
     public override StoredRecord? Read(string key)
     {
         BeginOperation(key);
-        return Decode(key, Sync.Result(ReadRecordFile(RecordPath(key), async: false, CancellationToken.None)));
+        return Decode(key, Sync.Result(ReadRecordFile(RecordPath(key), locked: false, async: false, CancellationToken.None)));
     }
 
     /// <inheritdoc />
     public override async ValueTask<StoredRecord?> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
         BeginOperation(key);
-        return Decode(key, await ReadRecordFile(RecordPath(key), async: true, cancellationToken).ConfigureAwait(false));
+        return Decode(key, await ReadRecordFile(RecordPath(key), locked: false, async: true, cancellationToken).ConfigureAwait(false));
     }
 
     /// <inheritdoc />

@@ -23,8 +23,9 @@ public sealed class FileSessionStorageOptions
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The most record files one sweep looks at (default 1000; each costs one 24-byte header read). The sweep resumes
-    /// where the previous one stopped, so a full pass over N records takes N / <see cref="SweepBatchSize"/> intervals.
+    /// The most record files one sweep looks at (default 1000; each costs one read of the file, 8 KiB for most). The
+    /// sweep resumes where the previous one stopped, so a full pass over N records takes N / <see cref="SweepBatchSize"/>
+    /// intervals.
     /// </summary>
     public int SweepBatchSize { get; set; } = 1000;
 

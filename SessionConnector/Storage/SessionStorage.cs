@@ -43,6 +43,12 @@ public abstract partial class SessionStorage : IDisposable, IAsyncDisposable
     internal virtual int MaintenanceParallelism => 8;
 
     /// <summary>
+    /// Whether a write leaves the record it replaced readable in storage (the file store's other slot) until the next
+    /// write of that key. Key rotation then writes each re-sealed record twice, so no copy sealed under the old key stays.
+    /// </summary>
+    internal virtual bool KeepsPreviousRecord => false;
+
+    /// <summary>
     /// True when other processes may change records behind this connector's back and the backend reports
     /// those changes through <see cref="OnInvalidated"/> (e.g. Redis pub/sub).
     /// </summary>

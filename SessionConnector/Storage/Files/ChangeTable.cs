@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using System.Threading;
 using Microsoft.Win32.SafeHandles;
 
@@ -107,6 +108,7 @@ internal sealed unsafe class ChangeTable
             if (handle is null) return null;
             long length = RandomAccess.GetLength(handle);
             if (length != 0 && length != FileSize) return null;
+            if (!TryAllocate(handle)) return null;
             // A new (empty) file is extended to its size here, zero-filled: every slot starts even.
             MemoryMappedViewAccessor view;
             using (MemoryMappedFile file = MemoryMappedFile.CreateFromFile(handle, null, FileSize, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true))
@@ -152,6 +154,25 @@ internal sealed unsafe class ChangeTable
             && BitConverter.ToInt32(header[4..]) == FormatVersion
             && BitConverter.ToInt32(header[8..]) == SlotCount;
     }
+
+    /// <summary>
+    /// Gives the file real blocks for every page (<c>fallocate</c>; data already there is left as it is, so a process
+    /// racing to open the same table loses nothing). Why: the table is extended sparse, and the first write to a page of a
+    /// hole must allocate a block; on a full file system that write cannot be failed, so the kernel kills the process
+    /// (<c>SIGBUS</c>, an access violation in .NET) in the middle of a record write. Allocated now, a full disk means no
+    /// table (false: the store then works without one), never a crash. Where the call is missing or not supported (other
+    /// systems, 32-bit Linux, file systems without it) the table is used as before.
+    /// </summary>
+    private static bool TryAllocate(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux() || IntPtr.Size != 8) return true;
+        if (LibC.FAllocate((int)handle.DangerousGetHandle(), 0, 0, FileSize) == 0) return true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno is not (NoSpace or QuotaExceeded);
+    }
+
+    private const int NoSpace = 28; // ENOSPC
+    private const int QuotaExceeded = 122; // EDQUOT
 
     /// <summary>The table file, opened read-write and checked to be a regular 0600 file of this user; null when it is not.</summary>
     private static SafeFileHandle? OpenPrivate(string path)

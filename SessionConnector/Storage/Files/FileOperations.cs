@@ -13,8 +13,15 @@ internal class FileOperations
 {
     public static readonly FileOperations Default = new();
 
-    /// <summary>Creates <paramref name="path"/> (must not exist), writes <paramref name="data"/>, and fsyncs it when durable.</summary>
-    public virtual void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, bool durable)
+    /// <summary>
+    /// Creates <paramref name="path"/> (must not exist), writes <paramref name="header"/> and <paramref name="data"/>, then
+    /// zeros up to <paramref name="length"/> bytes, and fsyncs it when durable.
+    /// </summary>
+    /// <remarks>
+    /// The zeros are written, not left as a hole (<c>SetLength</c>): a later in-place write into a hole would allocate a
+    /// block, and flushing that allocation needs the file system's journal, which in-place writes exist to avoid.
+    /// </remarks>
+    public virtual void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, int length, bool durable)
     {
         // CreateNew is O_CREAT|O_EXCL: it never follows a symbolic link. 0600 from the start, not chmod-ed later.
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
@@ -22,7 +29,30 @@ internal class FileOperations
         using var stream = new FileStream(path, options);
         stream.Write(header);
         stream.Write(data);
+        for (long left = length - stream.Position; left > 0; left -= Zeros.Length)
+        {
+            stream.Write(Zeros, 0, (int)Math.Min(left, Zeros.Length));
+        }
+
         if (durable) Flush(stream);
+    }
+
+    private static readonly byte[] Zeros = new byte[4096];
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/> of an open file (pwrite(2)), not flushed.</summary>
+    public virtual void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> data, long offset) => RandomAccess.Write(handle, data, offset);
+
+    /// <summary>
+    /// Forces an open file's data to stable storage with <c>fdatasync</c>, which skips metadata that reading the data does
+    /// not need (the times), so an overwrite that keeps the file's size commits no journal. Linux only (its one caller,
+    /// the in-place update, runs only there).
+    /// </summary>
+    public virtual void FlushData(SafeFileHandle handle)
+    {
+        if (LibC.FDataSync((int)handle.DangerousGetHandle()) != 0)
+        {
+            throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
     }
 
     /// <summary>Forces the file's data and metadata to stable storage (fsync).</summary>

@@ -5,7 +5,7 @@ namespace SessionConnector.Storage.Files;
 
 /// <summary>
 /// The C library calls the BCL does not offer (Unix only), declared once for the whole assembly: file owners
-/// (<c>statx</c>), <c>open</c> with <c>O_NOFOLLOW</c>, <c>flock</c>, and a directory <c>fsync</c>.
+/// (<c>statx</c>), <c>open</c> with <c>O_NOFOLLOW</c>, <c>flock</c>, a directory <c>fsync</c> and <c>fdatasync</c>.
 /// </summary>
 /// <remarks>
 /// "libc" is not a file name on Linux, so the runtime's default search would try <c>libc.so</c> (a linker script on glibc
@@ -40,6 +40,13 @@ internal static class LibC
     [DllImport(Library, EntryPoint = "fsync", SetLastError = true)]
     public static extern int FSync(int fd);
 
+    [DllImport(Library, EntryPoint = "fdatasync", SetLastError = true)]
+    public static extern int FDataSync(int fd);
+
+    // off_t arguments: 64-bit only (callers check); 32-bit glibc would need fallocate64, which musl does not export.
+    [DllImport(Library, EntryPoint = "fallocate", SetLastError = true)]
+    public static extern int FAllocate(int fd, int mode, long offset, long length);
+
     [DllImport(Library, EntryPoint = "statx", SetLastError = true)]
     public static extern int StatX(int dirfd, byte[] path, int flags, uint mask, [Out] byte[] buffer);
 
@@ -67,6 +74,8 @@ internal static class LibC
         _ = StatX(-1, empty, 0, 0, new byte[256]);         // ENOENT: an empty path without AT_EMPTY_PATH
         _ = Flock(-1, 8);                                   // EBADF (LOCK_UN)
         _ = FSync(-1);                                      // EBADF
+        _ = FDataSync(-1);                                  // EBADF
+        if (IntPtr.Size == 8) _ = FAllocate(-1, 0, 0, 0);   // EBADF (EINVAL on some kernels: the length)
         _ = GetEUid();
     }
 }
