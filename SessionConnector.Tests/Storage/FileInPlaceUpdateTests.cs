@@ -269,6 +269,20 @@ public sealed class FileInPlaceUpdateTests : IDisposable
         Assert.Equal(new byte[] { 2 }, s.Read(Key)!.Value.Value);
     }
 
+    [Fact]
+    public void ANewRecordWhosePathHoldsADanglingLinkReplacesTheLinkAndNeverCreatesItsTarget()
+    {
+        Directory.CreateDirectory(_dir);
+        using var s = Open();
+        string target = Path.Combine(_env.Directory, "planted-target");
+        File.CreateSymbolicLink(RecordFile, target);
+
+        Assert.True(s.TryWrite(Key, new byte[] { 5 }, null, SessionStorage.Absent, 1));
+        Assert.False(File.Exists(target));
+        Assert.Null(new FileInfo(RecordFile).LinkTarget);
+        Assert.Equal(new byte[] { 5 }, s.Read(Key)!.Value.Value);
+    }
+
     private static byte[] Filled(int length, byte seed) => Enumerable.Range(0, length).Select(i => (byte)(seed + i * 7)).ToArray();
 
     private static byte[] Filled(int length, int seed) => Filled(length, (byte)seed);

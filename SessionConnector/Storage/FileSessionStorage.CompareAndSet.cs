@@ -54,7 +54,7 @@ public sealed partial class FileSessionStorage
     {
         string path = RecordPath(key);
         long expiryMs = expiresAt?.ToUnixTimeMilliseconds() ?? 0;
-        using SafeFileHandle? handle = OpenForUpdate(path);
+        using SafeFileHandle? handle = OpenForUpdate(path, out bool missing);
         RecordImage current = handle is null ? ReadImageAt(path) : ReadImageLocked(handle, path);
         if (expectedVersion != AnyVersion && VersionOf(current) != expectedVersion) return false;
 
@@ -78,7 +78,8 @@ public sealed partial class FileSessionStorage
         Span<byte> header = stackalloc byte[RecordSlots.FileHeaderSize + RecordSlots.SlotHeaderSize];
         RecordSlots.WriteFileHeader(header, slotSize);
         RecordSlots.WriteSlotHeader(header[RecordSlots.FileHeaderSize..], value, newVersion, expiryMs, sequence: 1);
-        if (current.Image is null && OperatingSystem.IsLinux())
+        // Only when nothing is there: not even a link, which O_EXCL would refuse and a rename replaces.
+        if (missing && current.Image is null)
         {
             CreateInPlace(key, path, header, value, 2 * slotSize);
             return true;
@@ -206,21 +207,24 @@ public sealed partial class FileSessionStorage
 
     /// <summary>
     /// The record file opened for an in-place update: read-write, never through a symbolic link. Null when it is missing
-    /// or cannot be opened so; the write then reads the record by its path and replaces the file, as it replaces a link,
-    /// which a rename does not follow. Linux only: there <c>fdatasync</c> flushes an overwrite to the device. Elsewhere
-    /// every write is a new file, flushed by the BCL (which uses <c>F_FULLFSYNC</c> on macOS, where a plain <c>fsync</c>
-    /// leaves the data in the drive's cache).
+    /// (<paramref name="missing"/>: nothing at all is at the path) or cannot be opened so; the write then reads the record
+    /// by its path and replaces the file, as it replaces a link, which a rename does not follow. Linux only: there
+    /// <c>fdatasync</c> flushes an overwrite to the device. Elsewhere every write is a new file, flushed by the BCL (which
+    /// uses <c>F_FULLFSYNC</c> on macOS, where a plain <c>fsync</c> leaves the data in the drive's cache).
     /// </summary>
-    private static SafeFileHandle? OpenForUpdate(string path)
+    private static SafeFileHandle? OpenForUpdate(string path, out bool missing)
     {
+        missing = false;
         if (!OperatingSystem.IsLinux()) return null;
         try
         {
-            return UnixFiles.OpenNoFollow(path, write: true, create: false);
+            SafeFileHandle? handle = UnixFiles.OpenNoFollow(path, write: true, create: false);
+            missing = handle is null;
+            return handle;
         }
         catch (IOException)
         {
-            return null;
+            return null; // a link (ELOOP), a file not ours to write, ...: replaced by a rename
         }
     }
 
