@@ -13,14 +13,15 @@ namespace SessionConnector.Storage.Files;
 /// <para>Why two slots: one <c>fdatasync</c> of a file whose size does not change writes the data and no metadata, so it
 /// needs no journal commit and no directory lock, and concurrent writers' flushes run side by side on the device. The
 /// previous path (temp file, fsync, rename, directory fsync) paid two journal commits per write, which every writer of
-/// the file system queued for (issue 27: 16 writers got ~1.5× one writer; in place they get ~10× in C on the same disk).</para>
+/// the file system queued for (issue 27: 16 writers got ~1.5× one writer; in C on the same disk, 16 in-place writers got 8–10× the old path's 16).</para>
 /// <para>Why it is safe: a write only ever touches the slot that is not live, so a torn write (power loss, a killed
 /// process) damages at most the record that was never acknowledged; the live one is untouched, and the checksum makes the
 /// torn slot invalid. Slot 0 starts after the file header, slot 1 at <c>SlotSize</c>, a multiple of 4096: the two never
-/// share a page or a sector, so the device never rewrites one while writing the other. The file header is written once,
-/// when the file is created (by the temp-and-rename path), and never rewritten by the store (the device rewrites its
-/// sector with slot 0's first bytes, so it is checked but not trusted alone: see <see cref="SlotSizeOf(ReadOnlySpan{byte}, out bool)"/>). Both slots are written in full at creation,
-/// so an in-place write never allocates a block (which would need metadata, hence the journal, again).</para>
+/// share a page or a sector, so the device never rewrites one while writing the other. The file header is written when
+/// the file is created and never again by the store; but the device rewrites its sector along with slot 0's first
+/// bytes, so it is checked and not trusted alone (see <see cref="SlotSizeOf(ReadOnlySpan{byte}, out bool)"/>). Both
+/// slots are written in full at creation, so an in-place write never allocates a block (which would need metadata, hence
+/// the journal, again).</para>
 /// <para>Slot layout (little-endian): magic <c>SCF2</c>, payload length (int32), version (int64), expiry in Unix ms (int64,
 /// 0 = none), sequence (int64, 0 = empty), CRC-32C of the header's first 32 bytes and the payload (uint32), 4 zero bytes,
 /// then the payload. The checksum detects torn writes, not tampering: the payload is the connector's authenticated
