@@ -40,10 +40,7 @@ public sealed class FileStoreFaultTests : IDisposable
     [Fact]
     public void AStoreOpenedOnAFullDiskRunsWithoutItsChangeTableAndNeverCrashes()
     {
-        string mountPoint = Path.Combine(_env.Directory, "full");
-        Directory.CreateDirectory(mountPoint);
-        if (!Mounts.TryTmpfs(mountPoint, "512k")) return; // needs root (CI runs as root); see docs/reliability.md
-        try
+        OnTinyTmpfs("full", mountPoint =>
         {
             string filler = Path.Combine(mountPoint, "filler");
             using (var fill = new FileStream(filler, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
@@ -69,6 +66,21 @@ public sealed class FileStoreFaultTests : IDisposable
             Assert.True(store.TryWrite(Key, new byte[300], null, SessionStorage.Absent, 1));
             Assert.True(store.TryWrite(Key, new byte[300], null, 1, 2));
             Assert.Equal(2, store.Read(Key)!.Value.Version);
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> on a 512 KiB tmpfs mounted at a fresh folder, unmounted afterwards. Mounting needs root
+    /// (CI runs as root; see docs/reliability.md): without it the test does nothing.
+    /// </summary>
+    private void OnTinyTmpfs(string name, Action<string> test)
+    {
+        string mountPoint = Path.Combine(_env.Directory, name);
+        Directory.CreateDirectory(mountPoint);
+        if (!Mounts.TryTmpfs(mountPoint, "512k")) return;
+        try
+        {
+            test(mountPoint);
         }
         finally
         {
@@ -143,10 +155,7 @@ public sealed class FileStoreFaultTests : IDisposable
     [Fact]
     public void AFullDiskFailsWritesTypedKeepsEveryAcknowledgedRecordLeavesNoTempFilesAndRecovers()
     {
-        string mountPoint = Path.Combine(_env.Directory, "tiny");
-        Directory.CreateDirectory(mountPoint);
-        if (!Mounts.TryTmpfs(mountPoint, "512k")) return; // needs root (CI runs as root); see docs/reliability.md
-        try
+        OnTinyTmpfs("tiny", mountPoint =>
         {
             string dir = Path.Combine(mountPoint, "store");
             (SessionStorageConnector c, FaultObserver observer) = Create(dir);
@@ -192,11 +201,7 @@ public sealed class FileStoreFaultTests : IDisposable
                 acknowledged[first] = 4242;
                 foreach ((string id, int n) in acknowledged) Assert.Equal(n, Convert.ToInt32(c.Get<SessionBag>(id)!["n"]));
             }
-        }
-        finally
-        {
-            Mounts.Unmount(mountPoint);
-        }
+        });
     }
 }
 

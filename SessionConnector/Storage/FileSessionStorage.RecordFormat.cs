@@ -55,20 +55,8 @@ public sealed partial class FileSessionStorage
     /// The state of the record at <paramref name="path"/>, read under its stripe's locks (whole: a slot is valid only with
     /// its checksum).
     /// </summary>
-    private static HeaderState ReadState(string path, DateTimeOffset now, out long version)
-    {
-        byte[]? image;
-        try
-        {
-            image = Sync.Result(ReadAllBytes(path, locked: true, async: false, CancellationToken.None));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SessionStorageException($"Reading the session record '{path}' failed: {e.Message}", e);
-        }
-
-        return StateOf(image, now, out version);
-    }
+    private static HeaderState ReadState(string path, DateTimeOffset now, out long version) =>
+        StateOf(Sync.Result(ReadRecordFile(path, locked: true, async: false, CancellationToken.None)), now, out version);
 
     // The range DateTimeOffset can hold; anything else in a header is garbage.
     private const long MinExpiryMs = -62135596800000L;
