@@ -180,14 +180,22 @@ public sealed class FileInPlaceUpdateTests : IDisposable
     /// <summary>
     /// Readers take no lock. While one store rewrites a record in place as fast as it can (no flushes), readers on another
     /// store instance (as another process would) must always get a whole record whose bytes match its version, and never
-    /// a version older than one they have already seen.
+    /// a version older than one acknowledged before the read began.
     /// </summary>
-    [Fact]
-    public async Task ReadersNeverSeeATornOrSupersededRecordWhileAWriterUpdatesInPlace()
+    /// <remarks>
+    /// The 1 MiB case is the one that proves the reader's header re-check (ReadImage): copying a 2 MiB file takes long
+    /// enough for one write to complete in the slot already copied and the next to start in the other. With the re-check
+    /// removed it served a record older than an acknowledged one in 4 of 4 runs ("read version 75 after 76 was
+    /// acknowledged"); small records never showed that race on this machine.
+    /// </remarks>
+    [Theory]
+    [InlineData(104, 3_000)] // most records span two pages
+    [InlineData(1 << 20, 0)] // 1 MiB records, all in place
+    public async Task ReadersNeverSeeATornOrSupersededRecordWhileAWriterUpdatesInPlace(int minLength, int spread)
     {
         using var writer = Open(durability: FileDurability.ProcessCrash);
         using var reader = Open(durability: FileDurability.ProcessCrash);
-        writer.TryWrite(Key, Versioned(1), null, SessionStorage.Absent, 1);
+        writer.TryWrite(Key, Versioned(1, minLength, spread), null, SessionStorage.Absent, 1);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(LongMode.Pick(2, 20)));
         long written = 1;
         // Threads of their own: three busy loops on the pool of a 2-core machine left one reader waiting for a thread.
@@ -195,7 +203,7 @@ public sealed class FileInPlaceUpdateTests : IDisposable
         {
             for (long v = 2; !stop.IsCancellationRequested; v++)
             {
-                Assert.True(writer.TryWrite(Key, Versioned(v), null, v - 1, v));
+                Assert.True(writer.TryWrite(Key, Versioned(v, minLength, spread), null, v - 1, v));
                 Volatile.Write(ref written, v);
             }
         }, TaskCreationOptions.LongRunning);
@@ -203,19 +211,21 @@ public sealed class FileInPlaceUpdateTests : IDisposable
         var reads = new long[2];
         Task[] readers = Enumerable.Range(0, 2).Select(r => Task.Factory.StartNew(() =>
         {
-            long seen = 0;
             while (!stop.IsCancellationRequested)
             {
+                // A read must return a record at least as new as every write acknowledged before it began.
+                long acknowledged = Volatile.Read(ref written);
                 StoredRecord record = reader.Read(Key) ?? throw new Xunit.Sdk.XunitException("a read found no record");
-                Assert.Equal(Versioned(record.Version), record.Value);
-                Assert.True(record.Version >= seen, $"read version {record.Version} after {seen}");
-                seen = record.Version;
+                Assert.Equal(Versioned(record.Version, minLength, spread), record.Value);
+                Assert.True(record.Version >= acknowledged, $"read version {record.Version} after {acknowledged} was acknowledged");
                 reads[r]++;
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
         await Task.WhenAll([write, .. readers]);
         _output.WriteLine($"{Volatile.Read(ref written)} writes, {string.Join(" + ", reads)} reads, none torn or superseded");
-        Assert.True(written > 100 && reads.All(n => n > 100));
+        // Readers of 1 MiB records retry while writes keep landing (each retry copies 2 MiB), so far fewer complete.
+        int minimum = minLength > 4096 ? 20 : 100;
+        Assert.True(written > minimum && reads.All(n => n > minimum));
     }
 
     [Fact]
@@ -288,9 +298,12 @@ public sealed class FileInPlaceUpdateTests : IDisposable
     private static byte[] Filled(int length, int seed) => Filled(length, (byte)seed);
 
     // 100 to ~3,100 bytes, so a record often spans two pages and a reader's copy of it can interleave with a write.
-    private static byte[] Versioned(long version)
+    private static byte[] Versioned(long version) => Versioned(version, 104, 3_000);
+
+    // minLength to minLength + spread bytes, a multiple of 8, each 8 bytes the version.
+    private static byte[] Versioned(long version, int minLength, int spread)
     {
-        byte[] value = new byte[104 + (int)(version * 37 % 3000) / 8 * 8];
+        byte[] value = new byte[minLength + (spread == 0 ? 0 : (int)(version * 37 % spread) / 8 * 8)];
         for (int i = 0; i < value.Length; i += 8) BinaryPrimitives.WriteInt64LittleEndian(value.AsSpan(i), version);
         return value;
     }

@@ -347,6 +347,7 @@ internal static class ThroughputRun
 
         long[] counts = new long[threads];
         double[] cpuNs = new double[threads];
+        long[] allocatedBytes = new long[threads];
         var stopFlag = new StrongBox();
         var workers = new Thread[threads];
         using var start = new ManualResetEventSlim();
@@ -357,7 +358,9 @@ internal static class ThroughputRun
             {
                 start.Wait();
                 double cpu0 = PairedRun.ThreadCpuNs();
+                long allocated0 = GC.GetAllocatedBytesForCurrentThread();
                 counts[index] = Loop(connector, ids, value, streams[index], writeEvery, duration, stopFlag, blindSet);
+                allocatedBytes[index] = GC.GetAllocatedBytesForCurrentThread() - allocated0;
                 cpuNs[index] = PairedRun.ThreadCpuNs() - cpu0;
             });
             workers[t].Start();
@@ -367,7 +370,6 @@ internal static class ThroughputRun
         double machineBusy = MachineBusySeconds();
         TimeSpan ownCpu = Process.GetCurrentProcess().TotalProcessorTime;
         (string Name, long Value)[] contentionBefore = SessionConnector.Internal.Contention.Snapshot();
-        long allocated = GC.GetTotalAllocatedBytes(precise: true);
         TimeSpan paused = GC.GetTotalPauseDuration();
         int collections = GC.CollectionCount(0);
         long t0 = Stopwatch.GetTimestamp();
@@ -377,7 +379,10 @@ internal static class ThroughputRun
         foreach (Thread w in workers) w.Join();
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         double others = (MachineBusySeconds() - machineBusy - (Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds) / seconds;
-        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        // Per worker thread, not GC.GetTotalAllocatedBytes: under the server collector's dynamic heap count (DATAS) the
+        // process total is not monotonic on this runtime (heaps taken out of service drop out of the sum), and a run
+        // printed a negative figure. The workers' own counters are exact and leave out the harness's threads.
+        long allocated = allocatedBytes.Sum();
         paused = GC.GetTotalPauseDuration() - paused;
         collections = GC.CollectionCount(0) - collections;
         long total = 0;
