@@ -47,6 +47,40 @@ public sealed class SessionStoreMaintenanceTests
         }
     }
 
+    [Fact]
+    public async Task APurgeOfAFileStorePassesLiveRecordsByAndJudgesEachByItsLiveSlot()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "sc-purge-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var time = new ManualClock(DateTimeOffset.UtcNow);
+            var options = new FileSessionStorageOptions { SweepInterval = TimeSpan.Zero, TimeProvider = time };
+            string live = SessionStorageConnector.GenerateId(), renewedShort = SessionStorageConnector.GenerateId();
+            using (var app = new SessionStorageConnector(new FileSessionStorage(dir, options), new SessionConnectorOptions { Keys = TestKeys.Ring(TestKeys.Old), TimeProvider = time }))
+            {
+                app.Set(live, new SessionBag { ["n"] = 1L }, TimeSpan.FromHours(1));
+                // Slot 0 keeps an hour, the live slot 1 ten seconds: the purge must go by the live one.
+                app.Set(renewedShort, new SessionBag { ["n"] = 1L }, TimeSpan.FromHours(1));
+                app.Set(renewedShort, new SessionBag { ["n"] = 2L }, TimeSpan.FromSeconds(10));
+            }
+
+            time.Advance(TimeSpan.FromMinutes(1));
+            using var store = new FileSessionStorage(dir, options);
+            using var maintenance = new SessionStoreMaintenance(store, keys: null, time);
+            MaintenanceResult r = await maintenance.PurgeExpiredAsync();
+
+            Assert.Equal((2, 1, 1), (r.Scanned, r.Changed, r.Skipped));
+            Assert.Single(Directory.GetFiles(dir, "*.session"));
+            using var reader = new SessionStorageConnector(new FileSessionStorage(dir, options), new SessionConnectorOptions { Keys = TestKeys.Ring(TestKeys.Old), TimeProvider = time });
+            Assert.Equal(1L, reader.Get<SessionBag>(live)!["n"]);
+            Assert.Null(reader.Get<SessionBag>(renewedShort));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static byte[] SlotPayload(string file, int slot)
     {
         byte[] bytes = File.ReadAllBytes(file);

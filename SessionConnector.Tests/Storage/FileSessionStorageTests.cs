@@ -79,6 +79,49 @@ public sealed class FileSessionStorageTests : IDisposable
         Assert.NotNull(s.Read(live));
     }
 
+    [Fact]
+    public void APurgeJudgesARecordByItsLiveSlotNotByTheOlderOne()
+    {
+        using var s = Open();
+        // Slot 0 keeps the first write (an hour), slot 1 the live update (ten seconds): only the live one decides.
+        Assert.True(s.TryWrite(Key, new byte[] { 1 }, _env.Clock.GetUtcNow().AddHours(1), SessionStorage.Absent, 1));
+        Assert.True(s.TryWrite(Key, new byte[] { 2 }, _env.Clock.GetUtcNow().AddSeconds(10), 1, 2));
+        _env.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, s.PurgeExpired());
+        Assert.False(File.Exists(RecordFile));
+    }
+
+    [Fact]
+    public async Task APurgePassesLiveRecordsByWithoutWaitingForAWriterThatHoldsTheirLock()
+    {
+        var ops = new BlockingFlushes();
+        using var writer = Open(ops);
+        using var purger = Open(); // another instance, as sessionctl in another process would be
+        string expired = "B" + Key[1..];
+        Assert.True(writer.TryWrite(Key, new byte[] { 1 }, _env.Clock.GetUtcNow().AddHours(1), SessionStorage.Absent, 1));
+        Assert.True(writer.TryWrite(expired, new byte[] { 1 }, _env.Clock.GetUtcNow().AddSeconds(10), SessionStorage.Absent, 1));
+        _env.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        // An update of the live record stops in its flush, holding the record's stripe locks.
+        ops.Armed = true;
+        Task<bool> update = Task.Run(() => writer.TryWrite(Key, new byte[] { 2 }, _env.Clock.GetUtcNow().AddHours(1), 1, 2));
+        Assert.True(ops.InFlush.Wait(TimeSpan.FromSeconds(30)), "the update never reached its flush");
+        try
+        {
+            // The live record's header says so: the purge passes it by instead of queueing behind the writer.
+            int removed = await Task.Run(purger.PurgeExpired).WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(1, removed);
+            Assert.False(File.Exists(Path.Combine(_dir, expired + ".session")));
+        }
+        finally
+        {
+            ops.Release.Set();
+        }
+
+        Assert.True(await update.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(new byte[] { 2 }, purger.Read(Key)!.Value.Value);
+    }
+
     [Theory]
     [InlineData(new byte[0])]
     [InlineData(new byte[] { 1, 2, 3 })]
@@ -599,6 +642,35 @@ public sealed class FileSessionStorageTests : IDisposable
         Enumerable.Range(0, count).Select(i => prefix + i.ToString("D3") + Key[4..]).ToArray();
 
     /// <summary>Directory fsyncs that wait until <c>target</c> are in flight (at most 30 s each), recording the most at once.</summary>
+    /// <summary>Once armed, the next flush (in place or of a new file) signals, then waits to be released.</summary>
+    private sealed class BlockingFlushes : FileOperations
+    {
+        public bool Armed { get; set; }
+
+        public ManualResetEventSlim InFlush { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public override void FlushData(SafeFileHandle handle)
+        {
+            Block();
+            base.FlushData(handle);
+        }
+
+        public override void Flush(FileStream stream)
+        {
+            Block();
+            base.Flush(stream);
+        }
+
+        private void Block()
+        {
+            if (!Armed) return;
+            InFlush.Set();
+            Release.Wait();
+        }
+    }
+
     private sealed class ConcurrentFlushes(int target) : FileOperations
     {
         private readonly object _gate = new();

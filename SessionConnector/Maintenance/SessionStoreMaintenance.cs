@@ -81,10 +81,11 @@ public sealed class SessionStoreMaintenance : IDisposable
     public Task<MaintenanceResult> PurgeExpiredAsync(MaintenanceOptions? options = null, CancellationToken cancellationToken = default)
     {
         DateTimeOffset now = _time.GetUtcNow();
+        // The purge's own walk: a store that can tell a live record from its header alone passes it by unread.
         return RunAsync(options, options?.DryRun ?? false, (key, record, tally, ct) =>
             record.Version != 0 && record.ExpiresAt is { } at && at <= now
                 ? DeleteIfUnchangedAsync(key, record, tally, options?.DryRun ?? false, ct)
-                : Skipped(tally), cancellationToken);
+                : Skipped(tally), cancellationToken, (batchSize, ct) => _storage.EnumerateForPurgeAsync(now, batchSize, ct));
     }
 
     /// <summary>
@@ -212,13 +213,17 @@ public sealed class SessionStoreMaintenance : IDisposable
     /// The one walk every pass shares: batches of <see cref="MaintenanceOptions.BatchSize"/> records (a key repeated by
     /// the backend's scan is visited once per batch), each batch processed with bounded parallelism, progress after each.
     /// </summary>
-    private async Task<MaintenanceResult> RunAsync(MaintenanceOptions? options, bool dryRun, Func<string, StoredRecord, MaintenanceTally, CancellationToken, ValueTask> visit, CancellationToken cancellationToken)
+    private async Task<MaintenanceResult> RunAsync(MaintenanceOptions? options, bool dryRun, Func<string, StoredRecord, MaintenanceTally, CancellationToken, ValueTask> visit, CancellationToken cancellationToken,
+        Func<int, CancellationToken, IAsyncEnumerable<KeyValuePair<string, StoredRecord>>>? walk = null)
     {
         options ??= s_defaults;
         var tally = new MaintenanceTally();
         var batch = new Dictionary<string, StoredRecord>(options.BatchSize, StringComparer.Ordinal);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism ?? _storage.MaintenanceParallelism, CancellationToken = cancellationToken };
-        await foreach (KeyValuePair<string, StoredRecord> entry in _storage.EnumerateAsync(options.BatchSize, cancellationToken).ConfigureAwait(false))
+        IAsyncEnumerable<KeyValuePair<string, StoredRecord>> records = walk is null
+            ? _storage.EnumerateAsync(options.BatchSize, cancellationToken)
+            : walk(options.BatchSize, cancellationToken);
+        await foreach (KeyValuePair<string, StoredRecord> entry in records.ConfigureAwait(false))
         {
             batch[entry.Key] = entry.Value;
             if (batch.Count == options.BatchSize) await FlushAsync().ConfigureAwait(false);

@@ -17,7 +17,17 @@ public sealed partial class FileSessionStorage
     /// Lists <c>*.session</c> files lazily (never the whole directory at once) and reads each one; a file deleted
     /// between the listing and the read is skipped. <paramref name="batchSize"/> only bounds how many files are read ahead.
     /// </remarks>
-    public override async IAsyncEnumerable<KeyValuePair<string, StoredRecord>> EnumerateAsync(int batchSize = 256, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<KeyValuePair<string, StoredRecord>> EnumerateAsync(int batchSize = 256, CancellationToken cancellationToken = default) =>
+        Walk(batchSize, passLiveAt: null, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>A record whose live slot's header says it has not expired is passed by unread (see ClaimsUnexpired).</remarks>
+    internal override IAsyncEnumerable<KeyValuePair<string, StoredRecord>> EnumerateForPurgeAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken) =>
+        Walk(batchSize, now, cancellationToken);
+
+    private static readonly StoredRecord LiveUnread = new(Array.Empty<byte>(), 0, null);
+
+    private async IAsyncEnumerable<KeyValuePair<string, StoredRecord>> Walk(int batchSize, DateTimeOffset? passLiveAt, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ValidateBatchSize(batchSize);
         IEnumerator<string> files;
@@ -48,6 +58,12 @@ public sealed partial class FileSessionStorage
                 cancellationToken.ThrowIfCancellationRequested();
                 string key = Path.GetFileNameWithoutExtension(file);
                 if (!IsStorageKeyShape(key)) continue; // not a record this store wrote
+                if (passLiveAt is { } now && ClaimsUnexpired(file, now))
+                {
+                    yield return new KeyValuePair<string, StoredRecord>(key, LiveUnread);
+                    continue;
+                }
+
                 byte[]? bytes = await ReadRecordFile(file, locked: false, async: true, cancellationToken).ConfigureAwait(false);
                 if (bytes is null) continue;
                 yield return new KeyValuePair<string, StoredRecord>(key, ToRawRecord(bytes));

@@ -27,6 +27,13 @@ public abstract partial class SessionStorage
             $"The '{Kind}' session storage ({GetType().Name}) does not enumerate its records, so store maintenance (stats, purge, rotate, verify) "
             + "cannot run on it. Override SessionStorage.EnumerateAsync (and TryDelete, as one atomic step) to support it.");
 
+    /// <summary>
+    /// The purge's walk: <see cref="EnumerateAsync"/>, except that a backend may yield a record it can tell is live at
+    /// <paramref name="now"/> without reading it as a placeholder (version 0, no value, no expiry), which a purge skips.
+    /// </summary>
+    internal virtual IAsyncEnumerable<KeyValuePair<string, StoredRecord>> EnumerateForPurgeAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken) =>
+        EnumerateAsync(batchSize, cancellationToken);
+
     /// <summary>Checks an <see cref="EnumerateAsync"/> batch size.</summary>
     /// <param name="batchSize">The requested size.</param>
     /// <exception cref="ArgumentOutOfRangeException">Not between 1 and 10 000.</exception>

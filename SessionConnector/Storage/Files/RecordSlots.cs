@@ -138,6 +138,23 @@ internal static class RecordSlots
         return true;
     }
 
+    /// <summary>
+    /// What a slot header claims, unchecked: its sequence and expiry (Unix ms, 0 = none) when it has the slot magic, a
+    /// positive sequence, a version and zero reserved bytes. Without its payload the checksum cannot be verified, so a
+    /// claim is never enough to serve or keep a record; a caller may use it only to leave a record alone for now.
+    /// </summary>
+    public static bool TryReadClaims(ReadOnlySpan<byte> header, out long sequence, out long expiryMs)
+    {
+        sequence = 0;
+        expiryMs = 0;
+        if (header.Length < SlotHeaderSize || !header[..4].SequenceEqual(SlotMagic)) return false;
+        long seq = BinaryPrimitives.ReadInt64LittleEndian(header[24..]);
+        if (seq <= 0 || BinaryPrimitives.ReadInt64LittleEndian(header[8..]) == 0 || BinaryPrimitives.ReadUInt32LittleEndian(header[36..]) != 0) return false;
+        sequence = seq;
+        expiryMs = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
+        return true;
+    }
+
     /// <summary>CRC-32C (hardware-assisted where the CPU has it, through <see cref="BitOperations.Crc32C(uint, ulong)"/>).</summary>
     private static uint Checksum(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload) => ~Crc(Crc(~0u, header), payload);
 
