@@ -22,9 +22,10 @@ namespace SessionConnector.Records;
 /// Versions of <em>different</em> keys are no longer ordered by issue time (they were, with one shared line, but nothing
 /// compares versions across keys).</item>
 /// <item>At least the clock reading, so a record written after another process's write of an absent key tends to outrank it.</item>
-/// <item>A key created afresh (previous absent, after a delete say) gets one of 2^32 random offsets on top, in steps of
-/// <see cref="Stripes.Count"/> so the stripe bits do not thin them out: it cannot repeat a version of its deleted
-/// predecessor that a slow writer still holds, not even in another process whose clock reads the same.</item>
+/// <item>A key created afresh (previous absent, after a delete say) gets one of 2^32 random offsets above the clock, in
+/// steps of <see cref="Stripes.Count"/> so the stripe bits do not thin them out, or, when the stripe's line is already
+/// past that, one of 2^20 random steps above the line (never the line's next value): it cannot repeat a version of its
+/// deleted predecessor that a slow writer still holds, not even in another process whose clock reads the same.</item>
 /// </list>
 /// <para>Why striped: with one shared line every writer of the process CASed it, a cache-line transfer per write that
 /// serialises writers at 16–64 cores; writers of one key already queue on their stripe's gate, so a stripe's line is
@@ -68,12 +69,25 @@ internal static class RecordVersions
         stripe &= (int)mask;
         if (previous > Max) previous = SessionStorage.Absent;
         long floor = Math.Max(previous + 1, Math.Max(nowTicks, 1));
-        if (previous == SessionStorage.Absent) floor += Random.Shared.NextInt64(1, 1L << 32) * Stripes.Count;
+        bool fresh = previous == SessionStorage.Absent;
+        long step = 0;
+        if (fresh)
+        {
+            floor += Random.Shared.NextInt64(1, 1L << 32) * Stripes.Count;
+            step = Random.Shared.NextInt64(1, 1L << 20) * Stripes.Count;
+        }
+
         ref long last = ref s_last[stripe].Value;
         while (true)
         {
             long seen = Volatile.Read(ref last);
             long next = Math.Max(floor, seen + 1);
+            // A fresh key whose random offset the stripe's line has already passed (fresh keys' offsets pile up on it) takes
+            // a random step above the line instead. Without it the key got line + Count: exactly the version another process
+            // issues for its next update of the deleted predecessor when this process last wrote that key, so a slow writer
+            // holding that version won its compare-and-set on the new record (a delete undone). Bounded drift: at most
+            // 2^20 steps (~6.7 s of ticks) per fresh key, and only while the line is ahead of the clock and the offset.
+            if (fresh && next != floor) next += step;
             // Up to the next value whose low bits are this stripe: uniqueness across stripes is structural.
             next += (stripe - next) & mask;
             // CAS: maintenance, principal records and a second connector over the same key may share the stripe's line
