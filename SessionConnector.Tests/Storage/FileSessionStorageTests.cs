@@ -108,6 +108,20 @@ public sealed class FileSessionStorageTests : IDisposable
     }
 
     [Fact]
+    public void OpeningTheStoreAgainWhileARecordGrowsLeavesTheLiveWritersTempFileAlone()
+    {
+        // A second store over the same folder in the same process (two connectors, a maintenance job's own store) opened
+        // while a write of a record that outgrew its slots has its temp file flushed and not yet renamed (the fsync makes
+        // that window milliseconds wide): the temp file belongs to a live writer, and the open must not remove it.
+        using (var first = Open()) first.TryWrite(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
+        using var s = Open(new BeforeRename(() => Open().Dispose()));
+
+        Assert.True(s.TryWrite(Key, new byte[5000], null, 1, 2));
+        Assert.Equal(5000, s.Read(Key)!.Value.Value.Length);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
+    }
+
+    [Fact]
     public void ADiskFullDuringWriteThrowsAndKeepsThePreviousRecord()
     {
         using var s = Open(new FailingOperations { FailWrite = true });
@@ -628,6 +642,16 @@ public sealed class FileSessionStorageTests : IDisposable
             }
 
             base.FlushDirectory(directory);
+        }
+    }
+
+    /// <summary>Runs an action between a temp file's flush and its rename.</summary>
+    private sealed class BeforeRename(Action action) : FileOperations
+    {
+        public override void Rename(string source, string destination)
+        {
+            action();
+            base.Rename(source, destination);
         }
     }
 
