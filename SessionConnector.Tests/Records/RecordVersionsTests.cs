@@ -66,6 +66,24 @@ public sealed class RecordVersionsTests
     }
 
     [Fact]
+    public void AKeyCreatedAfreshDoesNotGetTheVersionAnotherProcessIssuesNextOnItsStripe()
+    {
+        // Guarantee 4: a key created afresh (after a delete or an expiry) must not repeat a version that a slow writer of
+        // another process still holds for its predecessor, or that writer's compare-and-set lands on the new record (ABA:
+        // the delete undone). Found by MixedPathStressTests in long mode (3 processes, thousands of delete/re-create cycles).
+        const int Stripe = 23;
+        // This process last wrote the key at `ours`, its stripe's line ahead of the clock, as it runs after fresh keys' random
+        // offsets have piled up on it (here at once: one write of a key whose versions are days ahead of the clock).
+        long ours = RecordVersions.Next(Now + (1L << 42), Now, Stripe);
+        // Another process whose hash puts the key on the same stripe, and whose line there is behind, updates the record:
+        // the least version above ours on the stripe. A slow writer there reads it.
+        long theirs = ours + Stripes.Count;
+        // This process deletes the key and creates it afresh: the random offset is lost under its own line.
+        long fresh = RecordVersions.Next(SessionStorage.Absent, Now, Stripe);
+        Assert.NotEqual(theirs, fresh);
+    }
+
+    [Fact]
     public void ADeletionMarkerFloorFromTheStripeOutranksEveryEarlierVersionOfTheKeyAndIsOutrankedByLaterOnes()
     {
         const int Stripe = 11;
