@@ -182,11 +182,19 @@ public sealed class MixedPathStressTests : IDisposable
         {
             using (StressBoard b = StressBoard.Open(board)) b.RequestStop();
             var stats = new List<string>();
+            var failed = new List<string>();
             foreach (ChildProcess p in Processes)
             {
-                using (p) stats.Add(p.WaitForSuccess(Answer).StdOut.Trim());
+                // Every worker's outcome before failing: the owner's view of a violation is often the telling one.
+                using (p)
+                {
+                    ChildResult result = p.WaitForExit(Answer);
+                    stats.Add(result.StdOut.Trim());
+                    if (result.ExitCode != 0) failed.Add(result.ToString());
+                }
             }
 
+            if (failed.Count > 0) throw new Xunit.Sdk.XunitException("workers failed:\n" + string.Join("\n", failed));
             return string.Join(" | ", stats);
         }
     }
