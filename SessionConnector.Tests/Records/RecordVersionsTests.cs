@@ -84,6 +84,20 @@ public sealed class RecordVersionsTests
     }
 
     [Fact]
+    public void AnUpdateOfAKeyCreatedAfreshDoesNotGetAVersionAnotherProcessIssuedForItsPredecessor()
+    {
+        // The same ABA on the update path, the one MixedPathStressTests hit when it made two of three workers hash a key to
+        // one stripe (the owner, on another stripe, deleted and re-created it): the new record's first update by this
+        // process is its line plus Count, which the other process had already issued for the deleted record.
+        const int Stripe = 29;
+        long ours = RecordVersions.Next(Now + (1L << 42), Now, Stripe);
+        long theirs = ours + Stripes.Count; // the other process's update of the predecessor; a slow writer holds it
+        long recreated = Now + (12_345L * Stripes.Count) + 5; // a third process re-creates the key, below this line
+        long next = RecordVersions.Next(recreated, Now, Stripe); // this process updates the new record
+        Assert.NotEqual(theirs, next);
+    }
+
+    [Fact]
     public void ADeletionMarkerFloorFromTheStripeOutranksEveryEarlierVersionOfTheKeyAndIsOutrankedByLaterOnes()
     {
         const int Stripe = 11;
