@@ -40,6 +40,19 @@ internal static class RecordVersions
     /// </summary>
     public const long Max = long.MaxValue / 2;
 
+    /// <summary>
+    /// Bits of the per-process tag above the stripe bits. Why: processes hash a key to stripes with their own seeds, so two
+    /// of them share its stripe 1 time in <see cref="Stripes.Count"/>; then, without a tag, both derive the next version
+    /// from their lines alone (once a line is ahead of the clock, as fresh keys' random offsets make it), and one can issue
+    /// for a re-created key the very version the other issued for its deleted predecessor, which a slow writer still holds:
+    /// its compare-and-set then lands on the new record (a delete undone; MixedPathStressTests in long mode). With the tag
+    /// that takes a stripe and a tag match (1 in Count × 4096 per pair of processes). Cost: a write moves its stripe's line
+    /// on by up to Count × 4096 ticks (0.1 s at 256 stripes, 1.7 s at 4096), far inside <see cref="Max"/>.
+    /// </summary>
+    private const int TagBits = 12;
+
+    private static readonly long s_tag = Random.Shared.Next(1 << TagBits);
+
     // The last version each stripe issued, 64 bytes apart so writers of different stripes never share a line.
     private static readonly PaddedVersion[] s_last = new PaddedVersion[Stripes.Count];
 
@@ -66,6 +79,9 @@ internal static class RecordVersions
     {
         long mask = Stripes.Count - 1;
         stripe &= (int)mask;
+        // The low bits this process's versions on the stripe carry: the stripe, then the process's tag above it.
+        long unit = (long)Stripes.Count << TagBits;
+        long low = (s_tag * Stripes.Count) | (long)stripe;
         if (previous > Max) previous = SessionStorage.Absent;
         long floor = Math.Max(previous + 1, Math.Max(nowTicks, 1));
         if (previous == SessionStorage.Absent) floor += Random.Shared.NextInt64(1, 1L << 32) * Stripes.Count;
@@ -74,8 +90,9 @@ internal static class RecordVersions
         {
             long seen = Volatile.Read(ref last);
             long next = Math.Max(floor, seen + 1);
-            // Up to the next value whose low bits are this stripe: uniqueness across stripes is structural.
-            next += (stripe - next) & mask;
+            // Up to the next value whose low bits are this stripe and this process's tag: uniqueness across stripes is
+            // structural, and another process issues the same version only if its tag (and its hash's stripe) match.
+            next += (low - next) & (unit - 1);
             // CAS: maintenance, principal records and a second connector over the same key may share the stripe's line
             // outside its gate; each must still get a distinct, higher version.
             if (Interlocked.CompareExchange(ref last, next, seen) == seen) return next;
