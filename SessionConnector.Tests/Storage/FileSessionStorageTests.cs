@@ -151,6 +151,48 @@ public sealed class FileSessionStorageTests : IDisposable
     }
 
     [Fact]
+    public void OpeningTheStoreAgainWhileARecordGrowsLeavesTheLiveWritersTempFileAlone()
+    {
+        // A second store over the same folder in the same process (two connectors, a maintenance job's own store) opened
+        // while a write of a record that outgrew its slots has its temp file flushed and not yet renamed (the fsync makes
+        // that window milliseconds wide): the temp file belongs to a live writer, and the open must not remove it.
+        using (var first = Open()) first.TryWrite(Key, new byte[] { 7 }, null, SessionStorage.Absent, 1);
+        using var s = Open(new BeforeRename(() => Open().Dispose()));
+
+        Assert.True(s.TryWrite(Key, new byte[5000], null, 1, 2));
+        Assert.Equal(5000, s.Read(Key)!.Value.Value.Length);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dir, ".tmp")));
+    }
+
+    [Fact]
+    public async Task AListingWaitsForARecordBeingCreatedAtItsPathInsteadOfHandingItOnAsGarbage()
+    {
+        // A new record is created at its own path, so a reader can find it before it is whole. The connector's read calls
+        // that absent (the write has not returned); a listing (what rotate, verify and stats walk) must not hand it on as
+        // a damaged record: sessionctl would count a failure, and exit 1, for every login in flight.
+        var ops = new PausedCreate();
+        using var s = Open(ops);
+        using var other = Open(); // another instance, as sessionctl's
+        Task<bool> create = Task.Run(() => s.TryWrite(Key, new byte[] { 1, 2, 3 }, null, SessionStorage.Absent, 5));
+        Assert.True(ops.Started.Wait(TimeSpan.FromMinutes(1)));
+
+        Task<List<KeyValuePair<string, StoredRecord>>> listing = Task.Run(async () =>
+        {
+            var records = new List<KeyValuePair<string, StoredRecord>>();
+            await foreach (KeyValuePair<string, StoredRecord> entry in other.EnumerateAsync()) records.Add(entry);
+            return records;
+        });
+        // A listing that hands on what it found returns at once; one that waits for the creator's locks returns after it.
+        await Task.WhenAny(listing, Task.Delay(TimeSpan.FromMilliseconds(500)));
+        ops.Resume.Set();
+
+        Assert.True(await create);
+        KeyValuePair<string, StoredRecord> only = Assert.Single(await listing);
+        Assert.Equal(5, only.Value.Version);
+        Assert.Equal(new byte[] { 1, 2, 3 }, only.Value.Value.ToArray());
+    }
+
+    [Fact]
     public void ADiskFullDuringWriteThrowsAndKeepsThePreviousRecord()
     {
         using var s = Open(new FailingOperations { FailWrite = true });
@@ -700,6 +742,37 @@ public sealed class FileSessionStorageTests : IDisposable
             }
 
             base.FlushDirectory(directory);
+        }
+    }
+
+    /// <summary>Creates a record at its path (not a temp file) in two steps: its headers, then, once resumed, the whole file.</summary>
+    private sealed class PausedCreate : FileOperations
+    {
+        public ManualResetEventSlim Started { get; } = new();
+
+        public ManualResetEventSlim Resume { get; } = new();
+
+        public override void WriteNew(string path, ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, int length, bool durable)
+        {
+            if (Path.GetFileName(Path.GetDirectoryName(path)) != ".tmp")
+            {
+                File.WriteAllBytes(path, header.ToArray()); // what a reader finds of a create under way
+                Started.Set();
+                Resume.Wait();
+                File.Delete(path);
+            }
+
+            base.WriteNew(path, header, data, length, durable);
+        }
+    }
+
+    /// <summary>Runs an action between a temp file's flush and its rename.</summary>
+    private sealed class BeforeRename(Action action) : FileOperations
+    {
+        public override void Rename(string source, string destination)
+        {
+            action();
+            base.Rename(source, destination);
         }
     }
 

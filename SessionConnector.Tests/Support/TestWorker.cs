@@ -93,6 +93,10 @@ public static class TestWorker
                 // worker coherence <dir> <table|none>: changes sessions on request (see FileCoherenceProcessTests).
                 return Connector.FileCoherenceProcessTests.Worker(args[2], args[3] == "table");
 
+            case "mixed-paths":
+                // worker mixed-paths <dir> <board> <index> <seed> <counters> <lifecycles> <expiring>: see MixedPathStressTests.
+                return Reliability.MixedPathStressTests.Worker(args);
+
             case "principal-reader":
                 // worker principal-reader <dir> <id>: reads a bound session in a loop until it has been gone for 300 ms.
                 return Principals.PrincipalProcessTests.ReaderWorker(args[2], args[3]);

@@ -24,8 +24,9 @@ namespace SessionConnector.Records;
 /// <item>At least the clock reading, so a record written after another process's write of an absent key tends to outrank it.</item>
 /// <item>A key created afresh (previous absent, after a delete say) gets one of 2^32 random offsets above the clock, in
 /// steps of <see cref="Stripes.Count"/> so the stripe bits do not thin them out, or, when the stripe's line is already
-/// past that, one of 2^20 random steps above the line (never the line's next value): it cannot repeat a version of its
-/// deleted predecessor that a slow writer still holds, not even in another process whose clock reads the same.</item>
+/// past that, one of 15 random steps above the line (never the line's next value): with the process's tag (see
+/// <see cref="TagBits"/>) it cannot repeat a version of its deleted predecessor that a slow writer still holds, not even
+/// in another process whose clock reads the same.</item>
 /// </list>
 /// <para>Why striped: with one shared line every writer of the process CASed it, a cache-line transfer per write that
 /// serialises writers at 16–64 cores; writers of one key already queue on their stripe's gate, so a stripe's line is
@@ -40,6 +41,19 @@ internal static class RecordVersions
     /// which therefore cannot overflow.
     /// </summary>
     public const long Max = long.MaxValue / 2;
+
+    /// <summary>
+    /// Bits of the per-process tag above the stripe bits. Why: processes hash a key to stripes with their own seeds, so two
+    /// of them share its stripe 1 time in <see cref="Stripes.Count"/>; then, without a tag, both derive the next version
+    /// from their lines alone (once a line is ahead of the clock, as fresh keys' random offsets make it), and one can issue
+    /// for a re-created key the very version the other issued for its deleted predecessor, which a slow writer still holds:
+    /// its compare-and-set then lands on the new record (a delete undone; MixedPathStressTests in long mode). With the tag
+    /// that takes a stripe and a tag match (1 in Count × 4096 per pair of processes). Cost: a write moves its stripe's line
+    /// on by up to Count × 4096 ticks (0.1 s at 256 stripes, 1.7 s at 4096), far inside <see cref="Max"/>.
+    /// </summary>
+    private const int TagBits = 12;
+
+    private static readonly long s_tag = Random.Shared.Next(1 << TagBits);
 
     // The last version each stripe issued, 64 bytes apart so writers of different stripes never share a line.
     private static readonly PaddedVersion[] s_last = new PaddedVersion[Stripes.Count];
@@ -67,6 +81,9 @@ internal static class RecordVersions
     {
         long mask = Stripes.Count - 1;
         stripe &= (int)mask;
+        // The low bits this process's versions on the stripe carry: the stripe, then the process's tag above it.
+        long unit = (long)Stripes.Count << TagBits;
+        long low = (s_tag * Stripes.Count) | (long)stripe;
         if (previous > Max) previous = SessionStorage.Absent;
         long floor = Math.Max(previous + 1, Math.Max(nowTicks, 1));
         bool fresh = previous == SessionStorage.Absent;
@@ -74,7 +91,7 @@ internal static class RecordVersions
         if (fresh)
         {
             floor += Random.Shared.NextInt64(1, 1L << 32) * Stripes.Count;
-            step = Random.Shared.NextInt64(1, 1L << 20) * Stripes.Count;
+            step = Random.Shared.NextInt64(1, 16) * unit;
         }
 
         ref long last = ref s_last[stripe].Value;
@@ -83,13 +100,13 @@ internal static class RecordVersions
             long seen = Volatile.Read(ref last);
             long next = Math.Max(floor, seen + 1);
             // A fresh key whose random offset the stripe's line has already passed (fresh keys' offsets pile up on it) takes
-            // a random step above the line instead. Without it the key got line + Count: exactly the version another process
-            // issues for its next update of the deleted predecessor when this process last wrote that key, so a slow writer
-            // holding that version won its compare-and-set on the new record (a delete undone). Bounded drift: at most
-            // 2^20 steps (~6.7 s of ticks) per fresh key, and only while the line is ahead of the clock and the offset.
+            // a random step above the line rather than the line's next value, which is what a process sharing this tag
+            // and stripe issues for its next update of the deleted predecessor (the tag makes that 1 in 4096 processes).
+            // Bounded drift: under 16 units per fresh key, and only while the line is ahead of the clock and the offset.
             if (fresh && next != floor) next += step;
-            // Up to the next value whose low bits are this stripe: uniqueness across stripes is structural.
-            next += (stripe - next) & mask;
+            // Up to the next value whose low bits are this stripe and this process's tag: uniqueness across stripes is
+            // structural, and another process issues the same version only if its tag (and its hash's stripe) match.
+            next += (low - next) & (unit - 1);
             // CAS: maintenance, principal records and a second connector over the same key may share the stripe's line
             // outside its gate; each must still get a distinct, higher version.
             if (Interlocked.CompareExchange(ref last, next, seen) == seen) return next;

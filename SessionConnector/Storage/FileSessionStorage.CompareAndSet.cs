@@ -85,7 +85,8 @@ public sealed partial class FileSessionStorage
             return true;
         }
 
-        // The PID in the name lets a later open tell a dead writer's leftovers from a live writer's work.
+        // The PID in the name tells a person whose file it was; a later open tells a dead writer's leftovers from a live
+        // writer's work by the stripe lock this write holds until the file is gone (see RemoveOrphanedTempFiles).
         string temp = Path.Combine(_tempDirectory, $"{key}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {

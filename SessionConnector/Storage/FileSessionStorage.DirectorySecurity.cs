@@ -50,28 +50,25 @@ public sealed partial class FileSessionStorage
             foreach (string file in Directory.EnumerateFiles(_tempDirectory, "*.tmp"))
             {
                 string[] parts = Path.GetFileName(file).Split('.');
-                bool orphan = parts.Length != 4 || !int.TryParse(parts[1], out int pid) || !IsProcessAlive(pid);
-                if (orphan) File.Delete(file);
+                if (parts.Length != 4 || !IsStorageKeyShape(parts[0]))
+                {
+                    File.Delete(file); // not a name this store gives its temp files
+                    continue;
+                }
+
+                // A temp file lives only while its writer holds its key's stripe lock (WriteLocked creates it and renames or
+                // removes it under that lock). So the lock taken here means no writer of the stripe is in flight, in any
+                // process of any PID namespace: the file is a dead writer's, removed under the lock. A held lock may be the
+                // file's own live writer (another store instance in this very process, say): the file stays, and a later
+                // open removes it if it is left over. Not the PID in the name: this process's own PID is no sign of a
+                // previous life while a second instance here is mid-write, and a PID from another namespace means nothing.
+                using SafeFileHandle? osLock = TryLockFile(LockPath(StripeOf(parts[0])));
+                if (osLock is not null) File.Delete(file);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SessionStorageException($"Removing orphaned temp files from '{_tempDirectory}' failed: {e.Message}", e);
-        }
-    }
-
-    private static bool IsProcessAlive(int pid)
-    {
-        if (pid == Environment.ProcessId) return false; // our own leftovers are from a previous life of this PID
-        if (OperatingSystem.IsLinux()) return Directory.Exists("/proc/" + pid);
-        try
-        {
-            using var p = Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 }

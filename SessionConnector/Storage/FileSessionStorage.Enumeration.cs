@@ -65,10 +65,25 @@ public sealed partial class FileSessionStorage
                 }
 
                 byte[]? bytes = await ReadRecordFile(file, locked: false, async: true, cancellationToken).ConfigureAwait(false);
+                if (bytes is not null && !TryParse(bytes, out _, out _, out _, out _))
+                {
+                    // Garbage, or a new record that a reader found before its creator finished it (it is created at its own
+                    // path, see CreateInPlace). The creator holds the stripe's locks until the file is whole, so a read under
+                    // them tells the two apart: maintenance never counts a create in flight as a damaged record. Rare, so the
+                    // wait costs a listing nothing otherwise.
+                    bytes = await ReadLockedAsync(key, file, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (bytes is null) continue;
                 yield return new KeyValuePair<string, StoredRecord>(key, ToRawRecord(bytes));
             }
         }
+    }
+
+    private async ValueTask<byte[]?> ReadLockedAsync(string key, string path, CancellationToken cancellationToken)
+    {
+        using StripeLock held = await LockStripe(StripeOf(key), async: true, cancellationToken).ConfigureAwait(false);
+        return await ReadRecordFile(path, locked: true, async: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -10,16 +10,17 @@ namespace SessionConnector.Storage.Files;
 /// <summary>
 /// The file store's change table: a small file in the store's <c>.locks</c> directory, mapped shared by every process that opens the store,
 /// holding one 64-bit counter per slot (a hash of the storage key picks the slot). Every change of a record (write,
-/// compare-and-set, delete, expiry sweep, clear), in any process, adds exactly 2 to its slot: 1 before the rename or unlink
-/// (the slot turns odd) and 1 after (even again). A reader takes the slot's value before it reads the record; its cached
+/// compare-and-set, delete, expiry sweep, clear), in any process, adds 2 to its slot: 1 before the rename or unlink
+/// (the slot turns odd) and 1 after (even again); 3 after a writer died mid-change (see <see cref="BeginChange"/>). A reader takes the slot's value before it reads the record; its cached
 /// copy is current for as long as the slot still holds that same even value. So a cache hit costs one memory load instead
 /// of the open/read/close a file store would otherwise need to learn that another process changed the record.
 /// </summary>
 /// <remarks>
 /// <para>Slots are a multiple of the store's 64 lock stripes and both come from the same hash, so every key of a slot is in
 /// one stripe: writers of a slot (other than <see cref="FileSessionStorage.Clear"/>) hold that stripe's OS lock, and an odd
-/// slot means exactly one change in progress. A writer that dies between its two increments leaves its slot odd for good:
-/// from then on no read of that slot is ever served from a cache (correct, only slower), until the table is recreated.</para>
+/// slot means exactly one change in progress. A writer that dies between its two increments leaves its slot odd: no read of
+/// that slot is served from a cache (correct, only slower) until the slot's next change, which moves it by three (see
+/// <see cref="BeginChange"/>) and so leaves it even again.</para>
 /// <para>Trust: the table lives in the private store (0700 directory, 0600 file, owner checked), so another local user cannot
 /// open it. Whoever can write the store can bump slots (extra misses) or hold them still (stale hits); the connector keeps
 /// <c>CacheMaxAge</c> as an absolute bound on any cached entry, so tampering cannot stretch staleness beyond what a store
@@ -86,14 +87,27 @@ internal sealed unsafe class ChangeTable
     public static long AfterOwnChange(long before) => (before & 1) == 0 ? before + 2 : NoStamp;
 
     /// <summary>Marks the slot's change as started (odd): call before the rename or unlink.</summary>
+    /// <remarks>
+    /// Changes of a slot are serialised by its stripe lock (see the remarks on the class), so a slot found odd here was left
+    /// so by a writer that died between its two increments. One increment would make it even while this change is under
+    /// way: a reader stamping it then would trust the record it reads before this change lands, and if this writer died
+    /// too, that stale copy would stay current for good. So an odd slot moves by two here: odd while this change runs,
+    /// even (trusted again) once it is done.
+    /// </remarks>
     public void BeginChange(int slot)
     {
-        Interlocked.Increment(ref _slots[(uint)slot % SlotCount]);
+        ref long value = ref _slots[(uint)slot % SlotCount];
+        // Interlocked: other processes' changes of other keys share the mapping (and Clear takes no lock).
+        if ((Interlocked.Increment(ref value) & 1) == 0) Interlocked.Increment(ref value);
         GC.KeepAlive(this);
     }
 
     /// <summary>Marks the slot's change as done (even): call after the rename or unlink, whether or not it succeeded.</summary>
-    public void EndChange(int slot) => BeginChange(slot);
+    public void EndChange(int slot)
+    {
+        Interlocked.Increment(ref _slots[(uint)slot % SlotCount]);
+        GC.KeepAlive(this);
+    }
 
     /// <summary>
     /// Opens (creating if missing) the table at <paramref name="path"/>, or null when it cannot be used: not a private
