@@ -87,7 +87,7 @@ public sealed class RecordVersionsTests
     public void FreshKeysOnALineAheadOfTheClockStayRandomAndMoveItOnlyBoundedly()
     {
         const int Stripe = 41, Keys = 10_000;
-        long unit = (long)Stripes.Count << 12; // the stripe bits, then the process's 12-bit tag
+        const long unit = 1L << 20; // the stripe bits, then the process's tag: 20 bits together
         long previous = RecordVersions.Next(Now + (1L << 40), Now, Stripe); // the line ahead of a frozen clock
         var steps = new List<long>(Keys);
         for (int i = 0; i < Keys; i++)

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Threading;
 using SessionConnector.Internal;
@@ -35,23 +36,27 @@ namespace SessionConnector.Records;
 internal static class RecordVersions
 {
     /// <summary>
-    /// The largest version a record may carry. Honest versions are ticks (about 6.4e17 today) plus at most 2^32 ×
-    /// <see cref="Stripes.Count"/> (2^44 at most) and the stripe count per write of the session, so they stay below this for
-    /// millennia; a record above it was not written by a connector, is refused, and never enters the version arithmetic,
-    /// which therefore cannot overflow.
+    /// The largest version a record may carry. Honest versions are ticks (about 6.4e17 today) plus a lead: at most 2^32 ×
+    /// <see cref="Stripes.Count"/> (2^44 at most) from a fresh key's offset, and one tag unit (2^20 ticks) per write while
+    /// a stripe's writes outpace the clock. That leaves about 2^42 such writes per stripe of a process, and per session,
+    /// before this (a session written 1,000 times a second for a century); a record above it was not written by a
+    /// connector, is refused, and never enters the version arithmetic, which therefore cannot overflow.
     /// </summary>
     public const long Max = long.MaxValue / 2;
 
     /// <summary>
-    /// Bits of the per-process tag above the stripe bits. Why: processes hash a key to stripes with their own seeds, so two
-    /// of them share its stripe 1 time in <see cref="Stripes.Count"/>; then, without a tag, both derive the next version
-    /// from their lines alone (once a line is ahead of the clock, as fresh keys' random offsets make it), and one can issue
-    /// for a re-created key the very version the other issued for its deleted predecessor, which a slow writer still holds:
-    /// its compare-and-set then lands on the new record (a delete undone; MixedPathStressTests in long mode). With the tag
-    /// that takes a stripe and a tag match (1 in Count × 4096 per pair of processes). Cost: a write moves its stripe's line
-    /// on by up to Count × 4096 ticks (0.1 s at 256 stripes, 1.7 s at 4096), far inside <see cref="Max"/>.
+    /// Bits of the per-process tag above the stripe bits: 20 bits with the stripe's (12 at 256 stripes, 8 at 4096). Why:
+    /// processes hash a key to stripes with their own seeds, so two of them share its stripe 1 time in
+    /// <see cref="Stripes.Count"/>; then, without a tag, both derive the next version from their lines alone (once a line
+    /// is ahead of the clock, as fresh keys' random offsets make it), and one can issue for a re-created key the very
+    /// version the other issued for its deleted predecessor, which a slow writer still holds: its compare-and-set then
+    /// lands on the new record (a delete undone; MixedPathStressTests in long mode). With the tag that takes a stripe and a
+    /// tag match, 1 in 2^20 per pair of processes at any stripe count. Cost: consecutive versions on a stripe are a tag
+    /// unit (2^20 ticks, 0.1 s) apart, so a stripe written faster than ten times a second runs its versions ahead of the
+    /// clock by that much per write (see <see cref="Max"/>). The unit is capped, not the tag widened with the stripe count:
+    /// 12 bits at 4096 stripes made it 1.7 s a write, which a hot session would run into <see cref="Max"/> in years.
     /// </summary>
-    private const int TagBits = 12;
+    private static readonly int TagBits = 20 - BitOperations.Log2((uint)Stripes.Count);
 
     private static readonly long s_tag = Random.Shared.Next(1 << TagBits);
 
