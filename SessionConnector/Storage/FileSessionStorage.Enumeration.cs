@@ -4,6 +4,7 @@ using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
 using SessionConnector.Internal;
 using SessionConnector.Storage.Files;
 
@@ -58,13 +59,21 @@ public sealed partial class FileSessionStorage
                 cancellationToken.ThrowIfCancellationRequested();
                 string key = Path.GetFileNameWithoutExtension(file);
                 if (!IsStorageKeyShape(key)) continue; // not a record this store wrote
-                if (passLiveAt is { } now && ClaimsUnexpired(file, now))
+                byte[]? bytes;
+                if (passLiveAt is { } now)
                 {
-                    yield return new KeyValuePair<string, StoredRecord>(key, LiveUnread);
-                    continue;
+                    (bool live, bytes) = await ReadForPurge(file, now, cancellationToken).ConfigureAwait(false);
+                    if (live)
+                    {
+                        yield return new KeyValuePair<string, StoredRecord>(key, LiveUnread);
+                        continue;
+                    }
+                }
+                else
+                {
+                    bytes = await ReadRecordFile(file, locked: false, async: true, cancellationToken).ConfigureAwait(false);
                 }
 
-                byte[]? bytes = await ReadRecordFile(file, locked: false, async: true, cancellationToken).ConfigureAwait(false);
                 if (bytes is not null && !TryParse(bytes, out _, out _, out _, out _))
                 {
                     // Garbage, or a new record that a reader found before its creator finished it (it is created at its own
@@ -77,6 +86,25 @@ public sealed partial class FileSessionStorage
                 if (bytes is null) continue;
                 yield return new KeyValuePair<string, StoredRecord>(key, ToRawRecord(bytes));
             }
+        }
+    }
+
+    /// <summary>
+    /// The purge walk's read: one open for the first look (ClaimsUnexpired) and, when that cannot pass the record by (no
+    /// expiry, say), the whole record from the same handle, so such a record costs two small reads more, not a second open.
+    /// </summary>
+    private static async ValueTask<(bool Live, byte[]? Bytes)> ReadForPurge(string path, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using SafeFileHandle? handle = OpenForRead(path, async: true);
+            if (handle is null) return (false, null);
+            if (ClaimsUnexpired(handle, now)) return (true, null);
+            return (false, (await ReadImage(handle, locked: false, async: true, cancellationToken).ConfigureAwait(false)).Image);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SessionStorageException($"Reading the session record '{path}' failed: {e.Message}", e);
         }
     }
 
