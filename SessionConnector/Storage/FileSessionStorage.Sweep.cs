@@ -70,17 +70,13 @@ public sealed partial class FileSessionStorage
     private static bool ClaimsUnexpired(SafeFileHandle handle, DateTimeOffset now)
     {
         Span<byte> first = stackalloc byte[RecordSlots.FileHeaderSize + RecordSlots.SlotHeaderSize];
-        if (RandomAccess.Read(handle, first, 0) != first.Length || !first[..4].SequenceEqual(RecordSlots.FileMagic)) return false;
-        int slotSize = BinaryPrimitives.ReadInt32LittleEndian(first[4..]);
-        if (slotSize < 4096 || slotSize % 4096 != 0 || slotSize > Array.MaxLength / 2) return false;
+        if (RandomAccess.Read(handle, first, 0) != first.Length) return false;
+        int slotSize = RecordSlots.ClaimedSlotSize(first);
         Span<byte> second = stackalloc byte[RecordSlots.SlotHeaderSize];
-        if (RandomAccess.Read(handle, second, slotSize) != second.Length) return false;
-        bool valid0 = RecordSlots.TryReadClaims(first[RecordSlots.FileHeaderSize..], out long sequence0, out long expiry0);
-        bool valid1 = RecordSlots.TryReadClaims(second, out long sequence1, out long expiry1);
-        if (!valid0 && !valid1) return false;
-        long expiryMs = valid1 && (!valid0 || sequence1 > sequence0) ? expiry1 : expiry0;
+        if (slotSize == 0 || RandomAccess.Read(handle, second, slotSize) != second.Length) return false;
         // No expiry (0) is not a pass: a torn slot's claim then would keep a garbage file for good.
-        return expiryMs > now.ToUnixTimeMilliseconds() && expiryMs <= MaxExpiryMs;
+        return RecordSlots.TryReadLiveClaim(first[RecordSlots.FileHeaderSize..], second, out long expiryMs)
+            && expiryMs > now.ToUnixTimeMilliseconds() && expiryMs <= MaxExpiryMs;
     }
 
     /// <summary>

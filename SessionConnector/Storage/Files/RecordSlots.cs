@@ -89,10 +89,20 @@ internal static class RecordSlots
         headerIntact = false;
         if (file.Length < 2 * Block || file.Length % (2 * Block) != 0) return 0;
         int slotSize = file.Length / 2;
-        headerIntact = file[..4].SequenceEqual(FileMagic)
-            && BinaryPrimitives.ReadInt32LittleEndian(file[4..]) == slotSize
-            && BinaryPrimitives.ReadInt64LittleEndian(file[8..]) == 0;
+        headerIntact = ClaimedSlotSize(file) == slotSize;
         return slotSize;
+    }
+
+    /// <summary>
+    /// The slot size a file header names (its magic, a positive multiple of 4096 two slots of which an array can hold, zero
+    /// reserved bytes), or 0. Checked against the file's length by <see cref="SlotSizeOf(ReadOnlySpan{byte}, out bool)"/>;
+    /// taken on its word by a first look that reads only the headers.
+    /// </summary>
+    public static int ClaimedSlotSize(ReadOnlySpan<byte> header)
+    {
+        if (header.Length < FileHeaderSize || !header[..4].SequenceEqual(FileMagic) || BinaryPrimitives.ReadInt64LittleEndian(header[8..]) != 0) return 0;
+        int slotSize = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+        return slotSize >= Block && slotSize % Block == 0 && slotSize <= Array.MaxLength / 2 ? slotSize : 0;
     }
 
     /// <summary>
@@ -136,6 +146,18 @@ internal static class RecordSlots
         sequence = seq;
         length = declared;
         return true;
+    }
+
+    /// <summary>
+    /// From the two slot headers alone: the expiry (Unix ms, 0 = none) the slot with the higher sequence claims, or false
+    /// when neither header makes a claim.
+    /// </summary>
+    public static bool TryReadLiveClaim(ReadOnlySpan<byte> slot0Header, ReadOnlySpan<byte> slot1Header, out long expiryMs)
+    {
+        bool valid0 = TryReadClaims(slot0Header, out long sequence0, out long expiry0);
+        bool valid1 = TryReadClaims(slot1Header, out long sequence1, out long expiry1);
+        expiryMs = valid1 && (!valid0 || sequence1 > sequence0) ? expiry1 : expiry0;
+        return valid0 || valid1;
     }
 
     /// <summary>
